@@ -1,0 +1,257 @@
+"""Event contracts: a CloudEvents 1.0 envelope around typed, versioned payloads.
+
+The event ``type`` is also the AMQP routing key (``invoicing.invoice.synced.v1``) and
+the envelope ``id`` is the AMQP ``message_id``. A contract only grows compatibly within
+a version: new optional fields, never a removed or re-typed one.
+"""
+
+import uuid
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.money import Pesos
+from shared.rut import Rut
+
+
+class Contract(BaseModel):
+    """Base of every event payload; subclasses name their CloudEvents type."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+    event_type: ClassVar[str]
+    source: ClassVar[str]
+
+
+class CloudEvent(BaseModel):
+    """The envelope every message travels in (CloudEvents 1.0, JSON structured mode)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    specversion: Literal["1.0"] = "1.0"
+    id: str = Field(default_factory=lambda: str(uuid.uuid4()))
+    source: str
+    type: str
+    time: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    subject: str | None = None
+    datacontenttype: Literal["application/json"] = "application/json"
+    correlationid: str | None = Field(
+        default=None, description="CloudEvents extension: follows one flow across services"
+    )
+    data: dict[str, Any]
+
+    @classmethod
+    def wrap(
+        cls, payload: Contract, *, subject: str | None = None, correlation_id: str | None = None
+    ) -> "CloudEvent":
+        return cls(
+            source=payload.source,
+            type=payload.event_type,
+            subject=subject,
+            correlationid=correlation_id,
+            data=payload.model_dump(mode="json"),
+        )
+
+    def payload(self) -> Contract:
+        """The typed payload; raises pydantic.ValidationError if it breaks its contract."""
+        model = CONTRACTS.get(self.type)
+        if model is None:
+            raise UnknownEventType(self.type)
+        return model.model_validate(self.data)
+
+
+class UnknownEventType(ValueError):
+    def __init__(self, event_type: str) -> None:
+        super().__init__(f"no contract for event type '{event_type}'")
+        self.event_type = event_type
+
+
+# --- shared value types -----------------------------------------------------------
+
+
+class Direction(StrEnum):
+    SALES = "sales"
+    PURCHASES = "purchases"
+
+
+class Counterparty(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    rut: Rut
+    name: str = Field(min_length=1, max_length=200)
+
+
+class DocumentReference(BaseModel):
+    """A reference from a credit/debit note to the document it amends."""
+
+    model_config = ConfigDict(frozen=True)
+    dte_type: int = Field(ge=1, le=999)
+    folio: int = Field(ge=1)
+    issue_date: date | None = None
+    code: Literal[1, 2, 3] | None = Field(
+        default=None, description="1 anula, 2 corrige texto, 3 corrige montos"
+    )
+    reason: str | None = Field(default=None, max_length=200)
+
+
+class TaxDocument(BaseModel):
+    """A DTE as invoicing holds it, in the form accounting needs to post it."""
+
+    model_config = ConfigDict(frozen=True)
+    document_id: str = Field(description="invoicing's id of the document")
+    company_rut: Rut = Field(description="the invoicing company the document belongs to")
+    direction: Direction
+    dte_type: int = Field(ge=1, le=999)
+    folio: int = Field(ge=1)
+    issue_date: date
+    issuer_rut: Rut = Field(description="who issued the DTE (for 46, the buying company)")
+    counterparty: Counterparty
+    net: Pesos = 0
+    exempt: Pesos = 0
+    vat: Pesos = 0
+    total: Pesos = 0
+    references: tuple[DocumentReference, ...] = ()
+
+    @property
+    def document_key(self) -> str:
+        """Natural key: a folio is unique per issuer and tipo DTE."""
+        return f"{self.direction}:{self.issuer_rut}:{self.dte_type}:{self.folio}"
+
+
+# --- invoicing's events -------------------------------------------------------------
+
+INVOICING = "/invoicing"
+ACCOUNTING = "/accounting"
+
+
+class IntegrationRequested(Contract):
+    event_type: ClassVar[str] = "invoicing.integration.requested.v1"
+    source: ClassVar[str] = INVOICING
+    request_id: str
+    company_rut: Rut
+    company_name: str
+    contract_rut: Rut = Field(description="the RUT that holds the accounting contract")
+
+
+class InvoiceSynced(Contract):
+    event_type: ClassVar[str] = "invoicing.invoice.synced.v1"
+    source: ClassVar[str] = INVOICING
+    sync_id: str | None = Field(
+        default=None, description="the sync session it answers; null for live documents"
+    )
+    document: TaxDocument
+
+
+class SyncCompleted(Contract):
+    event_type: ClassVar[str] = "invoicing.sync.completed.v1"
+    source: ClassVar[str] = INVOICING
+    sync_id: str
+    company_rut: Rut
+    document_count: int = Field(ge=0)
+
+
+class PaymentKind(StrEnum):
+    PAYMENT = "payment"  # to a supplier: comprobante de egreso
+    COLLECTION = "collection"  # from a customer: comprobante de ingreso
+
+
+class PaymentRecorded(Contract):
+    event_type: ClassVar[str] = "invoicing.payment.recorded.v1"
+    source: ClassVar[str] = INVOICING
+    payment_id: str
+    company_rut: Rut
+    kind: PaymentKind
+    counterparty: Counterparty
+    amount: Pesos
+    paid_on: date
+    documents: tuple[DocumentReference, ...] = ()
+
+
+# --- accounting's events ------------------------------------------------------------
+
+
+class IntegrationApproved(Contract):
+    event_type: ClassVar[str] = "accounting.integration.approved.v1"
+    source: ClassVar[str] = ACCOUNTING
+    request_id: str
+    company_rut: Rut
+    contract_rut: Rut
+    accounting_company_id: str
+
+
+class IntegrationRejected(Contract):
+    event_type: ClassVar[str] = "accounting.integration.rejected.v1"
+    source: ClassVar[str] = ACCOUNTING
+    request_id: str
+    company_rut: Rut
+    contract_rut: Rut
+    reason: str
+
+
+class IntegrationConflicted(Contract):
+    """The contract has several active companies with the company's RUT."""
+
+    event_type: ClassVar[str] = "accounting.integration.conflicted.v1"
+    source: ClassVar[str] = ACCOUNTING
+    request_id: str
+    company_rut: Rut
+    contract_rut: Rut
+    detail: str
+
+
+class IntegrationConflictResolved(Contract):
+    """The conflict is gone (a company was hidden or deleted); the request is pending again."""
+
+    event_type: ClassVar[str] = "accounting.integration.conflict-resolved.v1"
+    source: ClassVar[str] = ACCOUNTING
+    request_id: str
+    company_rut: Rut
+    contract_rut: Rut
+
+
+class SyncRequested(Contract):
+    event_type: ClassVar[str] = "accounting.sync.requested.v1"
+    source: ClassVar[str] = ACCOUNTING
+    sync_id: str
+    accounting_company_id: str
+    company_rut: Rut
+    date_from: date
+    date_to: date
+
+
+class SettingsChanged(Contract):
+    event_type: ClassVar[str] = "accounting.settings.changed.v1"
+    source: ClassVar[str] = ACCOUNTING
+    accounting_company_id: str
+    company_rut: Rut
+
+
+class EntryPosted(Contract):
+    event_type: ClassVar[str] = "accounting.entry.posted.v1"
+    source: ClassVar[str] = ACCOUNTING
+    entry_id: str
+    accounting_company_id: str
+    company_rut: Rut
+    number: int
+    entry_date: date
+    kind: Literal["ingreso", "egreso", "traspaso"]
+    source_key: str | None
+    total: Pesos
+
+
+CONTRACTS: dict[str, type[Contract]] = {
+    model.event_type: model
+    for model in (
+        IntegrationRequested,
+        InvoiceSynced,
+        SyncCompleted,
+        PaymentRecorded,
+        IntegrationApproved,
+        IntegrationRejected,
+        IntegrationConflicted,
+        IntegrationConflictResolved,
+        SyncRequested,
+        SettingsChanged,
+        EntryPosted,
+    )
+}

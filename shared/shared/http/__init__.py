@@ -1,0 +1,1 @@
+"""FastAPI pieces every service uses: RFC 9457 problem details and health probes."""

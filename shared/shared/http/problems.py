@@ -1,0 +1,136 @@
+"""RFC 9457 problem details for every error a client can see.
+
+Domain code raises ``Problem`` (or a subclass); validation, HTTP and unexpected errors
+are turned into the same shape. No stack trace ever reaches a client.
+"""
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import DBAPIError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class ProblemDetails(BaseModel):
+    """The error body of every 4xx/5xx answer (RFC 9457)."""
+
+    model_config = ConfigDict(extra="allow")
+    type: str = Field(default="about:blank", examples=["/problems/validation-error"])
+    title: str = Field(examples=["Request is not valid"])
+    status: int = Field(examples=[422])
+    detail: str | None = Field(default=None, examples=["rut: check digit is wrong"])
+    instance: str | None = None
+
+
+class Problem(Exception):
+    """An error a person can act on: ``detail`` says what went wrong and how to fix it."""
+
+    status = 400
+    title = "Bad request"
+    type = "about:blank"
+
+    def __init__(self, detail: str, *, status: int | None = None, title: str | None = None,
+                 type: str | None = None, **extra: Any):
+        super().__init__(detail)
+        self.detail = detail
+        if status is not None:
+            self.status = status
+        if title is not None:
+            self.title = title
+        if type is not None:
+            self.type = type
+        self.extra = extra
+
+
+class NotFound(Problem):
+    status = 404
+    title = "Not found"
+    type = "/problems/not-found"
+
+
+class Conflict(Problem):
+    status = 409
+    title = "Conflict"
+    type = "/problems/conflict"
+
+
+class Unprocessable(Problem):
+    status = 422
+    title = "Request is not valid"
+    type = "/problems/validation-error"
+
+
+def problem_response(status: int, title: str, detail: str | None, *,
+                     type: str = "about:blank", instance: str | None = None,
+                     **extra: Any) -> JSONResponse:
+    body = {"type": type, "title": title, "status": status, "detail": detail}
+    if instance:
+        body["instance"] = instance
+    body.update(extra)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+
+
+def _location(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path")]
+    return ".".join(parts) or "body"
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(Problem)
+    async def _problem(request: Request, exc: Problem) -> JSONResponse:
+        return problem_response(exc.status, exc.title, exc.detail, type=exc.type,
+                                instance=request.url.path, **exc.extra)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"field": _location(tuple(e["loc"])), "message": e["msg"]} for e in exc.errors()
+        ]
+        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+        return problem_response(422, "Request is not valid", detail,
+                                type="/problems/validation-error",
+                                instance=request.url.path, errors=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        detail = exc.detail if isinstance(exc.detail, str) else None
+        title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "Error")
+        return problem_response(exc.status_code, title, detail, instance=request.url.path)
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
+        if not exc.connection_invalidated and not isinstance(exc, OperationalError):
+            return await _unexpected(request, exc)
+        log.error("database unavailable: %s", exc)
+        return problem_response(503, "Service unavailable",
+                                "The database is not reachable right now; try again shortly.",
+                                type="/problems/unavailable", instance=request.url.path)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return problem_response(500, "Internal error",
+                                "Something went wrong on our side; it has been logged.",
+                                instance=request.url.path)
+
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ProblemDetails, "content": {PROBLEM_JSON: {}}, "description": text}
+    for status, text in {
+        400: "Bad request",
+        404: "Not found",
+        409: "Conflict with the current state",
+        422: "Request is not valid",
+        503: "A dependency is unavailable",
+    }.items()
+}
+"""Pass as ``responses=`` to routers so the OpenAPI documents the error shape."""

@@ -1,0 +1,119 @@
+"""The worker → accounting internal API contract (not part of the public OpenAPI).
+
+The worker reads a company's posting profile, turns documents into proposed entries
+and hands them over in batches. Accounting stores each proposal once per
+(sync session or company, source_key): handing the same batch over again changes nothing.
+"""
+
+from datetime import date
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from shared.events import PaymentRecorded, TaxDocument
+from shared.money import Pesos
+from shared.rut import Rut
+
+INTERNAL_PREFIX = "/internal/v1"
+
+
+class AccountPair(BaseModel):
+    auxiliary_account: str = Field(description="control account tracked per counterparty RUT")
+    detail_account: str = Field(description="revenue or expense account of the document")
+
+
+class PostingProfile(BaseModel):
+    """Everything the worker needs to post a company's documents: account codes."""
+
+    accounting_company_id: str
+    company_rut: Rut
+    sales: AccountPair
+    purchases: AccountPair
+    payments_account: str | None = None
+    collections_account: str | None = None
+    vat_debit_account: str = "210710"  # IVA Débito Fiscal
+    vat_credit_account: str = "110710"  # IVA Crédito Fiscal
+    vat_retained_account: str = "210715"  # IVA Retenido a terceros
+    export_sales_account: str = "310125"  # Ventas de Exportación
+
+
+class LineRole(StrEnum):
+    AUXILIARY = "auxiliary"  # Clientes / Proveedores, per counterparty
+    DETAIL = "detail"  # Ventas / Compras: the one a reviewer may change
+    VAT_DEBIT = "vat_debit"
+    VAT_CREDIT = "vat_credit"
+    VAT_RETAINED = "vat_retained"
+    OTHER_TAX = "other_tax"
+    CASH = "cash"  # the payments / collections account
+
+
+class ProposedLine(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    account_code: str = Field(min_length=1, max_length=20)
+    role: LineRole
+    debit: Pesos = 0
+    credit: Pesos = 0
+    counterparty_rut: Rut | None = None
+    description: str | None = Field(default=None, max_length=200)
+
+    @model_validator(mode="after")
+    def _one_side(self) -> "ProposedLine":
+        if (self.debit > 0) == (self.credit > 0):
+            raise ValueError("a line has either a debit or a credit amount, not both or neither")
+        return self
+
+
+EntryKind = Literal["ingreso", "egreso", "traspaso"]
+
+
+class ProposedEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    entry_date: date
+    kind: EntryKind
+    glosa: str = Field(max_length=300)
+    lines: list[ProposedLine] = Field(min_length=2)
+
+    @property
+    def total_debit(self) -> int:
+        return sum(line.debit for line in self.lines)
+
+    @property
+    def total_credit(self) -> int:
+        return sum(line.credit for line in self.lines)
+
+    @property
+    def is_balanced(self) -> bool:
+        return self.total_debit == self.total_credit
+
+
+class Proposal(BaseModel):
+    """One document (or payment) turned into a proposed entry, or held with a reason."""
+
+    model_config = ConfigDict(extra="forbid")
+    event_id: str = Field(description="the event it came from, for tracing")
+    sync_id: str | None = Field(default=None, description="null for live documents")
+    company_rut: Rut
+    source_key: str = Field(description="natural key: what makes it unique in the books")
+    document: TaxDocument | None = None
+    payment: PaymentRecorded | None = None
+    entry: ProposedEntry | None = None
+    hold_reason: str | None = Field(default=None, description="why it cannot be posted as is")
+
+    @model_validator(mode="after")
+    def _entry_or_reason(self) -> "Proposal":
+        if (self.entry is None) == (self.hold_reason is None):
+            raise ValueError("a proposal has either an entry or a hold_reason")
+        if (self.document is None) == (self.payment is None):
+            raise ValueError("a proposal carries either a document or a payment")
+        return self
+
+
+class ProposalBatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    proposals: list[Proposal] = Field(min_length=1, max_length=2000)
+
+
+class ProposalResult(BaseModel):
+    accepted: int = Field(description="proposals stored now")
+    duplicates: int = Field(description="proposals already stored before: nothing changed")

@@ -1,0 +1,67 @@
+"""Publishing with publisher confirms: a publish returns only once the broker has the
+message, or raises; a batch is published concurrently and confirmed together."""
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+import aio_pika
+from aio_pika.abc import AbstractExchange, AbstractRobustConnection
+
+from shared.messaging.topology import Topology
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    message_id: str
+    routing_key: str
+    body: bytes
+    correlation_id: str | None = None
+
+
+class Publisher:
+    def __init__(self, amqp_url: str, topology: Topology, *, confirm_timeout: float = 15.0):
+        self._url = amqp_url
+        self._topology = topology
+        self._timeout = confirm_timeout
+        self._connection: AbstractRobustConnection | None = None
+        self._exchange: AbstractExchange | None = None
+
+    async def connect(self) -> None:
+        self._connection = await aio_pika.connect_robust(self._url, timeout=self._timeout)
+        channel = await self._connection.channel(publisher_confirms=True)
+        self._exchange = await self._topology.declare_exchange(channel)
+
+    async def close(self) -> None:
+        if self._connection is not None:
+            await self._connection.close()
+            self._connection = None
+
+    @property
+    def is_connected(self) -> bool:
+        return self._connection is not None and not self._connection.is_closed
+
+    async def publish(self, messages: list[OutgoingMessage]) -> None:
+        """Publish all messages; returns when every one is confirmed, raises otherwise."""
+        if self._exchange is None:
+            raise RuntimeError("Publisher.connect() was not called")
+        exchange = self._exchange
+        await asyncio.gather(
+            *(
+                exchange.publish(
+                    aio_pika.Message(
+                        m.body,
+                        message_id=m.message_id,
+                        type=m.routing_key,
+                        correlation_id=m.correlation_id,
+                        content_type="application/cloudevents+json",
+                        delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                    ),
+                    routing_key=m.routing_key,
+                    timeout=self._timeout,
+                )
+                for m in messages
+            )
+        )

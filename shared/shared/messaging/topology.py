@@ -1,0 +1,59 @@
+"""Names and declarations of the exchange, queues and dead-letter queues."""
+
+from dataclasses import dataclass
+
+import aio_pika
+from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractQueue
+
+
+@dataclass(frozen=True)
+class Topology:
+    """Where events go. Tests pass a unique exchange name and queue prefix per run."""
+
+    exchange: str = "dte.events"
+    queue_prefix: str = ""
+    delivery_limit: int = 5
+
+    @property
+    def dead_letter_exchange(self) -> str:
+        return f"{self.exchange}.dlx"
+
+    def queue_name(self, consumer: str) -> str:
+        return f"{self.queue_prefix}{consumer}"
+
+    def dead_letter_queue_name(self, consumer: str) -> str:
+        return f"{self.queue_name(consumer)}.dlq"
+
+    async def declare_exchange(self, channel: AbstractChannel) -> AbstractExchange:
+        return await channel.declare_exchange(
+            self.exchange, aio_pika.ExchangeType.TOPIC, durable=True
+        )
+
+    async def declare_queue(
+        self, channel: AbstractChannel, consumer: str, bindings: list[str]
+    ) -> AbstractQueue:
+        """The consumer's quorum queue bound to its event types, and its dead-letter queue."""
+        exchange = await self.declare_exchange(channel)
+        dlx = await channel.declare_exchange(
+            self.dead_letter_exchange, aio_pika.ExchangeType.DIRECT, durable=True
+        )
+        name = self.queue_name(consumer)
+        dlq = await channel.declare_queue(
+            self.dead_letter_queue_name(consumer),
+            durable=True,
+            arguments={"x-queue-type": "quorum"},
+        )
+        await dlq.bind(dlx, routing_key=name)
+        queue = await channel.declare_queue(
+            name,
+            durable=True,
+            arguments={
+                "x-queue-type": "quorum",
+                "x-dead-letter-exchange": self.dead_letter_exchange,
+                "x-dead-letter-routing-key": name,
+                "x-delivery-limit": self.delivery_limit,
+            },
+        )
+        for routing_key in bindings:
+            await queue.bind(exchange, routing_key=routing_key)
+        return queue

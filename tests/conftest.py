@@ -1,0 +1,24 @@
+"""Fixtures for tests on real PostgreSQL and RabbitMQ (see tests/support/infra.py)."""
+
+import pytest
+
+from tests.support.infra import Infra, MissingService
+
+# Every consumer the services declare; their test queues are deleted after the run.
+CONSUMERS = ["invoicing", "accounting", "integration-worker", "probe"]
+
+
+@pytest.fixture(scope="session")
+async def infra():
+    try:
+        found = Infra.discover()
+    except MissingService as error:
+        pytest.fail(str(error), pytrace=False)
+    yield found
+    await found.cleanup(CONSUMERS)
+
+
+@pytest.fixture(scope="session")
+def topology(infra):
+    """A unique exchange and queue prefix for this run, removed afterwards."""
+    return infra.topology()
