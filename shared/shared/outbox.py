@@ -7,6 +7,7 @@ idempotent consumers absorb.
 """
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -103,10 +104,8 @@ class OutboxRelay:
                 published = 0
                 await asyncio.sleep(1.0)
             if published < self._batch_size:
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wakeup.wait(), self._idle_interval)
-                except TimeoutError:
-                    pass
                 self._wakeup.clear()
 
     async def publish_pending(self) -> int:

@@ -68,7 +68,9 @@ class Infra:
             missing = " and ".join(
                 n for n, u in (("PostgreSQL", pg), ("RabbitMQ", amqp)) if u is None
             )
-            raise MissingService(f"{missing} not reachable and no Docker to start it. {HOW_TO_START}")
+            raise MissingService(
+                f"{missing} not reachable and no Docker to start it. {HOW_TO_START}"
+            )
         if not _answers(pg, 5432) or not _answers(amqp, 5672):
             raise MissingService(f"cannot connect to {pg} or {amqp}. {HOW_TO_START}")
         return cls(postgres_admin_url=pg, amqp_url=amqp, _containers=containers)
