@@ -61,3 +61,9 @@ Rut = Annotated[
     ),
 ]
 """A pydantic field type: accepts any common spelling, yields the canonical form."""
+
+
+def rut_from_number(number: int) -> str:
+    """The canonical RUT of a number, with its check digit (for sample and test data)."""
+    digits = str(number)
+    return f"{digits}-{_SiiRut.calc_dv(digits)}"

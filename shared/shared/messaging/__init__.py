@@ -3,6 +3,6 @@ dead-letter queue and a delivery limit, publishing with confirms, batch consumer
 
 from shared.messaging.consumer import Consumer, Delivery
 from shared.messaging.publisher import OutgoingMessage, Publisher
-from shared.messaging.topology import Topology
+from shared.messaging.topology import SUBSCRIPTIONS, Topology
 
-__all__ = ["Consumer", "Delivery", "OutgoingMessage", "Publisher", "Topology"]
+__all__ = ["Consumer", "Delivery", "OutgoingMessage", "Publisher", "SUBSCRIPTIONS", "Topology"]

@@ -31,7 +31,9 @@ class Publisher:
 
     async def connect(self) -> None:
         self._connection = await aio_pika.connect_robust(self._url, timeout=self._timeout)
-        channel = await self._connection.channel(publisher_confirms=True)
+        # on_return_raises: an unroutable message fails its publish, so the outbox keeps it.
+        channel = await self._connection.channel(publisher_confirms=True, on_return_raises=True)
+        await self._topology.declare_all(channel)
         self._exchange = await self._topology.declare_exchange(channel)
 
     async def close(self) -> None:

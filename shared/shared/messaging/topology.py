@@ -5,6 +5,27 @@ from dataclasses import dataclass
 import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractQueue
 
+# Who listens to what (DESIGN.md §4). Every process declares all of these queues before
+# it publishes, so an event emitted before its consumer first starts waits in its queue
+# instead of being dropped as unroutable.
+SUBSCRIPTIONS: dict[str, list[str]] = {
+    "invoicing": [
+        "accounting.integration.approved.v1",
+        "accounting.integration.rejected.v1",
+        "accounting.integration.conflicted.v1",
+        "accounting.integration.conflict-resolved.v1",
+        "accounting.sync.requested.v1",
+    ],
+    "accounting": [
+        "invoicing.integration.requested.v1",
+        "invoicing.sync.completed.v1",
+    ],
+    "integration-worker": [
+        "invoicing.invoice.synced.v1",
+        "accounting.settings.changed.v1",
+    ],
+}
+
 
 @dataclass(frozen=True)
 class Topology:
@@ -57,3 +78,7 @@ class Topology:
         for routing_key in bindings:
             await queue.bind(exchange, routing_key=routing_key)
         return queue
+
+    async def declare_all(self, channel: AbstractChannel) -> None:
+        for consumer, bindings in SUBSCRIPTIONS.items():
+            await self.declare_queue(channel, consumer, bindings)

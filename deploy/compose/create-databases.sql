@@ -1,0 +1,3 @@
+-- One database per service: no service reads another's.
+CREATE DATABASE invoicing;
+CREATE DATABASE accounting;

@@ -1,0 +1,135 @@
+"""A small synchronous client of both public APIs, for the demo and the e2e tests."""
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+
+class ApiError(RuntimeError):
+    def __init__(self, method: str, url: str, status: int, body: Any):
+        detail = body.get("detail") if isinstance(body, dict) else body
+        super().__init__(f"{method} {url} → {status}: {detail}")
+        self.status = status
+        self.body = body
+
+
+class FlowClient:
+    def __init__(self, invoicing_url: str, accounting_url: str, *, timeout: float = 15.0,
+                 headers: dict[str, str] | None = None):
+        self.invoicing = httpx.Client(base_url=invoicing_url, timeout=timeout, headers=headers)
+        self.accounting = httpx.Client(base_url=accounting_url, timeout=timeout,
+                                       headers=headers)
+
+    def close(self) -> None:
+        self.invoicing.close()
+        self.accounting.close()
+
+    @staticmethod
+    def call(client: httpx.Client, method: str, path: str, **kwargs: Any) -> Any:
+        response = client.request(method, path, **kwargs)
+        body = response.json() if response.content else None
+        if response.status_code >= 400:
+            raise ApiError(method, path, response.status_code, body)
+        return body
+
+    # --- invoicing ------------------------------------------------------------------
+
+    def create_company(self, rut: str, name: str) -> dict:
+        return self.call(self.invoicing, "POST", "/v1/companies", json={"rut": rut, "name": name})
+
+    def record_document(self, company_rut: str, **document: Any) -> dict:
+        return self.call(self.invoicing, "POST", f"/v1/companies/{company_rut}/documents",
+                         json=document)
+
+    def request_integration(self, company_rut: str, contract_rut: str) -> dict:
+        return self.call(self.invoicing, "PUT", f"/v1/companies/{company_rut}/integration",
+                         json={"contract_rut": contract_rut})
+
+    def integration_status(self, company_rut: str) -> dict:
+        return self.call(self.invoicing, "GET", f"/v1/companies/{company_rut}/integration")
+
+    # --- accounting -----------------------------------------------------------------
+
+    def create_contract(self, rut: str, name: str) -> dict:
+        return self.call(self.accounting, "POST", "/v1/contracts", json={"rut": rut, "name": name})
+
+    def add_company(self, contract_rut: str, rut: str, name: str) -> dict:
+        return self.call(self.accounting, "POST", f"/v1/contracts/{contract_rut}/companies",
+                         json={"rut": rut, "name": name})
+
+    def hide_company(self, company_id: str) -> dict:
+        return self.call(self.accounting, "POST", f"/v1/companies/{company_id}/hide")
+
+    def accounts(self, company_id: str) -> list[dict]:
+        return self.call(self.accounting, "GET", f"/v1/companies/{company_id}/accounts")
+
+    def integration_requests(self, contract_rut: str, status: str | None = None) -> list[dict]:
+        params = {"status": status} if status else {}
+        return self.call(self.accounting, "GET",
+                         f"/v1/contracts/{contract_rut}/integration-requests", params=params)
+
+    def approve(self, request_id: str, company_id: str) -> dict:
+        return self.call(self.accounting, "POST", f"/v1/integration-requests/{request_id}/approve",
+                         json={"company_id": company_id})
+
+    def integrations(self, company_id: str) -> list[dict]:
+        return self.call(self.accounting, "GET", f"/v1/companies/{company_id}/integrations")
+
+    def put_settings(self, company_id: str, settings: dict) -> dict:
+        return self.call(self.accounting, "PUT",
+                         f"/v1/companies/{company_id}/settings/invoice-integration", json=settings)
+
+    def start_sync(self, company_id: str, date_from: str, date_to: str) -> dict:
+        return self.call(self.accounting, "POST",
+                         f"/v1/companies/{company_id}/integrations/factura-electronica/syncs",
+                         json={"from": date_from, "to": date_to})
+
+    def sync(self, sync_id: str) -> dict:
+        return self.call(self.accounting, "GET", f"/v1/syncs/{sync_id}")
+
+    def sync_documents(self, sync_id: str, status: str | None = None) -> list[dict]:
+        items: list[dict] = []
+        while True:
+            params: dict[str, Any] = {"offset": len(items), "limit": 500}
+            if status:
+                params["status"] = status
+            page = self.call(self.accounting, "GET", f"/v1/syncs/{sync_id}/documents",
+                             params=params)
+            items.extend(page["items"])
+            if not page["items"] or len(items) >= page["total"]:
+                return items
+
+    def change_detail_account(self, sync_id: str, document_id: str, account: str) -> dict:
+        return self.call(self.accounting, "PATCH", f"/v1/syncs/{sync_id}/documents/{document_id}",
+                         json={"detail_account": account})
+
+    def confirm(self, sync_id: str) -> dict:
+        return self.call(self.accounting, "POST", f"/v1/syncs/{sync_id}/confirm")
+
+    def entries(self, company_id: str, date_from: str, date_to: str) -> list[dict]:
+        body = self.call(self.accounting, "GET", f"/v1/companies/{company_id}/entries",
+                         params={"from": date_from, "to": date_to, "limit": 500})
+        return body["items"] if isinstance(body, dict) else body
+
+    def trial_balance(self, company_id: str, date_from: str, date_to: str) -> dict:
+        return self.call(self.accounting, "GET",
+                         f"/v1/companies/{company_id}/reports/trial-balance",
+                         params={"from": date_from, "to": date_to})
+
+
+def wait_for(fetch: Callable[[], Any], done: Callable[[Any], bool], *, what: str,
+             timeout: float = 30.0, interval: float = 0.2,
+             on_progress: Callable[[Any], None] | None = None) -> Any:
+    """Poll ``fetch`` until ``done(value)``; raise a TimeoutError naming ``what``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = fetch()
+        if on_progress:
+            on_progress(value)
+        if done(value):
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out after {timeout:.0f}s waiting for {what}; last: {value}")
+        time.sleep(interval)

@@ -1,0 +1,155 @@
+"""Start invoicing, accounting and the worker as real processes, and stop them.
+
+Each service is migrated first (`python -m <pkg> migrate`), then started; the stack is
+up when both APIs answer /readyz (their database and the broker are reachable).
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class Service:
+    name: str
+    package: str
+    command: list[str]
+    env: dict[str, str]
+    port: int | None = None
+    process: subprocess.Popen | None = None
+    log_path: Path | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+@dataclass
+class Stack:
+    invoicing_database_url: str
+    accounting_database_url: str
+    amqp_url: str
+    invoicing_port: int = 8001
+    accounting_port: int = 8002
+    exchange: str | None = None
+    queue_prefix: str | None = None
+    log_dir: Path | None = None  # None: the services log to this terminal
+    extra_env: dict[str, str] = field(default_factory=dict)
+    services: list[Service] = field(init=False)
+
+    def __post_init__(self) -> None:
+        common = {k: v for k, v in os.environ.items() if not k.endswith("DATABASE_URL")}
+        common.update({"AMQP_URL": self.amqp_url, "PYTHONUNBUFFERED": "1", **self.extra_env})
+        if self.exchange:
+            common["EVENT_EXCHANGE"] = self.exchange
+        if self.queue_prefix:
+            common["QUEUE_PREFIX"] = self.queue_prefix
+        py = sys.executable
+        self.services = [
+            Service("invoicing", "invoicing",
+                    [py, "-m", "invoicing", "serve", "--port", str(self.invoicing_port)],
+                    {**common, "DATABASE_URL": self.invoicing_database_url},
+                    self.invoicing_port),
+            Service("accounting", "accounting",
+                    [py, "-m", "accounting", "serve", "--port", str(self.accounting_port)],
+                    {**common, "DATABASE_URL": self.accounting_database_url},
+                    self.accounting_port),
+            Service("integration-worker", "integration_worker",
+                    [py, "-m", "integration_worker", "run"],
+                    {**common, "ACCOUNTING_URL": f"http://127.0.0.1:{self.accounting_port}"}),
+        ]
+
+    @property
+    def invoicing_url(self) -> str:
+        return self.services[0].url
+
+    @property
+    def accounting_url(self) -> str:
+        return self.services[1].url
+
+    def migrate(self) -> None:
+        for service in self.services:
+            result = subprocess.run(
+                [sys.executable, "-m", service.package, "migrate"],
+                env=service.env, cwd=REPO, capture_output=True, text=True, timeout=120,
+            )
+            if result.returncode != 0:
+                raise RuntimeError(
+                    f"migrating {service.name} failed:\n{result.stdout}\n{result.stderr}"
+                )
+
+    def start(self, timeout: float = 60.0) -> None:
+        for service in self.services:
+            output = None
+            if self.log_dir is not None:
+                self.log_dir.mkdir(parents=True, exist_ok=True)
+                service.log_path = self.log_dir / f"{service.name}.log"
+                output = service.log_path.open("ab")
+            service.process = subprocess.Popen(
+                service.command, env=service.env, cwd=REPO,
+                stdout=output, stderr=subprocess.STDOUT if output else None,
+            )
+        try:
+            self._wait_ready(timeout)
+        except Exception:
+            self.stop()
+            raise
+
+    def _wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        pending = [s for s in self.services if s.port is not None]
+        while pending:
+            for service in self.services:
+                if service.process and service.process.poll() is not None:
+                    raise RuntimeError(f"{service.name} exited early.\n{self.log_tail(service)}")
+            for service in list(pending):
+                try:
+                    if httpx.get(f"{service.url}/readyz", timeout=2).status_code == 200:
+                        pending.remove(service)
+                except httpx.HTTPError:
+                    pass
+            if time.monotonic() > deadline:
+                names = ", ".join(s.name for s in pending)
+                tails = "\n".join(self.log_tail(s) for s in pending)
+                raise RuntimeError(f"{names} not ready after {timeout:.0f}s.\n{tails}")
+            time.sleep(0.2)
+
+    def log_tail(self, service: Service, lines: int = 40) -> str:
+        if service.log_path is None or not service.log_path.exists():
+            return ""
+        text = service.log_path.read_text(errors="replace").splitlines()[-lines:]
+        return f"--- {service.name} log ---\n" + "\n".join(text)
+
+    def exited(self) -> Service | None:
+        """A service that has stopped by itself, if any."""
+        for service in self.services:
+            if service.process is not None and service.process.poll() is not None:
+                return service
+        return None
+
+    def stop(self, timeout: float = 15.0) -> None:
+        running = [s for s in self.services if s.process and s.process.poll() is None]
+        for service in running:
+            service.process.send_signal(signal.SIGTERM)
+        for service in running:
+            try:
+                service.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                service.process.kill()
+                service.process.wait()
+
+    def __enter__(self) -> "Stack":
+        self.migrate()
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

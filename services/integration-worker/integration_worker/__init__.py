@@ -1,0 +1,1 @@
+"""The integration worker: turns synced tax documents into proposed journal entries."""

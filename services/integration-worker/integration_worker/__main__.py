@@ -1,0 +1,3 @@
+from integration_worker.entrypoints.cli import main
+
+main()

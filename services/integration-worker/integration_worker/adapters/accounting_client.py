@@ -1,0 +1,105 @@
+"""Accounting's internal API over HTTP: one httpx.AsyncClient for the whole process.
+
+Transient failures (connection errors, timeouts, 5xx) are retried a few times with
+exponential backoff and then raised, so the consumer requeues the message. A 4xx will
+not get better by retrying: it is raised at once with accounting's problem detail.
+"""
+
+import asyncio
+import logging
+from typing import Any
+
+import httpx
+
+from shared.internal_api import INTERNAL_PREFIX, PostingProfile, ProposalBatch, ProposalResult
+
+log = logging.getLogger(__name__)
+
+
+class AccountingError(Exception):
+    """Accounting's internal API could not do what was asked."""
+
+
+class AccountingUnavailable(AccountingError):
+    """Still failing after the retries: worth trying again later."""
+
+
+class AccountingRejected(AccountingError):
+    """A 4xx: the request itself is wrong, or the company is not set up."""
+
+    def __init__(self, status_code: int, message: str):
+        super().__init__(message)
+        self.status_code = status_code
+
+
+class AccountingClient:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        timeout: float = 10.0,
+        retries: int = 3,
+        backoff: float = 0.2,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ):
+        self._http = httpx.AsyncClient(
+            base_url=base_url.rstrip("/") + INTERNAL_PREFIX, timeout=timeout, transport=transport
+        )
+        self._retries = retries
+        self._backoff = backoff
+
+    async def close(self) -> None:
+        await self._http.aclose()
+
+    async def posting_profile(self, company_rut: str) -> PostingProfile:
+        response = await self._request(
+            "GET", f"/integrations/{company_rut}/posting-profile"
+        )
+        return PostingProfile.model_validate_json(response.content)
+
+    async def submit(self, batch: ProposalBatch) -> ProposalResult:
+        response = await self._request(
+            "POST", "/proposals", json=batch.model_dump(mode="json")
+        )
+        return ProposalResult.model_validate_json(response.content)
+
+    async def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        attempt = 0
+        while True:
+            try:
+                response = await self._http.request(method, path, **kwargs)
+            except httpx.TransportError as error:  # connection errors and timeouts
+                failure = f"{type(error).__name__}: {error}"
+            else:
+                if response.status_code < 400:
+                    return response
+                if response.status_code < 500:
+                    raise AccountingRejected(
+                        response.status_code,
+                        f"accounting refused {method} {path} with {response.status_code}: "
+                        f"{_problem_detail(response)}",
+                    )
+                failure = f"{response.status_code}: {_problem_detail(response)}"
+            if attempt >= self._retries:
+                raise AccountingUnavailable(
+                    f"{method} {path} to accounting failed {attempt + 1} times, last: {failure}"
+                )
+            delay = self._backoff * 2**attempt
+            log.warning("%s %s to accounting failed (%s); retrying in %.1fs",
+                        method, path, failure, delay)
+            await asyncio.sleep(delay)
+            attempt += 1
+
+
+def _problem_detail(response: httpx.Response) -> str:
+    """The RFC 9457 problem's title and detail, or the start of whatever came back."""
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:300] or response.reason_phrase
+    if not isinstance(body, dict):
+        return str(body)[:300]
+    parts = [str(body[k]) for k in ("title", "detail") if body.get(k)]
+    if "errors" in body:
+        parts.append(f"errors: {body['errors']}")
+    return " — ".join(parts) or str(body)[:300]

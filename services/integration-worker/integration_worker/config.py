@@ -1,0 +1,16 @@
+"""The worker's settings, from the environment."""
+
+from pydantic import Field
+
+from shared.settings import CommonSettings
+
+CONSUMER_NAME = "integration-worker"
+
+
+class Settings(CommonSettings):
+    accounting_url: str = Field(
+        default="http://127.0.0.1:8002", description="base URL of the accounting service"
+    )
+    batch_size: int = Field(default=200, ge=1, description="events handled per batch")
+    http_timeout: float = Field(default=10.0, gt=0, description="seconds per HTTP request")
+    http_retries: int = Field(default=3, ge=0, description="retries of a transient failure")

@@ -1,0 +1,5 @@
+"""Pure posting rules: a tax document and a company's posting profile in, an entry out."""
+
+from integration_worker.domain.posting_rules import Hold, propose
+
+__all__ = ["Hold", "propose"]

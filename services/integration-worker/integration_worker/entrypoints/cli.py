@@ -1,0 +1,40 @@
+"""`python -m integration_worker migrate | run`."""
+
+import argparse
+import asyncio
+import logging
+import signal
+
+from integration_worker.bootstrap import build_worker
+from integration_worker.config import Settings
+from shared.logs import configure_logging
+
+log = logging.getLogger("integration_worker")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m integration_worker")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("migrate", help="nothing to do: the worker owns no database")
+    commands.add_parser("run", help="consume invoice.synced and settings.changed until stopped")
+    args = parser.parse_args(argv)
+
+    if args.command == "migrate":
+        # Accounting keeps proposals once per (sync, source_key): that is the idempotency.
+        print("integration-worker owns no database: nothing to migrate")
+        return
+    settings = Settings()
+    configure_logging(settings.log_level)
+    asyncio.run(_run(settings))
+
+
+async def _run(settings: Settings) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    log.info("consuming from %s on %s; proposals go to %s",
+             settings.topology.queue_name("integration-worker"), settings.event_exchange,
+             settings.accounting_url)
+    await build_worker(settings).run(stop)
+    log.info("stopped")

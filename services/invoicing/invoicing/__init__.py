@@ -1,0 +1,1 @@
+"""Invoicing: issuing companies, their DTE documents, and the link to accounting."""

@@ -1,0 +1,3 @@
+from invoicing.entrypoints.cli import main
+
+main()

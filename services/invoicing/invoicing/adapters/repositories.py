@@ -1,0 +1,189 @@
+"""Reading and writing the domain's objects on the caller's session (its transaction)."""
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+
+from sqlalchemy import func, insert, select, tuple_, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from invoicing.adapters.tables import companies, documents, integration_links
+from invoicing.domain.companies import Company
+from invoicing.domain.documents import Counterparty, Direction, Document, Reference
+from invoicing.domain.integration import IntegrationLink, LinkStatus
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class CompanyRepository:
+    def __init__(self, session: AsyncSession):
+        self._session = session
+
+    async def get(self, rut: str, *, for_update: bool = False) -> Company | None:
+        query = select(companies.c.rut, companies.c.name).where(companies.c.rut == rut)
+        if for_update:
+            # Serialises changes to one company's integration link, even its first one.
+            query = query.with_for_update()
+        row = (await self._session.execute(query)).first()
+        return Company(row.rut, row.name) if row else None
+
+    async def add(self, company: Company) -> None:
+        await self._session.execute(
+            insert(companies).values(rut=company.rut, name=company.name, created_at=_now())
+        )
+
+
+def _reference_json(ref: Reference) -> dict:
+    return {
+        "dte_type": ref.dte_type,
+        "folio": ref.folio,
+        "issue_date": ref.issue_date.isoformat() if ref.issue_date else None,
+        "code": ref.code,
+        "reason": ref.reason,
+    }
+
+
+def _reference(data: dict) -> Reference:
+    issued = data.get("issue_date")
+    return Reference(
+        dte_type=data["dte_type"],
+        folio=data["folio"],
+        issue_date=date.fromisoformat(issued) if issued else None,
+        code=data.get("code"),
+        reason=data.get("reason"),
+    )
+
+
+def _document(row) -> Document:  # noqa: ANN001
+    return Document(
+        id=row.id,
+        company_rut=row.company_rut,
+        issuer_rut=row.issuer_rut,
+        direction=Direction(row.direction),
+        dte_type=row.dte_type,
+        folio=row.folio,
+        issue_date=row.issue_date,
+        counterparty=Counterparty(row.counterparty_rut, row.counterparty_name),
+        net=row.net,
+        exempt=row.exempt,
+        vat=row.vat,
+        total=row.total,
+        references=tuple(_reference(r) for r in row.doc_references),
+    )
+
+
+def _in_range(company_rut: str, date_from: date | None, date_to: date | None):
+    conditions = [documents.c.company_rut == company_rut]
+    if date_from is not None:
+        conditions.append(documents.c.issue_date >= date_from)
+    if date_to is not None:
+        conditions.append(documents.c.issue_date <= date_to)
+    return conditions
+
+
+_ORDER = (documents.c.issue_date, documents.c.folio, documents.c.id)
+
+
+class DocumentRepository:
+    def __init__(self, session: AsyncSession):
+        self._session = session
+
+    async def add(self, document: Document) -> None:
+        await self._session.execute(insert(documents).values(
+            id=document.id,
+            company_rut=document.company_rut,
+            direction=str(document.direction),
+            dte_type=document.dte_type,
+            folio=document.folio,
+            issue_date=document.issue_date,
+            issuer_rut=document.issuer_rut,
+            counterparty_rut=document.counterparty.rut,
+            counterparty_name=document.counterparty.name,
+            net=document.net,
+            exempt=document.exempt,
+            vat=document.vat,
+            total=document.total,
+            doc_references=[_reference_json(r) for r in document.references],
+            created_at=_now(),
+        ))
+
+    async def find_by_folio(self, company_rut: str, direction: Direction, issuer_rut: str,
+                            dte_type: int, folio: int) -> str | None:
+        """The id of the document holding that folio, if any."""
+        return (await self._session.execute(
+            select(documents.c.id).where(
+                documents.c.company_rut == company_rut,
+                documents.c.direction == str(direction),
+                documents.c.issuer_rut == issuer_rut,
+                documents.c.dte_type == dte_type,
+                documents.c.folio == folio,
+            )
+        )).scalar_one_or_none()
+
+    async def count(self, company_rut: str, date_from: date | None, date_to: date | None) -> int:
+        return (await self._session.execute(
+            select(func.count()).select_from(documents)
+            .where(*_in_range(company_rut, date_from, date_to))
+        )).scalar_one()
+
+    async def page(self, company_rut: str, date_from: date | None, date_to: date | None,
+                   offset: int, limit: int) -> list[Document]:
+        rows = (await self._session.execute(
+            select(documents).where(*_in_range(company_rut, date_from, date_to))
+            .order_by(*_ORDER).offset(offset).limit(limit)
+        )).all()
+        return [_document(r) for r in rows]
+
+    async def page_after(self, company_rut: str, date_from: date, date_to: date,
+                         after: Sequence | None, limit: int) -> list[Document]:
+        """Keyset page: the next ``limit`` documents after the (issue_date, folio, id) key."""
+        query = select(documents).where(*_in_range(company_rut, date_from, date_to))
+        if after is not None:
+            query = query.where(tuple_(*_ORDER) > tuple_(*after))
+        rows = (await self._session.execute(query.order_by(*_ORDER).limit(limit))).all()
+        return [_document(r) for r in rows]
+
+
+class IntegrationLinkRepository:
+    def __init__(self, session: AsyncSession):
+        self._session = session
+
+    async def get(self, company_rut: str, *, for_update: bool = False) -> IntegrationLink | None:
+        query = select(integration_links).where(integration_links.c.company_rut == company_rut)
+        if for_update:
+            # Serialises accounting's answer against a re-request from the company.
+            query = query.with_for_update()
+        row = (await self._session.execute(query)).first()
+        if row is None:
+            return None
+        return IntegrationLink(
+            company_rut=row.company_rut,
+            contract_rut=row.contract_rut,
+            status=LinkStatus(row.status),
+            request_id=row.request_id,
+            detail=row.detail,
+            accounting_company_id=row.accounting_company_id,
+        )
+
+    def _values(self, link: IntegrationLink) -> dict:
+        return {
+            "contract_rut": link.contract_rut,
+            "status": str(link.status),
+            "request_id": link.request_id,
+            "detail": link.detail,
+            "accounting_company_id": link.accounting_company_id,
+            "updated_at": _now(),
+        }
+
+    async def add(self, link: IntegrationLink) -> None:
+        await self._session.execute(
+            insert(integration_links).values(company_rut=link.company_rut, **self._values(link))
+        )
+
+    async def update(self, link: IntegrationLink) -> None:
+        await self._session.execute(
+            update(integration_links)
+            .where(integration_links.c.company_rut == link.company_rut)
+            .values(**self._values(link))
+        )

@@ -1,0 +1,70 @@
+"""The invoicing database. Migrations in services/invoicing/migrations mirror this."""
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+)
+
+from shared.inbox import processed_messages_table
+from shared.outbox import outbox_table
+
+metadata = MetaData()
+
+RUT = String(12)
+
+companies = Table(
+    "companies",
+    metadata,
+    Column("rut", RUT, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+documents = Table(
+    "documents",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("company_rut", RUT, ForeignKey("companies.rut"), nullable=False),
+    Column("direction", String(10), nullable=False),
+    Column("dte_type", Integer, nullable=False),
+    Column("folio", BigInteger, nullable=False),
+    Column("issue_date", Date, nullable=False),
+    Column("issuer_rut", RUT, nullable=False),
+    Column("counterparty_rut", RUT, nullable=False),
+    Column("counterparty_name", String(200), nullable=False),
+    Column("net", BigInteger, nullable=False),
+    Column("exempt", BigInteger, nullable=False),
+    Column("vat", BigInteger, nullable=False),
+    Column("total", BigInteger, nullable=False),
+    Column("doc_references", JSON, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("company_rut", "direction", "issuer_rut", "dte_type", "folio",
+                     name="uq_documents_folio"),
+    # Listing and sync both walk a company's documents in (issue_date, folio, id) order.
+    Index("ix_documents_company_date", "company_rut", "issue_date", "folio", "id"),
+)
+
+integration_links = Table(
+    "integration_links",
+    metadata,
+    Column("company_rut", RUT, ForeignKey("companies.rut"), primary_key=True),
+    Column("contract_rut", RUT, nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("request_id", String(36), nullable=False),
+    Column("detail", String(2000), nullable=False),
+    Column("accounting_company_id", String(64)),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+outbox = outbox_table(metadata)
+processed_messages = processed_messages_table(metadata)

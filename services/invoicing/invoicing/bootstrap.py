@@ -1,0 +1,125 @@
+"""The composition root: settings in, a wired FastAPI app out."""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+import aio_pika
+from fastapi import FastAPI
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+
+from invoicing.adapters.tables import outbox
+from invoicing.config import CONSUMER_NAME, Settings, ensure_sqlite_directory
+from invoicing.entrypoints.consumer import BINDINGS, make_handler
+from invoicing.entrypoints.http import install_routes
+from invoicing.service_layer.unit_of_work import UnitOfWork
+from shared.db import create_engine, session_factory
+from shared.messaging import Consumer, Publisher
+from shared.outbox import OutboxRelay
+
+log = logging.getLogger(__name__)
+
+CONSUMER_READY_TIMEOUT = 30.0
+
+
+@dataclass
+class Container:
+    """What the routes, the consumer and the tests share."""
+
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker
+    relay: OutboxRelay | None = None
+    publisher: Publisher | None = None
+    tasks: list[asyncio.Task] = field(default_factory=list)
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.sessions, self.relay.wake if self.relay else None)
+
+    async def check_database(self) -> None:
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    async def check_broker(self) -> None:
+        if self.publisher is None:
+            # Without background tasks, reachability is all we can say.
+            connection = await aio_pika.connect(self.settings.amqp_url, timeout=5)
+            await connection.close()
+            return
+        if not self.publisher.is_connected:
+            raise ConnectionError("not connected to the broker")
+        for task in self.tasks:
+            if task.done():
+                raise RuntimeError(f"background task {task.get_name()} has stopped")
+
+
+def _log_stop(task: asyncio.Task) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("background task %s stopped", task.get_name(), exc_info=task.exception())
+
+
+async def _start_background(container: Container) -> None:
+    settings = container.settings
+    container.publisher = Publisher(settings.amqp_url, settings.topology)
+    await container.publisher.connect()
+    container.relay = OutboxRelay(container.engine, outbox, container.publisher)
+    consumer = Consumer(settings.amqp_url, settings.topology, CONSUMER_NAME, BINDINGS,
+                        make_handler(container.uow))
+    for name, coroutine in (("outbox-relay", container.relay.run()),
+                            ("consumer", consumer.run())):
+        task = asyncio.create_task(coroutine, name=f"invoicing-{name}")
+        task.add_done_callback(_log_stop)
+        container.tasks.append(task)
+    # Serve only once our queue exists, so no event sent to us afterwards is lost.
+    ready = asyncio.create_task(consumer.ready.wait())
+    done, _ = await asyncio.wait([ready, *container.tasks], timeout=CONSUMER_READY_TIMEOUT,
+                                 return_when=asyncio.FIRST_COMPLETED)
+    if ready not in done:
+        ready.cancel()
+        await _stop_background(container)
+        raise RuntimeError(f"the event consumer did not start; is RabbitMQ reachable at "
+                           f"{settings.amqp_url}?")
+
+
+async def _stop_background(container: Container) -> None:
+    for task in container.tasks:
+        task.cancel()
+    for task in container.tasks:
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+    container.tasks.clear()
+    if container.publisher is not None:
+        await container.publisher.close()
+    container.relay = None
+    container.publisher = None
+
+
+def build_app(settings: Settings | None = None, *, background: bool = True) -> FastAPI:
+    settings = settings or Settings()
+    ensure_sqlite_directory(settings.database_url)
+    engine = create_engine(settings.database_url)
+    container = Container(settings=settings, engine=engine, sessions=session_factory(engine))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if background:
+            await _start_background(container)
+        try:
+            yield
+        finally:
+            await _stop_background(container)
+            await engine.dispose()
+
+    app = FastAPI(
+        title="Invoicing",
+        version="1.0.0",
+        summary="Issuing companies, their electronic tax documents (DTE) and their "
+                "integration with accounting.",
+        lifespan=lifespan,
+    )
+    app.state.container = container
+    install_routes(app, container)
+    return app

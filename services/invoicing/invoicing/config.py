@@ -1,0 +1,23 @@
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+from shared.db import is_sqlite
+from shared.settings import CommonSettings
+
+DEFAULT_DATABASE_URL = "sqlite:///var/invoicing.db"
+CONSUMER_NAME = "invoicing"
+
+
+class Settings(CommonSettings):
+    database_url: str = DEFAULT_DATABASE_URL
+    host: str = "127.0.0.1"
+    port: int = 8001
+
+
+def ensure_sqlite_directory(url: str) -> None:
+    """SQLite creates the file but not its directory (var/ on a fresh clone)."""
+    if is_sqlite(url):
+        database = make_url(url).database
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,1 @@
+"""Pure rules of invoicing: no FastAPI, SQLAlchemy or aio-pika here."""

@@ -1,0 +1,132 @@
+"""Tax documents (DTE) as the company issued or received them.
+
+Invoicing records documents as issued: amounts that do not add up are kept as they are
+(accounting holds such a document with a reason). What is refused here is what cannot
+be a DTE at all.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from invoicing.domain.errors import InvalidDocument
+from shared.events import Direction
+
+__all__ = ["Direction"]
+
+
+SUPPORTED_DTE_TYPES: dict[int, str] = {
+    33: "factura electrónica",
+    34: "factura no afecta o exenta electrónica",
+    39: "boleta electrónica",
+    41: "boleta exenta electrónica",
+    46: "factura de compra electrónica",
+    56: "nota de débito electrónica",
+    61: "nota de crédito electrónica",
+    110: "factura de exportación electrónica",
+    111: "nota de débito de exportación electrónica",
+    112: "nota de crédito de exportación electrónica",
+}
+
+# A factura de compra is issued by the buyer to a seller who does not invoice.
+ISSUED_BY_BUYER = frozenset({46})
+
+REFERENCE_CODES = (1, 2, 3)  # 1 anula, 2 corrige texto, 3 corrige montos
+
+
+@dataclass(frozen=True)
+class Counterparty:
+    rut: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Reference:
+    dte_type: int
+    folio: int
+    issue_date: date | None = None
+    code: int | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class DocumentDraft:
+    """A document as submitted, before it has an id and an issuer."""
+
+    direction: Direction
+    dte_type: int
+    folio: int
+    issue_date: date
+    counterparty: Counterparty
+    net: int = 0
+    exempt: int = 0
+    vat: int = 0
+    total: int = 0
+    references: tuple[Reference, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class Document:
+    id: str
+    company_rut: str
+    issuer_rut: str
+    direction: Direction
+    dte_type: int
+    folio: int
+    issue_date: date
+    counterparty: Counterparty
+    net: int
+    exempt: int
+    vat: int
+    total: int
+    references: tuple[Reference, ...]
+
+
+def issuer_rut(company_rut: str, direction: Direction, dte_type: int,
+               counterparty_rut: str) -> str:
+    """Who issued the DTE: the seller, except for a 46, which the buyer issues.
+
+    The company is the seller in sales and the buyer in purchases, so a 46 in purchases
+    is the company's own document, and a 46 in sales was issued to it by its customer.
+    """
+    company_is_seller = Direction(direction) is Direction.SALES
+    issued_by_company = company_is_seller != (dte_type in ISSUED_BY_BUYER)
+    return company_rut if issued_by_company else counterparty_rut
+
+
+def supported_types_text() -> str:
+    return ", ".join(f"{code} ({name})" for code, name in SUPPORTED_DTE_TYPES.items())
+
+
+def validate(draft: DocumentDraft) -> None:
+    """Raise InvalidDocument saying what is wrong; the edge already checked types."""
+    problems: list[str] = []
+    if draft.dte_type not in SUPPORTED_DTE_TYPES:
+        problems.append(
+            f"dte_type {draft.dte_type} is not supported; use one of: {supported_types_text()}"
+        )
+    if draft.folio < 1:
+        problems.append(f"folio must be a positive integer, got {draft.folio}")
+    for name in ("net", "exempt", "vat", "total"):
+        amount = getattr(draft, name)
+        if isinstance(amount, bool) or not isinstance(amount, int) or amount < 0:
+            problems.append(f"{name} must be whole pesos (an integer ≥ 0), got {amount!r}")
+    for i, ref in enumerate(draft.references):
+        if ref.folio < 1:
+            problems.append(f"references.{i}.folio must be a positive integer")
+        if ref.code is not None and ref.code not in REFERENCE_CODES:
+            problems.append(
+                f"references.{i}.code must be 1 (anula), 2 (corrige texto) or "
+                f"3 (corrige montos), got {ref.code}"
+            )
+    if problems:
+        raise InvalidDocument("; ".join(problems), errors=problems)
+
+
+def duplicate_detail(company_rut: str, draft: DocumentDraft, issuer: str,
+                     existing_id: str) -> str:
+    return (
+        f"{draft.direction} document tipo {draft.dte_type} folio {draft.folio} issued by "
+        f"{issuer} is already recorded for company {company_rut} as document {existing_id}; "
+        "a folio is unique per issuer and tipo DTE, so check the folio or use the "
+        "existing document."
+    )

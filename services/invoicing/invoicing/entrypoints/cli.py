@@ -1,0 +1,49 @@
+"""`python -m invoicing migrate` and `python -m invoicing serve --host … --port …`."""
+
+import argparse
+import logging
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+
+from invoicing.config import Settings, ensure_sqlite_directory
+from shared.logs import configure_logging
+
+# services/invoicing/alembic.ini, wherever the command is run from.
+ALEMBIC_INI = Path(__file__).resolve().parents[2] / "alembic.ini"
+
+log = logging.getLogger("invoicing")
+
+
+def migrate(database_url: str) -> None:
+    """Upgrade the database to the latest revision. Runs its own event loop."""
+    ensure_sqlite_directory(database_url)
+    config = Config(str(ALEMBIC_INI))
+    config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+    command.upgrade(config, "head")
+
+
+def serve(settings: Settings, host: str, port: int) -> None:
+    import uvicorn
+
+    from invoicing.bootstrap import build_app
+
+    uvicorn.run(build_app(settings), host=host, port=port, log_level=settings.log_level.lower())
+
+
+def main(argv: list[str] | None = None) -> None:
+    settings = Settings()
+    parser = argparse.ArgumentParser(prog="python -m invoicing")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("migrate", help="apply pending migrations to DATABASE_URL")
+    serve_parser = commands.add_parser("serve", help="run the HTTP API, outbox relay and consumer")
+    serve_parser.add_argument("--host", default=settings.host)
+    serve_parser.add_argument("--port", type=int, default=settings.port)
+    args = parser.parse_args(argv)
+    configure_logging(settings.log_level)
+    if args.command == "migrate":
+        migrate(settings.database_url)
+        log.info("invoicing database is at the latest revision")
+    else:
+        serve(settings, args.host, args.port)

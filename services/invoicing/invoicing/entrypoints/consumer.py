@@ -1,0 +1,30 @@
+"""Accounting's events, off the broker and into the service layer."""
+
+from invoicing.service_layer.event_handlers import handle_event
+from invoicing.service_layer.unit_of_work import UnitOfWorkFactory
+from shared.events import (
+    IntegrationApproved,
+    IntegrationConflicted,
+    IntegrationConflictResolved,
+    IntegrationRejected,
+    SyncRequested,
+)
+from shared.messaging import Delivery
+
+BINDINGS = [
+    IntegrationApproved.event_type,
+    IntegrationRejected.event_type,
+    IntegrationConflicted.event_type,
+    IntegrationConflictResolved.event_type,
+    SyncRequested.event_type,
+]
+
+
+def make_handler(uow: UnitOfWorkFactory):
+    async def handle(deliveries: list[Delivery]) -> None:
+        # One transaction per event: a failure leaves the earlier ones done, and their
+        # inbox claims make the consumer's one-by-one retry skip them.
+        for delivery in deliveries:
+            await handle_event(uow(), delivery.event.id, delivery.payload)
+
+    return handle

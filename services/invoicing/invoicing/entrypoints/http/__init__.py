@@ -1,0 +1,29 @@
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from invoicing.domain import errors
+from invoicing.entrypoints.http import companies, documents, integration
+from shared.http.health import health_router
+from shared.http.problems import install_problem_handlers, problem_response
+
+_PROBLEMS = {
+    errors.NotFound: (404, "Not found", "/problems/not-found"),
+    errors.AlreadyExists: (409, "Conflict", "/problems/conflict"),
+    errors.InvalidDocument: (422, "Request is not valid", "/problems/validation-error"),
+}
+
+
+def install_routes(app: FastAPI, container) -> None:  # noqa: ANN001
+    install_problem_handlers(app)
+
+    @app.exception_handler(errors.InvoicingError)
+    async def _domain_error(request: Request, exc: errors.InvoicingError) -> JSONResponse:
+        status, title, kind = _PROBLEMS.get(type(exc), (400, "Bad request", "about:blank"))
+        return problem_response(status, title, exc.detail, type=kind,
+                                instance=request.url.path, **exc.extra)
+
+    app.include_router(health_router({"database": container.check_database,
+                                      "broker": container.check_broker}))
+    app.include_router(companies.router)
+    app.include_router(documents.router)
+    app.include_router(integration.router)

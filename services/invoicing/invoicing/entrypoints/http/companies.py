@@ -1,0 +1,37 @@
+from fastapi import APIRouter, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from invoicing.entrypoints.http.dependencies import CompanyRut, Uow
+from invoicing.service_layer import companies
+from shared.http.problems import PROBLEM_RESPONSES
+from shared.rut import Rut
+
+router = APIRouter(prefix="/v1/companies", tags=["companies"], responses=PROBLEM_RESPONSES)
+
+
+class CompanyIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={"examples": [{"rut": "76.354.771-K", "name": "Comercial Andes SpA"}]},
+    )
+    rut: Rut
+    name: str = Field(min_length=1, max_length=200)
+
+
+class CompanyOut(BaseModel):
+    rut: str = Field(examples=["76354771-K"])
+    name: str = Field(examples=["Comercial Andes SpA"])
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=CompanyOut,
+             summary="Register an issuing company")
+async def register_company(body: CompanyIn, uow: Uow) -> CompanyOut:
+    company = await companies.register(uow, body.rut, body.name)
+    return CompanyOut(rut=company.rut, name=company.name)
+
+
+@router.get("/{rut}", response_model=CompanyOut, summary="Read a company")
+async def get_company(rut: CompanyRut, uow: Uow) -> CompanyOut:
+    company = await companies.get(uow, rut)
+    return CompanyOut(rut=company.rut, name=company.name)

@@ -1,0 +1,138 @@
+from datetime import date
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, status
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
+
+from invoicing.domain.documents import (
+    SUPPORTED_DTE_TYPES,
+    Counterparty,
+    Direction,
+    Document,
+    DocumentDraft,
+    Reference,
+)
+from invoicing.entrypoints.http.dependencies import CompanyRut, Uow
+from invoicing.service_layer import documents
+from shared.http.problems import PROBLEM_RESPONSES
+from shared.money import Pesos
+from shared.rut import Rut
+
+router = APIRouter(prefix="/v1/companies/{rut}/documents", tags=["documents"],
+                   responses=PROBLEM_RESPONSES)
+
+_DTE_TYPE_DESCRIPTION = "tipo DTE (SII code); supported: " + ", ".join(
+    f"{code} {name}" for code, name in SUPPORTED_DTE_TYPES.items()
+)
+
+
+class CounterpartyModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    rut: Rut
+    name: str = Field(min_length=1, max_length=200, examples=["Distribuidora Sur Ltda."])
+
+
+class ReferenceModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    dte_type: StrictInt = Field(ge=1, le=999, examples=[33])
+    folio: StrictInt = Field(ge=1, examples=[1021])
+    issue_date: date | None = None
+    code: Literal[1, 2, 3] | None = Field(
+        default=None, description="1 anula, 2 corrige texto, 3 corrige montos"
+    )
+    reason: str | None = Field(default=None, max_length=200)
+
+
+class DocumentIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{
+            "direction": "sales", "dte_type": 33, "folio": 1021, "issue_date": "2024-03-05",
+            "counterparty": {"rut": "12.345.678-5", "name": "Distribuidora Sur Ltda."},
+            "net": 100000, "exempt": 0, "vat": 19000, "total": 119000,
+        }]},
+    )
+    direction: Direction = Field(
+        description="sales: the company sold (issued, except a 46); purchases: it bought"
+    )
+    dte_type: StrictInt = Field(description=_DTE_TYPE_DESCRIPTION)
+    folio: StrictInt = Field(ge=1)
+    issue_date: date
+    counterparty: CounterpartyModel = Field(
+        description="the customer in sales, the supplier in purchases"
+    )
+    net: Pesos = 0
+    exempt: Pesos = 0
+    vat: Pesos = 0
+    total: Pesos = 0
+    references: list[ReferenceModel] = Field(default_factory=list, max_length=40)
+
+    def draft(self) -> DocumentDraft:
+        return DocumentDraft(
+            direction=self.direction,
+            dte_type=self.dte_type,
+            folio=self.folio,
+            issue_date=self.issue_date,
+            counterparty=Counterparty(self.counterparty.rut, self.counterparty.name),
+            net=self.net,
+            exempt=self.exempt,
+            vat=self.vat,
+            total=self.total,
+            references=tuple(Reference(**r.model_dump()) for r in self.references),
+        )
+
+
+class DocumentOut(BaseModel):
+    id: str = Field(examples=["0b5f3c1e-8a0e-4a57-9d0a-6d9f1f3b2c11"])
+    company_rut: str
+    direction: Direction
+    dte_type: int
+    folio: int
+    issue_date: date
+    issuer_rut: str = Field(description="who issued the DTE: the seller, or the buyer for a 46")
+    counterparty: CounterpartyModel
+    net: int
+    exempt: int
+    vat: int
+    total: int
+    references: list[ReferenceModel]
+
+    @classmethod
+    def of(cls, d: Document) -> "DocumentOut":
+        return cls(
+            id=d.id, company_rut=d.company_rut, direction=d.direction, dte_type=d.dte_type,
+            folio=d.folio, issue_date=d.issue_date, issuer_rut=d.issuer_rut,
+            counterparty=CounterpartyModel(rut=d.counterparty.rut, name=d.counterparty.name),
+            net=d.net, exempt=d.exempt, vat=d.vat, total=d.total,
+            references=[ReferenceModel(dte_type=r.dte_type, folio=r.folio,
+                                       issue_date=r.issue_date, code=r.code, reason=r.reason)
+                        for r in d.references],
+        )
+
+
+class DocumentPageOut(BaseModel):
+    items: list[DocumentOut]
+    total: int = Field(description="documents matching the filter")
+    offset: int
+    limit: int
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=DocumentOut,
+             summary="Record a sales or purchase document as issued")
+async def record_document(rut: CompanyRut, body: DocumentIn, uow: Uow) -> DocumentOut:
+    return DocumentOut.of(await documents.record(uow, rut, body.draft()))
+
+
+@router.get("", response_model=DocumentPageOut,
+            summary="List the company's documents by issue date, then folio")
+async def list_documents(
+    rut: CompanyRut,
+    uow: Uow,
+    date_from: Annotated[date | None, Query(alias="from", description="first issue date")] = None,
+    date_to: Annotated[date | None, Query(alias="to", description="last issue date")] = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> DocumentPageOut:
+    page = await documents.list_documents(uow, rut, date_from, date_to, offset, limit)
+    return DocumentPageOut(items=[DocumentOut.of(d) for d in page.items], total=page.total,
+                           offset=page.offset, limit=page.limit)

@@ -1,0 +1,72 @@
+import uuid
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.exc import IntegrityError
+
+from invoicing.domain import documents as rules
+from invoicing.domain.companies import company_not_found_detail
+from invoicing.domain.documents import Document, DocumentDraft
+from invoicing.domain.errors import AlreadyExists, InvalidDocument, NotFound
+from invoicing.service_layer.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True)
+class DocumentPage:
+    items: list[Document]
+    total: int
+    offset: int
+    limit: int
+
+
+async def record(uow: UnitOfWork, company_rut: str, draft: DocumentDraft) -> Document:
+    rules.validate(draft)
+    issuer = rules.issuer_rut(company_rut, draft.direction, draft.dte_type,
+                              draft.counterparty.rut)
+    document = Document(
+        id=str(uuid.uuid4()),
+        company_rut=company_rut,
+        issuer_rut=issuer,
+        direction=draft.direction,
+        dte_type=draft.dte_type,
+        folio=draft.folio,
+        issue_date=draft.issue_date,
+        counterparty=draft.counterparty,
+        net=draft.net,
+        exempt=draft.exempt,
+        vat=draft.vat,
+        total=draft.total,
+        references=draft.references,
+    )
+    key = (company_rut, draft.direction, issuer, draft.dte_type, draft.folio)
+    async with uow:
+        if await uow.companies.get(company_rut) is None:
+            raise NotFound(company_not_found_detail(company_rut))
+        existing = await uow.documents.find_by_folio(*key)
+        if existing is None:
+            await uow.documents.add(document)
+            try:
+                await uow.commit()
+                return document
+            except IntegrityError:
+                # A concurrent request recorded the same folio first.
+                await uow.rollback()
+                existing = await uow.documents.find_by_folio(*key)
+                if existing is None:
+                    raise
+        raise AlreadyExists(rules.duplicate_detail(company_rut, draft, issuer, existing),
+                            existing_document_id=existing)
+
+
+async def list_documents(uow: UnitOfWork, company_rut: str, date_from: date | None,
+                         date_to: date | None, offset: int, limit: int) -> DocumentPage:
+    if date_from is not None and date_to is not None and date_from > date_to:
+        raise InvalidDocument(
+            f"from ({date_from}) is after to ({date_to}): swap them or widen the range."
+        )
+    async with uow:
+        if await uow.companies.get(company_rut) is None:
+            raise NotFound(company_not_found_detail(company_rut))
+        total = await uow.documents.count(company_rut, date_from, date_to)
+        items = await uow.documents.page(company_rut, date_from, date_to, offset, limit)
+    return DocumentPage(items=items, total=total, offset=offset, limit=limit)

@@ -1,0 +1,140 @@
+"""What invoicing does with accounting's events.
+
+Each event is handled in one transaction with its inbox claim, so a redelivered event
+changes nothing and emits nothing twice.
+"""
+
+import logging
+
+from invoicing.domain.documents import Document
+from invoicing.domain.integration import IntegrationLink, Outcome
+from invoicing.service_layer.unit_of_work import UnitOfWork
+from shared.events import (
+    CloudEvent,
+    Contract,
+    Counterparty,
+    DocumentReference,
+    IntegrationApproved,
+    IntegrationConflicted,
+    IntegrationConflictResolved,
+    IntegrationRejected,
+    InvoiceSynced,
+    SyncCompleted,
+    SyncRequested,
+    TaxDocument,
+)
+
+log = logging.getLogger(__name__)
+
+SYNC_PAGE_SIZE = 1000
+
+IntegrationAnswer = (
+    IntegrationApproved | IntegrationRejected | IntegrationConflicted | IntegrationConflictResolved
+)
+
+
+async def handle_event(uow: UnitOfWork, event_id: str, payload: Contract, *,
+                       sync_page_size: int = SYNC_PAGE_SIZE) -> bool:
+    """Handle one incoming event; False if it had already been processed."""
+    async with uow:
+        if not await uow.claim(event_id, payload.event_type):
+            log.info("event %s (%s) was already processed; skipped", event_id,
+                     payload.event_type)
+            return False
+        if isinstance(payload, SyncRequested):
+            await _publish_range(uow, payload, sync_page_size)
+        elif isinstance(payload, IntegrationAnswer):
+            await _apply_answer(uow, event_id, payload)
+        else:
+            log.warning("event %s of type %s is not for invoicing; ignored", event_id,
+                        payload.event_type)
+        await uow.commit()
+    return True
+
+
+def _answer(link: IntegrationLink, payload: IntegrationAnswer):
+    match payload:
+        case IntegrationApproved():
+            return link.approved(payload.request_id, payload.accounting_company_id)
+        case IntegrationRejected():
+            return link.rejected(payload.request_id, payload.reason)
+        case IntegrationConflicted():
+            return link.conflicted(payload.request_id, payload.detail)
+        case IntegrationConflictResolved():
+            return link.conflict_resolved(payload.request_id)
+
+
+async def _apply_answer(uow: UnitOfWork, event_id: str, payload: IntegrationAnswer) -> None:
+    link = await uow.links.get(payload.company_rut, for_update=True)
+    if link is None:
+        log.warning("%s %s for company %s, which never requested integration; ignored",
+                    payload.event_type, event_id, payload.company_rut)
+        return
+    changed, outcome = _answer(link, payload)
+    if outcome is Outcome.STALE:
+        log.warning(
+            "%s %s answers request %s of company %s, but its current request is %s; ignored",
+            payload.event_type, event_id, payload.request_id, payload.company_rut,
+            link.request_id,
+        )
+    elif outcome is Outcome.NOT_APPLICABLE:
+        log.warning("%s %s for request %s of company %s comes when the link is %s; ignored",
+                    payload.event_type, event_id, payload.request_id, payload.company_rut,
+                    link.status)
+    else:
+        await uow.links.update(changed)
+        log.info("integration of company %s is now %s", changed.company_rut, changed.status)
+
+
+def tax_document(document: Document) -> TaxDocument:
+    return TaxDocument(
+        document_id=document.id,
+        company_rut=document.company_rut,
+        direction=document.direction,
+        dte_type=document.dte_type,
+        folio=document.folio,
+        issue_date=document.issue_date,
+        issuer_rut=document.issuer_rut,
+        counterparty=Counterparty(rut=document.counterparty.rut,
+                                  name=document.counterparty.name),
+        net=document.net,
+        exempt=document.exempt,
+        vat=document.vat,
+        total=document.total,
+        references=tuple(
+            DocumentReference(dte_type=r.dte_type, folio=r.folio, issue_date=r.issue_date,
+                              code=r.code, reason=r.reason)
+            for r in document.references
+        ),
+    )
+
+
+async def _publish_range(uow: UnitOfWork, payload: SyncRequested, page_size: int) -> None:
+    """Every document of the range, then the count, in this one transaction."""
+    rut, sync_id = payload.company_rut, payload.sync_id
+    count = 0
+    if await uow.companies.get(rut) is None:
+        # Answer anyway so the sync session in accounting does not wait forever.
+        log.warning("sync %s asks for company %s, which invoicing does not know; "
+                    "completing it with no documents", sync_id, rut)
+    else:
+        after = None
+        while True:
+            page = await uow.documents.page_after(rut, payload.date_from, payload.date_to,
+                                                  after, page_size)
+            if not page:
+                break
+            await uow.stage(
+                CloudEvent.wrap(InvoiceSynced(sync_id=sync_id, document=tax_document(d)),
+                                subject=rut, correlation_id=sync_id)
+                for d in page
+            )
+            count += len(page)
+            last = page[-1]
+            after = (last.issue_date, last.folio, last.id)
+            if len(page) < page_size:
+                break
+    completed = SyncCompleted(sync_id=sync_id, company_rut=rut, document_count=count)
+    await uow.stage([CloudEvent.wrap(completed, subject=rut, correlation_id=sync_id)])
+    log.info("sync %s of company %s: %d documents from %s to %s", sync_id, rut, count,
+             payload.date_from, payload.date_to)

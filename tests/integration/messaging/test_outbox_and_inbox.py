@@ -1,0 +1,161 @@
+"""The outbox relay and an idempotent consumer, on real PostgreSQL and RabbitMQ."""
+
+import asyncio
+import contextlib
+
+import aio_pika
+import pytest
+from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select
+
+from shared.db import create_engine, session_factory
+from shared.events import CloudEvent, IntegrationRequested
+from shared.inbox import claim, processed_messages_table
+from shared.messaging import Consumer, Delivery, OutgoingMessage, Publisher
+from shared.outbox import OutboxRelay, add_events, outbox_table
+
+metadata = MetaData()
+outbox = outbox_table(metadata)
+processed = processed_messages_table(metadata)
+applied = Table("applied", metadata, Column("id", Integer, primary_key=True),
+                Column("request_id", String(64), nullable=False))
+
+REQUESTED = IntegrationRequested.event_type
+
+
+def requested(n: int) -> CloudEvent:
+    return CloudEvent.wrap(IntegrationRequested(
+        request_id=f"r{n}", company_rut="12.345.678-5", company_name="Ferretería",
+        contract_rut="76.354.771-K"))
+
+
+@pytest.fixture(scope="module")
+async def engine(infra):
+    engine = create_engine(await infra.create_database("messaging"))
+    async with engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture(scope="module")
+async def publisher(infra, topology):
+    publisher = Publisher(infra.amqp_url, topology)
+    await publisher.connect()
+    yield publisher
+    await publisher.close()
+
+
+@contextlib.asynccontextmanager
+async def running(*coroutines):
+    tasks = [asyncio.create_task(c) for c in coroutines]
+    try:
+        yield tasks
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def wait_until(predicate, within=15.0):
+    deadline = asyncio.get_running_loop().time() + within
+    while not await predicate():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.05)
+
+
+async def test_relay_publishes_committed_events_once_and_consumer_applies_each_once(
+    infra, topology, engine, publisher
+):
+    sessions = session_factory(engine)
+
+    async def handler(deliveries: list[Delivery]) -> None:
+        async with sessions.begin() as session:
+            for d in deliveries:
+                if await claim(session, processed, d.event.id, d.event.type):
+                    await session.execute(insert(applied).values(request_id=d.payload.request_id))
+
+    consumer = Consumer(infra.amqp_url, topology, "probe", [REQUESTED], handler, batch_size=50)
+    relay = OutboxRelay(engine, outbox, publisher, batch_size=7)
+    events = [requested(n) for n in range(20)]
+    async with sessions.begin() as session:
+        await add_events(session, outbox, events)
+
+    async def applied_count():
+        async with engine.connect() as conn:
+            return (await conn.execute(select(func.count()).select_from(applied))).scalar_one()
+
+    async with running(consumer.run()):
+        await asyncio.wait_for(consumer.ready.wait(), 10)
+        relay_task = asyncio.create_task(relay.run())
+        await wait_until(lambda: _eq(applied_count, 20))
+        # The same events again (a relay that crashed between confirm and mark would do
+        # this): the consumer must not apply them twice.
+        await publisher.publish([
+            OutgoingMessage(e.id, e.type, e.model_dump_json().encode()) for e in events[:5]
+        ])
+        await asyncio.sleep(1.0)
+        assert await applied_count() == 20
+        relay_task.cancel()
+
+    assert await relay.backlog() == 0
+    async with engine.connect() as conn:
+        ids = (await conn.execute(select(applied.c.request_id))).scalars().all()
+    assert sorted(ids) == sorted(f"r{n}" for n in range(20))
+
+
+async def _eq(fn, expected):
+    return await fn() == expected
+
+
+async def test_poison_message_is_dead_lettered_and_the_stream_keeps_flowing(
+    infra, topology, publisher
+):
+    seen: list[str] = []
+
+    async def handler(deliveries: list[Delivery]) -> None:
+        # All or nothing, as a handler that commits one transaction per batch.
+        ids = [d.payload.request_id for d in deliveries]
+        if "always-fails" in ids:
+            raise RuntimeError("this one never succeeds")
+        seen.extend(ids)
+
+    name = "probe-poison"
+    consumer = Consumer(infra.amqp_url, topology, name, [REQUESTED], handler,
+                        batch_size=10, retry_delay=0.05)
+    connection = await aio_pika.connect(infra.amqp_url)
+    try:
+        channel = await connection.channel()
+        async with running(consumer.run()):
+            await asyncio.wait_for(consumer.ready.wait(), 10)
+            exchange = await channel.get_exchange(topology.exchange)
+            bad_json = aio_pika.Message(b"{not json", message_id="bad-json")
+            await exchange.publish(bad_json, routing_key=REQUESTED)
+            failing = requested(0).model_copy(update={"data": {
+                **requested(0).data, "request_id": "always-fails"}})
+            for event in (requested(1), failing, requested(2)):
+                await exchange.publish(aio_pika.Message(event.model_dump_json().encode(),
+                                                        message_id=event.id),
+                                       routing_key=REQUESTED)
+
+            dlq = await channel.declare_queue(topology.dead_letter_queue_name(name),
+                                              passive=True)
+
+            await wait_until(lambda: _dlq_count_at_least(channel, dlq.name, 2), within=30)
+        assert sorted(seen) == ["r1", "r2"]
+        ids = []
+        while (message := await dlq.get(no_ack=True, fail=False)) is not None:
+            ids.append(message.message_id)
+        assert "bad-json" in ids and failing.id in ids
+    finally:
+        await channel.queue_delete(topology.queue_name(name))
+        await channel.queue_delete(topology.dead_letter_queue_name(name))
+        await connection.close()
+
+
+async def _refresh(channel, name):
+    return (await channel.declare_queue(name, passive=True)).declaration_result.message_count
+
+
+async def _dlq_count_at_least(channel, name, n):
+    return await _refresh(channel, name) >= n

@@ -1,0 +1,141 @@
+"""The use case with an in-memory accounting, and the HTTP client's retry policy."""
+
+import httpx
+import pytest
+
+from integration_worker.adapters.accounting_client import (
+    AccountingClient,
+    AccountingRejected,
+    AccountingUnavailable,
+)
+from integration_worker.service_layer.proposals import ProposeEntries
+from shared.events import CloudEvent, InvoiceSynced, SettingsChanged
+from shared.internal_api import ProposalBatch, ProposalResult
+from shared.messaging import Delivery
+from tests.unit.worker.test_posting_rules import COMPANY, PROFILE, doc
+
+
+class FakeAccounting:
+    def __init__(self):
+        self.profile_requests: list[str] = []
+        self.batches: list[ProposalBatch] = []
+
+    async def posting_profile(self, company_rut):
+        self.profile_requests.append(company_rut)
+        return PROFILE
+
+    async def submit(self, batch):
+        self.batches.append(batch)
+        return ProposalResult(accepted=len(batch.proposals), duplicates=0)
+
+
+def delivery(payload) -> Delivery:
+    return Delivery(event=CloudEvent.wrap(payload), payload=payload)
+
+
+def synced(folio, *, total=119, sync_id="s-1"):
+    document = doc("sales", 33, net=100, vat=19, total=total, folio=folio)
+    return delivery(InvoiceSynced(sync_id=sync_id, document=document))
+
+
+async def test_a_batch_becomes_one_request_of_proposals_and_holds():
+    accounting = FakeAccounting()
+    handle = ProposeEntries(accounting)
+    batch = [synced(1), synced(2, total=500)]
+    await handle(batch)
+
+    [sent] = accounting.batches
+    ok, held = sent.proposals
+    assert (ok.event_id, ok.sync_id, ok.company_rut) == (batch[0].event.id, "s-1", COMPANY)
+    assert ok.source_key == f"sales:{COMPANY}:33:1"
+    assert ok.entry is not None and ok.hold_reason is None
+    assert held.entry is None and "but the total is $500" in held.hold_reason
+    assert accounting.profile_requests == [COMPANY]
+
+
+async def test_the_profile_is_cached_until_settings_change():
+    accounting = FakeAccounting()
+    handle = ProposeEntries(accounting)
+    await handle([synced(1)])
+    await handle([synced(2)])
+    assert accounting.profile_requests == [COMPANY]
+
+    changed = SettingsChanged(accounting_company_id="c-1", company_rut=COMPANY)
+    await handle([delivery(changed), synced(3)])
+    assert accounting.profile_requests == [COMPANY, COMPANY]
+
+
+async def test_settings_changes_alone_send_nothing():
+    accounting = FakeAccounting()
+    await ProposeEntries(accounting)(
+        [delivery(SettingsChanged(accounting_company_id="c-1", company_rut=COMPANY))]
+    )
+    assert accounting.batches == []
+
+
+async def test_large_batches_go_in_chunks_of_at_most_1000():
+    accounting = FakeAccounting()
+    await ProposeEntries(accounting)([synced(folio) for folio in range(1, 2502)])
+    assert [len(b.proposals) for b in accounting.batches] == [1000, 1000, 501]
+
+
+# --- HTTP client -----------------------------------------------------------------------
+
+
+def client_with(responses: list, calls: list) -> AccountingClient:
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append((request.method, request.url.path))
+        outcome = responses.pop(0)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    return AccountingClient("http://accounting.test/", retries=3, backoff=0.001,
+                            transport=httpx.MockTransport(handler))
+
+
+async def test_transient_failures_are_retried():
+    calls: list = []
+    client = client_with([
+        httpx.ConnectError("refused"),
+        httpx.ReadTimeout("slow"),
+        httpx.Response(503, json={"title": "Service Unavailable"}),
+        httpx.Response(200, json=PROFILE.model_dump(mode="json")),
+    ], calls)
+    assert await client.posting_profile(COMPANY) == PROFILE
+    assert calls == [("GET", f"/internal/v1/integrations/{COMPANY}/posting-profile")] * 4
+    await client.close()
+
+
+async def test_retries_run_out():
+    calls: list = []
+    client = client_with([httpx.Response(502, text="bad gateway")] * 4, calls)
+    with pytest.raises(AccountingUnavailable, match="failed 4 times, last: 502: bad gateway"):
+        await client.posting_profile(COMPANY)
+    await client.close()
+
+
+async def test_a_4xx_is_raised_at_once_with_the_problem_detail():
+    calls: list = []
+    problem = {"type": "about:blank", "title": "Not Found", "status": 404,
+               "detail": "no approved integration for company 76354771-K"}
+    client = client_with([httpx.Response(404, json=problem)], calls)
+    with pytest.raises(AccountingRejected,
+                       match="404: Not Found — no approved integration") as raised:
+        await client.posting_profile(COMPANY)
+    assert raised.value.status_code == 404
+    assert len(calls) == 1
+    await client.close()
+
+
+async def test_submit_posts_the_batch():
+    calls: list = []
+    client = client_with([httpx.Response(200, json={"accepted": 1, "duplicates": 0})], calls)
+    await ProposeEntries(client)([])  # nothing to send: no request
+    assert calls == []
+    accounting = FakeAccounting()
+    await ProposeEntries(accounting)([synced(1)])
+    result = await client.submit(accounting.batches[0])
+    assert result == ProposalResult(accepted=1, duplicates=0)
+    assert calls == [("POST", "/internal/v1/proposals")]
+    await client.close()
