@@ -4,17 +4,14 @@ import asyncio
 from dataclasses import dataclass
 
 from integration_worker.adapters.accounting_client import AccountingClient
-from integration_worker.adapters.consumer import StoppableConsumer
 from integration_worker.config import CONSUMER_NAME, Settings
 from integration_worker.service_layer.proposals import ProposeEntries
-from shared.events import InvoiceSynced, SettingsChanged
-
-BINDINGS = [InvoiceSynced.event_type, SettingsChanged.event_type]
+from shared.messaging import SUBSCRIPTIONS, Consumer
 
 
 @dataclass
 class Worker:
-    consumer: StoppableConsumer
+    consumer: Consumer
     accounting: AccountingClient
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -25,7 +22,7 @@ class Worker:
             await asyncio.wait({task, stopping}, return_when=asyncio.FIRST_COMPLETED)
             if task.done():
                 task.result()  # the consumer died: raise why
-            await self.consumer.stop(task)
+            await self.consumer.stop()
         finally:
             stopping.cancel()
             if not task.done():
@@ -40,11 +37,11 @@ def build_worker(settings: Settings, *, retry_backoff: float = 0.2) -> Worker:
         retries=settings.http_retries,
         backoff=retry_backoff,
     )
-    consumer = StoppableConsumer(
+    consumer = Consumer(
         settings.amqp_url,
         settings.topology,
         CONSUMER_NAME,
-        BINDINGS,
+        SUBSCRIPTIONS[CONSUMER_NAME],
         ProposeEntries(accounting),
         batch_size=settings.batch_size,
         batch_wait=0.05,

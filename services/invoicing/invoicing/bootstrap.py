@@ -13,11 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from invoicing.adapters.tables import outbox
 from invoicing.config import CONSUMER_NAME, Settings, ensure_sqlite_directory
-from invoicing.entrypoints.consumer import BINDINGS, make_handler
+from invoicing.entrypoints.consumer import make_handler
 from invoicing.entrypoints.http import install_routes
 from invoicing.service_layer.unit_of_work import UnitOfWork
 from shared.db import create_engine, session_factory
-from shared.messaging import Consumer, Publisher
+from shared.messaging import SUBSCRIPTIONS, Consumer, Publisher
 from shared.outbox import OutboxRelay
 
 log = logging.getLogger(__name__)
@@ -66,8 +66,8 @@ async def _start_background(container: Container) -> None:
     container.publisher = Publisher(settings.amqp_url, settings.topology)
     await container.publisher.connect()
     container.relay = OutboxRelay(container.engine, outbox, container.publisher)
-    consumer = Consumer(settings.amqp_url, settings.topology, CONSUMER_NAME, BINDINGS,
-                        make_handler(container.uow))
+    consumer = Consumer(settings.amqp_url, settings.topology, CONSUMER_NAME,
+                        SUBSCRIPTIONS[CONSUMER_NAME], make_handler(container.uow))
     for name, coroutine in (("outbox-relay", container.relay.run()),
                             ("consumer", consumer.run())):
         task = asyncio.create_task(coroutine, name=f"invoicing-{name}")

@@ -56,9 +56,27 @@ class Consumer:
         self._retry_delay = retry_delay
         self._inbox: asyncio.Queue[AbstractIncomingMessage] = asyncio.Queue()
         self._connection: AbstractRobustConnection | None = None
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._task: asyncio.Task | None = None
         self.ready = asyncio.Event()
 
+    async def stop(self) -> None:
+        """Let the batch in hand finish (handled and acked), then end ``run()``.
+
+        Whatever was prefetched but not acked goes back to the queue when the
+        connection closes: nothing is lost.
+        """
+        if self._task is None or self._task.done():
+            return
+        while not self._idle.is_set():
+            await self._idle.wait()
+        # No await between the check and the cancel: run() is parked waiting for messages.
+        self._task.cancel()
+        await asyncio.wait([self._task])
+
     async def run(self) -> None:
+        self._task = asyncio.current_task()
         self._connection = await aio_pika.connect_robust(self._url)
         try:
             channel = await self._connection.channel()
@@ -68,7 +86,11 @@ class Consumer:
             self.ready.set()
             while True:
                 batch = await self._next_batch()
-                await self._process(batch)
+                self._idle.clear()
+                try:
+                    await self._process(batch)
+                finally:
+                    self._idle.set()
         finally:
             await self._connection.close()
 

@@ -11,7 +11,7 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
-from integration_worker.bootstrap import BINDINGS, build_worker
+from integration_worker.bootstrap import build_worker
 from integration_worker.config import CONSUMER_NAME, Settings
 from shared.events import CloudEvent, Counterparty, InvoiceSynced, TaxDocument
 from shared.internal_api import (
@@ -21,6 +21,7 @@ from shared.internal_api import (
     ProposalBatch,
     ProposalResult,
 )
+from shared.messaging import SUBSCRIPTIONS
 
 COMPANY = "76354771-K"
 CUSTOMER = Counterparty(rut="12345678-5", name="Ferretería Sur Ltda.")
@@ -121,7 +122,7 @@ async def channel(infra, topology):
     connection = await aio_pika.connect(infra.amqp_url)
     channel = await connection.channel(publisher_confirms=True)
     # The queue exists before anything is published, whether or not a worker runs yet.
-    await topology.declare_queue(channel, CONSUMER_NAME, BINDINGS)
+    await topology.declare_queue(channel, CONSUMER_NAME, SUBSCRIPTIONS[CONSUMER_NAME])
     yield channel
     await connection.close()
 

@@ -2,22 +2,7 @@
 
 from invoicing.service_layer.event_handlers import handle_event
 from invoicing.service_layer.unit_of_work import UnitOfWorkFactory
-from shared.events import (
-    IntegrationApproved,
-    IntegrationConflicted,
-    IntegrationConflictResolved,
-    IntegrationRejected,
-    SyncRequested,
-)
 from shared.messaging import Delivery
-
-BINDINGS = [
-    IntegrationApproved.event_type,
-    IntegrationRejected.event_type,
-    IntegrationConflicted.event_type,
-    IntegrationConflictResolved.event_type,
-    SyncRequested.event_type,
-]
 
 
 def make_handler(uow: UnitOfWorkFactory):
