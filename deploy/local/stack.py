@@ -11,6 +11,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 import httpx
 
@@ -26,6 +27,7 @@ class Service:
     port: int | None = None
     process: subprocess.Popen | None = None
     log_path: Path | None = None
+    log_file: IO[bytes] | None = None
 
     @property
     def url(self) -> str:
@@ -88,14 +90,13 @@ class Stack:
 
     def start(self, timeout: float = 60.0) -> None:
         for service in self.services:
-            output = None
             if self.log_dir is not None:
                 self.log_dir.mkdir(parents=True, exist_ok=True)
                 service.log_path = self.log_dir / f"{service.name}.log"
-                output = service.log_path.open("ab")
+                service.log_file = service.log_path.open("ab")
             service.process = subprocess.Popen(
-                service.command, env=service.env, cwd=REPO,
-                stdout=output, stderr=subprocess.STDOUT if output else None,
+                service.command, env=service.env, cwd=REPO, stdout=service.log_file,
+                stderr=subprocess.STDOUT if service.log_file else None,
             )
         try:
             self._wait_ready(timeout)
@@ -145,6 +146,10 @@ class Stack:
             except subprocess.TimeoutExpired:
                 service.process.kill()
                 service.process.wait()
+        for service in self.services:
+            if service.log_file is not None:
+                service.log_file.close()
+                service.log_file = None
 
     def __enter__(self) -> "Stack":
         self.migrate()

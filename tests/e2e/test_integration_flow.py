@@ -41,6 +41,7 @@ async def stack(infra, topology, tmp_path_factory):
         exchange=topology.exchange,
         queue_prefix=topology.queue_prefix,
         log_dir=tmp_path_factory.mktemp("e2e-logs"),
+        extra_env={"DELIVERY_LIMIT": str(topology.delivery_limit)},
     )
     stack.migrate()
     stack.start()

@@ -1,0 +1,1 @@
+"""Accounting: contracts, companies and their books, fed by invoicing through the worker."""

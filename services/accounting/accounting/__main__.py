@@ -1,0 +1,3 @@
+from accounting.entrypoints.cli import main
+
+main()

@@ -1,0 +1,391 @@
+"""Reading and writing the accounting tables for the use cases (SQLAlchemy Core)."""
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import and_, bindparam, func, insert, select, update
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from accounting.adapters.tables import (
+    accounts,
+    companies,
+    contracts,
+    integration_links,
+    integration_requests,
+    invoice_settings,
+    journal_entries,
+    journal_lines,
+    sync_documents,
+    sync_sessions,
+)
+from accounting.domain.accounts import Account, AccountType
+from accounting.domain.settings import InvoiceSettings
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Repository:
+    def __init__(self, session: AsyncSession):
+        self.session = session
+
+    async def _one(self, query) -> RowMapping | None:  # noqa: ANN001
+        return (await self.session.execute(query)).mappings().first()
+
+    async def _all(self, query) -> Sequence[RowMapping]:  # noqa: ANN001
+        return (await self.session.execute(query)).mappings().all()
+
+    def _lock(self, query):  # noqa: ANN001, ANN202
+        # SQLite serialises writers anyway; PostgreSQL needs the row lock.
+        if self.session.bind.dialect.name == "postgresql":
+            return query.with_for_update()
+        return query
+
+    # --- contracts and companies ----------------------------------------------------
+
+    async def add_contract(self, rut: str, name: str) -> None:
+        await self.session.execute(insert(contracts).values(rut=rut, name=name, created_at=now()))
+
+    async def get_contract(self, rut: str) -> RowMapping | None:
+        return await self._one(select(contracts).where(contracts.c.rut == rut))
+
+    async def add_company(self, company: dict[str, Any], chart: Iterable[Account]) -> None:
+        await self.session.execute(insert(companies).values(**company, created_at=now()))
+        await self.session.execute(
+            insert(accounts),
+            [_account_row(company["id"], account) for account in chart],
+        )
+
+    async def get_company(self, company_id: str, *, lock: bool = False) -> RowMapping | None:
+        query = select(companies).where(companies.c.id == company_id)
+        return await self._one(self._lock(query) if lock else query)
+
+    async def list_companies(self, contract_rut: str) -> Sequence[RowMapping]:
+        return await self._all(
+            select(companies)
+            .where(companies.c.contract_rut == contract_rut, companies.c.status != "deleted")
+            .order_by(companies.c.created_at, companies.c.id)
+        )
+
+    async def active_companies_with_rut(self, contract_rut: str, rut: str) -> Sequence[RowMapping]:
+        return await self._all(
+            select(companies)
+            .where(companies.c.contract_rut == contract_rut, companies.c.rut == rut,
+                   companies.c.status == "active")
+            .order_by(companies.c.created_at, companies.c.id)
+        )
+
+    async def set_company_status(self, company_id: str, status: str) -> None:
+        await self.session.execute(
+            update(companies).where(companies.c.id == company_id).values(status=status)
+        )
+
+    async def take_entry_numbers(self, company_id: str, count: int) -> int:
+        """Reserve ``count`` consecutive comprobante numbers; returns the first."""
+        last = (
+            await self.session.execute(
+                update(companies)
+                .where(companies.c.id == company_id)
+                .values(last_entry_number=companies.c.last_entry_number + count)
+                .returning(companies.c.last_entry_number)
+            )
+        ).scalar_one()
+        return last - count + 1
+
+    # --- chart of accounts ----------------------------------------------------------
+
+    async def list_accounts(self, company_id: str) -> list[Account]:
+        rows = await self._all(
+            select(accounts).where(accounts.c.company_id == company_id).order_by(accounts.c.code)
+        )
+        return [
+            Account(r.code, r.name, AccountType(r.type), postable=r.postable,
+                    auxiliary=r.auxiliary, active=r.active)
+            for r in rows
+        ]
+
+    async def chart(self, company_id: str) -> dict[str, Account]:
+        return {a.code: a for a in await self.list_accounts(company_id)}
+
+    async def add_account(self, company_id: str, account: Account) -> None:
+        await self.session.execute(insert(accounts).values(**_account_row(company_id, account)))
+
+    # --- integration requests and links -------------------------------------------
+
+    async def add_request(self, row: dict[str, Any]) -> bool:
+        if await self.get_request(row["id"]) is not None:
+            return False
+        await self.session.execute(insert(integration_requests).values(**row))
+        return True
+
+    async def get_request(self, request_id: str, *, lock: bool = False) -> RowMapping | None:
+        query = select(integration_requests).where(integration_requests.c.id == request_id)
+        return await self._one(self._lock(query) if lock else query)
+
+    async def list_requests(self, contract_rut: str, status: str | None = None,
+                            *, lock: bool = False) -> Sequence[RowMapping]:
+        query = (select(integration_requests)
+                 .where(integration_requests.c.contract_rut == contract_rut)
+                 .order_by(integration_requests.c.requested_at, integration_requests.c.id))
+        if status:
+            query = query.where(integration_requests.c.status == status)
+        return await self._all(self._lock(query) if lock else query)
+
+    async def latest_request(self, contract_rut: str, company_rut: str) -> RowMapping | None:
+        return await self._one(
+            select(integration_requests)
+            .where(integration_requests.c.contract_rut == contract_rut,
+                   integration_requests.c.company_rut == company_rut)
+            .order_by(integration_requests.c.requested_at.desc(),
+                      integration_requests.c.id.desc())
+            .limit(1)
+        )
+
+    async def update_request(self, request_id: str, **values: Any) -> None:
+        await self.session.execute(
+            update(integration_requests)
+            .where(integration_requests.c.id == request_id)
+            .values(**values)
+        )
+
+    async def save_link(self, company_rut: str, company_id: str, request_id: str) -> None:
+        """Link an invoicing company to the accounting company keeping its books."""
+        values = {"company_id": company_id, "request_id": request_id, "approved_at": now()}
+        existing = await self._one(
+            select(integration_links).where(integration_links.c.company_rut == company_rut)
+        )
+        if existing is None:
+            await self.session.execute(
+                insert(integration_links).values(company_rut=company_rut, **values)
+            )
+        else:
+            await self.session.execute(
+                update(integration_links)
+                .where(integration_links.c.company_rut == company_rut)
+                .values(**values)
+            )
+
+    async def link_for_rut(self, company_rut: str) -> RowMapping | None:
+        return await self._one(
+            select(integration_links).where(integration_links.c.company_rut == company_rut)
+        )
+
+    async def link_for_company(self, company_id: str) -> RowMapping | None:
+        return await self._one(
+            select(integration_links)
+            .where(integration_links.c.company_id == company_id)
+            .order_by(integration_links.c.approved_at.desc())
+            .limit(1)
+        )
+
+    # --- settings -------------------------------------------------------------------
+
+    async def get_settings(self, company_id: str) -> InvoiceSettings:
+        row = await self._one(
+            select(invoice_settings).where(invoice_settings.c.company_id == company_id)
+        )
+        if row is None:
+            return InvoiceSettings()
+        return InvoiceSettings(
+            sales_auxiliary=row.sales_auxiliary, sales_detail=row.sales_detail,
+            purchases_auxiliary=row.purchases_auxiliary, purchases_detail=row.purchases_detail,
+            payments=row.payments, collections=row.collections,
+        )
+
+    async def save_settings(self, company_id: str, settings: InvoiceSettings) -> None:
+        values = {
+            "sales_auxiliary": settings.sales_auxiliary,
+            "sales_detail": settings.sales_detail,
+            "purchases_auxiliary": settings.purchases_auxiliary,
+            "purchases_detail": settings.purchases_detail,
+            "payments": settings.payments,
+            "collections": settings.collections,
+            "updated_at": now(),
+        }
+        exists = await self._one(
+            select(invoice_settings.c.company_id).where(invoice_settings.c.company_id == company_id)
+        )
+        if exists is None:
+            await self.session.execute(
+                insert(invoice_settings).values(company_id=company_id, **values)
+            )
+        else:
+            await self.session.execute(
+                update(invoice_settings)
+                .where(invoice_settings.c.company_id == company_id)
+                .values(**values)
+            )
+
+    # --- sync sessions and their documents -------------------------------------------
+
+    async def add_sync(self, row: dict[str, Any]) -> None:
+        await self.session.execute(insert(sync_sessions).values(**row))
+
+    async def get_sync(self, sync_id: str, *, lock: bool = False) -> RowMapping | None:
+        query = select(sync_sessions).where(sync_sessions.c.id == sync_id)
+        return await self._one(self._lock(query) if lock else query)
+
+    async def update_sync(self, sync_id: str, **values: Any) -> None:
+        await self.session.execute(
+            update(sync_sessions).where(sync_sessions.c.id == sync_id).values(**values)
+        )
+
+    async def last_sync(self, company_id: str) -> RowMapping | None:
+        return await self._one(
+            select(sync_sessions)
+            .where(sync_sessions.c.company_id == company_id)
+            .order_by(sync_sessions.c.created_at.desc())
+            .limit(1)
+        )
+
+    async def document_counts(self, sync_id: str) -> dict[str, int]:
+        rows = await self.session.execute(
+            select(sync_documents.c.status, func.count())
+            .where(sync_documents.c.sync_id == sync_id)
+            .group_by(sync_documents.c.status)
+        )
+        return {status: count for status, count in rows.all()}
+
+    async def stored_source_keys(self, sync_id: str, keys: Iterable[str]) -> set[str]:
+        rows = await self.session.execute(
+            select(sync_documents.c.source_key).where(
+                sync_documents.c.sync_id == sync_id, sync_documents.c.source_key.in_(list(keys))
+            )
+        )
+        return set(rows.scalars().all())
+
+    async def add_documents(self, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            await self.session.execute(insert(sync_documents), rows)
+
+    async def list_documents(self, sync_id: str, status: str | None, offset: int,
+                             limit: int) -> tuple[Sequence[RowMapping], int]:
+        condition = sync_documents.c.sync_id == sync_id
+        if status:
+            condition = and_(condition, sync_documents.c.status == status)
+        total = (await self.session.execute(
+            select(func.count()).select_from(sync_documents).where(condition)
+        )).scalar_one()
+        rows = await self._all(
+            select(sync_documents).where(condition)
+            .order_by(sync_documents.c.issue_date, sync_documents.c.dte_type,
+                      sync_documents.c.folio, sync_documents.c.id)
+            .offset(offset).limit(limit)
+        )
+        return rows, total
+
+    async def get_document(self, sync_id: str, document_id: str) -> RowMapping | None:
+        return await self._one(
+            select(sync_documents).where(sync_documents.c.sync_id == sync_id,
+                                         sync_documents.c.id == document_id)
+        )
+
+    async def update_document(self, document_id: str, **values: Any) -> None:
+        await self.session.execute(
+            update(sync_documents).where(sync_documents.c.id == document_id).values(**values)
+        )
+
+    async def documents_in_status(self, sync_id: str, status: str) -> Sequence[RowMapping]:
+        return await self._all(
+            select(sync_documents)
+            .where(sync_documents.c.sync_id == sync_id, sync_documents.c.status == status)
+            .order_by(sync_documents.c.issue_date, sync_documents.c.dte_type,
+                      sync_documents.c.folio, sync_documents.c.id)
+        )
+
+    async def set_documents(self, changes: list[dict[str, Any]]) -> None:
+        """Bulk update: each change is {doc_id, status, entry_id, hold_reason}."""
+        if changes:
+            await self.session.execute(
+                update(sync_documents)
+                .where(sync_documents.c.id == bindparam("doc_id"))
+                .values(status=bindparam("new_status"), entry_id=bindparam("new_entry_id"),
+                        hold_reason=bindparam("new_hold_reason")),
+                changes,
+            )
+
+    # --- books ---------------------------------------------------------------------
+
+    async def posted_source_keys(self, company_id: str, keys: Iterable[str]) -> set[str]:
+        keys = list(keys)
+        if not keys:
+            return set()
+        rows = await self.session.execute(
+            select(journal_entries.c.source_key).where(
+                journal_entries.c.company_id == company_id,
+                journal_entries.c.source_key.in_(keys),
+            )
+        )
+        return set(rows.scalars().all())
+
+    async def add_entries(self, entries: list[dict[str, Any]], lines: list[dict[str, Any]]) -> None:
+        if entries:
+            await self.session.execute(insert(journal_entries), entries)
+            await self.session.execute(insert(journal_lines), lines)
+
+    async def list_entries(self, company_id: str, date_from: date | None, date_to: date | None,
+                           offset: int, limit: int) -> tuple[Sequence[RowMapping], int,
+                                                             dict[str, list[RowMapping]]]:
+        condition = _entries_in(company_id, date_from, date_to)
+        total = (await self.session.execute(
+            select(func.count()).select_from(journal_entries).where(condition)
+        )).scalar_one()
+        entries = await self._all(
+            select(journal_entries).where(condition)
+            .order_by(journal_entries.c.entry_date, journal_entries.c.number)
+            .offset(offset).limit(limit)
+        )
+        lines: dict[str, list[RowMapping]] = {e.id: [] for e in entries}
+        if entries:
+            for line in await self._all(
+                select(journal_lines)
+                .where(journal_lines.c.entry_id.in_(list(lines)))
+                .order_by(journal_lines.c.entry_id, journal_lines.c.line_no)
+            ):
+                lines[line.entry_id].append(line)
+        return entries, total, lines
+
+    async def movements(self, company_id: str, date_from: date | None,
+                        date_to: date | None) -> Sequence[RowMapping]:
+        """Debit and credit sums per account over the entries of the range."""
+        return await self._all(
+            select(
+                journal_lines.c.account_code,
+                func.coalesce(accounts.c.name, journal_lines.c.account_code).label("name"),
+                func.sum(journal_lines.c.debit).label("debit"),
+                func.sum(journal_lines.c.credit).label("credit"),
+            )
+            .select_from(
+                journal_lines.join(journal_entries,
+                                   journal_entries.c.id == journal_lines.c.entry_id)
+                .outerjoin(accounts, and_(accounts.c.company_id == journal_entries.c.company_id,
+                                          accounts.c.code == journal_lines.c.account_code))
+            )
+            .where(_entries_in(company_id, date_from, date_to))
+            .group_by(journal_lines.c.account_code, accounts.c.name)
+            .order_by(journal_lines.c.account_code)
+        )
+
+
+def _entries_in(company_id: str, date_from: date | None, date_to: date | None):  # noqa: ANN202
+    condition = journal_entries.c.company_id == company_id
+    if date_from:
+        condition = and_(condition, journal_entries.c.entry_date >= date_from)
+    if date_to:
+        condition = and_(condition, journal_entries.c.entry_date <= date_to)
+    return condition
+
+
+def _account_row(company_id: str, account: Account) -> dict[str, Any]:
+    return {
+        "company_id": company_id,
+        "code": account.code,
+        "name": account.name,
+        "type": str(account.type),
+        "postable": account.postable,
+        "auxiliary": account.auxiliary,
+        "active": account.active,
+    }

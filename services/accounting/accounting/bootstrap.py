@@ -1,0 +1,128 @@
+"""The composition root: wires settings, database, broker, use cases and HTTP routes."""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+import aio_pika
+from fastapi import FastAPI
+from sqlalchemy import text
+
+from accounting.adapters.tables import outbox
+from accounting.config import Settings, ensure_sqlite_dir
+from accounting.entrypoints.consumer import build_consumer
+from accounting.entrypoints.http import internal, public
+from accounting.service_layer.unit_of_work import Services
+from shared.db import create_engine, session_factory
+from shared.http.health import health_router
+from shared.http.problems import install_problem_handlers
+from shared.messaging import Consumer, Publisher
+from shared.outbox import OutboxRelay
+
+log = logging.getLogger(__name__)
+
+CONSUMER_READY_TIMEOUT = 30.0
+
+DESCRIPTION = """Contracts, companies and their books. Receives integration requests and
+documents from invoicing (through the integration worker), lets the accountant approve,
+configure default accounts, review synchronised documents and post them as comprobantes.
+
+Errors are RFC 9457 problem details (`application/problem+json`)."""
+
+
+class Background:
+    """The outbox relay and the event consumer, running beside the API."""
+
+    def __init__(self, settings: Settings, services: Services, relay: OutboxRelay,
+                 publisher: Publisher):
+        self.publisher = publisher
+        self._relay = relay
+        self._consumer: Consumer = build_consumer(settings, services)
+        self._amqp_url = settings.amqp_url
+        self.tasks: list[asyncio.Task] = []
+
+    async def start(self) -> None:
+        # Connecting declares every queue, so nothing we emit is dropped as unroutable.
+        await self.publisher.connect()
+        for name, coroutine in (("outbox-relay", self._relay.run()),
+                                ("consumer", self._consumer.run())):
+            task = asyncio.create_task(coroutine, name=f"accounting-{name}")
+            task.add_done_callback(_log_stop)
+            self.tasks.append(task)
+        # Serve only once our queue is consumed, so no event sent to us waits unseen.
+        ready = asyncio.create_task(self._consumer.ready.wait())
+        done, _ = await asyncio.wait([ready, *self.tasks], timeout=CONSUMER_READY_TIMEOUT,
+                                     return_when=asyncio.FIRST_COMPLETED)
+        if ready not in done:
+            ready.cancel()
+            await self.stop()
+            raise RuntimeError("the event consumer did not start; is RabbitMQ reachable at "
+                               f"{self._amqp_url}?")
+
+    async def stop(self) -> None:
+        with contextlib.suppress(Exception):
+            await self._consumer.stop()  # the batch in hand finishes and is acked
+        for task in self.tasks:
+            task.cancel()
+        for task in self.tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self.tasks.clear()
+        await self.publisher.close()
+
+    async def check(self) -> None:
+        if not self.publisher.is_connected:
+            raise ConnectionError("not connected to RabbitMQ")
+        for task in self.tasks:
+            if task.done():
+                raise RuntimeError(f"background task {task.get_name()} has stopped")
+
+
+def _log_stop(task: asyncio.Task) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("background task %s stopped", task.get_name(), exc_info=task.exception())
+
+
+def build_app(settings: Settings | None = None, *, background: bool = True) -> FastAPI:
+    settings = settings or Settings()
+    ensure_sqlite_dir(settings.database_url)
+    engine = create_engine(settings.database_url)
+    publisher = Publisher(settings.amqp_url, settings.topology)
+    relay = OutboxRelay(engine, outbox, publisher)
+    services = Services(session_factory(engine),
+                        wake_relay=relay.wake if background else (lambda: None))
+    tasks = Background(settings, services, relay, publisher) if background else None
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if tasks is not None:
+            await tasks.start()
+        try:
+            yield
+        finally:
+            if tasks is not None:
+                await tasks.stop()
+            await engine.dispose()
+
+    async def database_check() -> None:
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    async def broker_check() -> None:
+        if tasks is not None:
+            await tasks.check()
+            return
+        # Without background tasks, reachability is all there is to say.
+        connection = await aio_pika.connect(settings.amqp_url, timeout=5)
+        await connection.close()
+
+    app = FastAPI(title="Accounting", version="1.0.0", description=DESCRIPTION,
+                  lifespan=lifespan)
+    app.state.services = services
+    app.state.engine = engine
+    install_problem_handlers(app)
+    app.include_router(health_router({"database": database_check, "broker": broker_check}))
+    app.include_router(public.router)
+    app.include_router(internal.router)
+    return app

@@ -1,0 +1,23 @@
+"""Settings of the accounting process, from the environment."""
+
+from pathlib import Path
+
+from pydantic import Field
+
+from shared.settings import CommonSettings
+
+DEFAULT_DATABASE_URL = "sqlite:///var/accounting.db"
+
+
+class Settings(CommonSettings):
+    database_url: str = Field(default=DEFAULT_DATABASE_URL,
+                              description="plain URL: postgresql://… or sqlite:///…")
+    consumer_name: str = "accounting"
+    consumer_batch_size: int = 50
+
+
+def ensure_sqlite_dir(url: str) -> None:
+    """The default SQLite file lives in var/: create the directory on first use."""
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and url[len(prefix):] not in ("", ":memory:"):
+        Path(url[len(prefix):]).parent.mkdir(parents=True, exist_ok=True)

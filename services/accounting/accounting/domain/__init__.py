@@ -1,0 +1,1 @@
+"""Pure accounting rules: no FastAPI, SQLAlchemy or aio-pika here."""

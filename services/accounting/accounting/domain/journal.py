@@ -1,0 +1,46 @@
+"""Journal entries (comprobantes): what makes one postable."""
+
+from collections.abc import Iterable
+from typing import Protocol
+
+from accounting.domain.accounts import Account
+
+
+class Line(Protocol):
+    account_code: str
+    role: str
+    debit: int
+    credit: int
+
+
+def entry_problems(lines: Iterable[Line], chart: dict[str, Account]) -> list[str]:
+    """Why an entry cannot be posted as it is (empty when it can)."""
+    lines = list(lines)
+    problems = []
+    debit = sum(line.debit for line in lines)
+    credit = sum(line.credit for line in lines)
+    if debit != credit:
+        problems.append(f"the entry does not balance: debits {debit}, credits {credit} "
+                        f"(difference {abs(debit - credit)})")
+    seen = set()
+    for line in lines:
+        code = line.account_code
+        if code in seen:
+            continue
+        seen.add(code)
+        account = chart.get(code)
+        role = f"{line.role} line"
+        if account is None:
+            problems.append(f"account {code} ({role}) does not exist in the chart of "
+                            "accounts: create it or set another account in the settings")
+        elif not account.postable:
+            problems.append(f"account {account.label} ({role}) is a group account and "
+                            "cannot receive entries")
+        elif not account.active:
+            problems.append(f"account {account.label} ({role}) is inactive")
+    return problems
+
+
+def hold_reason(lines: Iterable[Line], chart: dict[str, Account]) -> str | None:
+    problems = entry_problems(lines, chart)
+    return "; ".join(problems) if problems else None

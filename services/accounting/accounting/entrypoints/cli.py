@@ -1,0 +1,45 @@
+"""`python -m accounting migrate` and `python -m accounting serve`."""
+
+import argparse
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+
+from accounting.config import Settings, ensure_sqlite_dir
+
+SERVICE_DIR = Path(__file__).resolve().parents[2]
+
+
+def migrate(database_url: str) -> None:
+    """Apply pending migrations (alembic upgrade head), from any working directory."""
+    ensure_sqlite_dir(database_url)
+    config = Config(str(SERVICE_DIR / "alembic.ini"))
+    config.set_main_option("script_location", str(SERVICE_DIR / "migrations"))
+    config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+    command.upgrade(config, "head")
+
+
+def serve(host: str, port: int) -> None:
+    import uvicorn
+
+    from accounting.bootstrap import build_app
+    from shared.logs import configure_logging
+
+    settings = Settings()
+    configure_logging(settings.log_level)
+    uvicorn.run(build_app(settings), host=host, port=port, log_level=settings.log_level.lower())
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m accounting")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("migrate", help="apply pending database migrations")
+    serve_parser = commands.add_parser("serve", help="run the HTTP API, relay and consumer")
+    serve_parser.add_argument("--host", default="127.0.0.1")
+    serve_parser.add_argument("--port", type=int, default=8002)
+    args = parser.parse_args(argv)
+    if args.command == "migrate":
+        migrate(Settings().database_url)
+    else:
+        serve(args.host, args.port)

@@ -1,0 +1,17 @@
+"""The accounting consumer: integration requests and sync completions from invoicing."""
+
+from accounting.config import Settings
+from accounting.service_layer.handlers import handle_events
+from accounting.service_layer.unit_of_work import Services
+from shared.messaging import SUBSCRIPTIONS, Consumer, Delivery
+
+
+def build_consumer(settings: Settings, services: Services) -> Consumer:
+    async def handler(deliveries: list[Delivery]) -> None:
+        # One transaction per batch; if it fails the consumer retries one by one, and
+        # the inbox claims of what already committed make those retries no-ops.
+        await handle_events(services, [d.event for d in deliveries])
+
+    return Consumer(settings.amqp_url, settings.topology, settings.consumer_name,
+                    SUBSCRIPTIONS[settings.consumer_name], handler,
+                    batch_size=settings.consumer_batch_size)

@@ -1,0 +1,246 @@
+"""The public HTTP API (paths front-ends are built against: keep them)."""
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Response, status
+
+from accounting.domain.accounts import Account
+from accounting.domain.integrations import RequestStatus
+from accounting.domain.settings import InvoiceSettings
+from accounting.domain.syncs import DocumentStatus
+from accounting.entrypoints.http.deps import ServicesDep
+from accounting.entrypoints.http.schemas import (
+    AccountIn,
+    AccountOut,
+    ApproveIn,
+    CompanyIn,
+    CompanyOut,
+    ConfirmOut,
+    ContractIn,
+    ContractOut,
+    DetailAccountIn,
+    EntryPage,
+    IntegrationOut,
+    IntegrationRequestOut,
+    InvoiceSettingsIn,
+    InvoiceSettingsOut,
+    RejectIn,
+    SyncDocumentOut,
+    SyncDocumentPage,
+    SyncIn,
+    SyncOut,
+    TrialBalanceOut,
+)
+from accounting.service_layer import (
+    books,
+    companies,
+    integration_requests,
+    integrations,
+    settings,
+    syncs,
+)
+from shared.http.problems import PROBLEM_RESPONSES
+from shared.rut import Rut
+
+router = APIRouter(prefix="/v1", responses=PROBLEM_RESPONSES)
+
+RutPath = Annotated[Rut, Path(description="RUT, e.g. 76354771-K or 76.354.771-K")]
+CompanyId = Annotated[str, Path(description="accounting company id")]
+Offset = Annotated[int, Query(ge=0)]
+Limit = Annotated[int, Query(ge=1, le=500)]
+From = Annotated[date | None, Query(alias="from", description="first day, inclusive")]
+To = Annotated[date | None, Query(alias="to", description="last day, inclusive")]
+
+
+def _account_out(account: Account) -> AccountOut:
+    return AccountOut(code=account.code, name=account.name, type=account.type,
+                      postable=account.postable, auxiliary=account.auxiliary,
+                      active=account.active)
+
+
+# --- contracts and companies ------------------------------------------------------------
+
+
+@router.post("/contracts", status_code=status.HTTP_201_CREATED, tags=["contracts"],
+             summary="Create a contract (the RUT that holds the subscription)")
+async def create_contract(body: ContractIn, services: ServicesDep) -> ContractOut:
+    return ContractOut(**await companies.create_contract(services, body.rut, body.name))
+
+
+@router.get("/contracts/{rut}", tags=["contracts"], summary="A contract")
+async def get_contract(rut: RutPath, services: ServicesDep) -> ContractOut:
+    return ContractOut(**await companies.get_contract(services, rut))
+
+
+@router.post("/contracts/{rut}/companies", status_code=status.HTTP_201_CREATED,
+             tags=["companies"],
+             summary="Add a company to the contract; it starts with the default chart")
+async def create_company(rut: RutPath, body: CompanyIn, services: ServicesDep) -> CompanyOut:
+    return CompanyOut(**await companies.create_company(services, rut, body.rut, body.name))
+
+
+@router.get("/contracts/{rut}/companies", tags=["companies"],
+            summary="The contract's companies (active and hidden; deleted ones are left out)")
+async def list_companies(rut: RutPath, services: ServicesDep) -> list[CompanyOut]:
+    return [CompanyOut(**c) for c in await companies.list_companies(services, rut)]
+
+
+@router.get("/companies/{company_id}", tags=["companies"], summary="A company")
+async def get_company(company_id: CompanyId, services: ServicesDep) -> CompanyOut:
+    return CompanyOut(**await companies.get_company(services, company_id))
+
+
+@router.delete("/companies/{company_id}", status_code=status.HTTP_204_NO_CONTENT,
+               tags=["companies"],
+               summary="Delete a company (soft); resolves duplicate-RUT conflicts it caused")
+async def delete_company(company_id: CompanyId, services: ServicesDep) -> Response:
+    await companies.delete_company(services, company_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/companies/{company_id}/hide", tags=["companies"],
+             summary="Hide a company; resolves duplicate-RUT conflicts it caused")
+async def hide_company(company_id: CompanyId, services: ServicesDep) -> CompanyOut:
+    return CompanyOut(**await companies.hide_company(services, company_id))
+
+
+@router.get("/companies/{company_id}/accounts", tags=["chart of accounts"],
+            summary="The company's chart of accounts, by code")
+async def list_accounts(company_id: CompanyId, services: ServicesDep) -> list[AccountOut]:
+    return [_account_out(a) for a in await companies.list_accounts(services, company_id)]
+
+
+@router.post("/companies/{company_id}/accounts", status_code=status.HTTP_201_CREATED,
+             tags=["chart of accounts"], summary="Create a postable account")
+async def create_account(company_id: CompanyId, body: AccountIn,
+                         services: ServicesDep) -> AccountOut:
+    account = await companies.create_account(services, company_id, body.code, body.name,
+                                             body.type, body.auxiliary)
+    return _account_out(account)
+
+
+# --- integration requests -------------------------------------------------------------
+
+
+@router.get("/contracts/{rut}/integration-requests", tags=["integration requests"],
+            summary="Integration requests that arrived from invoicing for this contract")
+async def list_integration_requests(
+    rut: RutPath, services: ServicesDep,
+    status_filter: Annotated[RequestStatus | None, Query(alias="status")] = None,
+) -> list[IntegrationRequestOut]:
+    found = await integration_requests.list_requests(services, rut, status_filter)
+    return [IntegrationRequestOut(**r) for r in found]
+
+
+@router.post("/integration-requests/{request_id}/approve", tags=["integration requests"],
+             summary="Approve a pending request, choosing the company that keeps the books")
+async def approve_request(request_id: str, body: ApproveIn,
+                          services: ServicesDep) -> IntegrationRequestOut:
+    return IntegrationRequestOut(
+        **await integration_requests.approve(services, request_id, body.company_id))
+
+
+@router.post("/integration-requests/{request_id}/reject", tags=["integration requests"],
+             summary="Reject a pending or conflicting request")
+async def reject_request(request_id: str, services: ServicesDep,
+                         body: RejectIn | None = None) -> IntegrationRequestOut:
+    reason = body.reason if body else None
+    return IntegrationRequestOut(**await integration_requests.reject(services, request_id,
+                                                                     reason))
+
+
+# --- settings and integrations ---------------------------------------------------------
+
+
+@router.get("/companies/{company_id}/settings/invoice-integration", tags=["settings"],
+            summary="Default accounts of the invoice integration, and what is missing")
+async def get_invoice_settings(company_id: CompanyId,
+                               services: ServicesDep) -> InvoiceSettingsOut:
+    return InvoiceSettingsOut(**await settings.get_settings(services, company_id))
+
+
+@router.put("/companies/{company_id}/settings/invoice-integration", tags=["settings"],
+            summary="Set the default accounts (replaces them all; each one is validated)")
+async def put_invoice_settings(company_id: CompanyId, body: InvoiceSettingsIn,
+                               services: ServicesDep) -> InvoiceSettingsOut:
+    values = InvoiceSettings(
+        sales_auxiliary=body.sales.auxiliary_account,
+        sales_detail=body.sales.detail_account,
+        purchases_auxiliary=body.purchases.auxiliary_account,
+        purchases_detail=body.purchases.detail_account,
+        payments=body.payments_account,
+        collections=body.collections_account,
+    )
+    return InvoiceSettingsOut(**await settings.put_settings(services, company_id, values))
+
+
+@router.get("/companies/{company_id}/integrations", tags=["integrations"],
+            summary="Connectors, whether each can connect and what is missing")
+async def list_integrations(company_id: CompanyId,
+                            services: ServicesDep) -> list[IntegrationOut]:
+    return [IntegrationOut(**i) for i in await integrations.list_integrations(services,
+                                                                               company_id)]
+
+
+@router.post("/companies/{company_id}/integrations/factura-electronica/syncs",
+             status_code=status.HTTP_202_ACCEPTED, tags=["syncs"],
+             summary="Connect and synchronise a date range (at most 24 months)")
+async def request_sync(company_id: CompanyId, body: SyncIn, services: ServicesDep,
+                       response: Response) -> SyncOut:
+    sync = await integrations.request_sync(services, company_id, body.date_from, body.date_to)
+    response.headers["Location"] = f"/v1/syncs/{sync['id']}"
+    return SyncOut(**sync)
+
+
+# --- sync sessions ------------------------------------------------------------------
+
+
+@router.get("/syncs/{sync_id}", tags=["syncs"], summary="A sync session and its progress")
+async def get_sync(sync_id: str, services: ServicesDep) -> SyncOut:
+    return SyncOut(**await syncs.get_sync(services, sync_id))
+
+
+@router.get("/syncs/{sync_id}/documents", tags=["syncs"],
+            summary="The session's documents with their proposed entries")
+async def list_sync_documents(
+    sync_id: str, services: ServicesDep,
+    status_filter: Annotated[DocumentStatus | None, Query(alias="status")] = None,
+    offset: Offset = 0, limit: Limit = 100,
+) -> SyncDocumentPage:
+    return SyncDocumentPage(**await syncs.list_documents(services, sync_id, status_filter,
+                                                         offset, limit))
+
+
+@router.patch("/syncs/{sync_id}/documents/{document_id}", tags=["syncs"],
+              summary="Change the detail account (cuenta detalle) of a ready document")
+async def change_detail_account(sync_id: str, document_id: str, body: DetailAccountIn,
+                                services: ServicesDep) -> SyncDocumentOut:
+    return SyncDocumentOut(**await syncs.change_detail_account(services, sync_id, document_id,
+                                                               body.detail_account))
+
+
+@router.post("/syncs/{sync_id}/confirm", tags=["syncs"],
+             summary="Post every ready document as a comprobante (idempotent)")
+async def confirm_sync(sync_id: str, services: ServicesDep) -> ConfirmOut:
+    return ConfirmOut(**await syncs.confirm(services, sync_id))
+
+
+# --- books --------------------------------------------------------------------------
+
+
+@router.get("/companies/{company_id}/entries", tags=["books"],
+            summary="Posted journal entries (comprobantes) with their lines")
+async def list_entries(company_id: CompanyId, services: ServicesDep,
+                       date_from: From = None, date_to: To = None,
+                       offset: Offset = 0, limit: Limit = 100) -> EntryPage:
+    return EntryPage(**await books.list_entries(services, company_id, date_from, date_to,
+                                                offset, limit))
+
+
+@router.get("/companies/{company_id}/reports/trial-balance", tags=["books"],
+            summary="Balance de comprobación y saldos for a date range")
+async def trial_balance(company_id: CompanyId, services: ServicesDep,
+                        date_from: From = None, date_to: To = None) -> TrialBalanceOut:
+    return TrialBalanceOut(**await books.get_trial_balance(services, company_id, date_from,
+                                                           date_to))

@@ -1,0 +1,50 @@
+"""Incoming events: each processed once (inbox claim in the same transaction)."""
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from accounting.adapters.tables import processed_messages
+from accounting.service_layer.integration_requests import on_integration_requested
+from accounting.service_layer.syncs import on_sync_completed
+from accounting.service_layer.unit_of_work import Services, UnitOfWork
+from shared.events import CloudEvent, Contract, IntegrationRequested, SyncCompleted
+from shared.inbox import claim
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[..., Awaitable[None]]
+
+HANDLERS: dict[type[Contract], Handler] = {
+    IntegrationRequested: on_integration_requested,
+    SyncCompleted: on_sync_completed,
+}
+
+
+async def handle_events(services: Services, events: list[CloudEvent]) -> None:
+    """Apply a batch of events in one transaction; redelivered ones change nothing."""
+    async with services.uow() as uow:
+        for event in events:
+            await _handle(uow, event)
+        await uow.commit()
+
+
+async def handle_event(services: Services, payload: Contract, **envelope: Any) -> CloudEvent:
+    """Handle one typed payload as if it had arrived; returns the envelope used."""
+    event = CloudEvent.wrap(payload)
+    if envelope:
+        event = event.model_copy(update=envelope)
+    await handle_events(services, [event])
+    return event
+
+
+async def _handle(uow: UnitOfWork, event: CloudEvent) -> None:
+    if not await claim(uow.session, processed_messages, event.id, event.type):
+        log.info("event %s (%s) was already processed; skipped", event.id, event.type)
+        return
+    payload = event.payload()
+    handler = HANDLERS.get(type(payload))
+    if handler is None:
+        log.warning("no handler for %s; event %s acknowledged unchanged", event.type, event.id)
+        return
+    await handler(uow, payload, correlation_id=event.correlationid)

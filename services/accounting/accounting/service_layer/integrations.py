@@ -1,0 +1,83 @@
+"""The integrations list and connecting: opening a sync session for a date range."""
+
+import uuid
+from datetime import UTC, date, datetime
+from typing import Any
+
+from accounting.domain.integrations import (
+    CONNECTOR_KEY,
+    CONNECTOR_NAME,
+    RequestStatus,
+    cannot_connect_detail,
+    connector_missing,
+)
+from accounting.domain.syncs import SyncStatus, range_problem
+from accounting.service_layer.companies import company_or_404
+from accounting.service_layer.syncs import sync_view
+from accounting.service_layer.unit_of_work import Services, UnitOfWork
+from shared.events import SyncRequested
+from shared.http.problems import Conflict, Unprocessable
+
+
+async def list_integrations(services: Services, company_id: str) -> list[dict[str, Any]]:
+    async with services.uow() as uow:
+        company = await company_or_404(uow, company_id)
+        status, _ = await _request_status(uow, company)
+        settings = await uow.repo.get_settings(company_id)
+        missing = connector_missing(status, settings)
+        last_sync = await uow.repo.last_sync(company_id)
+    return [{
+        "key": CONNECTOR_KEY,
+        "name": CONNECTOR_NAME,
+        "request_status": status or "none",
+        "settings_configured": settings.configured,
+        "can_connect": not missing,
+        "missing": missing,
+        "last_sync_id": last_sync.id if last_sync else None,
+    }]
+
+
+async def request_sync(services: Services, company_id: str, date_from: date,
+                       date_to: date) -> dict[str, Any]:
+    problem = range_problem(date_from, date_to)
+    if problem:
+        raise Unprocessable(f"The date range cannot be synchronised: {problem}.",
+                            errors=[{"field": "to", "message": problem}])
+    async with services.uow() as uow:
+        company = await company_or_404(uow, company_id)
+        status, link = await _request_status(uow, company)
+        missing = connector_missing(status, await uow.repo.get_settings(company_id))
+        if missing:
+            raise Conflict(cannot_connect_detail(missing), title="Cannot connect yet",
+                           missing=missing)
+        sync = {
+            "id": str(uuid.uuid4()),
+            "company_id": company_id,
+            "company_rut": link.company_rut,
+            "date_from": date_from,
+            "date_to": date_to,
+            "status": SyncStatus.REQUESTED,
+            "expected": None,
+            "received": 0,
+            "created_at": datetime.now(UTC),
+            "confirmed_at": None,
+        }
+        await uow.repo.add_sync(sync)
+        uow.emit(SyncRequested(sync_id=sync["id"], accounting_company_id=company_id,
+                               company_rut=link.company_rut, date_from=date_from,
+                               date_to=date_to),
+                 subject=sync["id"], correlation_id=sync["id"])
+        await uow.commit()
+    return sync_view(sync, {})
+
+
+async def _request_status(uow: UnitOfWork, company: Any) -> tuple[RequestStatus | None, Any]:
+    """The company's request status and, when approved, its link to invoicing."""
+    link = await uow.repo.link_for_company(company.id)
+    if link is not None:
+        return RequestStatus.APPROVED, link
+    latest = await uow.repo.latest_request(company.contract_rut, company.rut)
+    if latest is None or latest.status == RequestStatus.APPROVED:
+        # Approved for another company with the same RUT: not this one's integration.
+        return None, None
+    return RequestStatus(latest.status), None

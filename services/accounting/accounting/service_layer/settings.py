@@ -1,0 +1,76 @@
+"""Default accounts of the invoice integration, and the worker's posting profile."""
+
+from typing import Any
+
+from accounting.domain.settings import (
+    ROLE_NAMES,
+    InvoiceSettings,
+    missing_sentences,
+    validate_settings,
+)
+from accounting.service_layer.companies import company_or_404
+from accounting.service_layer.unit_of_work import Services
+from shared.events import SettingsChanged
+from shared.http.problems import Conflict, NotFound, Unprocessable
+from shared.internal_api import AccountPair, PostingProfile
+
+
+def settings_view(settings: InvoiceSettings) -> dict[str, Any]:
+    return {
+        "sales": {"auxiliary_account": settings.sales_auxiliary,
+                  "detail_account": settings.sales_detail},
+        "purchases": {"auxiliary_account": settings.purchases_auxiliary,
+                      "detail_account": settings.purchases_detail},
+        "payments_account": settings.payments,
+        "collections_account": settings.collections,
+        "missing": missing_sentences(settings),
+    }
+
+
+async def get_settings(services: Services, company_id: str) -> dict[str, Any]:
+    async with services.uow() as uow:
+        await company_or_404(uow, company_id)
+        return settings_view(await uow.repo.get_settings(company_id))
+
+
+async def put_settings(services: Services, company_id: str,
+                       settings: InvoiceSettings) -> dict[str, Any]:
+    async with services.uow() as uow:
+        company = await company_or_404(uow, company_id)
+        errors = validate_settings(settings, await uow.repo.chart(company_id))
+        if errors:
+            listing = "; ".join(f"{e.field}: {e.message}" for e in errors)
+            raise Unprocessable(
+                f"The invoice integration settings have {len(errors)} problem(s): {listing}",
+                errors=[{"field": e.field, "message": e.message} for e in errors],
+            )
+        await uow.repo.save_settings(company_id, settings)
+        link = await uow.repo.link_for_company(company_id)
+        uow.emit(SettingsChanged(accounting_company_id=company_id,
+                                 company_rut=link.company_rut if link else company.rut),
+                 subject=company_id)
+        await uow.commit()
+    return settings_view(settings)
+
+
+async def posting_profile(services: Services, company_rut: str) -> PostingProfile:
+    async with services.uow() as uow:
+        link = await uow.repo.link_for_rut(company_rut)
+        if link is None:
+            raise NotFound(f"No accounting company is linked to the invoicing company "
+                           f"{company_rut}: its integration request is not approved.")
+        settings = await uow.repo.get_settings(link.company_id)
+    if settings.missing:
+        missing = [ROLE_NAMES[role] for role in settings.missing]
+        raise Conflict(f"Company {link.company_id} has no {', '.join(missing)} set: set them in "
+                       "settings/invoice-integration.", missing=missing_sentences(settings))
+    return PostingProfile(
+        accounting_company_id=link.company_id,
+        company_rut=company_rut,
+        sales=AccountPair(auxiliary_account=settings.sales_auxiliary,
+                          detail_account=settings.sales_detail),
+        purchases=AccountPair(auxiliary_account=settings.purchases_auxiliary,
+                              detail_account=settings.purchases_detail),
+        payments_account=settings.payments,
+        collections_account=settings.collections,
+    )

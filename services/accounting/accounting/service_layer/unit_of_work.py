@@ -1,0 +1,54 @@
+"""One transaction per use case: the changes and the events they cause commit together."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from accounting.adapters.repository import Repository
+from accounting.adapters.tables import outbox
+from shared.events import CloudEvent, Contract
+from shared.outbox import add_events
+
+
+class UnitOfWork:
+    def __init__(self, sessions: async_sessionmaker, on_events: Callable[[], None]):
+        self._sessions = sessions
+        self._on_events = on_events
+        self._events: list[CloudEvent] = []
+        self.session: AsyncSession
+        self.repo: Repository
+
+    async def __aenter__(self) -> "UnitOfWork":
+        self.session = self._sessions()
+        self.repo = Repository(self.session)
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        # After a commit this is a no-op; otherwise nothing of the use case is kept.
+        await self.session.rollback()
+        await self.session.close()
+
+    def emit(self, payload: Contract, *, subject: str | None = None,
+             correlation_id: str | None = None) -> None:
+        """Stage an event: it is written to the outbox by ``commit``, with the changes."""
+        self._events.append(CloudEvent.wrap(payload, subject=subject,
+                                            correlation_id=correlation_id))
+
+    async def commit(self) -> None:
+        staged, self._events = self._events, []
+        await add_events(self.session, outbox, staged)
+        await self.session.commit()
+        if staged:
+            self._on_events()
+
+
+@dataclass
+class Services:
+    """What the use cases need: a way to open a unit of work, and the relay's bell."""
+
+    sessions: async_sessionmaker
+    wake_relay: Callable[[], None] = field(default=lambda: None)
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.sessions, self.wake_relay)

@@ -1,0 +1,75 @@
+"""The accounting app on a fresh, migrated PostgreSQL database, driven in-process."""
+
+import asyncio
+import itertools
+import json
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from accounting.adapters.tables import outbox
+from accounting.bootstrap import build_app
+from accounting.config import Settings
+from accounting.entrypoints.cli import migrate
+from shared.events import CloudEvent
+
+
+@pytest.fixture(scope="session")
+async def accounting_db(infra):
+    url = await infra.create_database("accounting")
+    # Alembic runs its own event loop: keep it off the test loop.
+    await asyncio.to_thread(migrate, url)
+    return url
+
+
+@pytest.fixture(scope="session")
+async def app(infra, topology, accounting_db):
+    settings = Settings(database_url=accounting_db, amqp_url=infra.amqp_url,
+                        event_exchange=topology.exchange, queue_prefix=topology.queue_prefix)
+    application = build_app(settings, background=False)
+    yield application
+    await application.state.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def services(app):
+    return app.state.services
+
+
+@pytest.fixture
+async def client(app):
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://accounting") as c:
+        yield c
+
+
+# Each run has its own database, so a simple counter keeps RUTs apart.
+_numbers = itertools.count(70_000_001)
+
+
+def new_rut() -> str:
+    """A valid RUT no other test used (módulo 11 check digit)."""
+    number = next(_numbers)
+    total, factor = 0, 2
+    for digit in reversed(str(number)):
+        total += int(digit) * factor
+        factor = 2 if factor == 7 else factor + 1
+    check = 11 - total % 11
+    digit = {11: "0", 10: "K"}.get(check, str(check))
+    return f"{number}-{digit}"
+
+
+async def outbox_events(services, event_type: str, **data) -> list[CloudEvent]:
+    """Events staged in the outbox of this type whose data has the given values."""
+    async with services.sessions() as session:
+        bodies = (await session.execute(
+            select(outbox.c.body).where(outbox.c.event_type == event_type).order_by(outbox.c.id)
+        )).scalars().all()
+    events = [CloudEvent.model_validate(json.loads(b)) for b in bodies]
+    return [e for e in events if all(e.data.get(k) == v for k, v in data.items())]
+
+
+@pytest.fixture
+def rut():
+    return new_rut

@@ -1,0 +1,102 @@
+"""The app with its background tasks: events in over RabbitMQ, events out via the relay."""
+
+import asyncio
+import json
+from dataclasses import replace
+
+import aio_pika
+import httpx
+import pytest
+
+from accounting.bootstrap import build_app
+from accounting.config import Settings
+from shared.events import CloudEvent, IntegrationRequested
+from shared.messaging import SUBSCRIPTIONS, OutgoingMessage, Publisher
+
+PROBE = "probe"
+
+
+@pytest.fixture
+async def own_topology(infra, topology):
+    """Exchange and queues of this test alone: the relay also publishes what earlier tests
+    staged, and those events must not reach other tests' consumers."""
+    own = replace(topology, exchange=f"{topology.exchange}.accounting",
+                  queue_prefix=f"{topology.queue_prefix}accounting-live.")
+    yield own
+    connection = await aio_pika.connect(infra.amqp_url)
+    try:
+        channel = await connection.channel()
+        for name in [*SUBSCRIPTIONS, PROBE]:
+            await channel.queue_delete(own.queue_name(name))
+            await channel.queue_delete(own.dead_letter_queue_name(name))
+        await channel.exchange_delete(own.exchange)
+        await channel.exchange_delete(own.dead_letter_exchange)
+    finally:
+        await connection.close()
+
+
+async def test_consumes_requests_and_publishes_outcomes(infra, own_topology, accounting_db,
+                                                        rut):
+    topology = own_topology
+    settings = Settings(database_url=accounting_db, amqp_url=infra.amqp_url,
+                        event_exchange=topology.exchange, queue_prefix=topology.queue_prefix,
+                        delivery_limit=topology.delivery_limit)
+    app = build_app(settings)
+    connection = await aio_pika.connect(infra.amqp_url)
+    channel = await connection.channel()
+    probe = await topology.declare_queue(channel, PROBE, ["accounting.integration.#"])
+    publisher = Publisher(infra.amqp_url, topology)
+    await publisher.connect()
+    try:
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://a") as client:
+                assert (await client.get("/readyz")).status_code == 200
+                contract, company_rut = rut(), rut()
+                request_id = "live-" + company_rut
+                await client.post("/v1/contracts", json={"rut": contract, "name": "E"})
+                for name in ("A", "A (copia)"):
+                    await client.post(f"/v1/contracts/{contract}/companies",
+                                      json={"rut": company_rut, "name": name})
+                event = CloudEvent.wrap(IntegrationRequested(
+                    request_id=request_id, company_rut=company_rut, company_name="A",
+                    contract_rut=contract))
+                message = OutgoingMessage(message_id=event.id, routing_key=event.type,
+                                          body=event.model_dump_json().encode())
+                await publisher.publish([message, message])  # delivered twice
+
+                url = f"/v1/contracts/{contract}/integration-requests"
+                requests = await _until(lambda: _listed(client, url))
+                assert [r["status"] for r in requests] == ["conflict"]
+                mine = await _until(lambda: _published_for(probe, request_id))
+                assert mine.type == "accounting.integration.conflicted.v1"
+                await asyncio.sleep(0.5)
+                # The duplicate changed nothing: no second event about this request.
+                assert await _published_for(probe, request_id) is None
+    finally:
+        await publisher.close()
+        await connection.close()
+
+
+async def _listed(client, url):
+    return (await client.get(url)).json() or None
+
+
+async def _published_for(queue, request_id: str) -> CloudEvent | None:
+    """The next event about ``request_id`` on the probe queue, skipping others."""
+    while (message := await queue.get(fail=False)) is not None:
+        await message.ack()
+        event = CloudEvent.model_validate(json.loads(message.body))
+        if event.data.get("request_id") == request_id:
+            return event
+    return None
+
+
+async def _until(probe):
+    """Poll until ``probe`` gives something, for at most 10 seconds."""
+    async with asyncio.timeout(10):
+        while True:
+            result = await probe()
+            if result:
+                return result
+            await asyncio.sleep(0.1)
