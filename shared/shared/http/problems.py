@@ -83,6 +83,11 @@ def _location(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
+def _message(text: str) -> str:
+    # pydantic prefixes our validators' own sentences; the person only needs the sentence.
+    return text.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
@@ -92,7 +97,8 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [
-            {"field": _location(tuple(e["loc"])), "message": e["msg"]} for e in exc.errors()
+            {"field": _location(tuple(e["loc"])), "message": _message(e["msg"])}
+            for e in exc.errors()
         ]
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
         return problem_response(422, "Request is not valid", detail,
