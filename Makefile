@@ -42,3 +42,30 @@ lint: install
 
 clean:
 	rm -rf $(VENV) var
+
+## The sync benchmark (issue 5): a year of one company's documents through the whole flow,
+## timed, checked, next to this machine's floor. `make bench N=10000 BENCH_ARGS="--live"`;
+## needs PostgreSQL (DATABASE_URL, an admin URL) and RabbitMQ (AMQP_URL).
+bench: install
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(BIN)/python -m bench $(BENCH_ARGS)
+
+# --- generated files and deployment checks (issue 6) ---------------------------------
+.PHONY: docs rabbitmq-definitions deploy-check
+
+## OpenAPI (docs/openapi/*.json) and AsyncAPI (docs/asyncapi.yaml) from the code.
+docs: install
+	$(BIN)/python -m tools.export_openapi
+	$(BIN)/python -m tools.export_asyncapi
+
+## deploy/rabbitmq/definitions.json and its ConfigMap from shared/shared/messaging/topology.py.
+rabbitmq-definitions: install
+	$(BIN)/python -m tools.export_rabbitmq_definitions
+
+## What can be checked without a Docker engine or a cluster: generated files are current,
+## the manifests agree with the code, and kustomize renders (when kubectl is installed).
+deploy-check: install
+	$(BIN)/python -m tools.export_openapi --check
+	$(BIN)/python -m tools.export_asyncapi --check
+	$(BIN)/python -m tools.export_rabbitmq_definitions --check
+	$(BIN)/pytest tests/deploy/test_manifests.py tests/deploy/test_rabbitmq_definitions.py::test_the_committed_files_are_what_the_code_declares tests/deploy/test_docs_current.py
+	@if command -v kubectl >/dev/null; then kubectl kustomize deploy/k8s >/dev/null && echo "kustomize: deploy/k8s renders"; else echo "kubectl not installed: kustomize not checked"; fi

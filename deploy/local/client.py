@@ -50,6 +50,11 @@ class FlowClient:
     def integration_status(self, company_rut: str) -> dict:
         return self.call(self.invoicing, "GET", f"/v1/companies/{company_rut}/integration")
 
+    def record_payment(self, company_rut: str, **payment: Any) -> dict:
+        """A payment to a supplier or a collection from a customer (kind payment|collection)."""
+        return self.call(self.invoicing, "POST", f"/v1/companies/{company_rut}/payments",
+                         json=payment)
+
     # --- accounting -----------------------------------------------------------------
 
     def create_contract(self, rut: str, name: str) -> dict:
@@ -117,6 +122,44 @@ class FlowClient:
         return self.call(self.accounting, "GET",
                          f"/v1/companies/{company_id}/reports/trial-balance",
                          params={"from": date_from, "to": date_to})
+
+    def syncs(self, company_id: str, kind: str | None = None) -> list[dict]:
+        params = {"kind": kind} if kind else {}
+        return self.call(self.accounting, "GET", f"/v1/companies/{company_id}/syncs",
+                         params=params)
+
+    def periods(self, company_id: str) -> list[dict]:
+        return self.call(self.accounting, "GET", f"/v1/companies/{company_id}/periods")
+
+    def close_period(self, company_id: str, month: str) -> dict:
+        return self.call(self.accounting, "POST",
+                         f"/v1/companies/{company_id}/periods/{month}/close")
+
+    def reopen_period(self, company_id: str, month: str) -> dict:
+        return self.call(self.accounting, "POST",
+                         f"/v1/companies/{company_id}/periods/{month}/reopen")
+
+    def reverse_entry(self, entry_id: str, reason: str | None = None,
+                      on: str | None = None) -> dict:
+        body = {k: v for k, v in (("reason", reason), ("date", on)) if v is not None}
+        return self.call(self.accounting, "POST", f"/v1/entries/{entry_id}/reverse", json=body)
+
+    def report(self, company_id: str, name: str, **params: Any) -> Any:
+        """A report as JSON: journal, ledger, trial-balance, auxiliary-balances or
+        reconciliation (``from_``/``to`` become from/to)."""
+        if "from_" in params:
+            params["from"] = params.pop("from_")
+        return self.call(self.accounting, "GET", f"/v1/companies/{company_id}/reports/{name}",
+                         params=params)
+
+    def report_csv(self, company_id: str, name: str, **params: Any) -> str:
+        if "from_" in params:
+            params["from"] = params.pop("from_")
+        response = self.accounting.get(f"/v1/companies/{company_id}/reports/{name}",
+                                       params={**params, "format": "csv"})
+        if response.status_code >= 400:
+            raise ApiError("GET", name, response.status_code, response.text)
+        return response.text
 
 
 def wait_for(fetch: Callable[[], Any], done: Callable[[Any], bool], *, what: str,

@@ -94,6 +94,15 @@ class DocumentReference(BaseModel):
     reason: str | None = Field(default=None, max_length=200)
 
 
+class OtherTax(BaseModel):
+    """An additional tax on a document (ILA, impuesto específico…), as the DTE's ImptoReten."""
+
+    model_config = ConfigDict(frozen=True)
+    code: int = Field(ge=1, le=999, description="SII tax code (TipoImp), e.g. 24 ILA licores")
+    rate: float | None = Field(default=None, ge=0, description="percentage (TasaImp), e.g. 31.5")
+    amount: Pesos
+
+
 class TaxDocument(BaseModel):
     """A DTE as invoicing holds it, in the form accounting needs to post it."""
 
@@ -111,6 +120,13 @@ class TaxDocument(BaseModel):
     vat: Pesos = 0
     total: Pesos = 0
     references: tuple[DocumentReference, ...] = ()
+    other_taxes: tuple[OtherTax, ...] = Field(
+        default=(), description="additional taxes included in the total (added to it)"
+    )
+    vat_retained: Pesos = Field(
+        default=0, description="IVA retained by the buyer (subtracted from the total); "
+                               "total = net + exempt + vat + Σ other_taxes − vat_retained"
+    )
 
     @property
     def document_key(self) -> str:
@@ -142,12 +158,48 @@ class InvoiceSynced(Contract):
     document: TaxDocument
 
 
+class ManifestLine(BaseModel):
+    """Counts and totals of one (month, direction, tipo DTE) as invoicing holds them."""
+
+    model_config = ConfigDict(frozen=True)
+    month: str | None = Field(default=None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
+                              description="YYYY-MM of the documents' issue date; null when the "
+                                          "line covers the whole sync range")
+    direction: Direction
+    dte_type: int = Field(ge=1, le=999)
+    count: int = Field(ge=0)
+    net: Pesos = 0
+    exempt: Pesos = 0
+    vat: Pesos = 0
+    total: Pesos = 0
+
+
+class ManifestDocument(BaseModel):
+    """One document of the sync, by its natural key (TaxDocument.document_key)."""
+
+    model_config = ConfigDict(frozen=True)
+    document_key: str
+    total: Pesos
+    issue_date: date | None = None
+
+
+class SyncManifest(BaseModel):
+    """What invoicing sent in a sync: the proof accounting reconciles its books against."""
+
+    model_config = ConfigDict(frozen=True)
+    lines: tuple[ManifestLine, ...] = ()
+    documents: tuple[ManifestDocument, ...] = ()
+
+
 class SyncCompleted(Contract):
     event_type: ClassVar[str] = "invoicing.sync.completed.v1"
     source: ClassVar[str] = INVOICING
     sync_id: str
     company_rut: Rut
     document_count: int = Field(ge=0)
+    manifest: SyncManifest | None = Field(
+        default=None, description="every document of the range, for the reconciliation report"
+    )
 
 
 class PaymentKind(StrEnum):

@@ -23,6 +23,16 @@ class AccountPair(BaseModel):
     detail_account: str = Field(description="revenue or expense account of the document")
 
 
+# ILA (impuesto adicional a las bebidas), by SII tax code, in the default chart.
+DEFAULT_OTHER_TAX_ACCOUNTS: dict[str, str] = {
+    "24": "210720",  # licores, piscos, whisky: 31,5%
+    "25": "210721",  # vinos: 20,5%
+    "26": "210722",  # cervezas y otras bebidas alcohólicas: 20,5%
+    "27": "210723",  # bebidas analcohólicas: 10%
+    "271": "210724",  # bebidas analcohólicas con elevado contenido de azúcar: 18%
+}
+
+
 class PostingProfile(BaseModel):
     """Everything the worker needs to post a company's documents: account codes."""
 
@@ -36,6 +46,10 @@ class PostingProfile(BaseModel):
     vat_credit_account: str = "110710"  # IVA Crédito Fiscal
     vat_retained_account: str = "210715"  # IVA Retenido a terceros
     export_sales_account: str = "310125"  # Ventas de Exportación
+    other_tax_accounts: dict[str, str] = Field(
+        default_factory=lambda: dict(DEFAULT_OTHER_TAX_ACCOUNTS),
+        description="account of each additional tax, by SII tax code (TaxDocument.other_taxes)",
+    )
 
 
 class LineRole(StrEnum):

@@ -1,13 +1,11 @@
 """Steps 1–7 of the flow through HTTP, with invoicing, accounting and the worker running
 as separate processes on PostgreSQL and RabbitMQ."""
 
-import socket
-
 import pytest
 
 from deploy.local.client import FlowClient
 from deploy.local.scenario import RESERVICED_FOLIO, SERVICES_ACCOUNT, run_scenario
-from deploy.local.stack import Stack
+from tests.e2e.conftest import start_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -24,27 +22,9 @@ EXPECTED_OCTOBER = {
 OCTOBER_DOCUMENTS = 7
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 async def stack(infra, topology, tmp_path_factory):
-    stack = Stack(
-        invoicing_database_url=await infra.create_database("e2e_invoicing"),
-        accounting_database_url=await infra.create_database("e2e_accounting"),
-        amqp_url=infra.amqp_url,
-        invoicing_port=free_port(),
-        accounting_port=free_port(),
-        exchange=topology.exchange,
-        queue_prefix=topology.queue_prefix,
-        log_dir=tmp_path_factory.mktemp("e2e-logs"),
-        extra_env={"DELIVERY_LIMIT": str(topology.delivery_limit)},
-    )
-    stack.migrate()
-    stack.start()
+    stack = await start_stack(infra, topology, tmp_path_factory.mktemp("e2e-logs"), "e2e")
     yield stack
     stack.stop()
 

@@ -14,8 +14,9 @@ from urllib.parse import urlsplit
 
 import aio_pika
 import asyncpg
-from shared.messaging import Topology
 from sqlalchemy.engine import make_url
+
+from shared.messaging import Topology
 
 LOCAL_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
 LOCAL_RABBITMQ = "amqp://guest:guest@127.0.0.1:5672/"

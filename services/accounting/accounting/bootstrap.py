@@ -12,7 +12,7 @@ from sqlalchemy import text
 from accounting.adapters.tables import outbox
 from accounting.config import Settings, ensure_sqlite_dir
 from accounting.entrypoints.consumer import build_consumer
-from accounting.entrypoints.http import internal, public
+from accounting.entrypoints.http import internal, public, reports
 from accounting.service_layer.unit_of_work import Services
 from shared.db import create_engine, session_factory
 from shared.http.health import health_router
@@ -124,5 +124,6 @@ def build_app(settings: Settings | None = None, *, background: bool = True) -> F
     install_problem_handlers(app)
     app.include_router(health_router({"database": database_check, "broker": broker_check}))
     app.include_router(public.router)
+    app.include_router(reports.router)
     app.include_router(internal.router)
     return app

@@ -13,6 +13,10 @@ class Settings(CommonSettings):
     database_url: str = DEFAULT_DATABASE_URL
     host: str = "127.0.0.1"
     port: int = 8001
+    # Imports of SII files (POST /v1/companies/{rut}/documents/import and the CLI).
+    import_max_bytes: int = 50 * 1024 * 1024
+    import_batch_size: int = 1000
+    import_max_items: int = 10_000
 
 
 def ensure_sqlite_directory(url: str) -> None:

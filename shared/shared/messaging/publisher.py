@@ -8,7 +8,11 @@ from dataclasses import dataclass
 import aio_pika
 from aio_pika.abc import AbstractExchange, AbstractRobustConnection
 
-from shared.messaging.topology import Topology
+from shared.messaging.topology import SUBSCRIPTIONS, Topology
+
+# Events some consumer of ours must receive: unroutable, they fail their publish. Others
+# (entry.posted, for systems outside this project) may have no queue yet; that is fine.
+_MUST_ROUTE = frozenset(key for keys in SUBSCRIPTIONS.values() for key in keys)
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +66,7 @@ class Publisher:
                         delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
                     ),
                     routing_key=m.routing_key,
+                    mandatory=m.routing_key in _MUST_ROUTE,
                     timeout=self._timeout,
                 )
                 for m in messages

@@ -34,7 +34,7 @@ async def test_contract_company_and_default_chart(client, rut):
     assert by_code["210210"]["auxiliary"] is True
     assert by_code["1103"]["postable"] is False
     assert by_code["1"]["postable"] is False and by_code["1"]["name"] == "Activo"
-    assert len([a for a in accounts if a["postable"]]) == 20
+    assert len([a for a in accounts if a["postable"]]) == 25  # DESIGN §8 + 5 ILA accounts
 
 
 async def test_create_account_rules(client, rut):

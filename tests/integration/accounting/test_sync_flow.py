@@ -339,14 +339,14 @@ async def test_an_empty_sync_is_in_review_at_once(client, services, rut):
     assert (await client.post(f"/v1/syncs/{sync['id']}/confirm")).json()["posted"] == 0
 
 
-async def test_live_proposals_wait_for_a_later_version(client, rut):
+async def test_proposals_of_an_unknown_company_or_session_are_refused(client, rut):
     company_rut = rut()
     doc = document(company_rut, rut(), "sales", 33, 1, net=100, vat=19)
     live = proposal("x", doc, hold_reason="x").model_copy(update={"sync_id": None})
     response = await client.post("/internal/v1/proposals",
                                  content=ProposalBatch(proposals=[live]).model_dump_json(),
                                  headers={"content-type": "application/json"})
-    assert response.status_code == 422 and "later version" in response.json()["detail"]
+    assert response.status_code == 404 and "not approved" in response.json()["detail"]
     unknown = await client.post(
         "/internal/v1/proposals",
         content=ProposalBatch(proposals=[proposal("nope", doc, hold_reason="x")])

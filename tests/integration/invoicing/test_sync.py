@@ -56,8 +56,15 @@ async def test_every_document_in_range_then_the_count(client, company, container
     assert await handle_event(container.uow(), str(uuid.uuid4()), request, sync_page_size=3)
 
     invoices, [completed] = await synced(container, request.sync_id)
-    assert completed.payload() == SyncCompleted(sync_id=request.sync_id, company_rut=company,
-                                                document_count=len(inside))
+    done = completed.payload()
+    assert (done.sync_id, done.company_rut, done.document_count) == (
+        request.sync_id, company, len(inside))
+    # The manifest: one line per (month, direction, tipo) and every document by its key.
+    assert [(m.month, m.direction, m.dte_type, m.count, m.total) for m in done.manifest.lines] == [
+        ("2024-03", "purchases", 34, 1, 1190), ("2024-03", "purchases", 61, 1, 1190),
+        ("2024-03", "sales", 33, 1, 1190), ("2024-03", "sales", 61, 1, 1190)]
+    assert sorted(d.document_key for d in done.manifest.documents) == sorted(
+        e.payload().document.document_key for e in invoices)
     assert completed.subject == company
     assert len(invoices) == len(inside) == 4
     assert all(e.subject == company for e in invoices)

@@ -134,3 +134,28 @@ async def test_migrate_command_says_there_is_nothing_to_migrate():
     output, _ = await process.communicate()
     assert process.returncode == 0
     assert b"nothing to migrate" in output
+
+
+async def test_a_recorded_payment_arrives_as_a_live_proposal(topology, channel, accounting,
+                                                            worker):
+    from datetime import date
+
+    from shared.events import Counterparty, PaymentKind, PaymentRecorded
+
+    payment_id = f"pay-{uuid.uuid4().hex[:8]}"
+    event = CloudEvent.wrap(PaymentRecorded(
+        payment_id=payment_id, company_rut=COMPANY, kind=PaymentKind.COLLECTION,
+        counterparty=Counterparty(rut="12345678-5", name="Ferretería Sur Ltda."),
+        amount=119_000, paid_on=date(2024, 5, 31)))
+    await publish(channel, topology, [event])
+
+    def arrived():
+        return [p for b in accounting.batches for p in b.proposals
+                if p.source_key == f"payment:{payment_id}"]
+
+    await wait_until(lambda: bool(arrived()))
+    [proposal] = arrived()
+    assert proposal.sync_id is None and proposal.event_id == event.id
+    # The stand-in's profile has no collections account: it waits, saying which to set.
+    assert proposal.entry is None
+    assert "collections_account" in proposal.hold_reason

@@ -10,7 +10,9 @@ def test_every_leaf_of_the_design_is_postable_and_active():
     chart = by_code()
     expected = {"110101", "110102", "110310", "110420", "110610", "110710", "110740",
                 "210210", "210710", "210715", "210740", "230110", "230510", "310115",
-                "310120", "310125", "410230", "410235", "410190", "420220"}
+                "310120", "310125", "410230", "410235", "410190", "420220",
+                # ILA, one account per SII tax code (24, 25, 26, 27, 271)
+                "210720", "210721", "210722", "210723", "210724"}
     assert {a.code for a in DEFAULT_LEAVES} == expected
     for code in expected:
         assert chart[code].postable and chart[code].active

@@ -22,15 +22,15 @@ PROFILE = PostingProfile(
 
 
 def doc(direction, dte_type, *, net=0, exempt=0, vat=0, total=0, folio=123,
-        counterparty=None, references=()):
+        counterparty=None, references=(), other_taxes=(), vat_retained=0, issue_date=None):
     if counterparty is None:
         counterparty = CUSTOMER if direction == "sales" else SUPPLIER
     issuer = COMPANY if direction == "sales" or dte_type == 46 else counterparty.rut
     return TaxDocument(
         document_id="d-1", company_rut=COMPANY, direction=Direction(direction),
-        dte_type=dte_type, folio=folio, issue_date=date(2024, 3, 15), issuer_rut=issuer,
-        counterparty=counterparty, net=net, exempt=exempt, vat=vat, total=total,
-        references=references,
+        dte_type=dte_type, folio=folio, issue_date=issue_date or date(2024, 3, 15),
+        issuer_rut=issuer, counterparty=counterparty, net=net, exempt=exempt, vat=vat,
+        total=total, references=references, other_taxes=other_taxes, vat_retained=vat_retained,
     )
 
 

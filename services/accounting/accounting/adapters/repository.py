@@ -12,16 +12,20 @@ from accounting.adapters.tables import (
     accounts,
     companies,
     contracts,
+    counterparties,
     integration_links,
     integration_requests,
     invoice_settings,
     journal_entries,
     journal_lines,
+    periods,
     sync_documents,
     sync_sessions,
 )
 from accounting.domain.accounts import Account, AccountType
-from accounting.domain.settings import InvoiceSettings
+from accounting.domain.periods import CLOSED_PERIOD
+from accounting.domain.settings import IntegrationOptions, InvoiceSettings
+from accounting.domain.syncs import SyncKind, SyncStatus
 
 
 def now() -> datetime:
@@ -195,8 +199,22 @@ class Repository:
             payments=row.payments, collections=row.collections,
         )
 
-    async def save_settings(self, company_id: str, settings: InvoiceSettings) -> None:
+    async def get_options(self, company_id: str) -> IntegrationOptions:
+        row = await self._one(
+            select(invoice_settings.c.auto_post, invoice_settings.c.other_tax_accounts)
+            .where(invoice_settings.c.company_id == company_id)
+        )
+        if row is None:
+            return IntegrationOptions()
+        return IntegrationOptions(auto_post=bool(row.auto_post),
+                                  other_tax_accounts=row.other_tax_accounts or None)
+
+    async def save_settings(self, company_id: str, settings: InvoiceSettings,
+                            options: IntegrationOptions | None = None) -> None:
+        options = options or IntegrationOptions()
         values = {
+            "auto_post": options.auto_post,
+            "other_tax_accounts": options.other_tax_accounts or None,
             "sales_auxiliary": settings.sales_auxiliary,
             "sales_detail": settings.sales_detail,
             "purchases_auxiliary": settings.purchases_auxiliary,
@@ -236,9 +254,99 @@ class Repository:
     async def last_sync(self, company_id: str) -> RowMapping | None:
         return await self._one(
             select(sync_sessions)
-            .where(sync_sessions.c.company_id == company_id)
+            .where(sync_sessions.c.company_id == company_id,
+                   sync_sessions.c.kind == SyncKind.RANGE)
             .order_by(sync_sessions.c.created_at.desc())
             .limit(1)
+        )
+
+    async def open_live_sync(self, company_id: str, *, lock: bool = False) -> RowMapping | None:
+        query = (select(sync_sessions)
+                 .where(sync_sessions.c.company_id == company_id,
+                        sync_sessions.c.kind == SyncKind.LIVE,
+                        sync_sessions.c.status != SyncStatus.CONFIRMED)
+                 .order_by(sync_sessions.c.created_at).limit(1))
+        return await self._one(self._lock(query) if lock else query)
+
+    async def list_syncs(self, company_id: str, kind: str | None,
+                         status: str | None) -> Sequence[RowMapping]:
+        query = (select(sync_sessions).where(sync_sessions.c.company_id == company_id)
+                 .order_by(sync_sessions.c.created_at.desc(), sync_sessions.c.id))
+        if kind:
+            query = query.where(sync_sessions.c.kind == kind)
+        if status:
+            query = query.where(sync_sessions.c.status == status)
+        return await self._all(query)
+
+    async def counts_by_sync(self, sync_ids: list[str]) -> dict[str, dict[str, int]]:
+        counts: dict[str, dict[str, int]] = {sync_id: {} for sync_id in sync_ids}
+        if sync_ids:
+            rows = await self.session.execute(
+                select(sync_documents.c.sync_id, sync_documents.c.status, func.count())
+                .where(sync_documents.c.sync_id.in_(sync_ids))
+                .group_by(sync_documents.c.sync_id, sync_documents.c.status)
+            )
+            for sync_id, status, count in rows.all():
+                counts[sync_id][status] = count
+        return counts
+
+    async def manifest_sync_covering(self, company_id: str, first: date,
+                                     last: date) -> RowMapping | None:
+        """The latest range sync with a manifest whose range holds the whole month."""
+        return await self._one(
+            select(sync_sessions)
+            .where(sync_sessions.c.company_id == company_id,
+                   sync_sessions.c.kind == SyncKind.RANGE,
+                   sync_sessions.c.manifest.is_not(None),
+                   sync_sessions.c.date_from <= first, sync_sessions.c.date_to >= last)
+            .order_by(sync_sessions.c.created_at.desc()).limit(1)
+        )
+
+    async def live_source_keys(self, company_id: str, keys: Iterable[str]) -> set[str]:
+        """Keys any live session of the company already holds."""
+        keys = list(keys)
+        if not keys:
+            return set()
+        rows = await self.session.execute(
+            select(sync_documents.c.source_key)
+            .join(sync_sessions, sync_sessions.c.id == sync_documents.c.sync_id)
+            .where(sync_sessions.c.company_id == company_id,
+                   sync_sessions.c.kind == SyncKind.LIVE,
+                   sync_documents.c.source_key.in_(keys))
+        )
+        return set(rows.scalars().all())
+
+    async def documents_by_id(self, ids: list[str]) -> Sequence[RowMapping]:
+        if not ids:
+            return []
+        return await self._all(
+            select(sync_documents).where(sync_documents.c.id.in_(ids))
+            .order_by(sync_documents.c.issue_date, sync_documents.c.dte_type,
+                      sync_documents.c.folio, sync_documents.c.id)
+        )
+
+    async def held_for_closed_period(self, company_id: str, first: date,
+                                     last: date) -> Sequence[RowMapping]:
+        """Documents waiting only because their month was closed (confirming their session
+        again posts them once they are ready)."""
+        return await self._all(
+            select(sync_documents, sync_sessions.c.kind.label("sync_kind"),
+                   sync_sessions.c.status.label("sync_status"))
+            .join(sync_sessions, sync_sessions.c.id == sync_documents.c.sync_id)
+            .where(sync_documents.c.company_id == company_id,
+                   sync_documents.c.hold_code == CLOSED_PERIOD,
+                   sync_documents.c.issue_date >= first, sync_documents.c.issue_date <= last)
+        )
+
+    async def company_documents_between(self, company_id: str, first: date,
+                                        last: date) -> Sequence[RowMapping]:
+        """Every tax document the company's sessions received for the dates, oldest first."""
+        return await self._all(
+            select(sync_documents)
+            .where(sync_documents.c.company_id == company_id,
+                   sync_documents.c.document.is_not(None),
+                   sync_documents.c.issue_date >= first, sync_documents.c.issue_date <= last)
+            .order_by(sync_documents.c.created_at, sync_documents.c.id)
         )
 
     async def document_counts(self, sync_id: str) -> dict[str, int]:
@@ -297,13 +405,14 @@ class Repository:
         )
 
     async def set_documents(self, changes: list[dict[str, Any]]) -> None:
-        """Bulk update: each change is {doc_id, status, entry_id, hold_reason}."""
+        """Bulk update: each change is {doc_id, status, entry_id, hold_reason, hold_code}."""
         if changes:
             await self.session.execute(
                 update(sync_documents)
                 .where(sync_documents.c.id == bindparam("doc_id"))
                 .values(status=bindparam("new_status"), entry_id=bindparam("new_entry_id"),
-                        hold_reason=bindparam("new_hold_reason")),
+                        hold_reason=bindparam("new_hold_reason"),
+                        hold_code=bindparam("new_hold_code")),
                 changes,
             )
 
@@ -317,9 +426,159 @@ class Repository:
             select(journal_entries.c.source_key).where(
                 journal_entries.c.company_id == company_id,
                 journal_entries.c.source_key.in_(keys),
+                journal_entries.c.reversed_by_entry_id.is_(None),
             )
         )
         return set(rows.scalars().all())
+
+    async def active_entries_by_key(self, company_id: str,
+                                    keys: Iterable[str]) -> dict[str, RowMapping]:
+        keys = list(keys)
+        found: dict[str, RowMapping] = {}
+        for start in range(0, len(keys), 1000):
+            for row in await self._all(
+                select(journal_entries.c.id, journal_entries.c.number,
+                       journal_entries.c.source_key)
+                .where(journal_entries.c.company_id == company_id,
+                       journal_entries.c.source_key.in_(keys[start:start + 1000]),
+                       journal_entries.c.reversed_by_entry_id.is_(None))
+            ):
+                found[row.source_key] = row
+        return found
+
+    async def get_entry(self, entry_id: str, *, lock: bool = False) -> RowMapping | None:
+        query = select(journal_entries).where(journal_entries.c.id == entry_id)
+        return await self._one(self._lock(query) if lock else query)
+
+    async def entry_lines(self, entry_ids: list[str]) -> dict[str, list[RowMapping]]:
+        lines: dict[str, list[RowMapping]] = {entry_id: [] for entry_id in entry_ids}
+        for start in range(0, len(entry_ids), 1000):
+            for line in await self._all(
+                select(journal_lines)
+                .where(journal_lines.c.entry_id.in_(entry_ids[start:start + 1000]))
+                .order_by(journal_lines.c.entry_id, journal_lines.c.line_no)
+            ):
+                lines[line.entry_id].append(line)
+        return lines
+
+    async def mark_reversed(self, entry_id: str, reversal_id: str) -> None:
+        await self.session.execute(
+            update(journal_entries).where(journal_entries.c.id == entry_id)
+            .values(reversed_by_entry_id=reversal_id)
+        )
+
+    async def journal(self, company_id: str, date_from: date | None,
+                      date_to: date | None) -> Sequence[RowMapping]:
+        return await self._all(
+            select(journal_entries).where(_entries_in(company_id, date_from, date_to))
+            .order_by(journal_entries.c.entry_date, journal_entries.c.number)
+        )
+
+    async def postings(self, company_id: str, codes: list[str], date_from: date | None,
+                       date_to: date | None) -> Sequence[RowMapping]:
+        """Lines on the accounts, with their entry, in date and number order."""
+        return await self._all(
+            select(journal_entries.c.id.label("entry_id"), journal_entries.c.number,
+                   journal_entries.c.entry_date, journal_entries.c.glosa,
+                   journal_lines.c.account_code, journal_lines.c.counterparty_rut,
+                   journal_lines.c.debit, journal_lines.c.credit)
+            .select_from(journal_lines.join(journal_entries,
+                                            journal_entries.c.id == journal_lines.c.entry_id))
+            .where(_entries_in(company_id, date_from, date_to),
+                   journal_lines.c.account_code.in_(codes))
+            .order_by(journal_entries.c.entry_date, journal_entries.c.number,
+                      journal_lines.c.line_no)
+        )
+
+    async def balance_before(self, company_id: str, codes: list[str], day: date) -> int:
+        value = (await self.session.execute(
+            select(func.coalesce(func.sum(journal_lines.c.debit - journal_lines.c.credit), 0))
+            .select_from(journal_lines.join(journal_entries,
+                                            journal_entries.c.id == journal_lines.c.entry_id))
+            .where(journal_entries.c.company_id == company_id,
+                   journal_entries.c.entry_date < day,
+                   journal_lines.c.account_code.in_(codes))
+        )).scalar_one()
+        return int(value)
+
+    async def balances_by_counterparty(self, company_id: str, code: str, date_from: date | None,
+                                       date_to: date | None) -> Sequence[RowMapping]:
+        return await self._all(
+            select(journal_lines.c.counterparty_rut.label("rut"),
+                   counterparties.c.name,
+                   func.sum(journal_lines.c.debit).label("debit"),
+                   func.sum(journal_lines.c.credit).label("credit"))
+            .select_from(
+                journal_lines.join(journal_entries,
+                                   journal_entries.c.id == journal_lines.c.entry_id)
+                .outerjoin(counterparties,
+                           and_(counterparties.c.company_id == journal_entries.c.company_id,
+                                counterparties.c.rut == journal_lines.c.counterparty_rut)))
+            .where(_entries_in(company_id, date_from, date_to),
+                   journal_lines.c.account_code == code)
+            .group_by(journal_lines.c.counterparty_rut, counterparties.c.name)
+            .order_by(journal_lines.c.counterparty_rut)
+        )
+
+    # --- periods ---------------------------------------------------------------------
+
+    async def list_periods(self, company_id: str) -> Sequence[RowMapping]:
+        return await self._all(select(periods).where(periods.c.company_id == company_id))
+
+    async def closed_months(self, company_id: str) -> set[str]:
+        rows = await self.session.execute(
+            select(periods.c.month).where(periods.c.company_id == company_id,
+                                          periods.c.status == "closed"))
+        return set(rows.scalars().all())
+
+    async def entry_months(self, company_id: str) -> dict[str, int]:
+        """How many entries each month holds (YYYY-MM → count)."""
+        rows = await self.session.execute(
+            select(journal_entries.c.entry_date).where(journal_entries.c.company_id == company_id)
+        )
+        counts: dict[str, int] = {}
+        for (day,) in rows.all():
+            month = f"{day.year:04d}-{day.month:02d}"
+            counts[month] = counts.get(month, 0) + 1
+        return counts
+
+    async def set_period(self, company_id: str, month: str, **values: Any) -> None:
+        exists = await self._one(
+            select(periods.c.month).where(periods.c.company_id == company_id,
+                                          periods.c.month == month))
+        if exists is None:
+            await self.session.execute(
+                insert(periods).values(company_id=company_id, month=month, **values))
+        else:
+            await self.session.execute(
+                update(periods).where(periods.c.company_id == company_id,
+                                      periods.c.month == month).values(**values))
+
+    # --- counterparties (auxiliares) ---------------------------------------------------
+
+    async def counterparty_names(self, company_id: str, ruts: Iterable[str]) -> dict[str, str]:
+        ruts = list(ruts)
+        if not ruts:
+            return {}
+        rows = await self.session.execute(
+            select(counterparties.c.rut, counterparties.c.name)
+            .where(counterparties.c.company_id == company_id, counterparties.c.rut.in_(ruts)))
+        return dict(rows.all())
+
+    async def add_counterparties(self, company_id: str, names: dict[str, str]) -> None:
+        """Each RUT once: a concurrent insert of the same RUT is not an error."""
+        if not names:
+            return
+        dialect = self.session.bind.dialect.name
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as upsert
+        else:
+            from sqlalchemy.dialects.sqlite import insert as upsert
+        created = now()
+        await self.session.execute(
+            upsert(counterparties).on_conflict_do_nothing(),
+            [{"company_id": company_id, "rut": rut, "name": name, "created_at": created}
+             for rut, name in names.items()])
 
     async def add_entries(self, entries: list[dict[str, Any]], lines: list[dict[str, Any]]) -> None:
         if entries:

@@ -16,6 +16,8 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
+    text,
 )
 
 from shared.inbox import processed_messages_table
@@ -110,6 +112,10 @@ invoice_settings = Table(
     Column("purchases_detail", String(20)),
     Column("payments", String(20)),
     Column("collections", String(20)),
+    # Live documents and payments are posted at once instead of waiting for review.
+    Column("auto_post", Boolean, nullable=False, server_default=false()),
+    # Overrides of the default account per SII tax code ({"24": "210720"}).
+    Column("other_tax_accounts", JSON),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
@@ -119,13 +125,19 @@ sync_sessions = Table(
     Column("id", Uuid, primary_key=True),
     Column("company_id", Uuid, ForeignKey("companies.id"), nullable=False, index=True),
     Column("company_rut", RutColumn, nullable=False),  # the invoicing company
-    Column("date_from", Date, nullable=False),
-    Column("date_to", Date, nullable=False),
+    # "range": a date range the user asked for; "live": documents and payments that arrive
+    # by themselves after the first sync (one open live session per company at a time).
+    Column("kind", String(8), nullable=False, server_default="range"),
+    Column("date_from", Date),  # null for live sessions
+    Column("date_to", Date),
     Column("status", String(12), nullable=False),
     Column("expected", Integer),
     Column("received", Integer, nullable=False, server_default="0"),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("confirmed_at", DateTime(timezone=True)),
+    # What invoicing says it sent (SyncCompleted.manifest): the reconciliation's other side.
+    Column("manifest", JSON),
+    Index(None, "company_id", "kind", "status"),
 )
 
 sync_documents = Table(
@@ -136,12 +148,17 @@ sync_documents = Table(
     Column("company_id", Uuid, ForeignKey("companies.id"), nullable=False),
     Column("source_key", String(200), nullable=False),
     Column("event_id", String(64), nullable=False),
-    Column("issue_date", Date, nullable=False),
-    Column("dte_type", Integer, nullable=False),
-    Column("folio", BigInteger, nullable=False),
-    Column("document", JSON, nullable=False),
+    Column("issue_date", Date, nullable=False),  # the entry's date (a payment's paid_on)
+    Column("dte_type", Integer),  # null for payments
+    Column("folio", BigInteger),
+    Column("document", JSON),  # a TaxDocument, or null for a payment
+    Column("payment", JSON),  # a PaymentRecorded
     Column("status", String(16), nullable=False),
     Column("hold_reason", Text),
+    # Why it is held, when a later change can release it ("closed_period").
+    Column("hold_code", String(20)),
+    # Worth a look in review, but no reason to hold it (a RUT known under another name).
+    Column("note", Text),
     Column("entry", JSON),
     Column("entry_id", Uuid),
     Column("created_at", DateTime(timezone=True), nullable=False),
@@ -163,9 +180,17 @@ journal_entries = Table(
     Column("sync_id", Uuid, ForeignKey("sync_sessions.id")),
     Column("total", Money, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # A reversal swaps the lines of the entry it reverses; the original only gains the link.
+    Column("reverses_entry_id", Uuid, ForeignKey("journal_entries.id")),
+    Column("reversed_by_entry_id", Uuid, ForeignKey("journal_entries.id")),
+    Column("reversal_reason", String(300)),
     UniqueConstraint("company_id", "number"),
-    # Nothing is posted twice, whatever the code above does.
-    UniqueConstraint("company_id", "source_key"),
+    # Nothing has two active postings, whatever the code above does: once an entry is
+    # reversed its document may be posted again. A reversal's own key is
+    # "reversal:<entry id>", so an entry cannot be reversed twice either.
+    Index("uq_journal_entries_active_source_key", "company_id", "source_key", unique=True,
+          postgresql_where=text("reversed_by_entry_id IS NULL"),
+          sqlite_where=text("reversed_by_entry_id IS NULL")),
     Index(None, "company_id", "entry_date"),
 )
 
@@ -182,4 +207,25 @@ journal_lines = Table(
     Column("counterparty_rut", RutColumn),
     Column("description", String(200)),
     CheckConstraint("debit >= 0 AND credit >= 0", name="non_negative"),
+)
+
+# Months (YYYY-MM) a company closed; a month without a row is open.
+periods = Table(
+    "periods",
+    metadata,
+    Column("company_id", Uuid, ForeignKey("companies.id"), primary_key=True),
+    Column("month", String(7), primary_key=True),
+    Column("status", String(6), nullable=False),  # open | closed
+    Column("closed_at", DateTime(timezone=True)),
+    Column("reopened_at", DateTime(timezone=True)),
+)
+
+# Auxiliares: each counterparty RUT once per company, under the first name it came with.
+counterparties = Table(
+    "counterparties",
+    metadata,
+    Column("company_id", Uuid, ForeignKey("companies.id"), primary_key=True),
+    Column("rut", RutColumn, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
 )

@@ -22,6 +22,11 @@ DEFAULT_LEAVES: tuple[Account, ...] = (
     Account("210210", "Proveedores", LIAB, postable=True, auxiliary=True),
     Account("210710", "IVA Débito Fiscal", LIAB, postable=True),
     Account("210715", "IVA Retenido a terceros", LIAB, postable=True),
+    Account("210720", "ILA Licores (cód. 24)", LIAB, postable=True),
+    Account("210721", "ILA Vinos (cód. 25)", LIAB, postable=True),
+    Account("210722", "ILA Cervezas (cód. 26)", LIAB, postable=True),
+    Account("210723", "ILA Bebidas Analcohólicas (cód. 27)", LIAB, postable=True),
+    Account("210724", "ILA Bebidas Azucaradas (cód. 271)", LIAB, postable=True),
     Account("210740", "Retención Segunda Categoría", LIAB, postable=True),
     Account("230110", "Capital Social", EQUITY, postable=True),
     Account("230510", "Resultado del Ejercicio", EQUITY, postable=True),
@@ -77,6 +82,10 @@ def group_accounts(leaves: tuple[Account, ...] = DEFAULT_LEAVES) -> list[Account
         name = GROUP_NAMES.get(code, f"Grupo {code}")
         accounts.append(Account(code, name, kind, postable=False))
     return accounts
+
+
+# Added to the default chart after companies existed (migration 0002 adds them to those).
+ILA_ACCOUNTS = tuple(a for a in DEFAULT_LEAVES if a.code.startswith("21072"))
 
 
 def default_chart() -> list[Account]:

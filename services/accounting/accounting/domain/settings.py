@@ -139,3 +139,43 @@ def detail_role(direction: str) -> Role:
 def missing_sentences(settings: InvoiceSettings) -> list[str]:
     return [f"set the {ROLE_NAMES[role]} in settings/invoice-integration"
             for role in settings.missing]
+
+
+# --- beyond the default accounts: additional-tax accounts and auto-post ---------------
+
+
+@dataclass(frozen=True)
+class IntegrationOptions:
+    auto_post: bool = False
+    other_tax_accounts: dict[str, str] | None = None  # overrides by SII tax code
+
+    def tax_accounts(self, defaults: dict[str, str]) -> dict[str, str]:
+        """The account of each additional tax: the defaults with the overrides on top."""
+        return {**defaults, **(self.other_tax_accounts or {})}
+
+
+def other_tax_account_errors(accounts: dict[str, str],
+                             chart: dict[str, Account]) -> list[FieldError]:
+    """An additional tax goes to a postable, active account that tracks no counterparties."""
+    errors = []
+    for code, account_code in sorted(accounts.items()):
+        where = f"other_tax_accounts.{code}"
+        if not code.isdigit() or not 1 <= int(code) <= 999:
+            errors.append(FieldError(where, f"'{code}' is not an SII tax code (1 to 999), e.g. "
+                                            "24 for ILA licores"))
+            continue
+        account = chart.get(account_code)
+        if account is None:
+            errors.append(FieldError(where, f"account {account_code} does not exist in this "
+                                            "company's chart of accounts: create it or choose "
+                                            "an existing one such as 210720 ILA Licores"))
+        elif not account.postable:
+            errors.append(FieldError(where, f"account {account.label} is a group account and "
+                                            "cannot receive entries: choose one of its leaves"))
+        else:
+            if not account.active:
+                errors.append(FieldError(where, f"account {account.label} is inactive"))
+            if account.auxiliary:
+                errors.append(FieldError(where, f"account {account.label} tracks "
+                                                "counterparties; a tax account must not"))
+    return errors

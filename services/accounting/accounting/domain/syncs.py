@@ -7,6 +7,11 @@ from enum import StrEnum
 MAX_RANGE_MONTHS = 24
 
 
+class SyncKind(StrEnum):
+    RANGE = "range"  # a date range the user synchronised
+    LIVE = "live"  # documents and payments that arrive by themselves
+
+
 class SyncStatus(StrEnum):
     REQUESTED = "requested"
     RECEIVING = "receiving"

@@ -11,7 +11,7 @@ from accounting.domain.integrations import (
     cannot_connect_detail,
     connector_missing,
 )
-from accounting.domain.syncs import SyncStatus, range_problem
+from accounting.domain.syncs import SyncKind, SyncStatus, range_problem
 from accounting.service_layer.companies import company_or_404
 from accounting.service_layer.syncs import sync_view
 from accounting.service_layer.unit_of_work import Services, UnitOfWork
@@ -54,6 +54,7 @@ async def request_sync(services: Services, company_id: str, date_from: date,
             "id": str(uuid.uuid4()),
             "company_id": company_id,
             "company_rut": link.company_rut,
+            "kind": SyncKind.RANGE,
             "date_from": date_from,
             "date_to": date_to,
             "status": SyncStatus.REQUESTED,

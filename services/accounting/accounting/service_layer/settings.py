@@ -4,19 +4,25 @@ from typing import Any
 
 from accounting.domain.settings import (
     ROLE_NAMES,
+    IntegrationOptions,
     InvoiceSettings,
     missing_sentences,
+    other_tax_account_errors,
     validate_settings,
 )
 from accounting.service_layer.companies import company_or_404
 from accounting.service_layer.unit_of_work import Services
 from shared.events import SettingsChanged
 from shared.http.problems import Conflict, NotFound, Unprocessable
-from shared.internal_api import AccountPair, PostingProfile
+from shared.internal_api import DEFAULT_OTHER_TAX_ACCOUNTS, AccountPair, PostingProfile
 
 
-def settings_view(settings: InvoiceSettings) -> dict[str, Any]:
+def settings_view(settings: InvoiceSettings,
+                  options: IntegrationOptions | None = None) -> dict[str, Any]:
+    options = options or IntegrationOptions()
     return {
+        "auto_post": options.auto_post,
+        "other_tax_accounts": options.tax_accounts(DEFAULT_OTHER_TAX_ACCOUNTS),
         "sales": {"auxiliary_account": settings.sales_auxiliary,
                   "detail_account": settings.sales_detail},
         "purchases": {"auxiliary_account": settings.purchases_auxiliary,
@@ -30,27 +36,31 @@ def settings_view(settings: InvoiceSettings) -> dict[str, Any]:
 async def get_settings(services: Services, company_id: str) -> dict[str, Any]:
     async with services.uow() as uow:
         await company_or_404(uow, company_id)
-        return settings_view(await uow.repo.get_settings(company_id))
+        return settings_view(await uow.repo.get_settings(company_id),
+                             await uow.repo.get_options(company_id))
 
 
-async def put_settings(services: Services, company_id: str,
-                       settings: InvoiceSettings) -> dict[str, Any]:
+async def put_settings(services: Services, company_id: str, settings: InvoiceSettings,
+                       options: IntegrationOptions | None = None) -> dict[str, Any]:
+    options = options or IntegrationOptions()
     async with services.uow() as uow:
         company = await company_or_404(uow, company_id)
-        errors = validate_settings(settings, await uow.repo.chart(company_id))
+        chart = await uow.repo.chart(company_id)
+        errors = [*validate_settings(settings, chart),
+                  *other_tax_account_errors(options.other_tax_accounts or {}, chart)]
         if errors:
             listing = "; ".join(f"{e.field}: {e.message}" for e in errors)
             raise Unprocessable(
                 f"The invoice integration settings have {len(errors)} problem(s): {listing}",
                 errors=[{"field": e.field, "message": e.message} for e in errors],
             )
-        await uow.repo.save_settings(company_id, settings)
+        await uow.repo.save_settings(company_id, settings, options)
         link = await uow.repo.link_for_company(company_id)
         uow.emit(SettingsChanged(accounting_company_id=company_id,
                                  company_rut=link.company_rut if link else company.rut),
                  subject=company_id)
         await uow.commit()
-    return settings_view(settings)
+    return settings_view(settings, options)
 
 
 async def posting_profile(services: Services, company_rut: str) -> PostingProfile:
@@ -60,6 +70,7 @@ async def posting_profile(services: Services, company_rut: str) -> PostingProfil
             raise NotFound(f"No accounting company is linked to the invoicing company "
                            f"{company_rut}: its integration request is not approved.")
         settings = await uow.repo.get_settings(link.company_id)
+        options = await uow.repo.get_options(link.company_id)
     if settings.missing:
         missing = [ROLE_NAMES[role] for role in settings.missing]
         raise Conflict(f"Company {link.company_id} has no {', '.join(missing)} set: set them in "
@@ -73,4 +84,5 @@ async def posting_profile(services: Services, company_rut: str) -> PostingProfil
                               detail_account=settings.purchases_detail),
         payments_account=settings.payments,
         collections_account=settings.collections,
+        other_tax_accounts=options.tax_accounts(DEFAULT_OTHER_TAX_ACCOUNTS),
     )

@@ -1,19 +1,26 @@
 """Sync sessions: progress, review of the proposed entries, and confirmation."""
 
 import logging
-import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from accounting.domain.accounts import Account
-from accounting.domain.journal import hold_reason
+from accounting.domain.periods import CLOSED_PERIOD
 from accounting.domain.settings import account_problems, detail_role
-from accounting.domain.syncs import DocumentStatus, SyncStatus, not_ready_to_confirm, progress
+from accounting.domain.syncs import (
+    DocumentStatus,
+    SyncKind,
+    SyncStatus,
+    not_ready_to_confirm,
+    progress,
+)
+from accounting.service_layer.companies import company_or_404
+from accounting.service_layer.posting import post_documents
 from accounting.service_layer.unit_of_work import Services, UnitOfWork
-from shared.events import EntryPosted, SyncCompleted
+from shared.events import SyncCompleted
 from shared.http.problems import Conflict, NotFound, Unprocessable
-from shared.internal_api import LineRole, ProposedEntry
+from shared.internal_api import LineRole
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +29,7 @@ def sync_view(sync: Mapping[str, Any], counts: Mapping[str, int]) -> dict[str, A
     return {
         "id": sync["id"],
         "company_id": sync["company_id"],
+        "kind": sync.get("kind") or SyncKind.RANGE,
         "from": sync["date_from"],
         "to": sync["date_to"],
         "status": sync["status"],
@@ -30,6 +38,7 @@ def sync_view(sync: Mapping[str, Any], counts: Mapping[str, int]) -> dict[str, A
         **{status.value: counts.get(status.value, 0) for status in DocumentStatus},
         "created_at": sync["created_at"],
         "confirmed_at": sync["confirmed_at"],
+        "has_manifest": sync.get("manifest") is not None,
     }
 
 
@@ -39,10 +48,24 @@ async def on_sync_completed(uow: UnitOfWork, event: SyncCompleted,
     if sync is None:
         log.warning("sync.completed for unknown sync session %s; ignored", event.sync_id)
         return
+    manifest = event.manifest.model_dump(mode="json") if event.manifest else None
     if sync.status == SyncStatus.CONFIRMED:
+        # Already reviewed and posted; the manifest still serves the reconciliation.
+        if manifest is not None:
+            await uow.repo.update_sync(sync.id, manifest=manifest)
         return
     status = progress(SyncStatus(sync.status), event.document_count, sync.received)
-    await uow.repo.update_sync(sync.id, expected=event.document_count, status=status)
+    await uow.repo.update_sync(sync.id, expected=event.document_count, status=status,
+                               manifest=manifest)
+
+
+async def list_syncs(services: Services, company_id: str, kind: SyncKind | None,
+                     status: SyncStatus | None) -> list[dict[str, Any]]:
+    async with services.uow() as uow:
+        await company_or_404(uow, company_id)
+        rows = await uow.repo.list_syncs(company_id, kind, status)
+        counts = await uow.repo.counts_by_sync([r.id for r in rows])
+    return [sync_view(r, counts[r.id]) for r in rows]
 
 
 async def get_sync(services: Services, sync_id: str) -> dict[str, Any]:
@@ -71,6 +94,9 @@ async def change_detail_account(services: Services, sync_id: str, document_id: s
         if sync.status == SyncStatus.CONFIRMED:
             raise Conflict("The sync session is already confirmed and its entries are posted; "
                            "posted entries cannot change.")
+        if document.document is None:
+            raise Conflict("This is a payment: its entry has no detail account to change.",
+                           title="Document cannot change")
         if document.status != DocumentStatus.READY:
             raise Conflict(_not_ready(document), title="Document cannot change")
         chart = await uow.repo.chart(sync.company_id)
@@ -97,7 +123,11 @@ async def confirm(services: Services, sync_id: str) -> dict[str, Any]:
     async with services.uow() as uow:
         sync = await _sync(uow, sync_id, lock=True)
         if sync.status == SyncStatus.CONFIRMED:
-            return _summary(sync, await uow.repo.document_counts(sync_id))
+            # Confirming again posts only what a reopened period released since.
+            await _post_ready_documents(uow, sync)
+            counts = await uow.repo.document_counts(sync_id)
+            await uow.commit()
+            return _summary(sync, counts)
         if sync.status != SyncStatus.IN_REVIEW:
             raise Conflict(
                 "The sync session cannot be confirmed yet: "
@@ -112,56 +142,13 @@ async def confirm(services: Services, sync_id: str) -> dict[str, Any]:
 
 
 async def _post_ready_documents(uow: UnitOfWork, sync: Any) -> None:
-    """Post every ready document as a comprobante; in one transaction with the session."""
-    documents = await uow.repo.documents_in_status(sync.id, DocumentStatus.READY)
-    posted_before = await uow.repo.posted_source_keys(sync.company_id,
-                                                      [d.source_key for d in documents])
-    chart = await uow.repo.chart(sync.company_id)
-    changes, to_post = [], []
-    for document in documents:
-        entry = ProposedEntry.model_validate(document.entry)
-        if document.source_key in posted_before:
-            changes.append(_change(document.id, DocumentStatus.ALREADY_POSTED))
-            continue
-        # Accounts may have changed since the proposal arrived: the books never take an
-        # entry that does not balance or names an account that cannot be posted.
-        reason = hold_reason(entry.lines, chart)
-        if reason:
-            changes.append(_change(document.id, DocumentStatus.HELD, hold_reason=reason))
-        else:
-            to_post.append((document, entry))
-    if to_post:
-        number = await uow.repo.take_entry_numbers(sync.company_id, len(to_post))
-        now = datetime.now(UTC)
-        entries, lines = [], []
-        for offset, (document, entry) in enumerate(to_post):
-            entry_id = str(uuid.uuid4())
-            entries.append({
-                "id": entry_id, "company_id": sync.company_id, "number": number + offset,
-                "entry_date": entry.entry_date, "kind": entry.kind, "glosa": entry.glosa,
-                "source_key": document.source_key, "sync_id": sync.id,
-                "total": entry.total_debit, "created_at": now,
-            })
-            lines.extend(
-                {"entry_id": entry_id, "line_no": i + 1, "account_code": line.account_code,
-                 "role": line.role.value, "debit": line.debit, "credit": line.credit,
-                 "counterparty_rut": line.counterparty_rut, "description": line.description}
-                for i, line in enumerate(entry.lines)
-            )
-            changes.append(_change(document.id, DocumentStatus.POSTED, entry_id=entry_id))
-            uow.emit(EntryPosted(entry_id=entry_id, accounting_company_id=sync.company_id,
-                                 company_rut=sync.company_rut, number=number + offset,
-                                 entry_date=entry.entry_date, kind=entry.kind,
-                                 source_key=document.source_key, total=entry.total_debit),
-                     subject=entry_id, correlation_id=sync.id)
-        await uow.repo.add_entries(entries, lines)
-    await uow.repo.set_documents(changes)
-
-
-def _change(document_id: str, status: DocumentStatus, *, entry_id: str | None = None,
-            hold_reason: str | None = None) -> dict[str, Any]:
-    return {"doc_id": document_id, "new_status": status.value, "new_entry_id": entry_id,
-            "new_hold_reason": hold_reason}
+    """Post every ready document, and those that waited for a period reopened since."""
+    documents = [
+        *await uow.repo.documents_in_status(sync.id, DocumentStatus.READY),
+        *[d for d in await uow.repo.documents_in_status(sync.id, DocumentStatus.HELD)
+          if d.hold_code == CLOSED_PERIOD],
+    ]
+    await post_documents(uow, sync, documents)
 
 
 def _summary(sync: Mapping[str, Any], counts: Mapping[str, int]) -> dict[str, Any]:
@@ -192,8 +179,9 @@ def document_view(row: Mapping[str, Any], chart: dict[str, Account]) -> dict[str
                 for line in entry["lines"]
             ],
         }
-    return {"id": row["id"], "document": row["document"], "status": row["status"],
-            "hold_reason": row["hold_reason"], "entry": entry, "entry_id": row["entry_id"]}
+    return {"id": row["id"], "document": row["document"], "payment": row.get("payment"),
+            "status": row["status"], "hold_reason": row["hold_reason"],
+            "note": row.get("note"), "entry": entry, "entry_id": row["entry_id"]}
 
 
 async def _sync(uow: UnitOfWork, sync_id: str, *, lock: bool = False):  # noqa: ANN202

@@ -26,13 +26,16 @@ class _Line:
     debit: int = 0
     credit: int = 0
     counterparty_rut: str | None = None
+    description: str | None = None
 
     def reversed(self) -> "_Line":
-        return _Line(self.account, self.role, self.credit, self.debit, self.counterparty_rut)
+        return _Line(self.account, self.role, self.credit, self.debit, self.counterparty_rut,
+                     self.description)
 
 
 def propose(document: TaxDocument, profile: PostingProfile) -> ProposedEntry | Hold:
-    hold = _unsupported(document) or _text_only_note(document)
+    hold = (_unsupported(document) or _text_only_note(document)
+            or _extra_amounts_fit_the_type(document))
     if hold is not None:
         return hold
     if document.direction is Direction.SALES:
@@ -90,10 +93,14 @@ def _sales_lines(doc: TaxDocument, p: PostingProfile) -> list[_Line] | Hold:
             hold = _adds_up(doc) or _vat_is_19_percent(doc)
             if hold:
                 return hold
+            taxes = _other_tax_lines(doc, p, debit=False)
+            if isinstance(taxes, Hold):
+                return taxes
             lines = [
                 _Line(clients, LineRole.AUXILIARY, debit=doc.total, counterparty_rut=rut),
                 _Line(sales, LineRole.DETAIL, credit=doc.net + doc.exempt),
                 _Line(p.vat_debit_account, LineRole.VAT_DEBIT, credit=doc.vat),
+                *taxes,
             ]
             return _reverse(lines) if doc.dte_type == 61 else lines
         case 34:
@@ -147,24 +154,28 @@ def _purchase_lines(doc: TaxDocument, p: PostingProfile) -> list[_Line] | Hold:
             hold = hold or _adds_up(doc) or _vat_is_19_percent(doc)
             if hold:
                 return hold
-            lines = [
-                _Line(purchases, LineRole.DETAIL, debit=doc.net + doc.exempt),
-                _Line(p.vat_credit_account, LineRole.VAT_CREDIT, debit=doc.vat),
-                _Line(suppliers, LineRole.AUXILIARY, credit=doc.total, counterparty_rut=rut),
-            ]
-            return _reverse(lines) if doc.dte_type == 61 else lines
+            retained = doc.vat_retained
         case 46:
-            hold = _vat_is_19_percent(doc) or _retention_fits(doc)
+            # A 46 always retains IVA; when the document does not state how much, it is what
+            # the total leaves out (between nothing and all of the IVA).
+            hold = _vat_is_19_percent(doc) or (_adds_up(doc) if doc.vat_retained
+                                               else _retention_fits(doc))
             if hold:
                 return hold
-            retained = doc.net + doc.exempt + doc.vat - doc.total
-            return [
-                _Line(purchases, LineRole.DETAIL, debit=doc.net + doc.exempt),
-                _Line(p.vat_credit_account, LineRole.VAT_CREDIT, debit=doc.vat),
-                _Line(suppliers, LineRole.AUXILIARY, credit=doc.total, counterparty_rut=rut),
-                _Line(p.vat_retained_account, LineRole.VAT_RETAINED, credit=retained),
-            ]
-    raise AssertionError(f"no purchase rule for tipo {doc.dte_type}")
+            retained = doc.vat_retained or _stated_before_retention(doc) - doc.total
+        case _:
+            raise AssertionError(f"no purchase rule for tipo {doc.dte_type}")
+    taxes = _other_tax_lines(doc, p, debit=True)
+    if isinstance(taxes, Hold):
+        return taxes
+    lines = [
+        _Line(purchases, LineRole.DETAIL, debit=doc.net + doc.exempt),
+        _Line(p.vat_credit_account, LineRole.VAT_CREDIT, debit=doc.vat),
+        *taxes,
+        _Line(suppliers, LineRole.AUXILIARY, credit=doc.total, counterparty_rut=rut),
+        _Line(p.vat_retained_account, LineRole.VAT_RETAINED, credit=retained),
+    ]
+    return _reverse(lines) if doc.dte_type == 61 else lines
 
 
 # --- amount checks -----------------------------------------------------------------------
@@ -172,31 +183,40 @@ def _purchase_lines(doc: TaxDocument, p: PostingProfile) -> list[_Line] | Hold:
 _FIX = "correct the document in invoicing and sync it again"
 
 
+def _stated_before_retention(doc: TaxDocument) -> int:
+    return doc.net + doc.exempt + doc.vat + sum(tax.amount for tax in doc.other_taxes)
+
+
 def _adds_up(doc: TaxDocument) -> Hold | None:
-    stated = doc.net + doc.exempt + doc.vat
+    """neto + exento + IVA + other taxes − IVA retained = total."""
+    stated = _stated_before_retention(doc) - doc.vat_retained
     if stated == doc.total:
         return None
-    return _hold(doc, f"neto {_pesos(doc.net)} + exento {_pesos(doc.exempt)} + IVA "
-                      f"{_pesos(doc.vat)} = {_pesos(stated)}, but the total is "
-                      f"{_pesos(doc.total)}: {_FIX}")
+    terms = f"neto {pesos(doc.net)} + exento {pesos(doc.exempt)} + IVA {pesos(doc.vat)}"
+    for tax in doc.other_taxes:
+        terms += f" + {tax_name(tax.code)} {pesos(tax.amount)}"
+    if doc.vat_retained:
+        terms += f" − IVA retenido {pesos(doc.vat_retained)}"
+    return _hold(doc, f"{terms} = {pesos(stated)}, but the total is "
+                      f"{pesos(doc.total)}: {_FIX}")
 
 
 def _vat_is_19_percent(doc: TaxDocument) -> Hold | None:
     expected = vat_of(doc.net)
     if doc.vat == expected:
         return None
-    return _hold(doc, f"IVA {_pesos(doc.vat)} is not 19% of neto {_pesos(doc.net)} "
-                      f"(that is {_pesos(expected)}): {_FIX}")
+    return _hold(doc, f"IVA {pesos(doc.vat)} is not 19% of neto {pesos(doc.net)} "
+                      f"(that is {pesos(expected)}): {_FIX}")
 
 
 def _exempt_only(doc: TaxDocument) -> Hold | None:
     if doc.net or doc.vat:
         return _hold(doc, f"an exempt document has no neto or IVA, but this one states neto "
-                          f"{_pesos(doc.net)} and IVA {_pesos(doc.vat)}: record it as a tipo "
+                          f"{pesos(doc.net)} and IVA {pesos(doc.vat)}: record it as a tipo "
                           f"33 if it is taxed, or {_FIX}")
     if doc.exempt != doc.total:
-        return _hold(doc, f"exento {_pesos(doc.exempt)} should equal the total "
-                          f"{_pesos(doc.total)}: {_FIX}")
+        return _hold(doc, f"exento {pesos(doc.exempt)} should equal the total "
+                          f"{pesos(doc.total)}: {_FIX}")
     return None
 
 
@@ -204,11 +224,11 @@ def _no_vat(doc: TaxDocument) -> Hold | None:
     """Boletas exentas and export documents carry no IVA; neto/exento may be left unstated."""
     if doc.vat:
         return _hold(doc, f"this document type carries no IVA, but it states IVA "
-                          f"{_pesos(doc.vat)}: {_FIX}")
+                          f"{pesos(doc.vat)}: {_FIX}")
     stated = doc.net + doc.exempt
     if stated and stated != doc.total:
-        return _hold(doc, f"neto {_pesos(doc.net)} + exento {_pesos(doc.exempt)} = "
-                          f"{_pesos(stated)}, but the total is {_pesos(doc.total)}: {_FIX}")
+        return _hold(doc, f"neto {pesos(doc.net)} + exento {pesos(doc.exempt)} = "
+                          f"{pesos(stated)}, but the total is {pesos(doc.total)}: {_FIX}")
     return None
 
 
@@ -216,8 +236,8 @@ def _boleta_adds_up(doc: TaxDocument) -> Hold | None:
     """A boleta's total includes IVA: neto and IVA come from the total, so the document
     need only state its total (and exento, if any); what it does state must add up."""
     if doc.exempt > doc.total:
-        return _hold(doc, f"exento {_pesos(doc.exempt)} is more than the total "
-                          f"{_pesos(doc.total)}: {_FIX}")
+        return _hold(doc, f"exento {pesos(doc.exempt)} is more than the total "
+                          f"{pesos(doc.total)}: {_FIX}")
     if doc.net or doc.vat:
         return _adds_up(doc)
     return None
@@ -225,13 +245,72 @@ def _boleta_adds_up(doc: TaxDocument) -> Hold | None:
 
 def _retention_fits(doc: TaxDocument) -> Hold | None:
     """A 46's total is neto + exento + IVA − the IVA retained, which is at most the IVA."""
-    without_vat = doc.net + doc.exempt
-    with_vat = without_vat + doc.vat
+    with_vat = _stated_before_retention(doc)
+    without_vat = with_vat - doc.vat
     if without_vat <= doc.total <= with_vat:
         return None
-    return _hold(doc, f"the total {_pesos(doc.total)} should lie between neto + exento "
-                      f"{_pesos(without_vat)} (IVA fully retained) and neto + exento + IVA "
-                      f"{_pesos(with_vat)} (nothing retained): {_FIX}")
+    return _hold(doc, f"the total {pesos(doc.total)} should lie between neto + exento "
+                      f"{pesos(without_vat)} (IVA fully retained) and neto + exento + IVA "
+                      f"{pesos(with_vat)} (nothing retained): {_FIX}")
+
+
+# --- additional taxes (ILA…) and IVA retained -----------------------------------------
+
+# Document types whose lines the rules below extend with additional taxes / retained IVA.
+_TAKES_OTHER_TAXES = frozenset({33, 56, 61, 46})
+_TAKES_RETENTION = {Direction.PURCHASES: frozenset({33, 56, 61, 46}),
+                    Direction.SALES: frozenset()}
+
+TAX_NAMES: dict[int, str] = {
+    24: "ILA licores",
+    25: "ILA vinos",
+    26: "ILA cervezas",
+    27: "ILA bebidas analcohólicas",
+    271: "ILA bebidas azucaradas",
+}
+
+
+def tax_name(code: int) -> str:
+    return TAX_NAMES.get(code, f"impuesto código {code}")
+
+
+def _extra_amounts_fit_the_type(doc: TaxDocument) -> Hold | None:
+    name = dte_types.name_of(doc.dte_type)
+    if doc.other_taxes and doc.dte_type not in _TAKES_OTHER_TAXES:
+        taxes = ", ".join(f"{tax_name(t.code)} {pesos(t.amount)}" for t in doc.other_taxes)
+        return _hold(doc, f"a {name} carries no additional taxes, but this one states {taxes}: "
+                          f"{_FIX}, or post it by hand in accounting")
+    if doc.vat_retained and doc.dte_type not in _TAKES_RETENTION[doc.direction]:
+        where = ("a sale with IVA retained by the buyer (cambio de sujeto) is not posted by the "
+                 "integration: post it by hand in accounting" if doc.direction is Direction.SALES
+                 else _FIX)
+        return _hold(doc, f"it states IVA retenido {pesos(doc.vat_retained)}, which a {name} "
+                          f"does not carry here: {where}")
+    if doc.vat_retained > doc.vat:
+        return _hold(doc, f"IVA retenido {pesos(doc.vat_retained)} is more than its IVA "
+                          f"{pesos(doc.vat)}: {_FIX}")
+    return None
+
+
+def _other_tax_lines(doc: TaxDocument, p: PostingProfile, *, debit: bool) -> list[_Line] | Hold:
+    """One line per additional tax, on its own account: credit on sales, debit on purchases."""
+    lines = []
+    for tax in doc.other_taxes:
+        account = p.other_tax_accounts.get(str(tax.code))
+        if account is None:
+            return _hold(doc, f"it carries {tax_name(tax.code)} (SII tax code {tax.code}) of "
+                              f"{pesos(tax.amount)} and no account is set for that tax: set "
+                              f"other_tax_accounts[\"{tax.code}\"] in "
+                              "settings/invoice-integration and sync it again")
+        rate = f" {_percent(tax.rate)}" if tax.rate is not None else ""
+        description = f"{tax_name(tax.code)}{rate} (código {tax.code})"
+        lines.append(_Line(account, LineRole.OTHER_TAX, debit=tax.amount if debit else 0,
+                           credit=0 if debit else tax.amount, description=description))
+    return lines
+
+
+def _percent(rate: float) -> str:
+    return f"{rate:g}".replace(".", ",") + "%"
 
 
 # --- building the entry -----------------------------------------------------------------
@@ -245,18 +324,19 @@ def _entry(doc: TaxDocument, lines: list[_Line]) -> ProposedEntry | Hold:
             debit=line.debit,
             credit=line.credit,
             counterparty_rut=line.counterparty_rut,
+            description=line.description,
         )
         for line in lines
         if line.debit or line.credit
     ]
     if len(posted) < 2:
-        return _hold(doc, f"its amounts are all zero (total {_pesos(doc.total)}): there is "
+        return _hold(doc, f"its amounts are all zero (total {pesos(doc.total)}): there is "
                           f"nothing to post; {_FIX} if that is wrong")
     entry = ProposedEntry(entry_date=doc.issue_date, kind="traspaso", glosa=glosa(doc),
                           lines=posted)
     if not entry.is_balanced:  # the checks above make this impossible; never post it anyway
-        return _hold(doc, f"the entry does not balance: debit {_pesos(entry.total_debit)}, "
-                          f"credit {_pesos(entry.total_credit)}")
+        return _hold(doc, f"the entry does not balance: debit {pesos(entry.total_debit)}, "
+                          f"credit {pesos(entry.total_credit)}")
     return entry
 
 
@@ -275,7 +355,7 @@ def _hold(doc: TaxDocument, why: str) -> Hold:
     return Hold(f"{dte_types.name_of(doc.dte_type)} N° {doc.folio}: {why}.")
 
 
-def _pesos(amount: int) -> str:
+def pesos(amount: int) -> str:
     """Chilean style: $119.000."""
     return "$" + f"{amount:,}".replace(",", ".")
 

@@ -16,7 +16,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m integration_worker")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("migrate", help="nothing to do: the worker owns no database")
-    commands.add_parser("run", help="consume invoice.synced and settings.changed until stopped")
+    commands.add_parser("run", help="consume invoice.synced, payment.recorded and "
+                                    "settings.changed until stopped")
     args = parser.parse_args(argv)
 
     if args.command == "migrate":

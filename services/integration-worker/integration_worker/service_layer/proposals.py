@@ -2,9 +2,10 @@
 
 import logging
 
-from integration_worker.domain import Hold, propose
+from integration_worker.domain import Hold, propose, propose_payment
+from integration_worker.domain.payments import source_key
 from integration_worker.service_layer.ports import AccountingApi
-from shared.events import InvoiceSynced, SettingsChanged
+from shared.events import InvoiceSynced, PaymentRecorded, SettingsChanged
 from shared.internal_api import PostingProfile, Proposal, ProposalBatch
 from shared.messaging import Delivery
 
@@ -32,6 +33,8 @@ class ProposeEntries:
                 self._profiles.pop(payload.company_rut, None)
             elif isinstance(payload, InvoiceSynced):
                 proposals.append(await self._proposal(delivery.event.id, payload))
+            elif isinstance(payload, PaymentRecorded):
+                proposals.append(await self._payment_proposal(delivery.event.id, payload))
             else:
                 log.warning("ignoring %s %s: not an event this worker handles",
                             delivery.event.type, delivery.event.id)
@@ -50,6 +53,19 @@ class ProposeEntries:
             company_rut=document.company_rut,
             source_key=document.document_key,
             document=document,
+            entry=None if isinstance(outcome, Hold) else outcome,
+            hold_reason=outcome.reason if isinstance(outcome, Hold) else None,
+        )
+
+    async def _payment_proposal(self, event_id: str, event: PaymentRecorded) -> Proposal:
+        # Payments are live: they belong to no sync session.
+        outcome = propose_payment(event, await self._profile(event.company_rut))
+        return Proposal(
+            event_id=event_id,
+            sync_id=None,
+            company_rut=event.company_rut,
+            source_key=source_key(event),
+            payment=event,
             entry=None if isinstance(outcome, Hold) else outcome,
             hold_reason=outcome.reason if isinstance(outcome, Hold) else None,
         )

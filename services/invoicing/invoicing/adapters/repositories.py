@@ -1,15 +1,18 @@
 """Reading and writing the domain's objects on the caller's session (its transaction)."""
 
+from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
-from sqlalchemy import func, insert, select, tuple_, update
+from sqlalchemy import and_, func, insert, or_, select, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from invoicing.adapters.tables import companies, documents, integration_links
+from invoicing.adapters.tables import companies, documents, integration_links, payments
 from invoicing.domain.companies import Company
-from invoicing.domain.documents import Counterparty, Direction, Document, Reference
+from invoicing.domain.documents import Counterparty, Direction, Document, OtherTax, Reference
 from invoicing.domain.integration import IntegrationLink, LinkStatus
+from invoicing.domain.payments import Payment, PaymentKind
 
 
 def _now() -> datetime:
@@ -55,6 +58,14 @@ def _reference(data: dict) -> Reference:
     )
 
 
+def _tax_json(tax: OtherTax) -> dict:
+    return {"code": tax.code, "rate": tax.rate, "amount": tax.amount}
+
+
+def _tax(data: dict) -> OtherTax:
+    return OtherTax(code=data["code"], amount=data["amount"], rate=data.get("rate"))
+
+
 def _document(row) -> Document:  # noqa: ANN001
     return Document(
         id=row.id,
@@ -70,6 +81,8 @@ def _document(row) -> Document:  # noqa: ANN001
         vat=row.vat,
         total=row.total,
         references=tuple(_reference(r) for r in row.doc_references),
+        other_taxes=tuple(_tax(t) for t in row.other_taxes or ()),
+        vat_retained=row.vat_retained or 0,
     )
 
 
@@ -82,6 +95,28 @@ def _in_range(company_rut: str, date_from: date | None, date_to: date | None):
     return conditions
 
 
+def _row(document: Document) -> dict:
+    return {
+        "id": document.id,
+        "company_rut": document.company_rut,
+        "direction": str(document.direction),
+        "dte_type": document.dte_type,
+        "folio": document.folio,
+        "issue_date": document.issue_date,
+        "issuer_rut": document.issuer_rut,
+        "counterparty_rut": document.counterparty.rut,
+        "counterparty_name": document.counterparty.name,
+        "net": document.net,
+        "exempt": document.exempt,
+        "vat": document.vat,
+        "total": document.total,
+        "doc_references": [_reference_json(r) for r in document.references],
+        "other_taxes": [_tax_json(t) for t in document.other_taxes],
+        "vat_retained": document.vat_retained,
+        "created_at": _now(),
+    }
+
+
 _ORDER = (documents.c.issue_date, documents.c.folio, documents.c.id)
 
 
@@ -90,23 +125,44 @@ class DocumentRepository:
         self._session = session
 
     async def add(self, document: Document) -> None:
-        await self._session.execute(insert(documents).values(
-            id=document.id,
-            company_rut=document.company_rut,
-            direction=str(document.direction),
-            dte_type=document.dte_type,
-            folio=document.folio,
-            issue_date=document.issue_date,
-            issuer_rut=document.issuer_rut,
-            counterparty_rut=document.counterparty.rut,
-            counterparty_name=document.counterparty.name,
-            net=document.net,
-            exempt=document.exempt,
-            vat=document.vat,
-            total=document.total,
-            doc_references=[_reference_json(r) for r in document.references],
-            created_at=_now(),
-        ))
+        await self._session.execute(insert(documents).values(**_row(document)))
+
+    async def add_new(self, batch: Sequence[Document]) -> set[str]:
+        """Insert the documents whose folio is not recorded yet; the ids actually inserted.
+
+        One statement per batch: the unique folio constraint decides, so concurrent
+        imports of the same file cannot duplicate anything either.
+        """
+        if not batch:
+            return set()
+        dialect = self._session.get_bind().dialect.name
+        insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = insert_(documents).on_conflict_do_nothing().returning(documents.c.id)
+        result = await self._session.execute(statement, [_row(d) for d in batch])
+        return set(result.scalars().all())
+
+    async def ids_by_folio(self, company_rut: str, keys: Sequence[tuple[str, str, int, int]]
+                           ) -> dict[tuple[str, str, int, int], str]:
+        """Ids of the recorded documents with these (direction, issuer, tipo, folio) keys."""
+        if not keys:
+            return {}
+        # One seek of the unique folio index per (direction, issuer, tipo): a list of row
+        # values is not planned as well on PostgreSQL.
+        groups: dict[tuple[str, str, int], list[int]] = defaultdict(list)
+        for direction, issuer, dte_type, folio in keys:
+            groups[(str(direction), issuer, dte_type)].append(folio)
+        rows = (await self._session.execute(
+            select(documents.c.direction, documents.c.issuer_rut, documents.c.dte_type,
+                   documents.c.folio, documents.c.id).where(
+                documents.c.company_rut == company_rut,
+                or_(*(and_(documents.c.direction == direction,
+                           documents.c.issuer_rut == issuer,
+                           documents.c.dte_type == dte_type,
+                           documents.c.folio.in_(folios))
+                      for (direction, issuer, dte_type), folios in groups.items())),
+            )
+        )).all()
+        return {(r.direction, r.issuer_rut, r.dte_type, r.folio): r.id for r in rows}
 
     async def find_by_folio(self, company_rut: str, direction: Direction, issuer_rut: str,
                             dte_type: int, folio: int) -> str | None:
@@ -164,10 +220,11 @@ class IntegrationLinkRepository:
             request_id=row.request_id,
             detail=row.detail,
             accounting_company_id=row.accounting_company_id,
+            synced=row.first_synced_at is not None,
         )
 
     def _values(self, link: IntegrationLink) -> dict:
-        return {
+        values = {
             "contract_rut": link.contract_rut,
             "status": str(link.status),
             "request_id": link.request_id,
@@ -175,6 +232,17 @@ class IntegrationLinkRepository:
             "accounting_company_id": link.accounting_company_id,
             "updated_at": _now(),
         }
+        if not link.synced:  # a new request starts over: no live flow until its first sync
+            values["first_synced_at"] = None
+        return values
+
+    async def mark_synced(self, company_rut: str) -> None:
+        await self._session.execute(
+            update(integration_links)
+            .where(integration_links.c.company_rut == company_rut,
+                   integration_links.c.first_synced_at.is_(None))
+            .values(first_synced_at=_now())
+        )
 
     async def add(self, link: IntegrationLink) -> None:
         await self._session.execute(
@@ -187,3 +255,29 @@ class IntegrationLinkRepository:
             .where(integration_links.c.company_rut == link.company_rut)
             .values(**self._values(link))
         )
+
+
+class PaymentRepository:
+    def __init__(self, session: AsyncSession):
+        self._session = session
+
+    async def add(self, payment: Payment) -> None:
+        await self._session.execute(insert(payments).values(
+            id=payment.id, company_rut=payment.company_rut, kind=str(payment.kind),
+            counterparty_rut=payment.counterparty.rut, counterparty_name=payment.counterparty.name,
+            amount=payment.amount, paid_on=payment.paid_on,
+            documents=[_reference_json(r) for r in payment.documents], created_at=_now(),
+        ))
+
+    async def page(self, company_rut: str, offset: int, limit: int) -> tuple[list[Payment], int]:
+        where = payments.c.company_rut == company_rut
+        total = (await self._session.execute(
+            select(func.count()).select_from(payments).where(where))).scalar_one()
+        rows = (await self._session.execute(
+            select(payments).where(where).order_by(payments.c.paid_on, payments.c.id)
+            .offset(offset).limit(limit))).all()
+        return [Payment(id=r.id, company_rut=r.company_rut, kind=PaymentKind(r.kind),
+                        counterparty=Counterparty(r.counterparty_rut, r.counterparty_name),
+                        amount=r.amount, paid_on=r.paid_on,
+                        documents=tuple(_reference(d) for d in r.documents))
+                for r in rows], total

@@ -13,6 +13,7 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    text,
 )
 
 from shared.inbox import processed_messages_table
@@ -48,6 +49,9 @@ documents = Table(
     Column("total", BigInteger, nullable=False),
     Column("doc_references", JSON, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # Added for imported DTEs (ImptoReten); defaults keep older rows meaningful.
+    Column("other_taxes", JSON, nullable=False, server_default=text("'[]'")),
+    Column("vat_retained", BigInteger, nullable=False, server_default=text("0")),
     UniqueConstraint("company_rut", "direction", "issuer_rut", "dte_type", "folio",
                      name="uq_documents_folio"),
     # Listing and sync both walk a company's documents in (issue_date, folio, id) order.
@@ -64,6 +68,22 @@ integration_links = Table(
     Column("detail", String(2000), nullable=False),
     Column("accounting_company_id", String(64)),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("first_synced_at", DateTime(timezone=True)),
+)
+
+payments = Table(
+    "payments",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("company_rut", RUT, ForeignKey("companies.rut"), nullable=False),
+    Column("kind", String(12), nullable=False),
+    Column("counterparty_rut", RUT, nullable=False),
+    Column("counterparty_name", String(200), nullable=False),
+    Column("amount", BigInteger, nullable=False),
+    Column("paid_on", Date, nullable=False),
+    Column("documents", JSON, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_payments_company_date", "company_rut", "paid_on"),
 )
 
 outbox = outbox_table(metadata)

@@ -49,6 +49,15 @@ class Reference:
 
 
 @dataclass(frozen=True)
+class OtherTax:
+    """An additional tax included in the total (ILA, impuesto específico…): ImptoReten."""
+
+    code: int
+    amount: int
+    rate: float | None = None
+
+
+@dataclass(frozen=True)
 class DocumentDraft:
     """A document as submitted, before it has an id and an issuer."""
 
@@ -62,6 +71,8 @@ class DocumentDraft:
     vat: int = 0
     total: int = 0
     references: tuple[Reference, ...] = field(default_factory=tuple)
+    other_taxes: tuple[OtherTax, ...] = field(default_factory=tuple)
+    vat_retained: int = 0
 
 
 @dataclass(frozen=True)
@@ -79,6 +90,8 @@ class Document:
     vat: int
     total: int
     references: tuple[Reference, ...]
+    other_taxes: tuple[OtherTax, ...] = ()
+    vat_retained: int = 0
 
 
 def issuer_rut(company_rut: str, direction: Direction, dte_type: int,
@@ -91,6 +104,28 @@ def issuer_rut(company_rut: str, direction: Direction, dte_type: int,
     company_is_seller = Direction(direction) is Direction.SALES
     issued_by_company = company_is_seller != (dte_type in ISSUED_BY_BUYER)
     return company_rut if issued_by_company else counterparty_rut
+
+
+def new_document(document_id: str, company_rut: str, draft: DocumentDraft) -> Document:
+    """The document a valid draft becomes: the issuer follows from direction and type."""
+    return Document(
+        id=document_id,
+        company_rut=company_rut,
+        issuer_rut=issuer_rut(company_rut, draft.direction, draft.dte_type,
+                              draft.counterparty.rut),
+        direction=draft.direction,
+        dte_type=draft.dte_type,
+        folio=draft.folio,
+        issue_date=draft.issue_date,
+        counterparty=draft.counterparty,
+        net=draft.net,
+        exempt=draft.exempt,
+        vat=draft.vat,
+        total=draft.total,
+        references=draft.references,
+        other_taxes=draft.other_taxes,
+        vat_retained=draft.vat_retained,
+    )
 
 
 def supported_types_text() -> str:
@@ -106,10 +141,15 @@ def validate(draft: DocumentDraft) -> None:
         )
     if draft.folio < 1:
         problems.append(f"folio must be a positive integer, got {draft.folio}")
-    for name in ("net", "exempt", "vat", "total"):
+    for name in ("net", "exempt", "vat", "total", "vat_retained"):
         amount = getattr(draft, name)
         if isinstance(amount, bool) or not isinstance(amount, int) or amount < 0:
             problems.append(f"{name} must be whole pesos (an integer ≥ 0), got {amount!r}")
+    for i, tax in enumerate(draft.other_taxes):
+        if not 1 <= tax.code <= 999:
+            problems.append(f"other_taxes.{i}.code must be an SII tax code (1-999)")
+        if isinstance(tax.amount, bool) or not isinstance(tax.amount, int) or tax.amount < 0:
+            problems.append(f"other_taxes.{i}.amount must be whole pesos (an integer ≥ 0)")
     for i, ref in enumerate(draft.references):
         if ref.folio < 1:
             problems.append(f"references.{i}.folio must be a positive integer")

@@ -53,6 +53,19 @@ class IntegrationLink:
     request_id: str
     detail: str
     accounting_company_id: str | None = None
+    synced: bool = False  # accounting has asked for a first sync
+
+    @property
+    def flows_live(self) -> bool:
+        """After the first sync, each new document goes to accounting as it is recorded."""
+        return self.status is LinkStatus.APPROVED and self.synced
+
+    @property
+    def sends_payments(self) -> bool:
+        return self.status is LinkStatus.APPROVED
+
+    def first_synced(self) -> "IntegrationLink":
+        return replace(self, synced=True)
 
     @classmethod
     def requested(cls, company_rut: str, contract_rut: str, request_id: str) -> "IntegrationLink":

@@ -1,4 +1,4 @@
-"""`python -m invoicing migrate` and `python -m invoicing serve --host … --port …`."""
+"""`python -m invoicing migrate`, `… serve --host … --port …` and `… import FILE --company RUT`."""
 
 import argparse
 import logging
@@ -8,6 +8,7 @@ from alembic import command
 from alembic.config import Config
 
 from invoicing.config import Settings, ensure_sqlite_directory
+from invoicing.domain.imports import ImportFormat
 from shared.logs import configure_logging
 
 # services/invoicing/alembic.ini, wherever the command is run from.
@@ -40,8 +41,18 @@ def main(argv: list[str] | None = None) -> None:
     serve_parser = commands.add_parser("serve", help="run the HTTP API, outbox relay and consumer")
     serve_parser.add_argument("--host", default=settings.host)
     serve_parser.add_argument("--port", type=int, default=settings.port)
+    import_parser = commands.add_parser(
+        "import", help="import a DTE XML, EnvioDTE XML or RCV CSV file into DATABASE_URL")
+    import_parser.add_argument("file", help="path of the file to import")
+    import_parser.add_argument("--company", required=True, help="the company's RUT")
+    import_parser.add_argument("--format", choices=[f.value for f in ImportFormat],
+                               help="force the format (detected when left out)")
     args = parser.parse_args(argv)
     configure_logging(settings.log_level)
+    if args.command == "import":
+        from invoicing.entrypoints import import_cli
+
+        raise SystemExit(import_cli.main(settings, args.file, args.company, args.format))
     if args.command == "migrate":
         migrate(settings.database_url)
         log.info("invoicing database is at the latest revision")

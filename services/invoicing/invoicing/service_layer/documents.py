@@ -8,6 +8,7 @@ from invoicing.domain import documents as rules
 from invoicing.domain.companies import company_not_found_detail
 from invoicing.domain.documents import Document, DocumentDraft
 from invoicing.domain.errors import AlreadyExists, InvalidDocument, NotFound
+from invoicing.service_layer.live import stage_live
 from invoicing.service_layer.unit_of_work import UnitOfWork
 
 
@@ -21,23 +22,8 @@ class DocumentPage:
 
 async def record(uow: UnitOfWork, company_rut: str, draft: DocumentDraft) -> Document:
     rules.validate(draft)
-    issuer = rules.issuer_rut(company_rut, draft.direction, draft.dte_type,
-                              draft.counterparty.rut)
-    document = Document(
-        id=str(uuid.uuid4()),
-        company_rut=company_rut,
-        issuer_rut=issuer,
-        direction=draft.direction,
-        dte_type=draft.dte_type,
-        folio=draft.folio,
-        issue_date=draft.issue_date,
-        counterparty=draft.counterparty,
-        net=draft.net,
-        exempt=draft.exempt,
-        vat=draft.vat,
-        total=draft.total,
-        references=draft.references,
-    )
+    document = rules.new_document(str(uuid.uuid4()), company_rut, draft)
+    issuer = document.issuer_rut
     key = (company_rut, draft.direction, issuer, draft.dte_type, draft.folio)
     async with uow:
         if await uow.companies.get(company_rut) is None:
@@ -45,6 +31,7 @@ async def record(uow: UnitOfWork, company_rut: str, draft: DocumentDraft) -> Doc
         existing = await uow.documents.find_by_folio(*key)
         if existing is None:
             await uow.documents.add(document)
+            await stage_live([document], uow)
             try:
                 await uow.commit()
                 return document

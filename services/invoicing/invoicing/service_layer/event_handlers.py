@@ -6,22 +6,19 @@ changes nothing and emits nothing twice.
 
 import logging
 
-from invoicing.domain.documents import Document
 from invoicing.domain.integration import IntegrationLink, Outcome
+from invoicing.service_layer.manifest import ManifestBuilder
+from invoicing.service_layer.outgoing import invoice_synced
 from invoicing.service_layer.unit_of_work import UnitOfWork
 from shared.events import (
     CloudEvent,
     Contract,
-    Counterparty,
-    DocumentReference,
     IntegrationApproved,
     IntegrationConflicted,
     IntegrationConflictResolved,
     IntegrationRejected,
-    InvoiceSynced,
     SyncCompleted,
     SyncRequested,
-    TaxDocument,
 )
 
 log = logging.getLogger(__name__)
@@ -86,55 +83,34 @@ async def _apply_answer(uow: UnitOfWork, event_id: str, payload: IntegrationAnsw
         log.info("integration of company %s is now %s", changed.company_rut, changed.status)
 
 
-def tax_document(document: Document) -> TaxDocument:
-    return TaxDocument(
-        document_id=document.id,
-        company_rut=document.company_rut,
-        direction=document.direction,
-        dte_type=document.dte_type,
-        folio=document.folio,
-        issue_date=document.issue_date,
-        issuer_rut=document.issuer_rut,
-        counterparty=Counterparty(rut=document.counterparty.rut,
-                                  name=document.counterparty.name),
-        net=document.net,
-        exempt=document.exempt,
-        vat=document.vat,
-        total=document.total,
-        references=tuple(
-            DocumentReference(dte_type=r.dte_type, folio=r.folio, issue_date=r.issue_date,
-                              code=r.code, reason=r.reason)
-            for r in document.references
-        ),
-    )
-
 
 async def _publish_range(uow: UnitOfWork, payload: SyncRequested, page_size: int) -> None:
     """Every document of the range, then the count, in this one transaction."""
     rut, sync_id = payload.company_rut, payload.sync_id
     count = 0
+    manifest = ManifestBuilder()
     if await uow.companies.get(rut) is None:
         # Answer anyway so the sync session in accounting does not wait forever.
         log.warning("sync %s asks for company %s, which invoicing does not know; "
                     "completing it with no documents", sync_id, rut)
     else:
+        # From now on the company's new documents go to accounting as they are recorded.
+        await uow.links.mark_synced(rut)
         after = None
         while True:
             page = await uow.documents.page_after(rut, payload.date_from, payload.date_to,
                                                   after, page_size)
             if not page:
                 break
-            await uow.stage(
-                CloudEvent.wrap(InvoiceSynced(sync_id=sync_id, document=tax_document(d)),
-                                subject=rut, correlation_id=sync_id)
-                for d in page
-            )
+            await uow.stage(invoice_synced(d, sync_id) for d in page)
+            manifest.add(page)
             count += len(page)
             last = page[-1]
             after = (last.issue_date, last.folio, last.id)
             if len(page) < page_size:
                 break
-    completed = SyncCompleted(sync_id=sync_id, company_rut=rut, document_count=count)
+    completed = SyncCompleted(sync_id=sync_id, company_rut=rut, document_count=count,
+                              manifest=manifest.build())
     await uow.stage([CloudEvent.wrap(completed, subject=rut, correlation_id=sync_id)])
     log.info("sync %s of company %s: %d documents from %s to %s", sync_id, rut, count,
              payload.date_from, payload.date_to)

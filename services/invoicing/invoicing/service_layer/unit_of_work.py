@@ -9,6 +9,7 @@ from invoicing.adapters.repositories import (
     CompanyRepository,
     DocumentRepository,
     IntegrationLinkRepository,
+    PaymentRepository,
 )
 from shared import inbox
 from shared.events import CloudEvent
@@ -20,6 +21,7 @@ class UnitOfWork:
     companies: CompanyRepository
     documents: DocumentRepository
     links: IntegrationLinkRepository
+    payments: PaymentRepository
 
     def __init__(self, sessions: async_sessionmaker, on_events_committed: Callable[[], None]
                  | None = None):
@@ -32,6 +34,7 @@ class UnitOfWork:
         self.companies = CompanyRepository(self.session)
         self.documents = DocumentRepository(self.session)
         self.links = IntegrationLinkRepository(self.session)
+        self.payments = PaymentRepository(self.session)
         self._staged = 0
         return self
 

@@ -3,12 +3,14 @@
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response, status
+from fastapi import APIRouter, Path, Query, Request, Response, status
 
 from accounting.domain.accounts import Account
 from accounting.domain.integrations import RequestStatus
-from accounting.domain.settings import InvoiceSettings
-from accounting.domain.syncs import DocumentStatus
+from accounting.domain.periods import MONTH_PATTERN
+from accounting.domain.settings import IntegrationOptions, InvoiceSettings
+from accounting.domain.syncs import DocumentStatus, SyncKind, SyncStatus
+from accounting.entrypoints.http import reports
 from accounting.entrypoints.http.deps import ServicesDep
 from accounting.entrypoints.http.schemas import (
     AccountIn,
@@ -20,12 +22,15 @@ from accounting.entrypoints.http.schemas import (
     ContractIn,
     ContractOut,
     DetailAccountIn,
+    EntryOut,
     EntryPage,
     IntegrationOut,
     IntegrationRequestOut,
     InvoiceSettingsIn,
     InvoiceSettingsOut,
+    PeriodOut,
     RejectIn,
+    ReverseIn,
     SyncDocumentOut,
     SyncDocumentPage,
     SyncIn,
@@ -35,8 +40,10 @@ from accounting.entrypoints.http.schemas import (
 from accounting.service_layer import (
     books,
     companies,
+    entries,
     integration_requests,
     integrations,
+    periods,
     settings,
     syncs,
 )
@@ -172,7 +179,10 @@ async def put_invoice_settings(company_id: CompanyId, body: InvoiceSettingsIn,
         payments=body.payments_account,
         collections=body.collections_account,
     )
-    return InvoiceSettingsOut(**await settings.put_settings(services, company_id, values))
+    options = IntegrationOptions(auto_post=body.auto_post,
+                                 other_tax_accounts=body.other_tax_accounts)
+    return InvoiceSettingsOut(**await settings.put_settings(services, company_id, values,
+                                                            options))
 
 
 @router.get("/companies/{company_id}/integrations", tags=["integrations"],
@@ -194,6 +204,17 @@ async def request_sync(company_id: CompanyId, body: SyncIn, services: ServicesDe
 
 
 # --- sync sessions ------------------------------------------------------------------
+
+
+@router.get("/companies/{company_id}/syncs", tags=["syncs"],
+            summary="The company's sync sessions, newest first (range and live)")
+async def list_syncs(
+    company_id: CompanyId, services: ServicesDep,
+    kind: Annotated[SyncKind | None, Query()] = None,
+    status_filter: Annotated[SyncStatus | None, Query(alias="status")] = None,
+) -> list[SyncOut]:
+    return [SyncOut(**s) for s in await syncs.list_syncs(services, company_id, kind,
+                                                          status_filter)]
 
 
 @router.get("/syncs/{sync_id}", tags=["syncs"], summary="A sync session and its progress")
@@ -238,9 +259,55 @@ async def list_entries(company_id: CompanyId, services: ServicesDep,
                                                 offset, limit))
 
 
-@router.get("/companies/{company_id}/reports/trial-balance", tags=["books"],
-            summary="Balance de comprobación y saldos for a date range")
-async def trial_balance(company_id: CompanyId, services: ServicesDep,
-                        date_from: From = None, date_to: To = None) -> TrialBalanceOut:
-    return TrialBalanceOut(**await books.get_trial_balance(services, company_id, date_from,
-                                                           date_to))
+@router.get("/entries/{entry_id}", tags=["books"], summary="A journal entry with its lines")
+async def get_entry(entry_id: str, services: ServicesDep) -> EntryOut:
+    return EntryOut(**await entries.get_entry(services, entry_id))
+
+
+@router.post("/entries/{entry_id}/reverse", status_code=status.HTTP_201_CREATED,
+             tags=["books"],
+             summary="Reverse a posted entry: a new entry with debit and credit swapped")
+async def reverse_entry(entry_id: str, services: ServicesDep, response: Response,
+                        body: ReverseIn | None = None) -> EntryOut:
+    body = body or ReverseIn()
+    reversal = await entries.reverse(services, entry_id, body.reason, body.on)
+    response.headers["Location"] = f"/v1/entries/{reversal['id']}"
+    return EntryOut(**reversal)
+
+
+# --- periods -------------------------------------------------------------------------
+
+Month = Annotated[str, Path(pattern=MONTH_PATTERN, description="YYYY-MM",
+                            examples=["2026-10"])]
+
+
+@router.get("/companies/{company_id}/periods", tags=["periods"],
+            summary="Months with entries or ever closed, and whether each is open")
+async def list_periods(company_id: CompanyId, services: ServicesDep) -> list[PeriodOut]:
+    return [PeriodOut(**p) for p in await periods.list_periods(services, company_id)]
+
+
+@router.post("/companies/{company_id}/periods/{month}/close", tags=["periods"],
+             summary="Close a month: nothing posts into it until it is reopened")
+async def close_period(company_id: CompanyId, month: Month,
+                       services: ServicesDep) -> PeriodOut:
+    return PeriodOut(**await periods.close(services, company_id, month))
+
+
+@router.post("/companies/{company_id}/periods/{month}/reopen", tags=["periods"],
+             summary="Reopen a month; documents that waited for it become ready again")
+async def reopen_period(company_id: CompanyId, month: Month,
+                        services: ServicesDep) -> PeriodOut:
+    return PeriodOut(**await periods.reopen(services, company_id, month))
+
+
+@router.get("/companies/{company_id}/reports/trial-balance", tags=["reports"],
+            summary="Balance de comprobación y saldos for a date range",
+            responses=reports.CSV_RESPONSE)
+async def trial_balance(company_id: CompanyId, services: ServicesDep, request: Request,
+                        date_from: From = None, date_to: To = None,
+                        format: reports.Format = None) -> TrialBalanceOut:
+    report = await books.get_trial_balance(services, company_id, date_from, date_to)
+    if reports.wants_csv(request, format):
+        return reports.trial_balance_csv(report)
+    return TrialBalanceOut(**report)

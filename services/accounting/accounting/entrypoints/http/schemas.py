@@ -6,8 +6,14 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from accounting.domain.accounts import AccountType
-from accounting.domain.syncs import DocumentStatus, SyncStatus
-from shared.events import Counterparty, Direction, DocumentReference
+from accounting.domain.syncs import DocumentStatus, SyncKind, SyncStatus
+from shared.events import (
+    Counterparty,
+    Direction,
+    DocumentReference,
+    OtherTax,
+    PaymentKind,
+)
 from shared.money import Pesos
 from shared.rut import Rut
 
@@ -97,11 +103,19 @@ class InvoiceSettingsIn(Body):
         "purchases": {"auxiliary_account": "210210", "detail_account": "410230"},
         "payments_account": "110102",
         "collections_account": "110102",
+        "auto_post": False,
+        "other_tax_accounts": {"24": "210720"},
     }]})
     sales: AccountPairIn = Field(default_factory=AccountPairIn)
     purchases: AccountPairIn = Field(default_factory=AccountPairIn)
     payments_account: str | None = Field(default=None, min_length=1, max_length=20)
     collections_account: str | None = Field(default=None, min_length=1, max_length=20)
+    auto_post: bool = Field(default=False, description="post live documents and payments at "
+                                                       "once instead of waiting for review")
+    other_tax_accounts: dict[str, str] = Field(
+        default_factory=dict, max_length=100,
+        description="account of an additional tax by SII tax code, over the defaults "
+                    "(ILA: 24→210720, 25→210721, 26→210722, 27→210723, 271→210724)")
 
 
 class AccountPairOut(BaseModel):
@@ -114,6 +128,9 @@ class InvoiceSettingsOut(BaseModel):
     purchases: AccountPairOut
     payments_account: str | None
     collections_account: str | None
+    auto_post: bool
+    other_tax_accounts: dict[str, str] = Field(description="the account each additional "
+                                                           "tax posts to (defaults included)")
     missing: list[str] = Field(description="what is still required, in words")
 
 
@@ -138,8 +155,10 @@ class SyncIn(Body):
 class SyncOut(BaseModel):
     id: str
     company_id: str
-    date_from: date = Field(alias="from")
-    date_to: date = Field(alias="to")
+    kind: SyncKind = Field(description="range: a date range synchronised; live: documents "
+                                       "and payments that arrived by themselves")
+    date_from: date | None = Field(alias="from", description="null for live sessions")
+    date_to: date | None = Field(alias="to")
     status: SyncStatus
     expected: int | None = Field(description="documents invoicing will send; null until known")
     received: int
@@ -149,6 +168,7 @@ class SyncOut(BaseModel):
     posted: int
     created_at: datetime
     confirmed_at: datetime | None
+    has_manifest: bool = Field(description="invoicing sent the list of what it synchronised")
 
 
 class DocumentOut(BaseModel):
@@ -163,6 +183,17 @@ class DocumentOut(BaseModel):
     vat: Pesos
     total: Pesos
     references: list[DocumentReference] = []
+    other_taxes: list[OtherTax] = []
+    vat_retained: Pesos = 0
+
+
+class PaymentOut(BaseModel):
+    payment_id: str
+    kind: PaymentKind
+    counterparty: Counterparty
+    amount: Pesos
+    paid_on: date
+    documents: list[DocumentReference] = []
 
 
 class LineOut(BaseModel):
@@ -184,9 +215,12 @@ class ProposedEntryOut(BaseModel):
 
 class SyncDocumentOut(BaseModel):
     id: str
-    document: DocumentOut
+    document: DocumentOut | None = Field(description="the tax document (null for a payment)")
+    payment: PaymentOut | None = Field(default=None, description="the payment or collection")
     status: DocumentStatus
     hold_reason: str | None
+    note: str | None = Field(default=None, description="worth a look, e.g. a RUT known "
+                                                       "under another name")
     entry: ProposedEntryOut | None
     entry_id: str | None = Field(description="the posted journal entry")
 
@@ -223,6 +257,10 @@ class EntryOut(BaseModel):
     sync_id: str | None
     total: Pesos
     created_at: datetime
+    reverses_entry_id: str | None = Field(default=None, description="the entry this reverses")
+    reversed_by_entry_id: str | None = Field(default=None,
+                                             description="the entry that reversed this one")
+    reversal_reason: str | None = None
     lines: list[LineOut]
 
 
@@ -254,3 +292,133 @@ class TrialBalanceOut(BaseModel):
     date_to: date | None = Field(alias="to")
     rows: list[TrialBalanceRow]
     totals: TrialBalanceTotals
+
+
+class ReverseIn(Body):
+    reason: str | None = Field(default=None, max_length=300,
+                               examples=["Factura anulada por el cliente"])
+    on: date | None = Field(default=None, alias="date",
+                            description="the reversal's date (default: today); in an open "
+                                        "period, not before the entry's own date")
+
+
+# --- periods -------------------------------------------------------------------------
+
+
+class PeriodOut(BaseModel):
+    month: str = Field(examples=["2026-10"])
+    status: Literal["open", "closed"]
+    closed_at: datetime | None
+    reopened_at: datetime | None
+    entries: int = Field(description="journal entries dated in the month")
+
+
+# --- reports -------------------------------------------------------------------------
+
+
+class JournalTotals(BaseModel):
+    entries: int
+    debit: int
+    credit: int
+
+
+class JournalOut(BaseModel):
+    date_from: date | None = Field(alias="from")
+    date_to: date | None = Field(alias="to")
+    entries: list[EntryOut]
+    totals: JournalTotals
+
+
+class LedgerLineOut(BaseModel):
+    entry_id: str
+    number: int
+    entry_date: date
+    glosa: str
+    account_code: str
+    counterparty_rut: str | None
+    debit: int
+    credit: int
+    balance: int = Field(description="running balance, debit − credit (negative: acreedor)")
+
+
+class LedgerTotals(BaseModel):
+    debit: int
+    credit: int
+
+
+class LedgerOut(BaseModel):
+    account_code: str
+    account_name: str
+    date_from: date | None = Field(alias="from")
+    date_to: date | None = Field(alias="to")
+    opening_balance: int = Field(description="balance of everything before 'from'")
+    lines: list[LedgerLineOut]
+    totals: LedgerTotals
+    closing_balance: int
+
+
+class AuxiliaryRow(BaseModel):
+    rut: str | None
+    name: str | None
+    debit: int
+    credit: int
+    balance: int = Field(description="debit − credit")
+
+
+class AuxiliaryTotals(BaseModel):
+    debit: int
+    credit: int
+    balance: int
+
+
+class AuxiliaryBalancesOut(BaseModel):
+    account_code: str
+    account_name: str
+    date_from: date | None = Field(alias="from")
+    date_to: date | None = Field(alias="to")
+    rows: list[AuxiliaryRow]
+    totals: AuxiliaryTotals
+
+
+class AmountsOut(BaseModel):
+    count: int
+    net: int
+    exempt: int
+    vat: int
+    total: int
+
+
+class DifferenceTotals(BaseModel):
+    count: int = Field(description="invoicing's count − posted count")
+    total: int = Field(description="invoicing's total − posted total")
+
+
+class ReconciliationLine(BaseModel):
+    direction: Direction
+    dte_type: int
+    invoicing: AmountsOut = Field(description="as invoicing holds them (its manifest)")
+    posted: AmountsOut = Field(description="posted in the books (not reversed)")
+    pending_review: AmountsOut
+    held: AmountsOut
+    difference: DifferenceTotals
+
+
+class ReconciliationDifference(BaseModel):
+    document_key: str
+    direction: str | None
+    dte_type: int | None
+    folio: int | None
+    invoicing_total: int | None
+    books_total: int | None
+    status: str = Field(description="pending_review, held, reversed, missing, "
+                                    "not_in_invoicing or amount_differs")
+    reason: str
+
+
+class ReconciliationOut(BaseModel):
+    month: str
+    sync_id: str = Field(description="the sync whose manifest is invoicing's side")
+    synced_at: datetime
+    balanced: bool = Field(description="no difference at all")
+    lines: list[ReconciliationLine]
+    differences: list[ReconciliationDifference]

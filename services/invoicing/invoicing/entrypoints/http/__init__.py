@@ -2,7 +2,13 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from invoicing.domain import errors
-from invoicing.entrypoints.http import companies, documents, integration
+from invoicing.domain.imports import UnreadableFile
+from invoicing.entrypoints.http import companies, documents, imports, integration, payments
+from invoicing.entrypoints.http.size_limit import (
+    ImportSizeLimit,
+    ImportTooLarge,
+    too_large_response,
+)
 from shared.http.health import health_router
 from shared.http.problems import install_problem_handlers, problem_response
 
@@ -10,6 +16,7 @@ _PROBLEMS = {
     errors.NotFound: (404, "Not found", "/problems/not-found"),
     errors.AlreadyExists: (409, "Conflict", "/problems/conflict"),
     errors.InvalidDocument: (422, "Request is not valid", "/problems/validation-error"),
+    UnreadableFile: (422, "File cannot be imported", "/problems/unreadable-file"),
 }
 
 
@@ -22,8 +29,15 @@ def install_routes(app: FastAPI, container) -> None:  # noqa: ANN001
         return problem_response(status, title, exc.detail, type=kind,
                                 instance=request.url.path, **exc.extra)
 
+    @app.exception_handler(ImportTooLarge)
+    async def _too_large(request: Request, exc: ImportTooLarge) -> JSONResponse:
+        return too_large_response(exc.limit, request.url.path)
+
+    app.add_middleware(ImportSizeLimit, max_bytes=container.settings.import_max_bytes)
     app.include_router(health_router({"database": container.check_database,
                                       "broker": container.check_broker}))
     app.include_router(companies.router)
     app.include_router(documents.router)
     app.include_router(integration.router)
+    app.include_router(imports.router)
+    app.include_router(payments.router)

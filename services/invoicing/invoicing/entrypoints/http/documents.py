@@ -10,6 +10,7 @@ from invoicing.domain.documents import (
     Direction,
     Document,
     DocumentDraft,
+    OtherTax,
     Reference,
 )
 from invoicing.entrypoints.http.dependencies import CompanyRut, Uow
@@ -43,6 +44,14 @@ class ReferenceModel(BaseModel):
     reason: str | None = Field(default=None, max_length=200)
 
 
+class OtherTaxModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code: StrictInt = Field(ge=1, le=999, examples=[24],
+                            description="SII code of the additional tax (ImptoReten TipoImp)")
+    rate: float | None = Field(default=None, ge=0, examples=[31.5], description="percentage")
+    amount: Pesos
+
+
 class DocumentIn(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
@@ -66,6 +75,11 @@ class DocumentIn(BaseModel):
     vat: Pesos = 0
     total: Pesos = 0
     references: list[ReferenceModel] = Field(default_factory=list, max_length=40)
+    other_taxes: list[OtherTaxModel] = Field(
+        default_factory=list, max_length=20,
+        description="additional taxes included in the total (ILA, impuesto específico…)",
+    )
+    vat_retained: Pesos = Field(default=0, description="IVA retained by the buyer (e.g. a 46)")
 
     def draft(self) -> DocumentDraft:
         return DocumentDraft(
@@ -79,6 +93,8 @@ class DocumentIn(BaseModel):
             vat=self.vat,
             total=self.total,
             references=tuple(Reference(**r.model_dump()) for r in self.references),
+            other_taxes=tuple(OtherTax(**t.model_dump()) for t in self.other_taxes),
+            vat_retained=self.vat_retained,
         )
 
 
@@ -96,6 +112,8 @@ class DocumentOut(BaseModel):
     vat: int
     total: int
     references: list[ReferenceModel]
+    other_taxes: list[OtherTaxModel] = Field(default_factory=list)
+    vat_retained: int = 0
 
     @classmethod
     def of(cls, d: Document) -> "DocumentOut":
@@ -107,6 +125,9 @@ class DocumentOut(BaseModel):
             references=[ReferenceModel(dte_type=r.dte_type, folio=r.folio,
                                        issue_date=r.issue_date, code=r.code, reason=r.reason)
                         for r in d.references],
+            other_taxes=[OtherTaxModel(code=t.code, rate=t.rate, amount=t.amount)
+                         for t in d.other_taxes],
+            vat_retained=d.vat_retained,
         )
 
 

@@ -1,0 +1,169 @@
+"""The books as reports: libro diario, libro mayor, auxiliary balances per RUT, and the
+reconciliation of a month against what invoicing holds (cuadratura)."""
+
+from dataclasses import asdict
+from datetime import date
+from typing import Any
+
+from accounting.domain.accounts import leaves_under
+from accounting.domain.ledger import Posting, ledger
+from accounting.domain.periods import month_bounds
+from accounting.domain.reconciliation import (
+    Amounts,
+    BookDocument,
+    BookStatus,
+    InvoicingDocument,
+    InvoicingLine,
+    reconcile,
+)
+from accounting.domain.syncs import DocumentStatus
+from accounting.service_layer.companies import company_or_404
+from accounting.service_layer.unit_of_work import Services, UnitOfWork
+from shared.http.problems import Conflict, NotFound, Unprocessable
+
+
+async def journal(services: Services, company_id: str, date_from: date | None,
+                  date_to: date | None) -> dict[str, Any]:
+    async with services.uow() as uow:
+        await company_or_404(uow, company_id)
+        entries = await uow.repo.journal(company_id, date_from, date_to)
+        lines = await uow.repo.entry_lines([e.id for e in entries])
+        chart = await uow.repo.chart(company_id)
+    items = [{**entry, "lines": [
+        {**line, "account_name": chart[line.account_code].name
+         if line.account_code in chart else None} for line in lines[entry.id]]}
+        for entry in entries]
+    debit = sum(line["debit"] for item in items for line in item["lines"])
+    credit = sum(line["credit"] for item in items for line in item["lines"])
+    return {"from": date_from, "to": date_to, "entries": items,
+            "totals": {"entries": len(items), "debit": debit, "credit": credit}}
+
+
+async def account_ledger(services: Services, company_id: str, code: str,
+                         date_from: date | None, date_to: date | None) -> dict[str, Any]:
+    async with services.uow() as uow:
+        await company_or_404(uow, company_id)
+        chart = await uow.repo.chart(company_id)
+        account = chart.get(code)
+        if account is None:
+            problem = f"account {code} does not exist in this company's chart of accounts"
+            raise NotFound(f"No ledger for {code}: {problem}; list the chart with GET "
+                           f"/v1/companies/{company_id}/accounts.")
+        # A group account's ledger is the ledger of every account under it.
+        codes = [code] if account.postable else [a.code for a in leaves_under(code, chart)]
+        opening = (await uow.repo.balance_before(company_id, codes, date_from)
+                   if date_from else 0)
+        postings = await uow.repo.postings(company_id, codes, date_from, date_to)
+    book = ledger(opening, (Posting(p.entry_id, p.number, p.entry_date, p.glosa,
+                                    p.account_code, p.counterparty_rut, int(p.debit),
+                                    int(p.credit)) for p in postings))
+    return {
+        "account_code": account.code, "account_name": account.name, "from": date_from,
+        "to": date_to, "opening_balance": book.opening_balance,
+        "lines": [{**asdict(line.posting), "balance": line.balance} for line in book.lines],
+        "totals": {"debit": book.debit, "credit": book.credit},
+        "closing_balance": book.closing_balance,
+    }
+
+
+async def auxiliary_balances(services: Services, company_id: str, code: str,
+                             date_from: date | None, date_to: date | None) -> dict[str, Any]:
+    async with services.uow() as uow:
+        await company_or_404(uow, company_id)
+        account = (await uow.repo.chart(company_id)).get(code)
+        if account is None or not account.auxiliary:
+            problem = (f"account {code} does not exist" if account is None else
+                       f"account {account.label} does not track counterparties")
+            raise Unprocessable(f"Auxiliary balances are kept for auxiliary accounts, such as "
+                                f"110310 Clientes or 210210 Proveedores: {problem}.",
+                                errors=[{"field": "account", "message": problem}])
+        rows = await uow.repo.balances_by_counterparty(company_id, code, date_from, date_to)
+    items = []
+    for row in rows:
+        debit, credit = int(row.debit), int(row.credit)
+        items.append({"rut": row.rut, "name": row.name, "debit": debit, "credit": credit,
+                      "balance": debit - credit})
+    return {"account_code": account.code, "account_name": account.name, "from": date_from,
+            "to": date_to, "rows": items,
+            "totals": {"debit": sum(i["debit"] for i in items),
+                       "credit": sum(i["credit"] for i in items),
+                       "balance": sum(i["balance"] for i in items)}}
+
+
+async def reconciliation(services: Services, company_id: str, month: str) -> dict[str, Any]:
+    try:
+        first, last = month_bounds(month)
+    except ValueError as error:
+        raise Unprocessable(str(error), errors=[{"field": "month", "message": str(error)}]) \
+            from None
+    async with services.uow() as uow:
+        await company_or_404(uow, company_id)
+        sync = await uow.repo.manifest_sync_covering(company_id, first, last)
+        if sync is None:
+            raise Conflict(
+                f"Nothing to reconcile {month} against: no completed synchronisation with "
+                f"invoicing covers the whole month. Synchronise {first} to {last} (or a range "
+                "that holds it), wait until it is in review, and ask again.",
+                title="No manifest for the month")
+        books = await _books(uow, company_id, first, last)
+    whole_range = (sync.date_from, sync.date_to) == (first, last)
+    manifest = sync.manifest
+    lines = [
+        InvoicingLine(line["direction"], line["dte_type"],
+                      Amounts(line["count"], line["net"], line["exempt"], line["vat"],
+                              line["total"]))
+        for line in manifest.get("lines", [])
+        if line.get("month") == month or (line.get("month") is None and whole_range)
+    ]
+    documents = [
+        InvoicingDocument(d["document_key"], d["total"]) for d in manifest.get("documents", [])
+        if (d.get("issue_date") is None and whole_range)
+        or (d.get("issue_date") is not None and first <= date.fromisoformat(d["issue_date"])
+            <= last)
+    ]
+    result = reconcile(lines, documents, books)
+    return {
+        "month": month, "sync_id": sync.id, "synced_at": sync.created_at,
+        "balanced": result.balanced,
+        "lines": [{"direction": line.direction, "dte_type": line.dte_type,
+                   "invoicing": asdict(line.invoicing), "posted": asdict(line.posted),
+                   "pending_review": asdict(line.pending_review), "held": asdict(line.held),
+                   "difference": {"count": line.difference_count,
+                                  "total": line.difference_total}}
+                  for line in result.lines],
+        "differences": [asdict(d) for d in result.differences],
+    }
+
+
+_REVERSED = ("its entry was reversed and it was not posted again: synchronise it again to "
+             "propose it anew")
+
+
+async def _books(uow: UnitOfWork, company_id: str, first: date, last: date) -> list[BookDocument]:
+    latest: dict[str, Any] = {}
+    by_entry: dict[str, Any] = {}
+    for row in await uow.repo.company_documents_between(company_id, first, last):
+        if row.document is None:
+            continue  # a payment: the manifest reconciles documents only
+        latest[row.source_key] = row  # oldest first: the last one wins
+        if row.entry_id:
+            by_entry[row.entry_id] = row
+    active = await uow.repo.active_entries_by_key(company_id, latest)
+    books = []
+    for key, row in latest.items():
+        entry = active.get(key)
+        if entry is not None:
+            status, reason = BookStatus.POSTED, None
+            row = by_entry.get(entry.id, row)
+        elif row.status == DocumentStatus.READY:
+            status, reason = BookStatus.PENDING_REVIEW, None
+        elif row.status == DocumentStatus.HELD:
+            status, reason = BookStatus.HELD, row.hold_reason
+        else:
+            status, reason = BookStatus.REVERSED, _REVERSED
+        doc = row.document
+        books.append(BookDocument(
+            key, doc["direction"], doc["dte_type"], doc["folio"],
+            Amounts(1, doc["net"], doc["exempt"], doc["vat"], doc["total"]), status, reason,
+            entry.number if entry is not None else None))
+    return books

@@ -1,0 +1,299 @@
+"""The SII's Registro de Compras y Ventas (RCV) CSV export, streamed row by row.
+
+The column names are the SII's, as cl-sii 0.79 encodes them in
+``cl_sii.rcv.parse_csv`` (a unit test keeps the two in step). Columns are found by
+name, so a column the SII adds later is ignored rather than breaking the import.
+
+An RCV lists a document's further additional taxes on rows of their own right after
+it (no Nro, Fecha Recepcion or Monto Total): those rows are folded into the document.
+"""
+
+import csv
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import date, datetime
+from typing import BinaryIO
+
+from invoicing.domain.documents import Direction, OtherTax, Reference
+from invoicing.domain.imports import (
+    ImportFormat,
+    Location,
+    Party,
+    Rejection,
+    SourceDocument,
+    UnreadableFile,
+)
+from shared.rut import InvalidRut, canonical_rut
+
+DELIMITER = ";"
+NAME_LENGTH = 200
+
+COMPRAS_HEADER = (
+    "Nro", "Tipo Doc", "Tipo Compra", "RUT Proveedor", "Razon Social", "Folio", "Fecha Docto",
+    "Fecha Recepcion", "Fecha Acuse", "Monto Exento", "Monto Neto", "Monto IVA Recuperable",
+    "Monto Iva No Recuperable", "Codigo IVA No Rec.", "Monto Total", "Monto Neto Activo Fijo",
+    "IVA Activo Fijo", "IVA uso Comun", "Impto. Sin Derecho a Credito", "IVA No Retenido",
+    "Tabacos Puros", "Tabacos Cigarrillos", "Tabacos Elaborados",
+    "NCE o NDE sobre Fact. de Compra", "Codigo Otro Impuesto", "Valor Otro Impuesto",
+    "Tasa Otro Impuesto",
+)
+
+VENTAS_HEADER = (
+    "Nro", "Tipo Doc", "Tipo Venta", "Rut cliente", "Razon Social", "Folio", "Fecha Docto",
+    "Fecha Recepcion", "Fecha Acuse Recibo", "Fecha Reclamo", "Monto Exento", "Monto Neto",
+    "Monto IVA", "Monto total", "IVA Retenido Total", "IVA Retenido Parcial",
+    "IVA no retenido", "IVA propio", "IVA Terceros", "RUT Emisor Liquid. Factura",
+    "Neto Comision Liquid. Factura", "Exento Comision Liquid. Factura",
+    "IVA Comision Liquid. Factura", "IVA fuera de plazo", "Tipo Docto. Referencia",
+    "Folio Docto. Referencia", "Num. Ident. Receptor Extranjero",
+    "Nacionalidad Receptor Extranjero", "Credito empresa constructora",
+    "Impto. Zona Franca (Ley 18211)", "Garantia Dep. Envases", "Indicador Venta sin Costo",
+    "Indicador Servicio Periodico", "Monto No facturable", "Total Monto Periodo",
+    "Venta Pasajes Transporte Nacional", "Venta Pasajes Transporte Internacional",
+    "Numero Interno", "Codigo Sucursal", "NCE o NDE sobre Fact. de Compra", "Codigo Otro Imp.",
+    "Valor Otro Imp.", "Tasa Otro Imp.",
+)
+
+
+class _Columns:
+    """Which columns of each kind of export this importer reads."""
+
+    def __init__(self, header: tuple[str, ...], rut: str, total: str, vat: tuple[str, ...],
+                 retained: tuple[str, ...], tax: tuple[str, str, str],
+                 reference: tuple[str, str] | None, direction: Direction):
+        self.header, self.rut, self.total, self.vat = header, rut, total, vat
+        self.retained, self.tax, self.reference, self.direction = (
+            retained, tax, reference, direction)
+        self.required = ("Tipo Doc", rut, "Razon Social", "Folio", "Fecha Docto",
+                         "Monto Exento", "Monto Neto", *vat, total)
+
+
+COLUMNS = {
+    ImportFormat.RCV_COMPRAS: _Columns(
+        COMPRAS_HEADER, "RUT Proveedor", "Monto Total",
+        vat=("Monto IVA Recuperable", "Monto Iva No Recuperable"), retained=(),
+        tax=("Codigo Otro Impuesto", "Valor Otro Impuesto", "Tasa Otro Impuesto"),
+        reference=None, direction=Direction.PURCHASES),
+    ImportFormat.RCV_VENTAS: _Columns(
+        VENTAS_HEADER, "Rut cliente", "Monto total", vat=("Monto IVA",),
+        retained=("IVA Retenido Total", "IVA Retenido Parcial"),
+        tax=("Codigo Otro Imp.", "Valor Otro Imp.", "Tasa Otro Imp."),
+        reference=("Tipo Docto. Referencia", "Folio Docto. Referencia"),
+        direction=Direction.SALES),
+}
+# IVA de uso común is IVA on purchases only partly creditable: part of the IVA all the same.
+_OPTIONAL_VAT = {ImportFormat.RCV_COMPRAS: ("IVA uso Comun",), ImportFormat.RCV_VENTAS: ()}
+
+
+def format_of_header(first_line: str) -> ImportFormat | None:
+    # By substring, so a file with the wrong separator is still recognised (and then
+    # refused saying so).
+    if "RUT Proveedor" in first_line:
+        return ImportFormat.RCV_COMPRAS
+    if "Rut cliente" in first_line:
+        return ImportFormat.RCV_VENTAS
+    return None
+
+
+def _expected_text(kind: ImportFormat) -> str:
+    return DELIMITER.join(COLUMNS[kind].header)
+
+
+def _lines(file: BinaryIO) -> Iterator[str]:
+    """The file's lines as text, decoded one by one so an error names its line."""
+    for number, raw in enumerate(file, start=1):
+        try:
+            # utf-8-sig: a spreadsheet's "CSV UTF-8" starts with a BOM; the SII's does not.
+            yield raw.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError as error:
+            raise UnreadableFile(
+                f"The file is not UTF-8 text (byte 0x{raw[error.start]:02x} on line {number}, "
+                f"column {error.start + 1}), as the SII's RCV export is; nothing was imported. "
+                "Download the RCV again from the SII, or if you edited it in a spreadsheet, "
+                "save it as 'CSV UTF-8'."
+            ) from None
+
+
+def _header(reader, kind: ImportFormat) -> dict[str, int]:  # noqa: ANN001
+    columns = COLUMNS[kind]
+    first = next(reader, None)
+    if first is None:
+        raise UnreadableFile(f"The file is empty; expected an RCV {kind.value[4:]} export "
+                             f"whose first line is its header: {_expected_text(kind)}")
+    names = [name.strip() for name in first]
+    if len(names) == 1 and any(sep in names[0] for sep in (",", "\t", "|")):
+        found = next(sep for sep in (",", "\t", "|") if sep in names[0])
+        raise UnreadableFile(
+            f"The columns are separated by {found!r}, but the SII's RCV export separates them "
+            f"with ';'. Download the RCV again from the SII, or save the file with ';' as "
+            f"separator; the expected header is: {_expected_text(kind)}"
+        )
+    missing = [name for name in columns.required if name not in names]
+    if missing:
+        raise UnreadableFile(
+            f"The header is not the SII's RCV {kind.value[4:]} export: missing column(s) "
+            f"{', '.join(repr(m) for m in missing)}. The expected header is: "
+            f"{_expected_text(kind)}",
+            missing_columns=missing,
+        )
+    return {name: i for i, name in enumerate(names)}
+
+
+def check(file: BinaryIO, kind: ImportFormat) -> int:
+    """Refuse a file-wide problem before anything is imported; the number of documents."""
+    reader = csv.reader(_lines(file), delimiter=DELIMITER)
+    columns = COLUMNS[kind]
+    try:
+        index = _header(reader, kind)
+        return sum(1 for values in reader if not _continues(_Row(values, index, 0), columns))
+    except csv.Error as error:
+        raise UnreadableFile(f"The CSV is malformed near line {reader.line_num}: {error}; "
+                             "nothing was imported.") from None
+
+
+def read(file: BinaryIO, kind: ImportFormat) -> Iterator[SourceDocument | Rejection]:
+    reader = csv.reader(_lines(file), delimiter=DELIMITER)
+    index = _header(reader, kind)
+    yield from _documents(reader, index, kind)
+
+
+class _Row:
+    def __init__(self, values: list[str], index: dict[str, int], line: int):
+        self.values, self.index, self.line, self.problems = values, index, line, []
+
+    def get(self, name: str) -> str:
+        i = self.index.get(name)
+        return self.values[i].strip() if i is not None and i < len(self.values) else ""
+
+    def integer(self, name: str, *, required: bool = False) -> int:
+        value = self.get(name)
+        if value in ("", "-"):
+            if required:
+                self.problems.append(f"column '{name}' is empty")
+            return 0
+        try:
+            number = int(value)
+        except ValueError:
+            number = -1
+        if number < 0:
+            self.problems.append(f"column '{name}' is '{value}', not a whole number ≥ 0")
+            return 0
+        return number
+
+    def day(self, name: str) -> date | None:
+        value = self.get(name)
+        for pattern in ("%d/%m/%Y", "%Y-%m-%d"):
+            try:
+                return datetime.strptime(value, pattern).date()
+            except ValueError:
+                continue
+        self.problems.append(f"column '{name}' is '{value}', not a date (DD/MM/YYYY)")
+        return None
+
+    def tax(self, columns: tuple[str, str, str]) -> OtherTax | None:
+        code_column, amount_column, rate_column = columns
+        if not self.get(code_column) and not self.get(amount_column):
+            return None
+        code = self.integer(code_column, required=True)
+        amount = self.integer(amount_column, required=True)
+        rate_text = self.get(rate_column).replace(",", ".")
+        try:
+            rate = float(rate_text) if rate_text else None
+        except ValueError:
+            self.problems.append(f"column '{rate_column}' is '{rate_text}', not a percentage")
+            rate = None
+        return OtherTax(code=code, amount=amount, rate=rate) if code else None
+
+
+
+def _documents(reader, index: dict[str, int], kind: ImportFormat  # noqa: ANN001
+               ) -> Iterator[SourceDocument | Rejection]:
+    columns = COLUMNS[kind]
+    pending: SourceDocument | None = None
+    for values in reader:
+        if not any(v.strip() for v in values):
+            continue
+        row = _Row(values, index, reader.line_num)
+        if _continues(row, columns):
+            tax = row.tax(columns.tax)
+            key = (row.integer("Tipo Doc"), row.integer("Folio"))
+            if pending is not None and key == (pending.dte_type, pending.folio) \
+                    and not row.problems:
+                if tax is not None:
+                    pending = _with_tax(pending, tax)
+                continue
+            if pending is not None:
+                yield _settled(pending, kind)
+                pending = None
+            yield Rejection(Location(line=row.line),
+                            "a row with only an additional tax (no Nro, Fecha Recepcion or "
+                            "total) must come right after its document's row"
+                            + (f": {'; '.join(row.problems)}" if row.problems else ""),
+                            *key)
+            continue
+        if pending is not None:
+            yield _settled(pending, kind)
+            pending = None
+        item = _document(row, columns, kind)
+        if isinstance(item, Rejection):
+            yield item
+        else:
+            pending = item
+    if pending is not None:
+        yield _settled(pending, kind)
+
+
+def _continues(row: _Row, columns: _Columns) -> bool:
+    return not row.get("Nro") and not row.get("Fecha Recepcion") and not row.get(columns.total)
+
+
+def _with_tax(document: SourceDocument, tax: OtherTax) -> SourceDocument:
+    return replace(document, other_taxes=(*document.other_taxes, tax))
+
+
+def _settled(document: SourceDocument, kind: ImportFormat) -> SourceDocument:
+    """A factura de compra's total is net of the IVA it retains; the RCV shows no column
+    for that in compras, so the retention is what the total leaves out of the IVA."""
+    if kind is ImportFormat.RCV_COMPRAS and document.dte_type == 46 and not document.vat_retained:
+        stated = document.net + document.exempt + document.vat + \
+            sum(t.amount for t in document.other_taxes)
+        if 0 < stated - document.total <= document.vat:
+            return replace(document, vat_retained=stated - document.total)
+    return document
+
+
+def _document(row: _Row, columns: _Columns, kind: ImportFormat) -> SourceDocument | Rejection:
+    dte_type = row.integer("Tipo Doc", required=True)
+    folio = row.integer("Folio", required=True)
+    issue_date = row.day("Fecha Docto")
+    rut_text = row.get(columns.rut)
+    rut = None
+    try:
+        rut = canonical_rut(rut_text)
+    except InvalidRut as error:
+        row.problems.append(f"column '{columns.rut}': {error}")
+    name = row.get("Razon Social") or None
+    if name is None:
+        row.problems.append("column 'Razon Social' is empty")
+    net = row.integer("Monto Neto")
+    exempt = row.integer("Monto Exento")
+    vat = sum(row.integer(c) for c in (*columns.vat, *_OPTIONAL_VAT[kind]))
+    total = row.integer(columns.total, required=True)
+    retained = sum(row.integer(c) for c in columns.retained)
+    tax = row.tax(columns.tax)
+    references = ()
+    if columns.reference is not None:
+        ref_type, ref_folio = (row.get(c) for c in columns.reference)
+        if ref_type.isdigit() and ref_folio.isdigit() and 1 <= int(ref_type) <= 999 \
+                and int(ref_folio) >= 1:
+            references = (Reference(dte_type=int(ref_type), folio=int(ref_folio)),)
+    location = Location(line=row.line)
+    if row.problems:
+        return Rejection(location, "; ".join(row.problems), dte_type or None, folio or None)
+    return SourceDocument(
+        location=location, dte_type=dte_type, folio=folio, issue_date=issue_date, net=net,
+        exempt=exempt, vat=vat, total=total, other_taxes=(tax,) if tax else (),
+        vat_retained=retained, references=references, direction=columns.direction,
+        counterparty=Party(rut, name[:NAME_LENGTH]),
+    )
+

@@ -1,0 +1,190 @@
+"""Documents read from SII files (DTE XML, EnvioDTE, RCV CSV) and how they become drafts.
+
+A file yields, one by one, either a document as the file states it or a rejection of
+one part of it (a line, a DTE) with a reason; whether each document belongs to the
+company, and in which direction, is decided here, as are the checks an imported file
+gets on top of the ones every document gets (documents.validate).
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+
+from invoicing.domain.documents import (
+    ISSUED_BY_BUYER,
+    Counterparty,
+    Direction,
+    DocumentDraft,
+    OtherTax,
+    Reference,
+)
+from invoicing.domain.errors import InvoicingError
+
+
+class ImportFormat(StrEnum):
+    DTE_XML = "dte-xml"  # one <DTE>
+    ENVIO_DTE = "envio-dte"  # <EnvioDTE> with a <SetDTE> of many
+    RCV_COMPRAS = "rcv-compras"  # Registro de Compras (registro) CSV export
+    RCV_VENTAS = "rcv-ventas"  # Registro de Ventas CSV export
+
+
+class ItemStatus(StrEnum):
+    CREATED = "created"
+    DUPLICATE = "duplicate"
+    REJECTED = "rejected"
+
+
+class UnreadableFile(InvoicingError):
+    """The file as a whole cannot be imported (hostile, malformed, wrong format)."""
+
+
+@dataclass(frozen=True)
+class Party:
+    rut: str  # canonical
+    name: str
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where in the file: a CSV line number or an XML path (exactly one of them)."""
+
+    line: int | None = None
+    xml_path: str | None = None
+
+    def __str__(self) -> str:
+        return f"line {self.line}" if self.line is not None else str(self.xml_path)
+
+
+@dataclass(frozen=True)
+class SourceDocument:
+    """A document as a file states it.
+
+    DTE XML names emisor and receptor, and the company's role decides the direction;
+    an RCV export is the company's own register, so its kind gives the direction and
+    each row names only the counterparty.
+    """
+
+    location: Location
+    dte_type: int
+    folio: int
+    issue_date: date
+    net: int = 0
+    exempt: int = 0
+    vat: int = 0
+    total: int = 0
+    other_taxes: tuple[OtherTax, ...] = ()
+    vat_retained: int = 0
+    references: tuple[Reference, ...] = ()
+    emisor: Party | None = None
+    receptor: Party | None = None
+    direction: Direction | None = None
+    counterparty: Party | None = None
+
+
+@dataclass(frozen=True)
+class Rejection:
+    location: Location
+    reason: str
+    dte_type: int | None = None
+    folio: int | None = None
+
+
+class Rejected(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass
+class ImportSummary:
+    format: ImportFormat
+    created: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    items: list = field(default_factory=list)
+    items_omitted: int = 0
+
+    @property
+    def processed(self) -> int:
+        return self.created + self.duplicates + self.rejected
+
+
+def _direction_and_counterparty(company_rut: str, source: SourceDocument
+                                ) -> tuple[Direction, Party]:
+    if source.direction is not None and source.counterparty is not None:
+        return source.direction, source.counterparty
+    emisor, receptor = source.emisor, source.receptor
+    assert emisor is not None and receptor is not None
+    issued_by_buyer = source.dte_type in ISSUED_BY_BUYER
+    if emisor.rut == company_rut:
+        # The company issued it: a sale, except a factura de compra, which the buyer issues.
+        return (Direction.PURCHASES if issued_by_buyer else Direction.SALES), receptor
+    if receptor.rut == company_rut:
+        return (Direction.SALES if issued_by_buyer else Direction.PURCHASES), emisor
+    raise Rejected(
+        f"company {company_rut} is neither the emisor ({emisor.rut}) nor the receptor "
+        f"({receptor.rut}) of this DTE: import it into the company it belongs to"
+    )
+
+
+def amounts_problem(source: SourceDocument) -> str | None:
+    """Why the stated amounts do not add up, if they do not.
+
+    total = neto + exento + IVA + additional taxes − IVA retained (DESIGN.md §6).
+    """
+    other = sum(t.amount for t in source.other_taxes)
+    expected = source.net + source.exempt + source.vat + other - source.vat_retained
+    if expected == source.total:
+        return None
+    parts = f"neto {source.net} + exento {source.exempt} + IVA {source.vat}"
+    if other:
+        parts += f" + additional taxes {other}"
+    if source.vat_retained:
+        parts += f" − IVA retained {source.vat_retained}"
+    return (f"amounts do not add up: {parts} = {expected}, but the total is "
+            f"{source.total}; correct the document at its source and import it again")
+
+
+def draft_for(company_rut: str, source: SourceDocument) -> DocumentDraft:
+    """The draft a file's document becomes for this company; raises Rejected saying why not."""
+    direction, counterparty = _direction_and_counterparty(company_rut, source)
+    problem = amounts_problem(source)
+    if problem:
+        raise Rejected(problem)
+    return DocumentDraft(
+        direction=direction,
+        dte_type=source.dte_type,
+        folio=source.folio,
+        issue_date=source.issue_date,
+        counterparty=Counterparty(counterparty.rut, counterparty.name),
+        net=source.net,
+        exempt=source.exempt,
+        vat=source.vat,
+        total=source.total,
+        references=source.references,
+        other_taxes=source.other_taxes,
+        vat_retained=source.vat_retained,
+    )
+
+
+# SII codes of ImptoReten that are IVA retained by the buyer (subtracted from the total):
+# 15 retención total, 30-41 and 46-48 retenciones parciales by product, 53 suplementeros,
+# 60 factura de inicio. Every other code is an additional tax, added to the total.
+VAT_RETENTION_CODES = frozenset({15, 30, 31, 32, 33, 34, 36, 37, 38, 39, 41, 46, 47, 48, 53, 60})
+
+
+@dataclass(frozen=True)
+class ImportItem:
+    """What became of one document of the file."""
+
+    location: Location
+    status: ItemStatus
+    dte_type: int | None = None
+    folio: int | None = None
+    reason: str | None = None
+    document_id: str | None = None
+
+
+def duplicate_reason(document_id: str | None) -> str:
+    which = f" as document {document_id}" if document_id else ""
+    return (f"already recorded{which} (same issuer, tipo DTE and folio); nothing was changed")

@@ -1,0 +1,121 @@
+"""Import a file of SII documents: every document through the same rules and repository
+as one recorded by hand, in batches, each batch one transaction.
+
+The whole file is checked first (a hostile or malformed file imports nothing); then it
+is read again in batches, so memory stays bounded whatever its size. A folio already
+recorded is reported as a duplicate and left as it is, so importing a file twice
+changes nothing.
+"""
+
+import asyncio
+import itertools
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from invoicing.adapters import sii
+from invoicing.domain import documents as rules
+from invoicing.domain.companies import company_not_found_detail
+from invoicing.domain.errors import InvalidDocument, NotFound
+from invoicing.domain.imports import (
+    ImportFormat,
+    ImportItem,
+    ImportSummary,
+    ItemStatus,
+    Rejected,
+    Rejection,
+    SourceDocument,
+    draft_for,
+    duplicate_reason,
+)
+from invoicing.service_layer.live import stage_live
+from invoicing.service_layer.unit_of_work import UnitOfWorkFactory
+
+Progress = Callable[[int, int], None]  # (documents done, documents in the file)
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    batch_size: int = 1000
+    max_items: int = 10_000  # items listed in the summary; the counts are always complete
+    all_items: bool = False  # list created and duplicate documents too, not only rejected
+
+
+async def import_file(uow: UnitOfWorkFactory, company_rut: str, file: BinaryIO,
+                      forced: ImportFormat | None = None, *,
+                      options: ImportOptions = ImportOptions(),
+                      progress: Progress | None = None) -> ImportSummary:
+    async with uow() as unit:
+        if await unit.companies.get(company_rut) is None:
+            raise NotFound(company_not_found_detail(company_rut))
+    # Parsing is CPU work: off the event loop, so the API keeps answering meanwhile.
+    kind = await asyncio.to_thread(sii.detect, file, forced)
+    expected = await asyncio.to_thread(sii.check, file, kind)
+    summary = ImportSummary(format=kind)
+    if progress:
+        progress(0, expected)
+    parsed = sii.read(file, kind)
+    while batch := await asyncio.to_thread(_take, parsed, options.batch_size):
+        await _import_batch(uow, company_rut, batch, summary, options)
+        if progress:
+            progress(summary.processed, expected)
+    return summary
+
+
+def _take(items: Iterator, count: int) -> list:
+    return list(itertools.islice(items, count))
+
+
+async def _import_batch(uow: UnitOfWorkFactory, company_rut: str,
+                        batch: list[SourceDocument | Rejection], summary: ImportSummary,
+                        options: ImportOptions) -> None:
+    outcomes: list[ImportItem | rules.Document] = []
+    for item in batch:
+        try:
+            if isinstance(item, Rejection):
+                raise Rejected(item.reason)
+            draft = draft_for(company_rut, item)
+            rules.validate(draft)
+            outcomes.append(rules.new_document(str(uuid.uuid4()), company_rut, draft))
+        except (Rejected, InvalidDocument) as error:
+            reason = error.reason if isinstance(error, Rejected) else error.detail
+            outcomes.append(ImportItem(item.location, ItemStatus.REJECTED, item.dte_type,
+                                       item.folio, reason))
+    new = [o for o in outcomes if isinstance(o, rules.Document)]
+    async with uow() as unit:
+        inserted = await unit.documents.add_new(new)
+        await stage_live([d for d in new if d.id in inserted], unit)
+        # Which document a duplicate repeats matters only when duplicates are listed.
+        existing = await unit.documents.ids_by_folio(
+            company_rut, [_key(d) for d in new if d.id not in inserted]
+        ) if options.all_items else {}
+        await unit.commit()
+    for item, outcome in zip(batch, outcomes, strict=True):
+        if isinstance(outcome, rules.Document):
+            if outcome.id in inserted:
+                outcome = ImportItem(item.location, ItemStatus.CREATED, outcome.dte_type,
+                                     outcome.folio, document_id=outcome.id)
+            else:
+                existing_id = existing.get(_key(outcome))
+                outcome = ImportItem(item.location, ItemStatus.DUPLICATE, outcome.dte_type,
+                                     outcome.folio, duplicate_reason(existing_id), existing_id)
+        _count(summary, outcome, options)
+
+
+def _key(document: rules.Document) -> tuple[str, str, int, int]:
+    return (str(document.direction), document.issuer_rut, document.dte_type, document.folio)
+
+
+def _count(summary: ImportSummary, item: ImportItem, options: ImportOptions) -> None:
+    if item.status is ItemStatus.CREATED:
+        summary.created += 1
+    elif item.status is ItemStatus.DUPLICATE:
+        summary.duplicates += 1
+    else:
+        summary.rejected += 1
+    if item.status is ItemStatus.REJECTED or options.all_items:
+        if len(summary.items) < options.max_items:
+            summary.items.append(item)
+        else:
+            summary.items_omitted += 1

@@ -1,0 +1,57 @@
+"""The events invoicing publishes about its documents and payments, built from its domain."""
+
+from invoicing.domain.documents import Document
+from invoicing.domain.payments import Payment
+from shared.events import (
+    CloudEvent,
+    Counterparty,
+    DocumentReference,
+    InvoiceSynced,
+    OtherTax,
+    PaymentRecorded,
+    TaxDocument,
+)
+
+
+def tax_document(document: Document) -> TaxDocument:
+    return TaxDocument(
+        document_id=document.id,
+        company_rut=document.company_rut,
+        direction=document.direction,
+        dte_type=document.dte_type,
+        folio=document.folio,
+        issue_date=document.issue_date,
+        issuer_rut=document.issuer_rut,
+        counterparty=Counterparty(rut=document.counterparty.rut,
+                                  name=document.counterparty.name),
+        net=document.net,
+        exempt=document.exempt,
+        vat=document.vat,
+        total=document.total,
+        references=tuple(
+            DocumentReference(dte_type=r.dte_type, folio=r.folio, issue_date=r.issue_date,
+                              code=r.code, reason=r.reason)
+            for r in document.references
+        ),
+        other_taxes=tuple(OtherTax(code=t.code, rate=t.rate, amount=t.amount)
+                          for t in document.other_taxes),
+        vat_retained=document.vat_retained,
+    )
+
+
+def invoice_synced(document: Document, sync_id: str | None) -> CloudEvent:
+    """A document for accounting: in answer to a sync, or live (sync_id None)."""
+    return CloudEvent.wrap(InvoiceSynced(sync_id=sync_id, document=tax_document(document)),
+                           subject=document.company_rut,
+                           correlation_id=sync_id or document.id)
+
+
+def payment_recorded(payment: Payment) -> CloudEvent:
+    recorded = PaymentRecorded(
+        payment_id=payment.id, company_rut=payment.company_rut, kind=payment.kind.value,
+        counterparty=Counterparty(rut=payment.counterparty.rut, name=payment.counterparty.name),
+        amount=payment.amount, paid_on=payment.paid_on,
+        documents=tuple(DocumentReference(dte_type=r.dte_type, folio=r.folio,
+                                          issue_date=r.issue_date) for r in payment.documents),
+    )
+    return CloudEvent.wrap(recorded, subject=payment.company_rut, correlation_id=payment.id)

@@ -1,0 +1,401 @@
+"""Importing SII files (DTE XML, EnvioDTE, RCV CSV) over HTTP, on PostgreSQL."""
+
+import asyncio
+import csv
+import io
+import os
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from invoicing.adapters.sii.rcv_csv import COMPRAS_HEADER
+from invoicing.bootstrap import build_app
+from invoicing.service_layer.imports import ImportOptions, import_file
+from tests.integration.invoicing.conftest import migrated_database, new_rut, settings_for
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "sii"
+
+
+@pytest.fixture(scope="module")
+async def imports_app(infra, topology):
+    url = await migrated_database(infra, "invoicing_imports")
+    application = build_app(settings_for(infra, topology, url), background=False)
+    yield application
+    await application.state.container.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+async def http(imports_app):
+    transport = httpx.ASGITransport(app=imports_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://invoicing") as client:
+        yield client
+
+
+async def register(http, rut: str | None = None) -> str:
+    rut = rut or new_rut()
+    response = await http.post("/v1/companies", json={"rut": rut, "name": "Comercial Andes"})
+    assert response.status_code == 201, response.text
+    return rut
+
+
+async def upload(http, company: str, name: str, content: bytes | None = None, **params):
+    content = (FIXTURES / name).read_bytes() if content is None else content
+    return await http.post(f"/v1/companies/{company}/documents/import", params=params,
+                           files={"file": (name, content, "application/octet-stream")})
+
+
+async def documents(http, company: str) -> list[dict]:
+    response = await http.get(f"/v1/companies/{company}/documents", params={"limit": 500})
+    assert response.status_code == 200, response.text
+    return response.json()["items"]
+
+
+def by_folio(docs: list[dict]) -> dict[tuple[int, int], dict]:
+    return {(d["dte_type"], d["folio"]): d for d in docs}
+
+
+def rcv_compras(rows: list[dict]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(COMPRAS_HEADER)
+    for row in rows:
+        writer.writerow([row.get(name, "") for name in COMPRAS_HEADER])
+    return out.getvalue().encode()
+
+
+def compra(folio: int, rut="97975000-5", tipo=33, neto=1000, iva=190, total=1190, nro=None):
+    return {"Nro": nro or folio, "Tipo Doc": tipo, "Tipo Compra": "Del Giro",
+            "RUT Proveedor": rut, "Razon Social": "Proveedor SpA", "Folio": folio,
+            "Fecha Docto": "02/03/2024", "Fecha Recepcion": "02/03/2024 10:00:00",
+            "Monto Exento": 0, "Monto Neto": neto, "Monto IVA Recuperable": iva,
+            "Monto Total": total}
+
+
+# --- DTE XML -------------------------------------------------------------------------
+
+
+async def test_the_sii_example_f60t33_is_a_purchase_of_its_receptor(http):
+    company = await register(http, "77.777.777-7")
+    response = await upload(http, company, "F60T33.xml")
+    assert response.status_code == 200, response.text
+    assert response.json() == {"format": "dte-xml", "created": 1, "duplicates": 0,
+                               "rejected": 0, "items": [], "items_omitted": 0}
+    [doc] = await documents(http, company)
+    assert doc == {
+        "id": doc["id"], "company_rut": "77777777-7", "direction": "purchases", "dte_type": 33,
+        "folio": 60, "issue_date": "2003-10-13", "issuer_rut": "97975000-5",
+        "counterparty": {"rut": "97975000-5", "name": "RUT DE PRUEBA"},
+        "net": 100_000, "exempt": 0, "vat": 19_000, "total": 119_000, "references": [],
+        "other_taxes": [], "vat_retained": 0,
+    }
+
+    again = await upload(http, company, "F60T33.xml", items="all")
+    assert again.status_code == 200
+    summary = again.json()
+    assert (summary["created"], summary["duplicates"], summary["rejected"]) == (0, 1, 0)
+    [item] = summary["items"]
+    assert item["status"] == "duplicate" and item["document_id"] == doc["id"]
+    assert item["xml_path"] == "/DTE" and doc["id"] in item["reason"]
+    assert await documents(http, company) == [doc]
+
+
+async def test_a_dte_of_another_company_is_rejected_saying_so(http):
+    company = await register(http)
+    summary = (await upload(http, company, "F60T33.xml")).json()
+    assert (summary["created"], summary["rejected"]) == (0, 1)
+    [item] = summary["items"]
+    assert item["status"] == "rejected" and (item["dte_type"], item["folio"]) == (33, 60)
+    assert "neither the emisor (97975000-5) nor the receptor (77777777-7)" in item["reason"]
+    assert await documents(http, company) == []
+
+
+async def test_an_envio_dte_with_several_types(http):
+    company = await register(http, "76.354.771-K")
+    response = await upload(http, company, "envio_dte.xml", items="all")
+    assert response.status_code == 200, response.text
+    summary = response.json()
+    assert (summary["format"], summary["created"], summary["rejected"]) == ("envio-dte", 4, 0)
+    assert [i["xml_path"] for i in summary["items"]] == [
+        f"/EnvioDTE/SetDTE/DTE[{n}]" for n in (1, 2, 3, 4)]
+    docs = by_folio(await documents(http, company))
+    factura = docs[(33, 101)]
+    assert (factura["direction"], factura["issuer_rut"]) == ("purchases", "97975000-5")
+    assert factura["other_taxes"] == [{"code": 24, "rate": 31.5, "amount": 31_500}]
+    assert factura["total"] == 150_500
+    assert docs[(34, 7)]["exempt"] == 50_000 and docs[(34, 7)]["vat"] == 0
+    credit = docs[(61, 15)]
+    # The purchase-order reference (801, folio "OC-77") is not a tax document: left out.
+    assert credit["references"] == [{"dte_type": 33, "folio": 101, "issue_date": "2024-03-04",
+                                     "code": 3, "reason": "Devolución parcial"}]
+    compra46 = docs[(46, 9)]
+    assert (compra46["direction"], compra46["issuer_rut"]) == ("purchases", "76354771-K")
+    assert compra46["counterparty"] == {"rut": "12345678-5", "name": "Juan Pérez Agricultor"}
+    assert (compra46["vat"], compra46["vat_retained"], compra46["total"]) == (38_000, 38_000,
+                                                                               200_000)
+
+
+# --- RCV CSV -------------------------------------------------------------------------
+
+
+async def test_an_rcv_compras_month(http):
+    company = await register(http)
+    response = await upload(http, company, "rcv_compras_2024_03.csv")
+    assert response.status_code == 200, response.text
+    summary = response.json()
+    assert (summary["format"], summary["created"], summary["duplicates"],
+            summary["rejected"]) == ("rcv-compras", 7, 0, 0)
+    docs = by_folio(await documents(http, company))
+    assert {d["direction"] for d in docs.values()} == {"purchases"}
+    assert docs[(33, 60)]["counterparty"] == {"rut": "97975000-5", "name": "RUT DE PRUEBA"}
+    assert docs[(33, 200)]["other_taxes"] == [{"code": 24, "rate": 31.5, "amount": 31_500},
+                                              {"code": 27, "rate": 10.0, "amount": 9_500}]
+    assert docs[(33, 300)]["vat"] == 7_600  # IVA de uso común
+    assert docs[(34, 45)]["counterparty"]["name"] == "Asesorías Ñandú EIRL"
+    assert docs[(46, 9)]["issuer_rut"] == company and docs[(46, 9)]["vat_retained"] == 38_000
+    assert docs[(56, 5)]["total"] == 5_950
+
+    again = (await upload(http, company, "rcv_compras_2024_03.csv")).json()
+    assert (again["created"], again["duplicates"], again["rejected"]) == (0, 7, 0)
+    assert len(await documents(http, company)) == 7
+
+
+async def test_an_rcv_ventas_month(http):
+    company = await register(http)
+    summary = (await upload(http, company, "rcv_ventas_2024_03.csv")).json()
+    assert (summary["format"], summary["created"], summary["rejected"]) == ("rcv-ventas", 5, 0)
+    docs = by_folio(await documents(http, company))
+    assert {d["direction"] for d in docs.values()} == {"sales"}
+    assert docs[(33, 1001)]["issuer_rut"] == company
+    assert docs[(61, 51)]["references"] == [{"dte_type": 33, "folio": 1001, "issue_date": None,
+                                             "code": None, "reason": None}]
+    received46 = docs[(46, 700)]  # a buyer issued it to the company, which sold
+    assert received46["issuer_rut"] == "97975000-5" and received46["vat_retained"] == 57_000
+    assert docs[(33, 1002)]["other_taxes"] == [{"code": 271, "rate": 18.0, "amount": 18_000}]
+
+
+async def test_one_bad_row_does_not_block_the_others(http):
+    company = await register(http)
+    content = rcv_compras([
+        compra(1),
+        compra(2, rut="97975000-4"),                 # bad check digit
+        compra(3, tipo=52),                          # guía de despacho: not supported
+        compra(4, total=9999),                       # amounts do not add up
+        {**compra(5), "Folio": ""},                  # missing folio
+        compra(1, nro=6),                            # the same document twice in the file
+        {**compra(7), "Fecha Docto": "2024/03/02"},  # unreadable date
+        compra(8),
+    ])
+    response = await upload(http, company, "rcv.csv", content)
+    assert response.status_code == 200, response.text
+    summary = response.json()
+    assert (summary["created"], summary["duplicates"], summary["rejected"]) == (2, 1, 5)
+    reasons = {item["line"]: item["reason"] for item in summary["items"]}
+    assert set(reasons) == {3, 4, 5, 6, 8}
+    assert "check digit 4" in reasons[3] and "RUT Proveedor" in reasons[3]
+    assert "dte_type 52 is not supported" in reasons[4]
+    assert "amounts do not add up" in reasons[5] and "9999" in reasons[5]
+    assert "'Folio' is empty" in reasons[6]
+    assert "not a date (DD/MM/YYYY)" in reasons[8]
+    assert sorted(d["folio"] for d in await documents(http, company)) == [1, 8]
+
+
+# --- hostile and malformed files -----------------------------------------------------
+
+BILLION_LAUGHS = b"""<?xml version="1.0"?>
+<!DOCTYPE DTE [
+ <!ENTITY lol "lol">
+ <!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+ <!ENTITY lol2 "&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;">
+ <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+]>
+<DTE xmlns="http://www.sii.cl/SiiDte"><Documento><Encabezado><Emisor>
+<RznSoc>&lol3;</RznSoc></Emisor></Encabezado></Documento></DTE>"""
+
+EXTERNAL_ENTITY = b"""<?xml version="1.0"?>
+<!DOCTYPE DTE [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
+<DTE xmlns="http://www.sii.cl/SiiDte"><Documento><Encabezado><Emisor>
+<RznSoc>&xxe;</RznSoc></Emisor></Encabezado></Documento></DTE>"""
+
+EXTERNAL_DTD = b"""<?xml version="1.0"?>
+<!DOCTYPE DTE SYSTEM "http://127.0.0.1:9/evil.dtd">
+<DTE xmlns="http://www.sii.cl/SiiDte"/>"""
+
+PARAMETER_ENTITY = b"""<?xml version="1.0"?>
+<!DOCTYPE DTE [<!ENTITY % remote SYSTEM "http://127.0.0.1:9/x.dtd"> %remote;]>
+<DTE xmlns="http://www.sii.cl/SiiDte"/>"""
+
+
+def _deep() -> bytes:
+    return (b'<?xml version="1.0"?><EnvioDTE xmlns="http://www.sii.cl/SiiDte"><SetDTE>'
+            + b"<a>" * 5000 + b"</a>" * 5000 + b"</SetDTE></EnvioDTE>")
+
+
+def _envio_then_broken() -> bytes:
+    # A good DTE first: a file refused as a whole must not import even that one.
+    text = (FIXTURES / "envio_dte.xml").read_bytes()
+    return text[: text.index(b"</SetDTE>")]
+
+
+@pytest.mark.parametrize(("content", "expected"), [
+    (BILLION_LAUGHS, "billion laughs"),
+    (EXTERNAL_ENTITY, "external-entity"),
+    (EXTERNAL_DTD, "DOCTYPE"),
+    (PARAMETER_ENTITY, "DOCTYPE"),
+    (_deep(), "nests elements more than"),
+    (_envio_then_broken(), "not well-formed XML"),
+], ids=["billion-laughs", "external-entity", "external-dtd", "parameter-entity",
+        "deep-nesting", "truncated"])
+async def test_hostile_or_broken_xml_is_refused_whole(http, content, expected):
+    company = await register(http)
+    response = await upload(http, company, "dte.xml", content)
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["type"] == "/problems/unreadable-file"
+    assert expected in problem["detail"]
+    assert await documents(http, company) == []
+
+
+async def test_a_file_over_the_size_limit_is_refused(imports_app):
+    settings = imports_app.state.container.settings.model_copy(update={"import_max_bytes": 2048})
+    small = build_app(settings, background=False)
+    company = new_rut()
+    big = (FIXTURES / "envio_dte.xml").read_bytes()
+    try:
+        transport = httpx.ASGITransport(app=small)
+        async with httpx.AsyncClient(transport=transport, base_url="http://i") as client:
+            await register(client, company)
+            declared = await upload(client, company, "envio.xml", big)
+            assert declared.status_code == 413, declared.text
+            problem = declared.json()
+            assert problem["type"] == "/problems/too-large" and problem["limit_bytes"] == 2048
+            assert "nothing was imported" in problem["detail"]
+
+            # Without a Content-Length the limit applies while the body streams in.
+            boundary = "b0undary"
+            body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
+                    f"filename=\"envio.xml\"\r\nContent-Type: text/xml\r\n\r\n").encode() \
+                + big + f"\r\n--{boundary}--\r\n".encode()
+
+            async def chunks():
+                for start in range(0, len(body), 1000):
+                    yield body[start:start + 1000]
+
+            streamed = await client.post(
+                f"/v1/companies/{company}/documents/import", content=chunks(),
+                headers={"content-type": f"multipart/form-data; boundary={boundary}"})
+            assert streamed.status_code == 413, streamed.text
+            assert streamed.json()["type"] == "/problems/too-large"
+            assert await documents(client, company) == []
+    finally:
+        await small.state.container.engine.dispose()
+
+
+async def test_csv_with_a_wrong_header_says_what_was_expected(http):
+    company = await register(http)
+    content = b"Nro;Tipo Doc;RUT Proveedor;Folio\r\n1;33;97975000-5;1\r\n"
+    problem = (await upload(http, company, "rcv.csv", content)).json()
+    assert problem["status"] == 422
+    assert "missing column(s) 'Razon Social', 'Fecha Docto'" in problem["detail"]
+    assert ";".join(COMPRAS_HEADER) in problem["detail"]
+    assert "Monto Total" in problem["missing_columns"]
+
+
+async def test_csv_with_a_wrong_delimiter_is_refused(http):
+    company = await register(http)
+    content = rcv_compras([compra(1)]).replace(b";", b",")
+    response = await upload(http, company, "rcv.csv", content)
+    assert response.status_code == 422
+    assert "separated by ','" in response.json()["detail"]
+    assert "with ';'" in response.json()["detail"]
+
+
+async def test_csv_that_is_not_utf8_is_refused_and_nothing_is_imported(http):
+    company = await register(http)
+    rows = [compra(n) for n in range(1, 4)]
+    rows[2]["Razon Social"] = "Ñandú"
+    content = rcv_compras(rows[:2]) + rcv_compras(rows[2:]).split(b"\r\n", 1)[1].decode() \
+        .encode("latin-1")
+    response = await upload(http, company, "rcv.csv", content)
+    assert response.status_code == 422, response.text
+    detail = response.json()["detail"]
+    assert "not UTF-8" in detail and "on line 4" in detail and "CSV UTF-8" in detail
+    assert await documents(http, company) == []
+
+
+async def test_forced_format_and_unknown_files(http):
+    company = await register(http)
+    ventas = await upload(http, company, "rcv_compras_2024_03.csv", format="rcv-ventas")
+    assert ventas.status_code == 422 and "'Rut cliente'" in ventas.json()["detail"]
+    xml_as_csv = await upload(http, company, "F60T33.xml", format="rcv-compras")
+    assert xml_as_csv.status_code == 422 and "is an XML document" in xml_as_csv.json()["detail"]
+    envio = await upload(http, company, "F60T33.xml", format="envio-dte")
+    assert envio.status_code == 422 and "is a dte-xml" in envio.json()["detail"]
+    text = await upload(http, company, "notes.txt", b"hello\nworld\n")
+    assert text.status_code == 422 and "?format=" in text.json()["detail"]
+    bad_format = await upload(http, company, "F60T33.xml", format="pdf")
+    assert bad_format.status_code == 422
+    assert await documents(http, company) == []
+
+
+async def test_an_unknown_company_is_not_found(http):
+    response = await upload(http, new_rut(), "F60T33.xml")
+    assert response.status_code == 404
+    assert "create it first" in response.json()["detail"]
+
+
+# --- large files, the service layer and the CLI --------------------------------------
+
+
+async def test_a_large_rcv_is_imported_in_batches(imports_app, http, tmp_path):
+    company = await register(http)
+    content = rcv_compras([compra(n) for n in range(1, 5_001)])
+    path = tmp_path / "rcv.csv"
+    path.write_bytes(content)
+    container = imports_app.state.container
+    seen = []
+    options = ImportOptions(batch_size=700)
+    with path.open("rb") as file:
+        summary = await import_file(container.uow, company, file, options=options,
+                                    progress=lambda done, total: seen.append((done, total)))
+    assert (summary.created, summary.duplicates, summary.rejected) == (5_000, 0, 0)
+    assert seen[0] == (0, 5_000) and seen[-1] == (5_000, 5_000) and len(seen) == 9
+    with path.open("rb") as file:
+        again = await import_file(container.uow, company, file, options=options)
+    assert (again.created, again.duplicates) == (0, 5_000)
+    listed = await http.get(f"/v1/companies/{company}/documents", params={"limit": 1})
+    assert listed.json()["total"] == 5_000
+
+
+async def test_only_a_bounded_number_of_items_is_listed(imports_app, http, tmp_path):
+    company = await register(http)
+    path = tmp_path / "rcv.csv"
+    path.write_bytes(rcv_compras([compra(n, tipo=52) for n in range(1, 31)]))
+    with path.open("rb") as file:
+        summary = await import_file(imports_app.state.container.uow, company, file,
+                                    options=ImportOptions(max_items=10))
+    assert summary.rejected == 30 and len(summary.items) == 10 and summary.items_omitted == 20
+
+
+async def test_the_cli_imports_with_a_progress_bar(imports_app, http):
+    company = await register(http)
+    env = {**os.environ, "DATABASE_URL": imports_app.state.container.settings.database_url,
+           "COLUMNS": "120"}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "invoicing", "import", str(FIXTURES / "rcv_ventas_2024_03.csv"),
+        "--company", company, env=env, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT)
+    output = (await process.communicate())[0].decode()
+    assert process.returncode == 0, output
+    assert "format rcv-ventas: 5 created, 0 already present, 0 rejected" in output
+    assert "5/5" in output
+    assert len(await documents(http, company)) == 5
+
+    refused = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "invoicing", "import", str(FIXTURES / "F60T33.xml"),
+        "--company", company, "--format", "rcv-compras", env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+    output = (await refused.communicate())[0].decode()
+    assert refused.returncode == 1 and "not imported" in output

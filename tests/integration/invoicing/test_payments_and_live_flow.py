@@ -1,0 +1,87 @@
+"""Payments, and documents that flow to accounting by themselves after the first sync."""
+
+import uuid
+from datetime import date
+
+from invoicing.service_layer.event_handlers import handle_event
+from shared.events import IntegrationApproved, InvoiceSynced, PaymentRecorded, SyncRequested
+from tests.integration.invoicing.conftest import new_rut, outbox_events
+
+CONTRACT = "60.805.000-0"
+SUPPLIER = {"rut": "12.345.678-5", "name": "Proveedora Sur Ltda."}
+
+
+async def approve(client, container, company) -> None:
+    answer = await client.put(f"/v1/companies/{company}/integration",
+                              json={"contract_rut": CONTRACT})
+    await handle_event(container.uow(), str(uuid.uuid4()), IntegrationApproved(
+        request_id=answer.json()["request_id"], company_rut=company, contract_rut=CONTRACT,
+        accounting_company_id="acc-1"))
+
+
+async def first_sync(container, company) -> None:
+    await handle_event(container.uow(), str(uuid.uuid4()), SyncRequested(
+        sync_id=str(uuid.uuid4()), accounting_company_id="acc-1", company_rut=company,
+        date_from=date(2024, 1, 1), date_to=date(2024, 1, 31)))
+
+
+async def record(client, company, folio):
+    response = await client.post(f"/v1/companies/{company}/documents", json={
+        "direction": "purchases", "dte_type": 33, "folio": folio, "issue_date": "2024-03-05",
+        "counterparty": SUPPLIER, "net": 1000, "vat": 190, "total": 1190})
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def pay(client, company, **fields):
+    body = {"kind": "payment", "counterparty": SUPPLIER, "amount": 1190,
+            "paid_on": "2024-03-20", "documents": [{"dte_type": 33, "folio": 7}], **fields}
+    return await client.post(f"/v1/companies/{company}/payments", json=body)
+
+
+async def live_events(container, company):
+    return [e for e in await outbox_events(container, InvoiceSynced.event_type, company)
+            if e.payload().sync_id is None]
+
+
+async def test_documents_flow_live_only_once_approved_and_first_synced(client, container):
+    company = new_rut()
+    await client.post("/v1/companies", json={"rut": company, "name": "Ferretería"})
+    await record(client, company, 1)
+    await approve(client, container, company)
+    await record(client, company, 2)
+    assert await live_events(container, company) == []  # approved, but never synced yet
+
+    await first_sync(container, company)
+    created = await record(client, company, 3)
+    [live] = await live_events(container, company)
+    assert live.payload().document.document_id == created["id"]
+    assert live.payload().document.folio == 3
+
+
+async def test_a_payment_is_recorded_and_sent_to_accounting_when_connected(client, container):
+    company = new_rut()
+    await client.post("/v1/companies", json={"rut": company, "name": "Ferretería"})
+    before = await pay(client, company)
+    assert before.status_code == 201, before.text
+    assert await outbox_events(container, PaymentRecorded.event_type, company) == []
+
+    await approve(client, container, company)
+    response = await pay(client, company, kind="collection", amount=500)
+    assert response.status_code == 201
+    [sent] = await outbox_events(container, PaymentRecorded.event_type, company)
+    payload = sent.payload()
+    assert (payload.payment_id, payload.kind, payload.amount) == (
+        response.json()["id"], "collection", 500)
+    assert payload.counterparty.rut == "12345678-5"
+    listed = (await client.get(f"/v1/companies/{company}/payments")).json()
+    assert listed["total"] == 2 and {p["amount"] for p in listed["items"]} == {1190, 500}
+
+
+async def test_a_payment_must_be_positive_and_for_a_known_company(client):
+    company = new_rut()
+    await client.post("/v1/companies", json={"rut": company, "name": "Ferretería"})
+    zero = await pay(client, company, amount=0)
+    assert zero.status_code == 422 and "positive" in zero.json()["detail"]
+    unknown = await pay(client, new_rut())
+    assert unknown.status_code == 404 and "create it first" in unknown.json()["detail"]

@@ -1,0 +1,171 @@
+"""Reading SII files and turning their documents into drafts (no database)."""
+
+import io
+import warnings
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from invoicing.adapters import sii
+from invoicing.adapters.sii import dte_xml, rcv_csv
+from invoicing.domain.documents import Direction, OtherTax
+from invoicing.domain.imports import (
+    ImportFormat,
+    Location,
+    Party,
+    Rejected,
+    Rejection,
+    SourceDocument,
+    UnreadableFile,
+    amounts_problem,
+    draft_for,
+)
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "sii"
+COMPANY = "76354771-K"
+OTHER = "97975000-5"
+
+
+def source(**changes) -> SourceDocument:
+    values = dict(location=Location(line=2), dte_type=33, folio=1, issue_date=date(2024, 3, 1),
+                  net=1000, vat=190, total=1190, emisor=Party(OTHER, "Proveedor"),
+                  receptor=Party(COMPANY, "Andes"))
+    values.update(changes)
+    return SourceDocument(**values)
+
+
+@pytest.mark.parametrize(("dte_type", "company_is", "direction", "counterparty"), [
+    (33, "receptor", Direction.PURCHASES, OTHER),
+    (33, "emisor", Direction.SALES, OTHER),
+    (61, "receptor", Direction.PURCHASES, OTHER),
+    (46, "emisor", Direction.PURCHASES, OTHER),  # the buyer issues a factura de compra
+    (46, "receptor", Direction.SALES, OTHER),
+])
+def test_direction_follows_the_companys_role(dte_type, company_is, direction, counterparty):
+    parties = {"emisor": Party(COMPANY, "Andes"), "receptor": Party(OTHER, "Otro")}
+    if company_is == "receptor":
+        parties = {"emisor": Party(OTHER, "Otro"), "receptor": Party(COMPANY, "Andes")}
+    draft = draft_for(COMPANY, source(dte_type=dte_type, **parties))
+    assert draft.direction is direction and draft.counterparty.rut == counterparty
+
+
+def test_a_dte_of_neither_party_is_rejected():
+    with pytest.raises(Rejected, match="neither the emisor .* nor the receptor"):
+        draft_for("12345678-5", source())
+
+
+def test_amounts_add_up_with_additional_taxes_and_retained_vat():
+    assert amounts_problem(source()) is None
+    ila = source(total=1505, other_taxes=(OtherTax(24, 315, 31.5),))
+    assert amounts_problem(ila) is None
+    retained = source(dte_type=46, total=1000, vat_retained=190)
+    assert amounts_problem(retained) is None
+    problem = amounts_problem(source(total=1200))
+    assert "neto 1000 + exento 0 + IVA 190 = 1190, but the total is 1200" in problem
+    with pytest.raises(Rejected, match="do not add up"):
+        draft_for(COMPANY, source(total=1))
+
+
+def test_our_rcv_headers_are_cl_sii_s():
+    """cl-sii encodes the SII's export columns; keep ours in step when it changes."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from cl_sii.rcv import parse_csv
+
+    def header_of(function) -> tuple:
+        return next(c for c in function.__code__.co_consts
+                    if isinstance(c, tuple) and c and c[0] == "Nro")
+
+    assert header_of(parse_csv.parse_rcv_compra_registro_csv_file) == rcv_csv.COMPRAS_HEADER
+    assert header_of(parse_csv.parse_rcv_venta_csv_file) == rcv_csv.VENTAS_HEADER
+
+
+def _read(content: bytes, kind: ImportFormat | None = None) -> list:
+    file = io.BytesIO(content)
+    kind = sii.detect(file, kind)
+    sii.check(file, kind)
+    return list(sii.read(file, kind))
+
+
+def test_the_f60t33_example_reads_as_the_sii_published_it():
+    [doc] = _read((FIXTURES / "F60T33.xml").read_bytes())
+    assert (doc.dte_type, doc.folio, doc.issue_date) == (33, 60, date(2003, 10, 13))
+    assert doc.emisor == Party("97975000-5", "RUT DE PRUEBA")
+    assert doc.receptor == Party("77777777-7", "EMPRESA  LTDA")
+    assert (doc.net, doc.exempt, doc.vat, doc.total) == (100_000, 0, 19_000, 119_000)
+
+
+def _dte(totales: str, emisor: str = "97975000-5", extra: str = "") -> bytes:
+    return f"""<?xml version="1.0" encoding="ISO-8859-1"?>
+<DTE xmlns="http://www.sii.cl/SiiDte"><Documento><Encabezado>
+<IdDoc><TipoDTE>33</TipoDTE><Folio>8</Folio><FchEmis>2024-03-01</FchEmis></IdDoc>
+<Emisor><RUTEmisor>{emisor}</RUTEmisor><RznSoc>Peñalolén Ltda.</RznSoc></Emisor>
+<Receptor><RUTRecep>{COMPANY}</RUTRecep><RznSocRecep>Andes</RznSocRecep></Receptor>
+<Totales>{totales}</Totales></Encabezado>{extra}</Documento></DTE>""".encode("iso-8859-1")
+
+
+def test_iso_8859_1_names_are_read():
+    [doc] = _read(_dte("<MntNeto>1</MntNeto><IVA>0</IVA><MntTotal>1</MntTotal>"))
+    assert doc.emisor.name == "Peñalolén Ltda."
+
+
+def test_a_missing_total_and_a_bad_rut_are_rejected_with_their_xml_paths():
+    [rejection] = _read(_dte("<MntNeto>1</MntNeto>", emisor="97975000-4"))
+    assert isinstance(rejection, Rejection)
+    assert (rejection.dte_type, rejection.folio) == (33, 8)
+    assert "missing /DTE/Documento/Encabezado/Totales/MntTotal" in rejection.reason
+    assert "/DTE/Documento/Encabezado/Emisor/RUTEmisor: RUT '97975000-4'" in rejection.reason
+
+
+def test_retention_codes_are_retained_vat_and_others_additional_taxes():
+    taxes = ("<ImptoReten><TipoImp>15</TipoImp><TasaImp>19</TasaImp><MontoImp>190</MontoImp>"
+             "</ImptoReten><ImptoReten><TipoImp>27</TipoImp><TasaImp>10</TasaImp>"
+             "<MontoImp>100</MontoImp></ImptoReten>")
+    [doc] = _read(_dte(f"<MntNeto>1000</MntNeto><IVA>190</IVA>{taxes}<MntTotal>1100</MntTotal>"))
+    assert doc.vat_retained == 190 and doc.other_taxes == (OtherTax(27, 100, 10.0),)
+
+
+def test_an_xml_that_is_no_dte_is_refused():
+    with pytest.raises(UnreadableFile, match="root element is <Invoice>"):
+        _read(b"<Invoice/>")
+
+
+def test_entities_are_refused_before_any_document_is_read():
+    bomb = (b'<?xml version="1.0"?><!DOCTYPE DTE [<!ENTITY a "aaaa">]>'
+            b'<DTE xmlns="http://www.sii.cl/SiiDte">&a;</DTE>')
+    with pytest.raises(UnreadableFile, match="DTD or entities"):
+        list(dte_xml.read(io.BytesIO(bomb), ImportFormat.DTE_XML))
+
+
+def _csv(*rows: str) -> bytes:
+    return ("\r\n".join([";".join(rcv_csv.COMPRAS_HEADER), *rows]) + "\r\n").encode()
+
+
+def _row(**values) -> str:
+    base = {"Nro": "1", "Tipo Doc": "33", "RUT Proveedor": "97975000-5",
+            "Razon Social": "Proveedor", "Folio": "4", "Fecha Docto": "01/03/2024",
+            "Fecha Recepcion": "01/03/2024 10:00:00", "Monto Exento": "0",
+            "Monto Neto": "1000", "Monto IVA Recuperable": "190", "Monto Total": "1190"}
+    base.update(values)
+    return ";".join(str(base.get(name, "")) for name in rcv_csv.COMPRAS_HEADER)
+
+
+def test_a_tax_row_without_its_document_is_rejected():
+    tax = _row(**{"Nro": "", "Fecha Recepcion": "", "Monto Total": "", "Folio": "9",
+                  "Codigo Otro Impuesto": "27", "Valor Otro Impuesto": "100"})
+    items = _read(_csv(_row(), tax))
+    assert isinstance(items[0], SourceDocument) and isinstance(items[1], Rejection)
+    assert items[1].location.line == 3 and "right after its document" in items[1].reason
+
+
+def test_blank_lines_and_a_bom_are_fine():
+    content = b"\xef\xbb\xbf" + _csv(_row(), "", _row(Folio="5"))
+    assert [d.folio for d in _read(content)] == [4, 5]
+
+
+def test_an_empty_file_and_an_unknown_file_are_refused():
+    with pytest.raises(UnreadableFile, match="empty"):
+        _read(b"  \n")
+    with pytest.raises(UnreadableFile, match="Could not tell"):
+        _read(b"a;b;c\n1;2;3\n")
