@@ -11,13 +11,13 @@ PKGS   := -e shared -e services/invoicing -e services/accounting -e services/int
 export AMQP_URL ?= amqp://guest:guest@localhost:5672/
 TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 
-.PHONY: install run demo test test-unit lint bench clean
+.PHONY: install run demo test test-unit lint bench clean token
 
 $(STAMP): requirements.lock shared/pyproject.toml services/*/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -r requirements.lock
-	$(BIN)/pip install -q --no-deps $(PKGS)
+	$(BIN)/pip install -q --upgrade pip >&2
+	$(BIN)/pip install -q -r requirements.lock >&2
+	$(BIN)/pip install -q --no-deps $(PKGS) >&2
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -29,6 +29,10 @@ run: install
 ## The whole flow with sample data, against running services or a stack it starts itself.
 demo: install
 	$(BIN)/python -m deploy.local.demo
+
+## A development bearer token: make token CONTRACTS=78000000-7 COMPANIES=76354771-K [ROLES=service]
+token: install
+	@$(BIN)/python -m tools.token --contracts "$(CONTRACTS)" --companies "$(COMPANIES)" --roles "$(ROLES)"
 
 ## The whole suite on real PostgreSQL and RabbitMQ.
 test: install

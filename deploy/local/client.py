@@ -6,6 +6,8 @@ from typing import Any
 
 import httpx
 
+from deploy.local.auth import GrantingAuth
+
 
 class ApiError(RuntimeError):
     def __init__(self, method: str, url: str, status: int, body: Any):
@@ -17,10 +19,11 @@ class ApiError(RuntimeError):
 
 class FlowClient:
     def __init__(self, invoicing_url: str, accounting_url: str, *, timeout: float = 15.0,
-                 headers: dict[str, str] | None = None):
-        self.invoicing = httpx.Client(base_url=invoicing_url, timeout=timeout, headers=headers)
-        self.accounting = httpx.Client(base_url=accounting_url, timeout=timeout,
-                                       headers=headers)
+                 auth: httpx.Auth | None = None):
+        """``auth`` defaults to a development token granted as the client goes."""
+        self.auth = auth or GrantingAuth()
+        self.invoicing = httpx.Client(base_url=invoicing_url, timeout=timeout, auth=self.auth)
+        self.accounting = httpx.Client(base_url=accounting_url, timeout=timeout, auth=self.auth)
 
     def close(self) -> None:
         self.invoicing.close()

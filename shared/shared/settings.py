@@ -3,6 +3,7 @@
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.http.auth import DEVELOPMENT_SECRET
 from shared.messaging.topology import Topology
 
 
@@ -14,6 +15,17 @@ class CommonSettings(BaseSettings):
     queue_prefix: str = Field(default="", description="prefix of this deployment's queues")
     delivery_limit: int = 5
     log_level: str = "INFO"
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024,
+                                description="largest JSON request body; file imports have "
+                                            "their own limit")
+    auth_secret: str = Field(
+        default=DEVELOPMENT_SECRET, min_length=32,
+        description="HS256 key of the bearer tokens; set your own outside development",
+    )
+
+    @property
+    def uses_development_secret(self) -> bool:
+        return self.auth_secret == DEVELOPMENT_SECRET
 
     @property
     def topology(self) -> Topology:

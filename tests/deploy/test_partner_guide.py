@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from deploy.local.stack import Stack
+from shared.http.auth import DEVELOPMENT_SECRET, mint_token
 from tests.deploy import guide
 
 pytestmark = pytest.mark.e2e
@@ -55,8 +56,9 @@ def test_every_command_of_the_guide_works_in_order(stack):
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "INVOICING": stack.invoicing_url,
         "ACCOUNTING": stack.accounting_url,
-        # Any header: the guide must work once a real one is needed.
-        "AUTH": "X-Partner-Guide: test",
+        # The token the guide tells the reader to mint (`make token …`).
+        "AUTH": "Authorization: Bearer " + mint_token(
+            DEVELOPMENT_SECRET, "partner", contracts=["78000000-7"], companies=["76354771-K"]),
     }
     try:
         saved = guide.run_all(GUIDE.read_text(encoding="utf-8"), env)
@@ -66,7 +68,9 @@ def test_every_command_of_the_guide_works_in_order(stack):
     assert {"company_id", "request_id", "sync_id", "document_id"} <= saved.keys()
 
     # What the guide tells the reader to expect at the end.
-    accounting = httpx.Client(base_url=stack.accounting_url, timeout=10)
+    token = env["AUTH"].removeprefix("Authorization: ")
+    accounting = httpx.Client(base_url=stack.accounting_url, timeout=10,
+                              headers={"Authorization": token})
     with accounting:
         sync = accounting.get(f"/v1/syncs/{saved['sync_id']}").json()
         assert (sync["expected"], sync["received"], sync["posted"]) == (2, 2, 2)

@@ -6,23 +6,31 @@ import logging
 from collections.abc import AsyncIterator
 
 import aio_pika
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from sqlalchemy import text
 
 from accounting.adapters.tables import outbox
 from accounting.config import Settings, ensure_sqlite_dir
 from accounting.entrypoints.consumer import build_consumer
 from accounting.entrypoints.http import internal, public, reports
+from accounting.entrypoints.http.access import resource_in_scope
 from accounting.service_layer.unit_of_work import Services
 from shared.db import create_engine, session_factory
+from shared.http.auth import operator_principal, service_principal
+from shared.http.body_limit import install_body_limit
+from shared.http.date_range import install_date_range_check
+from shared.http.dead_letters import dead_letters_router
 from shared.http.health import health_router
 from shared.http.problems import install_problem_handlers
+from shared.internal_api import INTERNAL_PREFIX
 from shared.messaging import Consumer, Publisher
+from shared.messaging.dead_letters import DeadLetters
 from shared.outbox import OutboxRelay
 
 log = logging.getLogger(__name__)
 
 CONSUMER_READY_TIMEOUT = 30.0
+INTERNAL_BODY_LIMIT = 64 * 1024 * 1024
 
 DESCRIPTION = """Contracts, companies and their books. Receives integration requests and
 documents from invoicing (through the integration worker), lets the accountant approve,
@@ -122,8 +130,18 @@ def build_app(settings: Settings | None = None, *, background: bool = True) -> F
     app.state.services = services
     app.state.engine = engine
     install_problem_handlers(app)
+    # The worker's proposal batches are bounded by its batch size, not by a person.
+    install_date_range_check(app)  # from ≤ to, at most 24 months
+    install_body_limit(app, settings.max_body_bytes, limit_for=lambda path: (
+        INTERNAL_BODY_LIMIT if path.startswith(INTERNAL_PREFIX) else settings.max_body_bytes))
     app.include_router(health_router({"database": database_check, "broker": broker_check}))
-    app.include_router(public.router)
-    app.include_router(reports.router)
-    app.include_router(internal.router)
+    app.state.auth_secret = settings.auth_secret
+    scoped = [Depends(resource_in_scope)]
+    app.include_router(public.router, dependencies=scoped)
+    app.include_router(reports.router, dependencies=scoped)
+    app.include_router(internal.router, dependencies=[Depends(service_principal)])
+    # Operators' view of our consumer's dead letters.
+    app.include_router(dead_letters_router(
+        DeadLetters(settings.amqp_url, settings.topology, settings.consumer_name),
+        dependencies=[Depends(operator_principal)]))
     return app

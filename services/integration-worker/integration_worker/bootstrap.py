@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from integration_worker.adapters.accounting_client import AccountingClient
 from integration_worker.config import CONSUMER_NAME, Settings
 from integration_worker.service_layer.proposals import ProposeEntries
+from shared.http.auth import ServiceToken
 from shared.messaging import SUBSCRIPTIONS, Consumer
 
 
@@ -36,6 +37,7 @@ def build_worker(settings: Settings, *, retry_backoff: float = 0.2) -> Worker:
         timeout=settings.http_timeout,
         retries=settings.http_retries,
         backoff=retry_backoff,
+        auth=ServiceToken(settings.auth_secret, sub=CONSUMER_NAME),
     )
     consumer = Consumer(
         settings.amqp_url,

@@ -14,3 +14,7 @@ class Settings(CommonSettings):
     batch_size: int = Field(default=200, ge=1, description="events handled per batch")
     http_timeout: float = Field(default=10.0, gt=0, description="seconds per HTTP request")
     http_retries: int = Field(default=3, ge=0, description="retries of a transient failure")
+    # The operator endpoints (/healthz, /readyz, /v1/dead-letters); loopback by default.
+    worker_http_host: str = Field(default="127.0.0.1", description="WORKER_HTTP_HOST")
+    worker_http_port: int = Field(default=8003, ge=0, le=65535,
+                                  description="WORKER_HTTP_PORT; 0 picks a free port")

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 import aio_pika
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
@@ -15,9 +15,15 @@ from invoicing.adapters.tables import outbox
 from invoicing.config import CONSUMER_NAME, Settings, ensure_sqlite_directory
 from invoicing.entrypoints.consumer import make_handler
 from invoicing.entrypoints.http import install_routes
+from invoicing.entrypoints.http.size_limit import IMPORT_PATH_SUFFIX
 from invoicing.service_layer.unit_of_work import UnitOfWork
 from shared.db import create_engine, session_factory
+from shared.http.auth import operator_principal
+from shared.http.body_limit import install_body_limit
+from shared.http.date_range import install_date_range_check
+from shared.http.dead_letters import dead_letters_router
 from shared.messaging import SUBSCRIPTIONS, Consumer, Publisher
+from shared.messaging.dead_letters import DeadLetters
 from shared.outbox import OutboxRelay
 
 log = logging.getLogger(__name__)
@@ -122,4 +128,12 @@ def build_app(settings: Settings | None = None, *, background: bool = True) -> F
     )
     app.state.container = container
     install_routes(app, container)
+    # File imports have their own, larger limit (ImportSizeLimit).
+    install_date_range_check(app)  # from ≤ to, at most 24 months
+    install_body_limit(app, settings.max_body_bytes, limit_for=lambda path: (
+        None if path.endswith(IMPORT_PATH_SUFFIX) else settings.max_body_bytes))
+    # Operators' view of our consumer's dead letters.
+    app.include_router(dead_letters_router(
+        DeadLetters(settings.amqp_url, settings.topology, CONSUMER_NAME),
+        dependencies=[Depends(operator_principal)]))
     return app

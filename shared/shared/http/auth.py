@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
+import httpx
 import jwt
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -21,6 +22,8 @@ from shared.rut import InvalidRut, canonical_rut
 
 ALGORITHM = "HS256"
 SERVICE_ROLE = "service"
+OPERATOR_ROLE = "operator"  # dead letters and other operations of a whole deployment
+# What `make run`, `make demo` and `make token` use unless AUTH_SECRET is set.
 DEVELOPMENT_SECRET = "development-only-secret-change-me-in-production"
 
 
@@ -47,11 +50,12 @@ class Principal:
     def is_service(self) -> bool:
         return SERVICE_ROLE in self.roles
 
+    # The service role is for internal endpoints only: it reaches no one's public data.
     def reaches_contract(self, rut: str) -> bool:
-        return self.is_service or rut in self.contracts
+        return rut in self.contracts
 
     def reaches_company(self, rut: str) -> bool:
-        return self.is_service or rut in self.companies
+        return rut in self.companies
 
 
 def _ruts(values: Any, claim: str) -> frozenset[str]:
@@ -115,3 +119,27 @@ async def service_principal(principal: CurrentPrincipal) -> Principal:
 
 
 ServicePrincipal = Annotated[Principal, Depends(service_principal)]
+
+
+async def operator_principal(principal: CurrentPrincipal) -> Principal:
+    if OPERATOR_ROLE not in principal.roles:
+        raise Forbidden(f"this endpoint is for operators: it needs the '{OPERATOR_ROLE}' role "
+                        f"(`make token ROLES={OPERATOR_ROLE}` in development)")
+    return principal
+
+
+class ServiceToken(httpx.Auth):
+    """Signs the worker's internal calls with a short-lived ``service`` token, renewed
+    well before it expires."""
+
+    def __init__(self, secret: str, sub: str, *, ttl_seconds: int = 900):
+        self._secret, self._sub, self._ttl = secret, sub, ttl_seconds
+        self._token, self._renew_at = "", 0.0
+
+    def auth_flow(self, request: httpx.Request):  # noqa: ANN201 - httpx's generator protocol
+        if time.monotonic() >= self._renew_at:
+            self._token = mint_token(self._secret, self._sub, roles=[SERVICE_ROLE],
+                                     ttl_seconds=self._ttl)
+            self._renew_at = time.monotonic() + self._ttl / 2
+        request.headers["Authorization"] = f"Bearer {self._token}"
+        yield request

@@ -88,6 +88,33 @@ def _message(text: str) -> str:
     return text.removeprefix("Value error, ").removeprefix("Assertion failed, ")
 
 
+# SQLSTATEs that mean the database cannot be reached now, not that the query is wrong:
+# connection exceptions (08…), operator intervention (57P01 shutdown … 57P04 dropped),
+# too many connections (53300), no such database (3D000: renamed or not created yet).
+_UNREACHABLE_SQLSTATES = ("08", "57P", "53300", "3D000")
+
+
+def database_unreachable(exc: BaseException) -> bool:
+    """Whether a database error means "not reachable right now" (a 503), for errors
+    raised while connecting as well as on a connection that was cut."""
+    if isinstance(exc, OperationalError) or getattr(exc, "connection_invalidated", False):
+        return True
+    seen: set[int] = set()
+    error: BaseException | None = getattr(exc, "orig", None) or exc
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(error, (OSError, TimeoutError)):
+            return True
+        sqlstate = str(getattr(error, "sqlstate", None) or getattr(error, "pgcode", None) or "")
+        if sqlstate.startswith(_UNREACHABLE_SQLSTATES):
+            return True
+        # ALTER DATABASE … ALLOW_CONNECTIONS false: refused at connect time.
+        if sqlstate == "55000" and "accepting connections" in str(error):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
@@ -114,7 +141,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(OperationalError)
     @app.exception_handler(DBAPIError)
     async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
-        if not exc.connection_invalidated and not isinstance(exc, OperationalError):
+        if not database_unreachable(exc):
             return await _unexpected(request, exc)
         log.error("database unavailable: %s", exc)
         return problem_response(503, "Service unavailable",

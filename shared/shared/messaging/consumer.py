@@ -1,8 +1,13 @@
 """A consumer that validates, batches, and acks only after its handler has committed.
 
-Poison messages (not JSON, not a CloudEvent, breaking their contract) are rejected
-without requeue, so they go to the dead-letter queue at once. A handler failure requeues
-the message; the quorum queue's delivery limit then dead-letters it. A failing batch is
+Poison messages (not JSON, not a CloudEvent, breaking their contract) never reach the
+handler, so nothing of them is applied: they go to the dead-letter queue at once. A
+handler failure requeues the message until its last allowed delivery (the quorum queue
+counts deliveries in ``x-delivery-count``), which is dead-lettered instead. We dead-letter
+by publishing a copy (with confirms) that says why — ``x-error``, ``x-consumer``,
+``x-original-routing-key``, ``x-dead-lettered-at`` — and only then ack the original, so
+an operator sees the reason (see shared.messaging.dead_letters). If that publish fails,
+the broker's own delivery-limit dead-lettering remains the backstop. A failing batch is
 retried one message at a time, so one bad message cannot hold back the others.
 """
 
@@ -10,15 +15,29 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import aio_pika
-from aio_pika.abc import AbstractIncomingMessage, AbstractRobustConnection
+from aio_pika.abc import (
+    AbstractChannel,
+    AbstractExchange,
+    AbstractIncomingMessage,
+    AbstractRobustConnection,
+)
 from pydantic import ValidationError
 
 from shared.events import CloudEvent, Contract, UnknownEventType
 from shared.messaging.topology import Topology
 
 log = logging.getLogger(__name__)
+
+# Headers of a message we dead-letter (read back by shared.messaging.dead_letters).
+ERROR_HEADER = "x-error"
+CONSUMER_HEADER = "x-consumer"
+ORIGINAL_ROUTING_KEY_HEADER = "x-original-routing-key"
+DEAD_LETTERED_AT_HEADER = "x-dead-lettered-at"
+MAX_ERROR_LENGTH = 2000
+DEAD_LETTER_TIMEOUT = 15.0
 
 
 @dataclass(frozen=True)
@@ -56,10 +75,17 @@ class Consumer:
         self._retry_delay = retry_delay
         self._inbox: asyncio.Queue[AbstractIncomingMessage] = asyncio.Queue()
         self._connection: AbstractRobustConnection | None = None
+        self._dead_letters: AbstractExchange | None = None
         self._idle = asyncio.Event()
         self._idle.set()
         self._task: asyncio.Task | None = None
         self.ready = asyncio.Event()
+
+    @property
+    def is_consuming(self) -> bool:
+        """Subscribed to its queue, connected, and its loop still running."""
+        return (self.ready.is_set() and self._task is not None and not self._task.done()
+                and self._connection is not None and not self._connection.is_closed)
 
     async def stop(self) -> None:
         """Let the batch in hand finish (handled and acked), then end ``run()``.
@@ -82,6 +108,7 @@ class Consumer:
             channel = await self._connection.channel()
             await channel.set_qos(prefetch_count=self._prefetch)
             queue = await self._topology.declare_queue(channel, self._name, self._bindings)
+            self._dead_letters = await self._dead_letter_exchange()
             await queue.consume(self._inbox.put)
             self.ready.set()
             while True:
@@ -110,25 +137,25 @@ class Consumer:
     async def _process(self, messages: list[AbstractIncomingMessage]) -> None:
         good: list[tuple[AbstractIncomingMessage, Delivery]] = []
         for message in messages:
-            delivery = self._parse(message)
-            if delivery is None:
-                await message.reject(requeue=False)
+            parsed = self._parse(message)
+            if isinstance(parsed, str):
+                await self._dead_letter_poison(message, parsed)
             else:
-                good.append((message, delivery))
+                good.append((message, parsed))
         if not good:
             return
         try:
             await self._handler([d for _, d in good])
-        except Exception:
+        except Exception as error:
             if len(good) == 1:
-                await self._requeue_failed(*good[0])
+                await self._failed(*good[0], error)
                 return
             log.warning("batch of %d failed; retrying one by one", len(good), exc_info=True)
             for message, delivery in good:
                 try:
                     await self._handler([delivery])
-                except Exception:
-                    await self._requeue_failed(message, delivery)
+                except Exception as single_error:
+                    await self._failed(message, delivery, single_error)
                 else:
                     await message.ack()
             return
@@ -136,25 +163,88 @@ class Consumer:
         # multiple-ack on the last settles exactly this batch.
         await good[-1][0].ack(multiple=True)
 
-    async def _requeue_failed(self, message: AbstractIncomingMessage, delivery: Delivery) -> None:
-        log.exception(
+    def _last_delivery(self, message: AbstractIncomingMessage) -> bool:
+        # Quorum queues count earlier deliveries in x-delivery-count (RabbitMQ 3.10 and
+        # later) and dead-letter a message returned once more after the count reached
+        # the limit: the delivery that sees count == limit is the last one.
+        count = (message.headers or {}).get("x-delivery-count") or 0
+        try:
+            return int(count) >= self._topology.delivery_limit
+        except (TypeError, ValueError):
+            return False
+
+    async def _failed(self, message: AbstractIncomingMessage, delivery: Delivery,
+                      error: Exception) -> None:
+        if self._last_delivery(message):
+            log.error("handling %s %s failed on its last allowed delivery; dead-lettering it",
+                      delivery.event.type, delivery.event.id, exc_info=error)
+            reason = f"{error.__class__.__name__}: {error}"
+            if await self._publish_dead_letter(message, reason):
+                await message.ack()
+                return
+            # The broker dead-letters it when the delivery limit is exceeded.
+            await message.nack(requeue=True)
+            return
+        log.error(
             "handling %s %s failed; it is requeued until the delivery limit, then dead-lettered",
-            delivery.event.type,
-            delivery.event.id,
+            delivery.event.type, delivery.event.id, exc_info=error,
         )
         await asyncio.sleep(self._retry_delay)
         await message.nack(requeue=True)
 
-    def _parse(self, message: AbstractIncomingMessage) -> Delivery | None:
+    async def _dead_letter_poison(self, message: AbstractIncomingMessage, reason: str) -> None:
+        log.error("dead-lettering message %s on %s: it breaks its contract: %s",
+                  message.message_id, self._name, reason)
+        if await self._publish_dead_letter(message, reason):
+            await message.ack()
+        else:
+            # Rejected without requeue, the broker dead-letters it itself (without a reason).
+            await message.reject(requeue=False)
+
+    async def _dead_letter_exchange(self) -> AbstractExchange:
+        assert self._connection is not None
+        # A channel of its own with confirms: a dead letter is acked only once stored.
+        channel: AbstractChannel = await self._connection.channel(
+            publisher_confirms=True, on_return_raises=True)
+        return await channel.declare_exchange(
+            self._topology.dead_letter_exchange, aio_pika.ExchangeType.DIRECT, durable=True)
+
+    async def _publish_dead_letter(self, message: AbstractIncomingMessage, reason: str) -> bool:
+        if self._dead_letters is None:
+            return False
+        headers = dict(message.headers or {})
+        headers.pop("x-delivery-count", None)
+        headers.update({
+            ERROR_HEADER: reason[:MAX_ERROR_LENGTH],
+            CONSUMER_HEADER: self._name,
+            ORIGINAL_ROUTING_KEY_HEADER: message.routing_key or "",
+            DEAD_LETTERED_AT_HEADER: datetime.now(UTC).isoformat(timespec="milliseconds"),
+        })
+        copy = aio_pika.Message(
+            message.body,
+            headers=headers,
+            message_id=message.message_id,
+            correlation_id=message.correlation_id,
+            type=message.type,
+            content_type=message.content_type,
+            timestamp=message.timestamp,
+            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+        )
+        try:
+            await self._dead_letters.publish(
+                copy, routing_key=self._topology.queue_name(self._name), mandatory=True,
+                timeout=DEAD_LETTER_TIMEOUT)
+        except Exception:  # noqa: BLE001 - the broker's delivery limit is the backstop
+            log.exception("could not dead-letter %s on %s; leaving it to the broker",
+                          message.message_id, self._name)
+            return False
+        return True
+
+    def _parse(self, message: AbstractIncomingMessage) -> Delivery | str:
+        """The delivery, or why the message breaks its contract."""
         try:
             event = CloudEvent.model_validate_json(message.body)
             payload = event.payload()
         except (ValidationError, UnknownEventType, ValueError) as error:
-            log.error(
-                "dead-lettering message %s on %s: it breaks its contract: %s",
-                message.message_id,
-                self._name,
-                error,
-            )
-            return None
+            return f"{error.__class__.__name__}: {error}"
         return Delivery(event=event, payload=payload, redelivered=bool(message.redelivered))

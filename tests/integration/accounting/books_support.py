@@ -15,6 +15,7 @@ from shared.events import (
     TaxDocument,
 )
 from shared.internal_api import AccountPair, PostingProfile, Proposal, ProposalBatch
+from tests.integration.accounting.conftest import AS_WORKER
 from tests.integration.accounting.test_sync_flow import approved_company
 
 SETTINGS = {
@@ -83,7 +84,7 @@ class Books:
         response = await self.client.post(
             "/internal/v1/proposals",
             content=ProposalBatch(proposals=proposals).model_dump_json(),
-            headers={"content-type": "application/json"})
+            headers={"content-type": "application/json"}, auth=AS_WORKER)
         assert response.status_code == 200, response.text
         return response.json()
 

@@ -12,7 +12,12 @@ from accounting.adapters.tables import outbox
 from accounting.bootstrap import build_app
 from accounting.config import Settings
 from accounting.entrypoints.cli import migrate
+from deploy.local.auth import GrantingAuth
 from shared.events import CloudEvent
+from shared.http.auth import DEVELOPMENT_SECRET, ServiceToken
+
+# What the integration worker sends to the internal API.
+AS_WORKER = ServiceToken(DEVELOPMENT_SECRET, sub="integration-worker")
 
 
 @pytest.fixture(scope="session")
@@ -40,7 +45,8 @@ def services(app):
 @pytest.fixture
 async def client(app):
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://accounting") as c:
+    async with httpx.AsyncClient(transport=transport, base_url="http://accounting",
+                                 auth=GrantingAuth()) as c:
         yield c
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from accounting.adapters.tables import journal_entries
 from shared.events import Counterparty, PaymentKind, PaymentRecorded, SyncManifest
 from tests.integration.accounting.books_support import SETTINGS, Books, manifest_of
+from tests.integration.accounting.conftest import AS_WORKER
 
 MARCH = ("2024-03-01", "2024-03-31")
 
@@ -230,7 +231,8 @@ async def test_settings_validate_other_tax_accounts(client, services, rut):
         "other_tax_accounts.24", "other_tax_accounts.28", "other_tax_accounts.x"]
     ok = await client.put(url, json={**SETTINGS, "other_tax_accounts": {"28": "420220"}})
     assert ok.json()["other_tax_accounts"]["28"] == "420220"
-    profile = (await client.get(f"/internal/v1/integrations/{books.rut}/posting-profile")).json()
+    profile = (await client.get(f"/internal/v1/integrations/{books.rut}/posting-profile",
+                                auth=AS_WORKER)).json()
     assert profile["other_tax_accounts"] == {"24": "210720", "25": "210721", "26": "210722",
                                              "27": "210723", "271": "210724", "28": "420220"}
 

@@ -10,6 +10,7 @@ import pytest
 
 from accounting.bootstrap import build_app
 from accounting.config import Settings
+from deploy.local.auth import GrantingAuth
 from shared.events import CloudEvent, IntegrationRequested
 from shared.messaging import SUBSCRIPTIONS, OutgoingMessage, Publisher
 
@@ -50,7 +51,8 @@ async def test_consumes_requests_and_publishes_outcomes(infra, own_topology, acc
     try:
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://a") as client:
+            async with httpx.AsyncClient(transport=transport, base_url="http://a",
+                                 auth=GrantingAuth()) as client:
                 assert (await client.get("/readyz")).status_code == 200
                 contract, company_rut = rut(), rut()
                 request_id = "live-" + company_rut

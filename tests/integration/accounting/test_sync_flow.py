@@ -7,7 +7,7 @@ import pytest
 from accounting.service_layer.handlers import handle_event
 from shared.events import IntegrationRequested, SyncCompleted, TaxDocument
 from shared.internal_api import Proposal, ProposalBatch, ProposedEntry, ProposedLine
-from tests.integration.accounting.conftest import outbox_events
+from tests.integration.accounting.conftest import AS_WORKER, outbox_events
 
 GOOD_SETTINGS = {
     "sales": {"auxiliary_account": "110310", "detail_account": "310115"},
@@ -82,7 +82,7 @@ async def send(client, proposals) -> dict:
     batch = ProposalBatch(proposals=proposals)
     response = await client.post("/internal/v1/proposals",
                                  content=batch.model_dump_json(),
-                                 headers={"content-type": "application/json"})
+                                 headers={"content-type": "application/json"}, auth=AS_WORKER)
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -145,7 +145,8 @@ async def test_integrations_list_says_what_is_missing(client, services, rut):
         f"set the {what} in settings/invoice-integration"
         for what in ("sales auxiliary account", "sales detail account",
                      "purchases auxiliary account", "purchases detail account")]
-    profile = await client.get(f"/internal/v1/integrations/{company['rut']}/posting-profile")
+    profile = await client.get(f"/internal/v1/integrations/{company['rut']}/posting-profile",
+                               auth=AS_WORKER)
     assert profile.status_code == 409
 
     put = await client.put(f"/v1/companies/{company['id']}/settings/invoice-integration",
@@ -165,13 +166,13 @@ async def test_posting_profile(client, services, rut):
     await client.put(f"/v1/companies/{company['id']}/settings/invoice-integration",
                      json=GOOD_SETTINGS)
     profile = (await client.get(
-        f"/internal/v1/integrations/{company['rut']}/posting-profile")).json()
+        f"/internal/v1/integrations/{company['rut']}/posting-profile", auth=AS_WORKER)).json()
     assert profile["accounting_company_id"] == company["id"]
     assert profile["sales"] == GOOD_SETTINGS["sales"]
     assert profile["purchases"] == GOOD_SETTINGS["purchases"]
     assert profile["payments_account"] == "110102"
     assert profile["collections_account"] is None
-    unknown = await client.get(f"/internal/v1/integrations/{rut()}/posting-profile")
+    unknown = await client.get(f"/internal/v1/integrations/{rut()}/posting-profile", auth=AS_WORKER)
     assert unknown.status_code == 404
 
 
@@ -345,12 +346,12 @@ async def test_proposals_of_an_unknown_company_or_session_are_refused(client, ru
     live = proposal("x", doc, hold_reason="x").model_copy(update={"sync_id": None})
     response = await client.post("/internal/v1/proposals",
                                  content=ProposalBatch(proposals=[live]).model_dump_json(),
-                                 headers={"content-type": "application/json"})
+                                 headers={"content-type": "application/json"}, auth=AS_WORKER)
     assert response.status_code == 404 and "not approved" in response.json()["detail"]
     unknown = await client.post(
         "/internal/v1/proposals",
         content=ProposalBatch(proposals=[proposal("nope", doc, hold_reason="x")])
-        .model_dump_json(), headers={"content-type": "application/json"})
+        .model_dump_json(), headers={"content-type": "application/json"}, auth=AS_WORKER)
     assert unknown.status_code == 404
 
 

@@ -5,6 +5,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from deploy.local.auth import GrantingAuth
 from invoicing.adapters.tables import outbox
 from invoicing.bootstrap import build_app
 from invoicing.config import Settings
@@ -55,7 +56,8 @@ def container(app):
 @pytest.fixture(scope="package")
 async def client(app):
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://invoicing") as http:
+    async with httpx.AsyncClient(transport=transport, base_url="http://invoicing",
+                                 auth=GrantingAuth()) as http:
         yield http
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from deploy.local.auth import GrantingAuth
 from invoicing.adapters.sii.rcv_csv import COMPRAS_HEADER
 from invoicing.bootstrap import build_app
 from invoicing.service_layer.imports import ImportOptions, import_file
@@ -29,7 +30,8 @@ async def imports_app(infra, topology):
 @pytest.fixture(scope="module")
 async def http(imports_app):
     transport = httpx.ASGITransport(app=imports_app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://invoicing") as client:
+    async with httpx.AsyncClient(transport=transport, base_url="http://invoicing",
+                                 auth=GrantingAuth()) as client:
         yield client
 
 
@@ -265,7 +267,8 @@ async def test_a_file_over_the_size_limit_is_refused(imports_app):
     big = (FIXTURES / "envio_dte.xml").read_bytes()
     try:
         transport = httpx.ASGITransport(app=small)
-        async with httpx.AsyncClient(transport=transport, base_url="http://i") as client:
+        async with httpx.AsyncClient(transport=transport, base_url="http://i",
+                                 auth=GrantingAuth()) as client:
             await register(client, company)
             declared = await upload(client, company, "envio.xml", big)
             assert declared.status_code == 413, declared.text

@@ -6,6 +6,7 @@ import aio_pika
 import httpx
 import pytest
 
+from deploy.local.auth import GrantingAuth
 from invoicing.bootstrap import build_app
 from shared.events import CloudEvent, IntegrationApproved, IntegrationRequested
 from shared.messaging import OutgoingMessage, Publisher
@@ -62,7 +63,8 @@ async def _eventually(check):
 async def test_request_goes_out_and_approval_comes_in(running, probe, infra, topology):
     company = new_rut()
     transport = httpx.ASGITransport(app=running)
-    async with httpx.AsyncClient(transport=transport, base_url="http://invoicing") as client:
+    async with httpx.AsyncClient(transport=transport, base_url="http://invoicing",
+                                 auth=GrantingAuth()) as client:
         assert (await client.post("/v1/companies", json={"rut": company, "name": "Live"})
                 ).status_code == 201
         requested = await client.put(f"/v1/companies/{company}/integration",

@@ -41,9 +41,11 @@ class AccountingClient:
         retries: int = 3,
         backoff: float = 0.2,
         transport: httpx.AsyncBaseTransport | None = None,
+        auth: httpx.Auth | None = None,
     ):
         self._http = httpx.AsyncClient(
-            base_url=base_url.rstrip("/") + INTERNAL_PREFIX, timeout=timeout, transport=transport
+            base_url=base_url.rstrip("/") + INTERNAL_PREFIX, timeout=timeout, transport=transport,
+            auth=auth,
         )
         self._retries = retries
         self._backoff = backoff

@@ -7,6 +7,7 @@ import signal
 
 from integration_worker.bootstrap import build_worker
 from integration_worker.config import Settings
+from integration_worker.entrypoints.http import build_http_app, serve
 from shared.logs import configure_logging
 
 log = logging.getLogger("integration_worker")
@@ -37,5 +38,13 @@ async def _run(settings: Settings) -> None:
     log.info("consuming from %s on %s; proposals go to %s",
              settings.topology.queue_name("integration-worker"), settings.event_exchange,
              settings.accounting_url)
-    await build_worker(settings).run(stop)
+    worker = build_worker(settings)
+    app = build_http_app(settings, worker.consumer)
+    http = asyncio.create_task(serve(app, settings.worker_http_host, settings.worker_http_port,
+                                     stop, settings.log_level))
+    try:
+        await worker.run(stop)
+    finally:
+        stop.set()  # the consumer stopped (or died): the HTTP server goes with it
+        await http
     log.info("stopped")

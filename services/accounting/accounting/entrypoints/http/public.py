@@ -11,6 +11,7 @@ from accounting.domain.periods import MONTH_PATTERN
 from accounting.domain.settings import IntegrationOptions, InvoiceSettings
 from accounting.domain.syncs import DocumentStatus, SyncKind, SyncStatus
 from accounting.entrypoints.http import reports
+from accounting.entrypoints.http.access import ensure_may_create_contract
 from accounting.entrypoints.http.deps import ServicesDep
 from accounting.entrypoints.http.schemas import (
     AccountIn,
@@ -47,6 +48,8 @@ from accounting.service_layer import (
     settings,
     syncs,
 )
+from shared.http.auth import CurrentPrincipal
+from shared.http.pagination import PageQuery
 from shared.http.problems import PROBLEM_RESPONSES
 from shared.rut import Rut
 
@@ -71,7 +74,9 @@ def _account_out(account: Account) -> AccountOut:
 
 @router.post("/contracts", status_code=status.HTTP_201_CREATED, tags=["contracts"],
              summary="Create a contract (the RUT that holds the subscription)")
-async def create_contract(body: ContractIn, services: ServicesDep) -> ContractOut:
+async def create_contract(body: ContractIn, services: ServicesDep,
+                          principal: CurrentPrincipal) -> ContractOut:
+    ensure_may_create_contract(principal, body.rut)
     return ContractOut(**await companies.create_contract(services, body.rut, body.name))
 
 
@@ -89,8 +94,10 @@ async def create_company(rut: RutPath, body: CompanyIn, services: ServicesDep) -
 
 @router.get("/contracts/{rut}/companies", tags=["companies"],
             summary="The contract's companies (active and hidden; deleted ones are left out)")
-async def list_companies(rut: RutPath, services: ServicesDep) -> list[CompanyOut]:
-    return [CompanyOut(**c) for c in await companies.list_companies(services, rut)]
+async def list_companies(rut: RutPath, services: ServicesDep, page: PageQuery,
+                         response: Response) -> list[CompanyOut]:
+    return [CompanyOut(**c) for c in page.of(await companies.list_companies(services, rut),
+                                             response)]
 
 
 @router.get("/companies/{company_id}", tags=["companies"], summary="A company")
@@ -114,8 +121,10 @@ async def hide_company(company_id: CompanyId, services: ServicesDep) -> CompanyO
 
 @router.get("/companies/{company_id}/accounts", tags=["chart of accounts"],
             summary="The company's chart of accounts, by code")
-async def list_accounts(company_id: CompanyId, services: ServicesDep) -> list[AccountOut]:
-    return [_account_out(a) for a in await companies.list_accounts(services, company_id)]
+async def list_accounts(company_id: CompanyId, services: ServicesDep, page: PageQuery,
+                        response: Response) -> list[AccountOut]:
+    return [_account_out(a) for a in page.of(await companies.list_accounts(services, company_id),
+                                             response)]
 
 
 @router.post("/companies/{company_id}/accounts", status_code=status.HTTP_201_CREATED,
@@ -134,10 +143,11 @@ async def create_account(company_id: CompanyId, body: AccountIn,
             summary="Integration requests that arrived from invoicing for this contract")
 async def list_integration_requests(
     rut: RutPath, services: ServicesDep,
+    page: PageQuery, response: Response,
     status_filter: Annotated[RequestStatus | None, Query(alias="status")] = None,
 ) -> list[IntegrationRequestOut]:
     found = await integration_requests.list_requests(services, rut, status_filter)
-    return [IntegrationRequestOut(**r) for r in found]
+    return [IntegrationRequestOut(**r) for r in page.of(found, response)]
 
 
 @router.post("/integration-requests/{request_id}/approve", tags=["integration requests"],
@@ -209,12 +219,12 @@ async def request_sync(company_id: CompanyId, body: SyncIn, services: ServicesDe
 @router.get("/companies/{company_id}/syncs", tags=["syncs"],
             summary="The company's sync sessions, newest first (range and live)")
 async def list_syncs(
-    company_id: CompanyId, services: ServicesDep,
+    company_id: CompanyId, services: ServicesDep, page: PageQuery, response: Response,
     kind: Annotated[SyncKind | None, Query()] = None,
     status_filter: Annotated[SyncStatus | None, Query(alias="status")] = None,
 ) -> list[SyncOut]:
-    return [SyncOut(**s) for s in await syncs.list_syncs(services, company_id, kind,
-                                                          status_filter)]
+    found = await syncs.list_syncs(services, company_id, kind, status_filter)
+    return [SyncOut(**s) for s in page.of(found, response)]
 
 
 @router.get("/syncs/{sync_id}", tags=["syncs"], summary="A sync session and its progress")
@@ -283,8 +293,10 @@ Month = Annotated[str, Path(pattern=MONTH_PATTERN, description="YYYY-MM",
 
 @router.get("/companies/{company_id}/periods", tags=["periods"],
             summary="Months with entries or ever closed, and whether each is open")
-async def list_periods(company_id: CompanyId, services: ServicesDep) -> list[PeriodOut]:
-    return [PeriodOut(**p) for p in await periods.list_periods(services, company_id)]
+async def list_periods(company_id: CompanyId, services: ServicesDep, page: PageQuery,
+                       response: Response) -> list[PeriodOut]:
+    return [PeriodOut(**p) for p in page.of(await periods.list_periods(services, company_id),
+                                            response)]
 
 
 @router.post("/companies/{company_id}/periods/{month}/close", tags=["periods"],

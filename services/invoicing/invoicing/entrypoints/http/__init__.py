@@ -1,9 +1,10 @@
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from invoicing.domain import errors
 from invoicing.domain.imports import UnreadableFile
 from invoicing.entrypoints.http import companies, documents, imports, integration, payments
+from invoicing.entrypoints.http.access import company_in_scope
 from invoicing.entrypoints.http.size_limit import (
     ImportSizeLimit,
     ImportTooLarge,
@@ -36,8 +37,7 @@ def install_routes(app: FastAPI, container) -> None:  # noqa: ANN001
     app.add_middleware(ImportSizeLimit, max_bytes=container.settings.import_max_bytes)
     app.include_router(health_router({"database": container.check_database,
                                       "broker": container.check_broker}))
-    app.include_router(companies.router)
-    app.include_router(documents.router)
-    app.include_router(integration.router)
-    app.include_router(imports.router)
-    app.include_router(payments.router)
+    app.state.auth_secret = container.settings.auth_secret
+    scoped = [Depends(company_in_scope)]
+    for module in (companies, documents, integration, imports, payments):
+        app.include_router(module.router, dependencies=scoped)

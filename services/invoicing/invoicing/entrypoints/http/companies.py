@@ -1,8 +1,10 @@
 from fastapi import APIRouter, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from invoicing.entrypoints.http.access import ensure_may_register
 from invoicing.entrypoints.http.dependencies import CompanyRut, Uow
 from invoicing.service_layer import companies
+from shared.http.auth import CurrentPrincipal
 from shared.http.problems import PROBLEM_RESPONSES
 from shared.rut import Rut
 
@@ -26,7 +28,8 @@ class CompanyOut(BaseModel):
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=CompanyOut,
              summary="Register an issuing company")
-async def register_company(body: CompanyIn, uow: Uow) -> CompanyOut:
+async def register_company(body: CompanyIn, uow: Uow, principal: CurrentPrincipal) -> CompanyOut:
+    ensure_may_register(principal, body.rut)
     company = await companies.register(uow, body.rut, body.name)
     return CompanyOut(rut=company.rut, name=company.name)
 

@@ -1,0 +1,71 @@
+"""Bearer tokens for development clients: the demo, the e2e tests, `make token`.
+
+`GrantingAuth` signs each request with a token naming every contract and company the
+client has created or addressed by RUT so far — what an operator with the secret would
+mint by hand. Tests of access control use explicit tokens instead.
+"""
+
+import json
+import os
+import re
+
+import httpx
+
+from shared.http.auth import DEVELOPMENT_SECRET, mint_token
+from shared.rut import InvalidRut, canonical_rut
+
+_BY_RUT = re.compile(r"^/v1/(contracts|companies)/([^/]+)")
+
+
+class GrantingAuth(httpx.Auth):
+    def __init__(self, secret: str | None = None, sub: str = "developer"):
+        self._secret = secret or os.environ.get("AUTH_SECRET") or DEVELOPMENT_SECRET
+        self._sub = sub
+        self.contracts: set[str] = set()
+        self.companies: set[str] = set()
+        self._token: str | None = None
+
+    def grant(self, *, contracts: tuple[str, ...] = (), companies: tuple[str, ...] = ()) -> None:
+        before = (len(self.contracts), len(self.companies))
+        self.contracts.update(canonical_rut(r) for r in contracts)
+        self.companies.update(canonical_rut(r) for r in companies)
+        if (len(self.contracts), len(self.companies)) != before:
+            self._token = None
+
+    @property
+    def token(self) -> str:
+        if self._token is None:
+            self._token = mint_token(self._secret, self._sub, contracts=sorted(self.contracts),
+                                     companies=sorted(self.companies), ttl_seconds=8 * 3600)
+        return self._token
+
+    def auth_flow(self, request: httpx.Request):  # noqa: ANN201 - httpx's generator protocol
+        if "Authorization" not in request.headers:  # an explicit token wins
+            self._learn(request)
+            request.headers["Authorization"] = f"Bearer {self.token}"
+        yield request
+
+    def _learn(self, request: httpx.Request) -> None:
+        path = request.url.path
+        kind, rut = None, None
+        if request.method == "POST" and path in ("/v1/contracts", "/v1/companies"):
+            kind, rut = path.rsplit("/", 1)[1], _body_rut(request)
+        elif match := _BY_RUT.match(path):
+            kind, rut = match.groups()
+        if rut is None:
+            return
+        try:
+            rut = canonical_rut(rut)
+        except InvalidRut:
+            return  # an accounting company id, or a typo the API will explain
+        self.grant(**{kind: (rut,)})
+
+
+def _body_rut(request: httpx.Request) -> str | None:
+    if "json" not in request.headers.get("content-type", ""):
+        return None
+    try:
+        body = json.loads(request.content)
+    except ValueError:
+        return None
+    return body.get("rut") if isinstance(body, dict) else None
