@@ -73,3 +73,13 @@ deploy-check: install
 	$(BIN)/python -m tools.export_rabbitmq_definitions --check
 	$(BIN)/pytest tests/deploy/test_manifests.py tests/deploy/test_rabbitmq_definitions.py::test_the_committed_files_are_what_the_code_declares tests/deploy/test_docs_current.py
 	@if command -v kubectl >/dev/null; then kubectl kustomize deploy/k8s >/dev/null && echo "kustomize: deploy/k8s renders"; else echo "kubectl not installed: kustomize not checked"; fi
+
+# --- fault tests (issue 4) --------------------------------------------------------------
+.PHONY: test-faults
+
+## Kill, stop and cut off the services, RabbitMQ and PostgreSQL in the middle of syncs and
+## check nothing is lost or doubled. Restarts this machine's RabbitMQ once (a few seconds);
+## FAULT_OUTAGE_SECONDS sets how long accounting and the database stay down (default 20).
+test-faults: install
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} \
+	FAULT_OUTAGE_SECONDS=$${FAULT_OUTAGE_SECONDS:-20} $(BIN)/pytest tests/faults --durations=0

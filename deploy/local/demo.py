@@ -11,8 +11,9 @@ import httpx
 
 from deploy.local.client import FlowClient
 from deploy.local.run import broker_reachable, stack_from_environment
-from deploy.local.scenario import MONTH_FROM, MONTH_TO, format_trial_balance, run_scenario
+from deploy.local.scenario import MONTH_FROM, MONTH_TO, run_scenario
 from deploy.local.stack import REPO, Stack
+from tools.cli import console, trial_balance_table
 
 INVOICING_URL, ACCOUNTING_URL = "http://127.0.0.1:8001", "http://127.0.0.1:8002"
 
@@ -58,8 +59,8 @@ def main() -> int:
     again = out.second_confirm_summary
     print(f"Second sync of the same month: {again['posted']} posted, "
           f"{again['already_posted']} already posted.")
-    print(f"\nBalance de comprobación {MONTH_FROM} … {MONTH_TO}\n")
-    print(format_trial_balance(out.trial_balance))
+    console.print(trial_balance_table(out.trial_balance,
+                                      f"Balance de comprobación {MONTH_FROM} … {MONTH_TO}"))
     return 0
 
 

@@ -161,16 +161,3 @@ def run_scenario(client: FlowClient, say: Callable[[str], Any] = lambda _: None,
     out.second_confirm_summary = client.confirm(again["id"])
     out.entries_after_second_sync = client.entries(out.company_id, MONTH_FROM, MONTH_TO)
     return out
-
-
-def format_trial_balance(report: dict) -> str:
-    lines = [f"{'cuenta':<8} {'nombre':<28} {'debe':>10} {'haber':>10} "
-             f"{'deudor':>10} {'acreedor':>10}"]
-    for row in report["rows"]:
-        lines.append(f"{row['account_code']:<8} {row['account_name'][:28]:<28} "
-                     f"{row['debit']:>10,} {row['credit']:>10,} "
-                     f"{row['debit_balance']:>10,} {row['credit_balance']:>10,}")
-    t = report["totals"]
-    lines.append(f"{'':<8} {'Totales':<28} {t['debit']:>10,} {t['credit']:>10,} "
-                 f"{t['debit_balance']:>10,} {t['credit_balance']:>10,}")
-    return "\n".join(lines).replace(",", ".")

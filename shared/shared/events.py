@@ -13,6 +13,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.money import Pesos
+from shared.observability.correlation import current_correlation_id
 from shared.rut import Rut
 
 
@@ -45,11 +46,13 @@ class CloudEvent(BaseModel):
     def wrap(
         cls, payload: Contract, *, subject: str | None = None, correlation_id: str | None = None
     ) -> "CloudEvent":
+        """``correlation_id`` defaults to the current one (the request's or the consumed
+        event's), so an event carries the id of the work that caused it."""
         return cls(
             source=payload.source,
             type=payload.event_type,
             subject=subject,
-            correlationid=correlation_id,
+            correlationid=correlation_id or current_correlation_id(),
             data=payload.model_dump(mode="json"),
         )
 

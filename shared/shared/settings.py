@@ -1,5 +1,7 @@
 """Settings every process reads from the environment (pydantic-settings)."""
 
+from typing import Literal
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -15,6 +17,9 @@ class CommonSettings(BaseSettings):
     queue_prefix: str = Field(default="", description="prefix of this deployment's queues")
     delivery_limit: int = 5
     log_level: str = "INFO"
+    log_format: Literal["json", "text"] | None = Field(
+        default=None, description="json (one object a line) or text; serve/run default to "
+                                  "json, migrate and import to text")
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024,
                                 description="largest JSON request body; file imports have "
                                             "their own limit")

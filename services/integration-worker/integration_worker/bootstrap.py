@@ -37,6 +37,7 @@ def build_worker(settings: Settings, *, retry_backoff: float = 0.2) -> Worker:
         timeout=settings.http_timeout,
         retries=settings.http_retries,
         backoff=retry_backoff,
+        patience=settings.http_patience,
         auth=ServiceToken(settings.auth_secret, sub=CONSUMER_NAME),
     )
     consumer = Consumer(

@@ -14,6 +14,10 @@ class Settings(CommonSettings):
     batch_size: int = Field(default=200, ge=1, description="events handled per batch")
     http_timeout: float = Field(default=10.0, gt=0, description="seconds per HTTP request")
     http_retries: int = Field(default=3, ge=0, description="retries of a transient failure")
+    http_patience: float = Field(
+        default=120.0, ge=0,
+        description="seconds to keep retrying while accounting is unreachable before the "
+                    "message is requeued (each requeue counts towards the delivery limit)")
     # The operator endpoints (/healthz, /readyz, /v1/dead-letters); loopback by default.
     worker_http_host: str = Field(default="127.0.0.1", description="WORKER_HTTP_HOST")
     worker_http_port: int = Field(default=8003, ge=0, le=65535,

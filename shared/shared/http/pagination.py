@@ -13,6 +13,9 @@ from typing import Annotated, TypeVar
 from fastapi import Depends, Query, Response
 
 MAX_PAGE_SIZE = 500
+# Past this no list has rows; the cap keeps a huge offset from overflowing the database's
+# integer (a 500 instead of a 422).
+MAX_OFFSET = 100_000_000
 TOTAL_HEADER = "X-Total-Count"
 
 T = TypeVar("T")
@@ -29,7 +32,7 @@ class Page:
 
 
 def page_params(
-    offset: Annotated[int, Query(ge=0, le=1_000_000, description="items to skip")] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="items to skip")] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description=(
         f"items to return, at most {MAX_PAGE_SIZE}; the X-Total-Count header has the total"
     ))] = MAX_PAGE_SIZE,

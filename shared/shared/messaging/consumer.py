@@ -24,6 +24,7 @@ from aio_pika.abc import (
     AbstractIncomingMessage,
     AbstractRobustConnection,
 )
+from aiormq.exceptions import AMQPError, ChannelInvalidStateError
 from pydantic import ValidationError
 
 from shared.events import CloudEvent, Contract, UnknownEventType
@@ -48,6 +49,21 @@ class Delivery:
 
 
 Handler = Callable[[list[Delivery]], Awaitable[None]]
+
+
+def _on_open_channels(
+    messages: list[AbstractIncomingMessage],
+) -> list[AbstractIncomingMessage]:
+    """Drop messages delivered on a channel that has since closed (a broker restart):
+    they cannot be acked, and the broker delivers them again on the new channel."""
+    alive = []
+    for message in messages:
+        try:
+            message.channel  # noqa: B018 - raises once the delivering channel is closed
+        except ChannelInvalidStateError:
+            continue
+        alive.append(message)
+    return alive
 
 
 class Consumer:
@@ -112,10 +128,18 @@ class Consumer:
             await queue.consume(self._inbox.put)
             self.ready.set()
             while True:
-                batch = await self._next_batch()
+                batch = _on_open_channels(await self._next_batch())
+                if not batch:
+                    continue
                 self._idle.clear()
                 try:
                     await self._process(batch)
+                except (AMQPError, ChannelInvalidStateError, ConnectionError) as error:
+                    # The connection dropped with the batch in hand, so it cannot be acked:
+                    # the broker redelivers what was not acked once the robust connection is
+                    # back, and handlers are idempotent. Dying here would stop consuming.
+                    log.warning("the broker connection dropped while %s handled %d messages; "
+                                "they will be redelivered: %r", self._name, len(batch), error)
                 finally:
                     self._idle.set()
         finally:

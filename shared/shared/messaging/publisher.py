@@ -47,7 +47,10 @@ class Publisher:
 
     @property
     def is_connected(self) -> bool:
-        return self._connection is not None and not self._connection.is_closed
+        # A robust connection is not "closed" while it reconnects; `connected` says
+        # whether it is up right now.
+        return (self._connection is not None and not self._connection.is_closed
+                and self._connection.connected.is_set())
 
     async def publish(self, messages: list[OutgoingMessage]) -> None:
         """Publish all messages; returns when every one is confirmed, raises otherwise."""

@@ -8,6 +8,7 @@ import httpx
 
 from integration_worker.config import CONSUMER_NAME, Settings
 from integration_worker.entrypoints.http import build_http_app, serve
+from shared.http.auth import mint_token
 from shared.messaging import SUBSCRIPTIONS, Consumer
 
 
@@ -48,7 +49,10 @@ async def test_serves_probes_and_dead_letters_until_stopped(infra, topology):
             assert ready.status_code == 503
             assert ready.json()["checks"]["broker"] == "ok"
             assert ready.json()["checks"]["accounting"].startswith("unavailable")
-            letters = await http.get("/v1/dead-letters")
+            assert (await http.get("/v1/dead-letters")).status_code == 401
+            operator = mint_token(settings.auth_secret, "ops", roles=["operator"])
+            letters = await http.get("/v1/dead-letters",
+                                     headers={"Authorization": f"Bearer {operator}"})
             assert letters.status_code == 200
             assert letters.json()["queue"] == topology.dead_letter_queue_name(CONSUMER_NAME)
 

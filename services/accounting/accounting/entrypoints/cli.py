@@ -27,8 +27,11 @@ def serve(host: str, port: int) -> None:
     from shared.logs import configure_logging
 
     settings = Settings()
-    configure_logging(settings.log_level)
-    uvicorn.run(build_app(settings), host=host, port=port, log_level=settings.log_level.lower())
+    configure_logging(settings.log_level, fmt=settings.log_format or "json",
+                      service="accounting")
+    # log_config=None: uvicorn's own loggers go through ours (JSON, with correlation ids).
+    uvicorn.run(build_app(settings), host=host, port=port, log_level=settings.log_level.lower(),
+                log_config=None)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,8 +1,11 @@
 """Accounting's internal API over HTTP: one httpx.AsyncClient for the whole process.
 
-Transient failures (connection errors, timeouts, 5xx) are retried a few times with
-exponential backoff and then raised, so the consumer requeues the message. A 4xx will
-not get better by retrying: it is raised at once with accounting's problem detail.
+Transient failures (connection errors, timeouts, 5xx) are retried with exponential backoff
+(capped) for at least ``retries`` attempts and ``patience`` seconds, then raised, so the
+consumer requeues the message. The patience rides out a restart or short outage of
+accounting without spending the messages' deliveries, which end in the dead-letter queue
+once the delivery limit is reached. A 4xx will not get better by retrying: it is raised
+at once with accounting's problem detail.
 """
 
 import asyncio
@@ -40,6 +43,8 @@ class AccountingClient:
         timeout: float = 10.0,
         retries: int = 3,
         backoff: float = 0.2,
+        max_backoff: float = 5.0,
+        patience: float = 0.0,
         transport: httpx.AsyncBaseTransport | None = None,
         auth: httpx.Auth | None = None,
     ):
@@ -49,6 +54,8 @@ class AccountingClient:
         )
         self._retries = retries
         self._backoff = backoff
+        self._max_backoff = max_backoff
+        self._patience = patience
 
     async def close(self) -> None:
         await self._http.aclose()
@@ -67,6 +74,7 @@ class AccountingClient:
 
     async def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         attempt = 0
+        give_up_at = asyncio.get_running_loop().time() + self._patience
         while True:
             try:
                 response = await self._http.request(method, path, **kwargs)
@@ -82,11 +90,11 @@ class AccountingClient:
                         f"{_problem_detail(response)}",
                     )
                 failure = f"{response.status_code}: {_problem_detail(response)}"
-            if attempt >= self._retries:
+            if attempt >= self._retries and asyncio.get_running_loop().time() >= give_up_at:
                 raise AccountingUnavailable(
                     f"{method} {path} to accounting failed {attempt + 1} times, last: {failure}"
                 )
-            delay = self._backoff * 2**attempt
+            delay = min(self._backoff * 2**attempt, self._max_backoff)
             log.warning("%s %s to accounting failed (%s); retrying in %.1fs",
                         method, path, failure, delay)
             await asyncio.sleep(delay)

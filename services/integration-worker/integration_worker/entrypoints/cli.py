@@ -26,7 +26,8 @@ def main(argv: list[str] | None = None) -> None:
         print("integration-worker owns no database: nothing to migrate")
         return
     settings = Settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, fmt=settings.log_format or "json",
+                      service="integration-worker")
     asyncio.run(_run(settings))
 
 

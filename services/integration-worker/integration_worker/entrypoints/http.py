@@ -5,14 +5,14 @@ import asyncio
 import contextlib
 import logging
 import socket
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 
 import httpx
 import uvicorn
-from fastapi import FastAPI
-from fastapi.params import Depends
+from fastapi import Depends, FastAPI
 
 from integration_worker.config import CONSUMER_NAME, Settings
+from shared.http.auth import operator_principal
 from shared.http.dead_letters import dead_letters_router
 from shared.http.health import health_router
 from shared.http.problems import install_problem_handlers
@@ -22,8 +22,7 @@ from shared.messaging.dead_letters import DeadLetters
 log = logging.getLogger(__name__)
 
 
-def build_http_app(settings: Settings, consumer: Consumer, *,
-                   operator_dependencies: Sequence[Depends] = ()) -> FastAPI:
+def build_http_app(settings: Settings, consumer: Consumer) -> FastAPI:
     async def broker_check() -> None:
         if not consumer.is_consuming:
             raise ConnectionError("the event consumer is not consuming from RabbitMQ")
@@ -39,7 +38,8 @@ def build_http_app(settings: Settings, consumer: Consumer, *,
     install_problem_handlers(app)
     app.include_router(health_router({"broker": broker_check, "accounting": accounting_check}))
     letters = DeadLetters(settings.amqp_url, settings.topology, CONSUMER_NAME)
-    app.include_router(dead_letters_router(letters, dependencies=operator_dependencies))
+    app.include_router(dead_letters_router(letters,
+                                           dependencies=[Depends(operator_principal)]))
     return app
 
 
@@ -75,7 +75,7 @@ async def serve(app: FastAPI, host: str, port: int, stop: asyncio.Event,
     log.info("worker HTTP (health, dead letters) on http://%s:%d", host,
              sock.getsockname()[1])
     server = _Server(uvicorn.Config(app, lifespan="off", log_level=log_level.lower(),
-                                    access_log=False))
+                                    access_log=False, log_config=None))
     task = asyncio.create_task(server.serve(sockets=[sock]), name=f"{CONSUMER_NAME}-http")
     stopping = asyncio.create_task(stop.wait())
     try:

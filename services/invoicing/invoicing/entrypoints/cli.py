@@ -30,7 +30,9 @@ def serve(settings: Settings, host: str, port: int) -> None:
 
     from invoicing.bootstrap import build_app
 
-    uvicorn.run(build_app(settings), host=host, port=port, log_level=settings.log_level.lower())
+    # log_config=None: uvicorn's own loggers go through ours (JSON, with correlation ids).
+    uvicorn.run(build_app(settings), host=host, port=port, log_level=settings.log_level.lower(),
+                log_config=None)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -48,7 +50,8 @@ def main(argv: list[str] | None = None) -> None:
     import_parser.add_argument("--format", choices=[f.value for f in ImportFormat],
                                help="force the format (detected when left out)")
     args = parser.parse_args(argv)
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, service="invoicing",
+                      fmt=settings.log_format or ("json" if args.command == "serve" else "text"))
     if args.command == "import":
         from invoicing.entrypoints import import_cli
 

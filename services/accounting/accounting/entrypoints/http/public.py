@@ -49,7 +49,7 @@ from accounting.service_layer import (
     syncs,
 )
 from shared.http.auth import CurrentPrincipal
-from shared.http.pagination import PageQuery
+from shared.http.pagination import MAX_OFFSET, PageQuery
 from shared.http.problems import PROBLEM_RESPONSES
 from shared.rut import Rut
 
@@ -57,7 +57,7 @@ router = APIRouter(prefix="/v1", responses=PROBLEM_RESPONSES)
 
 RutPath = Annotated[Rut, Path(description="RUT, e.g. 76354771-K or 76.354.771-K")]
 CompanyId = Annotated[str, Path(description="accounting company id")]
-Offset = Annotated[int, Query(ge=0)]
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
 Limit = Annotated[int, Query(ge=1, le=500)]
 From = Annotated[date | None, Query(alias="from", description="first day, inclusive")]
 To = Annotated[date | None, Query(alias="to", description="last day, inclusive")]

@@ -15,6 +15,7 @@ from invoicing.domain.documents import (
 )
 from invoicing.entrypoints.http.dependencies import CompanyRut, Uow
 from invoicing.service_layer import documents
+from shared.http.pagination import MAX_OFFSET
 from shared.http.problems import PROBLEM_RESPONSES
 from shared.money import Pesos
 from shared.rut import Rut
@@ -151,7 +152,7 @@ async def list_documents(
     uow: Uow,
     date_from: Annotated[date | None, Query(alias="from", description="first issue date")] = None,
     date_to: Annotated[date | None, Query(alias="to", description="last issue date")] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> DocumentPageOut:
     page = await documents.list_documents(uow, rut, date_from, date_to, offset, limit)

@@ -9,6 +9,7 @@ from invoicing.domain.payments import Payment, PaymentKind
 from invoicing.entrypoints.http.dependencies import CompanyRut, Uow
 from invoicing.entrypoints.http.documents import CounterpartyModel
 from invoicing.service_layer import payments
+from shared.http.pagination import MAX_OFFSET
 from shared.http.problems import PROBLEM_RESPONSES
 from shared.money import Pesos
 
@@ -81,7 +82,7 @@ async def record_payment(rut: CompanyRut, body: PaymentIn, uow: Uow) -> PaymentO
 
 @router.get("", response_model=PaymentPage, summary="The company's payments and collections")
 async def list_payments(rut: CompanyRut, uow: Uow,
-                        offset: Annotated[int, Query(ge=0)] = 0,
+                        offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
                         limit: Annotated[int, Query(ge=1, le=500)] = 100) -> PaymentPage:
     items, total = await payments.list_payments(uow, rut, offset, limit)
     return PaymentPage(items=[PaymentOut.of(p) for p in items], total=total, offset=offset,

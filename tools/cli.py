@@ -1,0 +1,283 @@
+"""`dte`: the operators' and demo's command line over both public APIs.
+
+    python -m tools.cli --help
+    python -m tools.cli company create 76354771-K "Ferretería El Martillo SpA"
+    python -m tools.cli sync start COMPANY_ID 2026-10-01 2026-10-31 --follow
+    python -m tools.cli report trial-balance COMPANY_ID 2026-10-01 2026-10-31
+
+URLs from INVOICING_URL / ACCOUNTING_URL (default :8001 / :8002); the token is minted
+with AUTH_SECRET for the RUTs a command names (development), or taken from DTE_TOKEN.
+"""
+
+import os
+import time
+
+import click
+import httpx
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from deploy.local.auth import GrantingAuth
+from deploy.local.client import ApiError, FlowClient
+
+console = Console()
+
+
+class _FixedToken(httpx.Auth):
+    def __init__(self, token: str):
+        self._token = token
+
+    def auth_flow(self, request: httpx.Request):  # noqa: ANN201
+        request.headers["Authorization"] = f"Bearer {self._token}"
+        yield request
+
+
+def _client(ctx: click.Context) -> FlowClient:
+    if ctx.obj is None:
+        token = os.environ.get("DTE_TOKEN")
+        auth = _FixedToken(token) if token else GrantingAuth()
+        ctx.obj = FlowClient(os.environ.get("INVOICING_URL", "http://127.0.0.1:8001"),
+                             os.environ.get("ACCOUNTING_URL", "http://127.0.0.1:8002"),
+                             auth=auth)
+    return ctx.obj
+
+
+def _grant(client: FlowClient, *, contracts=(), companies=()) -> None:
+    if isinstance(client.auth, GrantingAuth):
+        client.auth.grant(contracts=tuple(contracts), companies=tuple(companies))
+
+
+def pesos(amount: int) -> str:
+    return f"{amount:,}".replace(",", ".")
+
+
+@click.group()
+def cli() -> None:
+    """Factura Electrónica ↔ Contabilidad: operate the integration from a terminal."""
+
+
+@cli.result_callback()
+@click.pass_context
+def _close(ctx: click.Context, *_: object, **__: object) -> None:
+    if isinstance(ctx.obj, FlowClient):
+        ctx.obj.close()
+
+
+# --- invoicing ------------------------------------------------------------------------
+
+
+@cli.group()
+def company() -> None:
+    """Issuing companies in invoicing."""
+
+
+@company.command("create")
+@click.argument("rut")
+@click.argument("name")
+@click.pass_context
+def company_create(ctx: click.Context, rut: str, name: str) -> None:
+    created = _client(ctx).create_company(rut, name)
+    console.print(f"[green]company[/] {created['rut']} {created['name']}")
+
+
+@cli.group()
+def integration() -> None:
+    """Ask for, approve and follow an integration."""
+
+
+@integration.command("request")
+@click.argument("company_rut")
+@click.argument("contract_rut")
+@click.pass_context
+def integration_request(ctx: click.Context, company_rut: str, contract_rut: str) -> None:
+    """In invoicing: COMPANY_RUT asks to be integrated with CONTRACT_RUT's accounting."""
+    link = _client(ctx).request_integration(company_rut, contract_rut)
+    console.print(f"{link['status']}: {link['detail']}")
+
+
+@integration.command("list")
+@click.argument("contract_rut")
+@click.option("--status", default=None)
+@click.pass_context
+def integration_list(ctx: click.Context, contract_rut: str, status: str | None) -> None:
+    """In accounting: the contract's integration requests."""
+    client = _client(ctx)
+    _grant(client, contracts=[contract_rut])
+    table = Table("id", "company", "status", "detail")
+    for r in client.integration_requests(contract_rut, status):
+        table.add_row(r["id"], f"{r['company_rut']} {r['company_name']}", r["status"],
+                      r.get("detail") or "")
+    console.print(table)
+
+
+@integration.command("approve")
+@click.argument("contract_rut")
+@click.argument("request_id")
+@click.argument("company_id")
+@click.pass_context
+def integration_approve(ctx: click.Context, contract_rut: str, request_id: str,
+                        company_id: str) -> None:
+    client = _client(ctx)
+    _grant(client, contracts=[contract_rut])
+    approved = client.approve(request_id, company_id)
+    console.print(f"[green]{approved['status']}[/]")
+
+
+# --- accounting -----------------------------------------------------------------------
+
+
+@cli.group()
+def accounts() -> None:
+    """Default accounts of a company in accounting."""
+
+
+@accounts.command("set")
+@click.argument("contract_rut")
+@click.argument("company_id")
+@click.option("--sales", nargs=2, required=True, metavar="AUX DETAIL")
+@click.option("--purchases", nargs=2, required=True, metavar="AUX DETAIL")
+@click.option("--payments", default=None)
+@click.option("--collections", default=None)
+@click.pass_context
+def accounts_set(ctx: click.Context, contract_rut: str, company_id: str, sales, purchases,
+                 payments, collections) -> None:
+    client = _client(ctx)
+    _grant(client, contracts=[contract_rut])
+    settings = client.put_settings(company_id, {
+        "sales": {"auxiliary_account": sales[0], "detail_account": sales[1]},
+        "purchases": {"auxiliary_account": purchases[0], "detail_account": purchases[1]},
+        "payments_account": payments, "collections_account": collections})
+    missing = settings.get("missing") or []
+    console.print("[green]saved[/]" + (f"; still missing: {', '.join(missing)}" if missing else ""))
+
+
+@cli.group()
+def sync() -> None:
+    """Connect and synchronise a date range; review; confirm."""
+
+
+@sync.command("start")
+@click.argument("contract_rut")
+@click.argument("company_id")
+@click.argument("date_from")
+@click.argument("date_to")
+@click.option("--follow/--no-follow", default=True, help="show progress until review")
+@click.pass_context
+def sync_start(ctx: click.Context, contract_rut: str, company_id: str, date_from: str,
+               date_to: str, follow: bool) -> None:
+    client = _client(ctx)
+    _grant(client, contracts=[contract_rut])
+    session = client.start_sync(company_id, date_from, date_to)
+    console.print(f"sync [bold]{session['id']}[/] requested")
+    if follow:
+        follow_sync(client, session["id"])
+
+
+def follow_sync(client: FlowClient, sync_id: str, *, timeout: float = 3600) -> dict:
+    """A progress bar until the session is in review; returns the session."""
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn())
+    deadline = time.monotonic() + timeout
+    with Progress(*columns, console=console, transient=False) as progress:
+        task = progress.add_task("documents arriving", total=None)
+        while True:
+            session = client.sync(sync_id)
+            progress.update(task, completed=session["received"], total=session["expected"],
+                            description=session["status"])
+            if session["status"] in ("in_review", "confirmed"):
+                return session
+            if time.monotonic() > deadline:
+                raise click.ClickException(f"sync {sync_id} still {session['status']}")
+            time.sleep(0.3)
+
+
+@sync.command("confirm")
+@click.argument("contract_rut")
+@click.argument("sync_id")
+@click.pass_context
+def sync_confirm(ctx: click.Context, contract_rut: str, sync_id: str) -> None:
+    client = _client(ctx)
+    _grant(client, contracts=[contract_rut])
+    s = client.confirm(sync_id)
+    console.print(f"posted {s['posted']}, held {s['held']}, already posted {s['already_posted']}")
+
+
+@cli.group()
+def report() -> None:
+    """The books as tables."""
+
+
+@report.command("trial-balance")
+@click.argument("contract_rut")
+@click.argument("company_id")
+@click.argument("date_from")
+@click.argument("date_to")
+@click.pass_context
+def report_trial_balance(ctx: click.Context, contract_rut: str, company_id: str,
+                         date_from: str, date_to: str) -> None:
+    client = _client(ctx)
+    _grant(client, contracts=[contract_rut])
+    console.print(trial_balance_table(client.trial_balance(company_id, date_from, date_to),
+                                      f"Balance de comprobación {date_from} … {date_to}"))
+
+
+def trial_balance_table(report: dict, title: str) -> Table:
+    table = Table("cuenta", "nombre", "debe", "haber", "deudor", "acreedor", title=title)
+    for col in table.columns[2:]:
+        col.justify = "right"
+    for row in report["rows"]:
+        table.add_row(row["account_code"], row["account_name"], pesos(row["debit"]),
+                      pesos(row["credit"]), pesos(row["debit_balance"]),
+                      pesos(row["credit_balance"]))
+    t = report["totals"]
+    table.add_row("", "[bold]Totales[/]", *(f"[bold]{pesos(t[k])}[/]" for k in
+                                            ("debit", "credit", "debit_balance",
+                                             "credit_balance")))
+    return table
+
+
+@report.command("reconciliation")
+@click.argument("contract_rut")
+@click.argument("company_id")
+@click.argument("month")
+@click.pass_context
+def report_reconciliation(ctx: click.Context, contract_rut: str, company_id: str,
+                          month: str) -> None:
+    """The cuadratura of MONTH (YYYY-MM): invoicing's documents against the books."""
+    client = _client(ctx)
+    _grant(client, contracts=[contract_rut])
+    console.print(reconciliation_table(client.report(company_id, "reconciliation", month=month)))
+
+
+def reconciliation_table(report: dict) -> Table:
+    table = Table("direction", "tipo", "invoicing", "posted", "pending", "held", "difference",
+                  title=f"Cuadratura {report['month']}")
+    for col in table.columns[2:]:
+        col.justify = "right"
+
+    def cell(part: dict) -> str:
+        return f"{part['count']} · ${pesos(part['total'])}"
+
+    for line in report["lines"]:
+        table.add_row(line["direction"], str(line["dte_type"]), cell(line["invoicing"]),
+                      cell(line["posted"]), cell(line["pending_review"]), cell(line["held"]),
+                      cell(line["difference"]))
+    differences = report["differences"]
+    table.caption = ("no differences: the books match invoicing" if not differences else
+                     "\n".join(f"{d['document_key']}: {d['status']}"
+                               + (f" — {d['reason']}" if d.get("reason") else "")
+                               for d in differences))
+    return table
+
+
+def main() -> None:
+    try:
+        cli(standalone_mode=True)
+    except ApiError as error:
+        console.print(f"[red]{error}[/]")
+        raise SystemExit(1) from None
+
+
+if __name__ == "__main__":
+    main()
