@@ -1,0 +1,111 @@
+"""`make bench`: a year of one company's documents through the whole flow, timed.
+
+python -m bench [--n 100000] [--n-sqlite 10000] [--skip-sqlite] [--skip-floor]
+                [--skip-postgres] [--live] [--profile DIR]
+Environment: N, N_SQLITE, BENCH_LIVE=1, LIVE_RATE, LIVE_SECONDS, BENCH_TIMEOUT,
+BENCH_DATABASE_URL or DATABASE_URL (PostgreSQL admin URL), AMQP_URL, BENCH_KEEP_LOGS=1,
+BENCH_COMMIT (the label printed for the code measured; default: git's HEAD).
+"""
+
+import argparse
+import asyncio
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from rich.console import Console
+
+from bench.floor import measure_floor
+from bench.flow import PhaseFailed
+from bench.infra import resources
+from bench.report import print_report
+from bench.runner import LiveOptions, run_stack
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name) or default)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--n", type=int, default=_env_int("N", 100_000),
+                        help="documents for the PostgreSQL run and the floor (env N)")
+    parser.add_argument("--n-sqlite", type=int, default=_env_int("N_SQLITE", 10_000),
+                        help="documents for the SQLite run (env N_SQLITE)")
+    parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument("--skip-floor", action="store_true")
+    parser.add_argument("--live", action="store_true",
+                        default=os.environ.get("BENCH_LIVE", "") not in ("", "0"),
+                        help="also the live mode on PostgreSQL (env BENCH_LIVE=1)")
+    parser.add_argument("--live-rate", type=int, default=_env_int("LIVE_RATE", 200))
+    parser.add_argument("--live-seconds", type=int, default=_env_int("LIVE_SECONDS", 60))
+    parser.add_argument("--profile", type=Path, metavar="DIR",
+                        help="py-spy every process during the sync; raw stacks go to DIR")
+    parser.add_argument("--timeout", type=float, default=None,
+                        help="seconds each phase may take (env BENCH_TIMEOUT)")
+    return parser.parse_args(argv)
+
+
+def git_commit() -> str:
+    if os.environ.get("BENCH_COMMIT"):  # e.g. when run from an exported tree
+        return os.environ["BENCH_COMMIT"]
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=REPO, capture_output=True,
+                              text=True).stdout.strip()
+
+    commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    dirty = git("status", "--porcelain", "--untracked-files=no")
+    return f"{commit} (+ uncommitted changes)" if dirty else commit
+
+
+async def main(args: argparse.Namespace) -> int:
+    out = Console(width=max(120, Console().width))
+    log = Console(stderr=True)
+
+    def say(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    commit = git_commit()
+    say(f"bench at commit {commit}")
+    runs, floor = [], None
+    async with resources() as run:
+        if not args.skip_floor:
+            say(f"[floor] broker and COPY, N = {args.n:,}")
+            floor = await measure_floor(run, args.n)
+        plans = []
+        if not args.skip_postgres:
+            plans.append(("pg", args.n, False))
+        if not args.skip_sqlite:
+            plans.append(("sqlite", args.n_sqlite, True))
+        live = LiveOptions(args.live_rate, args.live_seconds) if args.live else None
+        for label, n, sqlite in plans:
+            timeout = args.timeout or float(os.environ.get("BENCH_TIMEOUT") or
+                                            max(300.0, n / 50))
+            try:
+                result = await run_stack(run, label, n, sqlite=sqlite, phase_timeout=timeout,
+                                         say=say, profile_dir=args.profile,
+                                         live=live if not sqlite else None)
+            except PhaseFailed as error:
+                log.print(f"[bold red]The {label} run (N = {n:,}) failed; no figures are "
+                          f"printed:[/] {error}", highlight=False)
+                return 1
+            runs.append(result)
+            if not result.verdict.ok:
+                log.print(f"[bold red]The {result.backend} run (N = {n:,}) failed its checks; "
+                          "no figures are printed:[/]")
+                for problem in result.verdict.problems:
+                    log.print(f"  - {problem}", markup=False)
+                return 1
+    print_report(out, commit=commit, runs=runs, floor=floor)
+    if any(r.live_error for r in runs):
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main(parse_args())))

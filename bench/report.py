@@ -1,0 +1,172 @@
+"""The figures, as rich tables on stdout."""
+
+import os
+import platform
+
+from rich.console import Console
+from rich.table import Table
+
+from bench.floor import BATCH, Floor
+from bench.procs import summarise
+from bench.runner import RunResult
+
+TARGET_RATE = 5_000  # documents/s overall, PostgreSQL, 100k documents
+TARGET_RSS_MB = 250
+TARGET_LIVE_P99_MS = 100
+PROCESSES = ("invoicing", "accounting", "integration-worker")
+
+
+def _rate(n: int, seconds: float) -> str:
+    return f"{n / seconds:,.0f}" if seconds > 0 else "—"
+
+
+def _mb(kb: int) -> str:
+    return f"{kb / 1024:,.0f}"
+
+
+def print_report(console: Console, *, commit: str, runs: list[RunResult],
+                 floor: Floor | None) -> None:
+    console.print(f"\n[bold]Sync benchmark[/] — commit {commit}; {os.cpu_count()} CPUs, "
+                  f"{platform.python_implementation()} {platform.python_version()}; "
+                  "seeding is a bulk insert into invoicing's database and is not timed")
+
+    table = Table(title="Connect → all posted, through the public APIs")
+    for column in ("backend", "N", "phase", "seconds", "documents/s"):
+        table.add_column(column, justify="right" if column in ("N", "seconds",
+                                                               "documents/s") else "left")
+    for r in runs:
+        t = r.timings
+        rows = [("delivery to review (connect → in_review)", t.delivery),
+                ("posting (confirm → all posted)", t.posting),
+                ("overall", t.overall)]
+        for i, (phase, seconds) in enumerate(rows):
+            table.add_row(r.backend if i == 0 else "", f"{r.n:,}" if i == 0 else "", phase,
+                          f"{seconds:.2f}", _rate(r.n, seconds),
+                          style="bold" if phase == "overall" else None)
+        table.add_row("", "", "[dim]seeding (not measured)[/]", f"[dim]{r.seed_seconds:.1f}[/]",
+                      "", end_section=True)
+    console.print(table)
+
+    memory = Table(title="Each process during connect → all posted: resident memory, MB (before "
+                         "→ peak), and CPU time, s (ms per document)")
+    memory.add_column("backend")
+    memory.add_column("N", justify="right")
+    for name in PROCESSES:
+        memory.add_column(name, justify="right")
+    memory.add_column("load average (start → end)", justify="right")
+    for r in runs:
+        memory.add_row(r.backend, f"{r.n:,}", *(
+            f"{_mb(r.rss_start_kb.get(p, 0))} → {_mb(r.rss_peak_kb.get(p, 0))} MB; "
+            f"{r.cpu_seconds.get(p, 0):.1f} s ({1000 * r.cpu_seconds.get(p, 0) / r.n:.2f} ms)"
+            for p in PROCESSES), f"{r.load[0]:.1f} → {r.load[1]:.1f}")
+    console.print(memory)
+    console.print("[dim]PostgreSQL and RabbitMQ use CPU too (not counted above); on a machine "
+                  "shared with other work, a load average above the CPU count means every "
+                  "process waited for a CPU and the wall-clock figures are pessimistic.[/]")
+
+    checks = Table(title="Checks (a failed check prints no figures)")
+    for column in ("backend", "entries", "lines", "balanced", "trial balance debit = credit",
+                   "accounts = seeded documents"):
+        checks.add_column(column, justify="right")
+    for r in runs:
+        v = r.verdict
+        checks.add_row(r.backend, f"{v.entries:,}", f"{v.lines:,}", "all", f"{v.debit:,}",
+                       f"{len(r.seeded.books)} accounts")
+    console.print(checks)
+
+    if floor is not None:
+        _print_floor(console, floor, runs)
+    _print_targets(console, runs)
+    for r in runs:
+        if r.live is not None or r.live_error:
+            _print_live(console, r)
+        if r.profile_dir is not None:
+            print_profile(console, r)
+
+
+def _print_floor(console: Console, floor: Floor, runs: list[RunResult]) -> None:
+    table = Table(title=f"Floor of this machine, N = {floor.n:,} "
+                        f"(messages of {floor.message_bytes} bytes, entries of 3 lines)")
+    table.add_column("what")
+    table.add_column("seconds", justify="right")
+    table.add_column("per second", justify="right")
+    rows = [
+        ("aio-pika publish, confirms on, durable quorum queue", floor.publish),
+        ("aio-pika consume, prefetch 1000, multiple acks", floor.consume),
+        ("broker: publish + consume", floor.broker),
+        ("PostgreSQL COPY of entries + lines (accounting's tables)", floor.copy),
+        ("floor: broker + COPY", floor.total),
+        (f"for comparison: broker with {BATCH} documents per message", floor.batched),
+    ]
+    for what, seconds in rows:
+        table.add_row(what, f"{seconds:.2f}", _rate(floor.n, seconds),
+                      style="bold" if what.startswith("floor") else
+                      "dim" if what.startswith("for comparison") else None)
+    console.print(table)
+    for r in runs:
+        if r.backend == "PostgreSQL" and r.n == floor.n:
+            overall = r.n / r.timings.overall
+            console.print(
+                f"Ratio overall / floor (PostgreSQL, N = {r.n:,}): "
+                f"[bold]{overall / (floor.n / floor.total):.1%}[/] of broker + COPY; "
+                f"{overall / (floor.n / floor.broker):.1%} of the broker alone; "
+                f"{overall / (floor.n / floor.copy):.1%} of COPY alone")
+
+
+def _print_targets(console: Console, runs: list[RunResult]) -> None:
+    table = Table(title="Targets (issue 5; PostgreSQL, 100,000 documents)")
+    for column in ("target", "measured", "met"):
+        table.add_column(column)
+    for r in runs:
+        if r.backend != "PostgreSQL":
+            continue
+        rate = r.n / r.timings.overall
+        table.add_row(f"≥ {TARGET_RATE:,} documents/s overall (N = {r.n:,})", f"{rate:,.0f}",
+                      "yes" if rate >= TARGET_RATE else "[red]no[/]")
+        peak = max(r.rss_peak_kb.values()) / 1024
+        table.add_row(f"every process's peak RSS ≤ {TARGET_RSS_MB} MB (N = {r.n:,})",
+                      f"{peak:,.0f} MB", "yes" if peak <= TARGET_RSS_MB else "[red]no[/]")
+        if r.live is not None:
+            p99 = r.live.percentile(99)
+            table.add_row(f"live p99 creation → posted ≤ {TARGET_LIVE_P99_MS} ms",
+                          f"{p99:,.0f} ms", "yes" if p99 <= TARGET_LIVE_P99_MS else "[red]no[/]")
+    console.print(table)
+
+
+def _print_live(console: Console, r: RunResult) -> None:
+    if r.live_error:
+        console.print(f"[bold red]Live mode could not run:[/] {r.live_error}")
+        return
+    live = r.live
+    table = Table(title=f"Live ({r.backend}): one document at a time, {live.rate}/s for "
+                        f"{live.seconds}s, auto-post on")
+    for column in ("created", "achieved rate", "POST p50 / p99", "posted",
+                   "creation → posted p50", "p95", "p99", "max"):
+        table.add_column(column, justify="right")
+    table.add_row(f"{live.created:,}", f"{live.achieved_rate:,.0f}/s",
+                  f"{live.create_p50_ms:.0f} / {live.create_p99_ms:.0f} ms", f"{live.posted:,}",
+                  *(f"{live.percentile(p):,.0f} ms" for p in (50, 95, 99, 100)))
+    console.print(table)
+
+
+def print_profile(console: Console, r: RunResult, top: int = 12) -> None:
+    console.print(f"\n[bold]Profile ({r.backend}, N = {r.n:,}), py-spy on-CPU samples at "
+                  f"100 Hz during connect → all posted[/]; raw stacks in {r.profile_dir}")
+    for name in PROCESSES:
+        summary = summarise(r.profile_dir / f"{name}.txt", top)
+        total = summary.samples
+        if not total:
+            console.print(f"{name}: no samples ({r.profile_dir / (name + '.err')})")
+            continue
+        table = Table(title=f"{name}: {total:,} samples ≈ {total / 100:,.1f} CPU-s")
+        for column in ("self %", "function (self)", "incl. %", "project function (inclusive)",
+                       "%", "package (innermost on stack)"):
+            table.add_column(column, justify="right" if "%" in column else "left")
+        columns = (summary.by_self, summary.project, summary.by_library)
+        for i in range(top):
+            cells = []
+            for rows in columns:
+                what, n = rows[i] if i < len(rows) else ("", 0)
+                cells += [f"{100 * n / total:.1f}" if what else "", what[:60]]
+            table.add_row(*cells)
+        console.print(table)

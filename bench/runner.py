@@ -1,0 +1,150 @@
+"""One measured run: a fresh stack on PostgreSQL or SQLite, seeded, synced and checked."""
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench.check import Verdict, check_books
+from bench.flow import Timings, connect_company, sync_year
+from bench.infra import RunResources, free_port
+from bench.live import (
+    LiveResult,
+    LiveUnsupported,
+    enable_auto_post,
+    require_live_support,
+    run_live,
+)
+from bench.procs import ProcessWatch, Profiler
+from bench.seed import DATE_FROM, DATE_TO, SETTINGS, Seeded, seed_documents
+from deploy.local.client import FlowClient, wait_for
+from deploy.local.stack import Stack
+from shared.rut import rut_from_number
+
+
+@dataclass
+class LiveOptions:
+    rate: int
+    seconds: int
+
+
+@dataclass
+class RunResult:
+    label: str
+    backend: str
+    n: int
+    seed_seconds: float = 0.0
+    seeded: Seeded | None = None
+    timings: Timings | None = None
+    verdict: Verdict | None = None
+    rss_start_kb: dict[str, int] = field(default_factory=dict)
+    rss_peak_kb: dict[str, int] = field(default_factory=dict)
+    cpu_seconds: dict[str, float] = field(default_factory=dict)
+    load: tuple[float, float] = (0.0, 0.0)
+    profile_dir: Path | None = None
+    live: LiveResult | None = None
+    live_error: str | None = None
+
+
+async def run_stack(run: RunResources, label: str, n: int, *, sqlite: bool,
+                    phase_timeout: float, say: Callable[[str], None],
+                    profile_dir: Path | None = None,
+                    live: LiveOptions | None = None) -> RunResult:
+    result = RunResult(label=label, backend="SQLite" if sqlite else "PostgreSQL", n=n)
+    if sqlite:
+        invoicing_db, accounting_db = run.sqlite_url("invoicing"), run.sqlite_url("accounting")
+    else:
+        invoicing_db = await run.create_database(f"{label}_invoicing")
+        accounting_db = await run.create_database(f"{label}_accounting")
+    topology = run.topology(label)
+    stack = Stack(
+        invoicing_database_url=invoicing_db, accounting_database_url=accounting_db,
+        amqp_url=run.amqp_url, invoicing_port=free_port(), accounting_port=free_port(),
+        exchange=topology.exchange, queue_prefix=topology.queue_prefix,
+        log_dir=run.log_dir(label),
+        extra_env={"DELIVERY_LIMIT": str(topology.delivery_limit)},
+    )
+    say(f"[{label}] migrating and starting invoicing, accounting and the worker "
+        f"on {result.backend}")
+    stack.migrate()
+    stack.start()
+    client = FlowClient(stack.invoicing_url, stack.accounting_url,
+                        timeout=max(60.0, phase_timeout))
+    try:
+        if live is not None:
+            try:
+                require_live_support(client)
+            except LiveUnsupported as error:
+                result.live_error = str(error)
+                live = None
+                say(f"[{label}] live mode cannot run: {error}")
+        rng = random.Random()
+        company_rut = rut_from_number(rng.randint(76_000_000, 76_999_999))
+        contract_rut = rut_from_number(rng.randint(78_000_000, 78_999_999))
+        name = "Comercializadora Anual SpA"
+        client.create_company(company_rut, name)
+        say(f"[{label}] seeding {n:,} documents into invoicing's database (bulk insert)")
+        start = time.perf_counter()
+        result.seeded = await seed_documents(invoicing_db, company_rut, n)
+        result.seed_seconds = time.perf_counter() - start
+        say(f"[{label}] seeded in {result.seed_seconds:.1f}s; connecting the company")
+        company_id = connect_company(client, company_rut, contract_rut, name)
+
+        pids = {s.name: s.process.pid for s in stack.services}
+        say(f"[{label}] connect and synchronise {DATE_FROM} … {DATE_TO}")
+        if profile_dir is not None:
+            result.profile_dir = profile_dir / label
+        with ProcessWatch(pids) as watch, Profiler(pids, result.profile_dir):
+            result.timings = sync_year(client, company_id, n, timeout=phase_timeout, say=say)
+        result.rss_start_kb, result.rss_peak_kb = watch.start_kb, dict(watch.peak_kb)
+        result.cpu_seconds, result.load = watch.cpu_seconds, watch.load
+        _check_alive(stack)
+        say(f"[{label}] checking the books")
+        result.verdict = await check_books(accounting_db, client, company_id, result.seeded,
+                                           result.timings.sync)
+        if live is not None:
+            result.live, result.live_error = await _live(
+                client, stack, invoicing_db, accounting_db, live, say, label)
+    except BaseException:
+        say("\n".join(_short(stack.log_tail(s, 30)) for s in stack.services))
+        raise
+    finally:
+        client.close()
+        stack.stop()
+    return result
+
+
+async def _live(client: FlowClient, stack: Stack, invoicing_db: str, accounting_db: str,
+                options: LiveOptions, say: Callable[[str], None], label: str):
+    rng = random.Random()
+    company_rut = rut_from_number(rng.randint(75_000_000, 75_999_999))
+    contract_rut = rut_from_number(rng.randint(79_000_000, 79_999_999))
+    say(f"[{label}] live: connecting a second company with auto-post on")
+    try:
+        client.create_company(company_rut, "Tienda en Vivo SpA")
+        company_id = connect_company(client, company_rut, contract_rut, "Tienda en Vivo SpA")
+        enable_auto_post(client, company_id, SETTINGS)
+        # Connected: one (empty) synchronisation confirmed, so new documents flow in.
+        sync = client.start_sync(company_id, "2020-01-01", "2020-01-31")
+        wait_for(lambda: client.sync(sync["id"]), lambda s: s["status"] == "in_review",
+                 what="the empty sync to reach review", timeout=60)
+        client.confirm(sync["id"])
+        say(f"[{label}] live: {options.rate}/s for {options.seconds}s")
+        result = await run_live(client, stack.invoicing_url, invoicing_db, accounting_db,
+                                company_rut, company_id, rate=options.rate,
+                                seconds=options.seconds)
+        return result, None
+    except LiveUnsupported as error:
+        return None, str(error)
+
+
+def _short(text: str, width: int = 400) -> str:
+    return "\n".join(line if len(line) <= width else line[:width] + " …"
+                     for line in text.splitlines())
+
+
+def _check_alive(stack: Stack) -> None:
+    dead = stack.exited()
+    if dead is not None:
+        raise RuntimeError(f"{dead.name} exited during the run.\n{stack.log_tail(dead)}")
