@@ -44,6 +44,14 @@ EXAMPLES: dict[str, dict[str, Any]] = {
             "folio": 1001, "issue_date": "2026-10-03", "issuer_rut": COMPANY["rut"],
             "counterparty": CUSTOMER, "net": 100000, "exempt": 0, "vat": 19000,
             "total": 119000, "references": []}},
+    "invoicing.invoices.synced.v1": {
+        "sync_id": SYNC_ID, "company_rut": COMPANY["rut"], "page": 1,
+        "documents": [{
+            "document_id": "9a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
+            "company_rut": COMPANY["rut"], "direction": "sales", "dte_type": 33,
+            "folio": 1001, "issue_date": "2026-10-03", "issuer_rut": COMPANY["rut"],
+            "counterparty": CUSTOMER, "net": 100000, "exempt": 0, "vat": 19000,
+            "total": 119000, "references": []}]},
     "invoicing.sync.completed.v1": {
         "sync_id": SYNC_ID, "company_rut": COMPANY["rut"], "document_count": 7},
     "invoicing.payment.recorded.v1": {
@@ -73,6 +81,16 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "accounting_company_id": ACCOUNTING_COMPANY_ID, "company_rut": COMPANY["rut"],
         "number": 1, "entry_date": "2026-10-03", "kind": "traspaso",
         "source_key": "sales:76354771-K:33:1001", "total": 119000},
+    "accounting.entries.posted.v1": {
+        "accounting_company_id": ACCOUNTING_COMPANY_ID, "company_rut": COMPANY["rut"],
+        "sync_id": SYNC_ID,
+        "entries": [
+            {"entry_id": "7f8e9d0c-1b2a-4c3d-8e4f-5a6b7c8d9e0f", "number": 1,
+             "entry_date": "2026-10-03", "kind": "traspaso",
+             "source_key": "sales:76354771-K:33:1001", "total": 119000},
+            {"entry_id": "8a9b0c1d-2e3f-4a5b-9c6d-7e8f9a0b1c2d", "number": 2,
+             "entry_date": "2026-10-04", "kind": "traspaso",
+             "source_key": "purchases:77777777-7:33:5521", "total": 59500}]},
 }
 
 
@@ -81,7 +99,8 @@ SUMMARIES = {
     "invoicing.integration.requested.v1":
         "A company asked to be integrated with an accounting contract (by its holder RUT).",
     "invoicing.invoice.synced.v1":
-        "A tax document (DTE), sent for a sync session or as it is recorded (sync_id null).",
+        "A tax document (DTE) as it is recorded (sync_id null); sync sessions send pages "
+        "(invoicing.invoices.synced.v1).",
     "invoicing.sync.completed.v1":
         "Invoicing has sent every document of a sync session; document_count says how many.",
     "invoicing.payment.recorded.v1": "A payment to a supplier or a collection from a customer.",

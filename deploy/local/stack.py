@@ -50,6 +50,8 @@ class Stack:
     def __post_init__(self) -> None:
         common = {k: v for k, v in os.environ.items() if not k.endswith("DATABASE_URL")}
         common.update({"AMQP_URL": self.amqp_url, "PYTHONUNBUFFERED": "1", **self.extra_env})
+        if self.log_dir is None:  # a person reads the terminal: lines, not JSON
+            common.setdefault("LOG_FORMAT", "text")
         if self.exchange:
             common["EVENT_EXCHANGE"] = self.exchange
         if self.queue_prefix:

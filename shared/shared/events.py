@@ -161,6 +161,21 @@ class InvoiceSynced(Contract):
     document: TaxDocument
 
 
+class InvoicesSynced(Contract):
+    """A page of a sync session's documents, in the order invoicing keeps them.
+
+    A sync sends its range as pages (one message per page rather than per document);
+    live documents still go one by one as InvoiceSynced with a null sync_id.
+    """
+
+    event_type: ClassVar[str] = "invoicing.invoices.synced.v1"
+    source: ClassVar[str] = INVOICING
+    sync_id: str = Field(description="the sync session the page answers")
+    company_rut: Rut
+    page: int = Field(ge=1, description="1-based number of the page within the sync")
+    documents: tuple[TaxDocument, ...] = Field(min_length=1)
+
+
 class ManifestLine(BaseModel):
     """Counts and totals of one (month, direction, tipo DTE) as invoicing holds them."""
 
@@ -294,11 +309,40 @@ class EntryPosted(Contract):
     total: Pesos
 
 
+class PostedEntry(BaseModel):
+    """One entry of an EntriesPosted page (EntryPosted without the company fields)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+    entry_id: str
+    number: int
+    entry_date: date
+    kind: Literal["ingreso", "egreso", "traspaso"]
+    source_key: str | None
+    total: Pesos
+
+
+class EntriesPosted(Contract):
+    """A page of journal entries posted together when a sync session was confirmed.
+
+    Confirming a session posts its documents in pages and publishes one event per page
+    rather than one per entry; a single posting (a live document or payment posted at
+    once, a reversal) is still an EntryPosted.
+    """
+
+    event_type: ClassVar[str] = "accounting.entries.posted.v1"
+    source: ClassVar[str] = ACCOUNTING
+    accounting_company_id: str
+    company_rut: Rut
+    sync_id: str = Field(description="the sync session whose confirmation posted them")
+    entries: tuple[PostedEntry, ...] = Field(min_length=1)
+
+
 CONTRACTS: dict[str, type[Contract]] = {
     model.event_type: model
     for model in (
         IntegrationRequested,
         InvoiceSynced,
+        InvoicesSynced,
         SyncCompleted,
         PaymentRecorded,
         IntegrationApproved,
@@ -308,5 +352,6 @@ CONTRACTS: dict[str, type[Contract]] = {
         SyncRequested,
         SettingsChanged,
         EntryPosted,
+        EntriesPosted,
     )
 }

@@ -4,6 +4,7 @@ The canonical form we store and return is the SII's own: digits, dash, check dig
 no dots, upper-case K (``76354771-K``).
 """
 
+from functools import lru_cache
 from typing import Annotated
 
 from cl_sii.rut import Rut as _SiiRut
@@ -20,6 +21,15 @@ def canonical_rut(value: str) -> str:
     """Return the canonical form of ``value`` or raise InvalidRut saying what is wrong."""
     if not isinstance(value, str) or not value.strip():
         raise InvalidRut("a RUT is required, e.g. 12.345.678-5")
+    return _canonical(value)
+
+
+# Every event and proposal carries the same few thousand RUTs (the company's and its
+# counterparties'), validated at each hop; the answer for a given string never changes.
+# Bounded so that a stream of distinct (or hostile) values cannot grow it; invalid values
+# raise, and exceptions are not cached.
+@lru_cache(maxsize=1 << 16)
+def _canonical(value: str) -> str:
     text = value.strip()
     try:
         rut = _SiiRut(text, validate_dv=False)

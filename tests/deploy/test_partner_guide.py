@@ -2,44 +2,22 @@
 three services as real processes on PostgreSQL and RabbitMQ (conventions: guide.py)."""
 
 import os
-import socket
 from pathlib import Path
 
 import httpx
 import pytest
 
-from deploy.local.stack import Stack
 from shared.http.auth import DEVELOPMENT_SECRET, mint_token
 from tests.deploy import guide
+from tests.support.stacks import module_stack
 
 pytestmark = pytest.mark.e2e
 
 GUIDE = Path(__file__).resolve().parents[2] / "docs" / "partners.md"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
-
-@pytest.fixture(scope="module")
-async def stack(infra, topology, tmp_path_factory):
-    stack = Stack(
-        invoicing_database_url=await infra.create_database("guide_invoicing"),
-        accounting_database_url=await infra.create_database("guide_accounting"),
-        amqp_url=infra.amqp_url,
-        invoicing_port=free_port(),
-        accounting_port=free_port(),
-        exchange=topology.exchange,
-        queue_prefix=topology.queue_prefix,
-        log_dir=tmp_path_factory.mktemp("guide-logs"),
-        extra_env={"DELIVERY_LIMIT": str(topology.delivery_limit)},
-    )
-    stack.migrate()
-    stack.start()
-    yield stack
-    stack.stop()
+stack = module_stack("guide")
 
 
 def test_the_guide_uses_the_conventions_it_explains():

@@ -6,13 +6,12 @@ exactly that difference."""
 import csv
 import io
 import random
-import socket
 
 import pytest
 
 from deploy.local.client import FlowClient, wait_for
-from deploy.local.stack import Stack
 from shared.rut import FINAL_CONSUMER_RUT, rut_from_number
+from tests.support.stacks import module_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -93,29 +92,8 @@ SEPTEMBER_DOCUMENTS = [doc("sales", 33, 1100, "09-02", CUSTOMER, net=40_000, vat
                        BROKEN]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
-
-@pytest.fixture(scope="module")
-async def stack(infra, topology, tmp_path_factory):
-    stack = Stack(
-        invoicing_database_url=await infra.create_database("e2e_books_invoicing"),
-        accounting_database_url=await infra.create_database("e2e_books_accounting"),
-        amqp_url=infra.amqp_url,
-        invoicing_port=free_port(),
-        accounting_port=free_port(),
-        exchange=topology.exchange,
-        queue_prefix=topology.queue_prefix,
-        log_dir=tmp_path_factory.mktemp("e2e-books-logs"),
-        extra_env={"DELIVERY_LIMIT": str(topology.delivery_limit)},
-    )
-    stack.migrate()
-    stack.start()
-    yield stack
-    stack.stop()
+stack = module_stack("e2e_books")
 
 
 @pytest.fixture(scope="module")

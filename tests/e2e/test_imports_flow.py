@@ -7,7 +7,7 @@ import pytest
 
 from deploy.local.client import FlowClient, wait_for
 from shared.rut import rut_from_number
-from tests.e2e.conftest import start_stack
+from tests.support.stacks import module_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -22,12 +22,7 @@ SETTINGS = {
 CREDIT_NOTES = {61, 112}
 
 
-@pytest.fixture(scope="module")
-async def stack(infra, topology, tmp_path_factory):
-    stack = await start_stack(infra, topology, tmp_path_factory.mktemp("imports-logs"),
-                              "e2e_imports")
-    yield stack
-    stack.stop()
+stack = module_stack("e2e_imports")
 
 
 @pytest.fixture(scope="module")

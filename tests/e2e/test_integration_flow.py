@@ -5,7 +5,7 @@ import pytest
 
 from deploy.local.client import FlowClient
 from deploy.local.scenario import RESERVICED_FOLIO, SERVICES_ACCOUNT, run_scenario
-from tests.e2e.conftest import start_stack
+from tests.support.stacks import module_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -22,11 +22,7 @@ EXPECTED_OCTOBER = {
 OCTOBER_DOCUMENTS = 7
 
 
-@pytest.fixture(scope="module")
-async def stack(infra, topology, tmp_path_factory):
-    stack = await start_stack(infra, topology, tmp_path_factory.mktemp("e2e-logs"), "e2e")
-    yield stack
-    stack.stop()
+stack = module_stack("e2e")
 
 
 @pytest.fixture(scope="module")

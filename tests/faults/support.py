@@ -23,7 +23,7 @@ from shared.db import create_engine
 from shared.messaging import Topology
 from shared.money import vat_of
 from shared.rut import rut_from_number
-from tests.e2e.conftest import free_port
+from tests.support.stacks import start_stack
 
 # How long a dependency stays down in the outage tests (`make test-faults` uses 20 s).
 OUTAGE_SECONDS = float(os.environ.get("FAULT_OUTAGE_SECONDS", "20"))
@@ -93,21 +93,11 @@ class FaultStack(Stack):
 
 
 async def start_fault_stack(infra, topology: Topology, log_dir, name: str) -> FaultStack:
-    stack = FaultStack(
-        invoicing_database_url=await infra.create_database(f"{name}_invoicing"),
-        accounting_database_url=await infra.create_database(f"{name}_accounting"),
-        amqp_url=infra.amqp_url,
-        invoicing_port=free_port(),
-        accounting_port=free_port(),
-        exchange=topology.exchange,
-        queue_prefix=topology.queue_prefix,
-        log_dir=log_dir,
-        # WORKER_HTTP_PORT 0: a free port, so stacks running side by side do not clash.
-        extra_env={"DELIVERY_LIMIT": str(topology.delivery_limit), "WORKER_HTTP_PORT": "0"},
-    )
+    # Small worker batches (two pages of 50 documents): a sync takes many requests to
+    # accounting, so a fault lands in the middle of one rather than after it ended.
+    stack = await start_stack(infra, topology, log_dir, name, cls=FaultStack,
+                              env={"BATCH_BYTES": "32768"})
     stack.topology = topology
-    stack.migrate()
-    stack.start()
     return stack
 
 

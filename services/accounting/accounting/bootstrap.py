@@ -9,6 +9,7 @@ import aio_pika
 from fastapi import Depends, FastAPI
 from sqlalchemy import text
 
+from accounting.adapters.metrics import sync_states
 from accounting.adapters.tables import outbox
 from accounting.config import Settings, ensure_sqlite_dir
 from accounting.entrypoints.consumer import build_consumer
@@ -25,6 +26,7 @@ from shared.http.problems import install_problem_handlers
 from shared.internal_api import INTERNAL_PREFIX
 from shared.messaging import Consumer, Publisher
 from shared.messaging.dead_letters import DeadLetters
+from shared.observability.http import install_observability
 from shared.outbox import OutboxRelay
 
 log = logging.getLogger(__name__)
@@ -97,9 +99,10 @@ def build_app(settings: Settings | None = None, *, background: bool = True) -> F
     ensure_sqlite_dir(settings.database_url)
     engine = create_engine(settings.database_url)
     publisher = Publisher(settings.amqp_url, settings.topology)
-    relay = OutboxRelay(engine, outbox, publisher)
+    relay = OutboxRelay(engine, outbox, publisher, service="accounting")
     services = Services(session_factory(engine),
-                        wake_relay=relay.wake if background else (lambda: None))
+                        wake_relay=relay.wake if background else (lambda: None),
+                        page_size=settings.confirm_page_size)
     tasks = Background(settings, services, relay, publisher) if background else None
 
     @contextlib.asynccontextmanager
@@ -144,4 +147,5 @@ def build_app(settings: Settings | None = None, *, background: bool = True) -> F
     app.include_router(dead_letters_router(
         DeadLetters(settings.amqp_url, settings.topology, settings.consumer_name),
         dependencies=[Depends(operator_principal)]))
+    install_observability(app, refresh=[sync_states(engine)])
     return app

@@ -14,6 +14,8 @@ class Settings(CommonSettings):
                               description="plain URL: postgresql://… or sqlite:///…")
     consumer_name: str = "accounting"
     consumer_batch_size: int = 50
+    # Documents confirm posts per transaction (and per EntriesPosted event).
+    confirm_page_size: int = Field(default=2_000, ge=1, le=10_000)
 
 
 def ensure_sqlite_dir(url: str) -> None:

@@ -47,6 +47,9 @@ def build_worker(settings: Settings, *, retry_backoff: float = 0.2) -> Worker:
         SUBSCRIPTIONS[CONSUMER_NAME],
         ProposeEntries(accounting),
         batch_size=settings.batch_size,
+        batch_bytes=settings.batch_bytes,
+        prefetch=settings.prefetch,
+        max_in_flight=settings.max_in_flight,
         batch_wait=0.05,
     )
     return Worker(consumer=consumer, accounting=accounting)

@@ -24,6 +24,7 @@ from shared.http.date_range import install_date_range_check
 from shared.http.dead_letters import dead_letters_router
 from shared.messaging import SUBSCRIPTIONS, Consumer, Publisher
 from shared.messaging.dead_letters import DeadLetters
+from shared.observability.http import install_observability
 from shared.outbox import OutboxRelay
 
 log = logging.getLogger(__name__)
@@ -71,9 +72,11 @@ async def _start_background(container: Container) -> None:
     settings = container.settings
     container.publisher = Publisher(settings.amqp_url, settings.topology)
     await container.publisher.connect()
-    container.relay = OutboxRelay(container.engine, outbox, container.publisher)
+    container.relay = OutboxRelay(container.engine, outbox, container.publisher,
+                                  service="invoicing")
     consumer = Consumer(settings.amqp_url, settings.topology, CONSUMER_NAME,
-                        SUBSCRIPTIONS[CONSUMER_NAME], make_handler(container.uow))
+                        SUBSCRIPTIONS[CONSUMER_NAME],
+                        make_handler(container.uow, sync_page_size=settings.sync_page_size))
     for name, coroutine in (("outbox-relay", container.relay.run()),
                             ("consumer", consumer.run())):
         task = asyncio.create_task(coroutine, name=f"invoicing-{name}")
@@ -136,4 +139,5 @@ def build_app(settings: Settings | None = None, *, background: bool = True) -> F
     app.include_router(dead_letters_router(
         DeadLetters(settings.amqp_url, settings.topology, CONSUMER_NAME),
         dependencies=[Depends(operator_principal)]))
+    install_observability(app)
     return app

@@ -1,5 +1,6 @@
 from pathlib import Path
 
+from pydantic import Field
 from sqlalchemy.engine import make_url
 
 from shared.db import is_sqlite
@@ -17,6 +18,8 @@ class Settings(CommonSettings):
     import_max_bytes: int = 50 * 1024 * 1024
     import_batch_size: int = 1000
     import_max_items: int = 10_000
+    # Documents per invoices.synced message when answering a sync (SYNC_PAGE_SIZE).
+    sync_page_size: int = Field(default=500, ge=1, le=5000)
 
 
 def ensure_sqlite_directory(url: str) -> None:

@@ -13,6 +13,7 @@ retried one message at a time, so one bad message cannot hold back the others.
 
 import asyncio
 import logging
+from collections import Counter, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -29,6 +30,8 @@ from pydantic import ValidationError
 
 from shared.events import CloudEvent, Contract, UnknownEventType
 from shared.messaging.topology import Topology
+from shared.observability.correlation import correlation, valid_correlation_id
+from shared.observability.metrics import EVENTS_CONSUMED, EVENTS_DEAD_LETTERED
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +52,13 @@ class Delivery:
 
 
 Handler = Callable[[list[Delivery]], Awaitable[None]]
+
+
+def _shared_correlation_id(deliveries: list[Delivery]) -> str | None:
+    """The batch's correlation id when its events share one (a sync's documents do);
+    a mixed batch logs under none rather than under one of them."""
+    ids = {d.event.correlationid for d in deliveries}
+    return ids.pop() if len(ids) == 1 else None
 
 
 def _on_open_channels(
@@ -79,6 +89,8 @@ class Consumer:
         batch_wait: float = 0.02,
         prefetch: int | None = None,
         retry_delay: float = 0.5,
+        batch_bytes: int | None = None,
+        max_in_flight: int = 1,
     ):
         self._url = amqp_url
         self._topology = topology
@@ -87,6 +99,15 @@ class Consumer:
         self._handler = handler
         self._batch_size = batch_size
         self._batch_wait = batch_wait
+        # A batch also ends once its bodies reach this size: a few large messages (pages of
+        # documents) make a batch as well as many small ones, and bound its memory.
+        self._batch_bytes = batch_bytes
+        # Batches whose handler may run at once (the next one is handled while the one
+        # before waits on I/O); they are still settled (acked) one after the other, in order.
+        self._max_in_flight = max_in_flight
+        self._in_flight: deque[asyncio.Task] = deque()
+        self._failure: BaseException | None = None
+        self._closing = False
         self._prefetch = prefetch or max(batch_size * 2, 10)
         self._retry_delay = retry_delay
         self._inbox: asyncio.Queue[AbstractIncomingMessage] = asyncio.Queue()
@@ -119,6 +140,7 @@ class Consumer:
 
     async def run(self) -> None:
         self._task = asyncio.current_task()
+        self._closing, self._failure = False, None
         self._connection = await aio_pika.connect_robust(self._url)
         try:
             channel = await self._connection.channel()
@@ -127,6 +149,8 @@ class Consumer:
             self._dead_letters = await self._dead_letter_exchange()
             await queue.consume(self._inbox.put)
             self.ready.set()
+            if self._max_in_flight > 1:
+                await self._run_pipelined()
             while True:
                 batch = _on_open_channels(await self._next_batch())
                 if not batch:
@@ -135,20 +159,75 @@ class Consumer:
                 try:
                     await self._process(batch)
                 except (AMQPError, ChannelInvalidStateError, ConnectionError) as error:
-                    # The connection dropped with the batch in hand, so it cannot be acked:
-                    # the broker redelivers what was not acked once the robust connection is
-                    # back, and handlers are idempotent. Dying here would stop consuming.
-                    log.warning("the broker connection dropped while %s handled %d messages; "
-                                "they will be redelivered: %r", self._name, len(batch), error)
+                    self._dropped(batch, error)
                 finally:
                     self._idle.set()
         finally:
+            self._closing = True
+            for task in self._in_flight:
+                task.cancel()
             await self._connection.close()
+
+    def _dropped(self, batch: list[AbstractIncomingMessage], error: Exception) -> None:
+        # The connection dropped with the batch in hand, so it cannot be acked: the broker
+        # redelivers what was not acked once the robust connection is back, and handlers
+        # are idempotent. Dying here would stop consuming.
+        log.warning("the broker connection dropped while %s handled %d messages; "
+                    "they will be redelivered: %r", self._name, len(batch), error)
+
+    async def _run_pipelined(self) -> None:
+        """Up to ``max_in_flight`` batches handled at once, each settled only after the
+        one before it, so a multiple-ack never covers a message still being handled."""
+        try:
+            while True:
+                while len(self._in_flight) >= self._max_in_flight:
+                    await asyncio.wait({self._in_flight[0]})
+                batch = _on_open_channels(await self._next_batch())
+                if not batch:
+                    continue
+                self._idle.clear()
+                before = self._in_flight[-1] if self._in_flight else None
+                task = asyncio.create_task(self._process_after(batch, before))
+                self._in_flight.append(task)
+                task.add_done_callback(self._settled)
+        except asyncio.CancelledError:
+            if self._failure is not None:  # a batch's task failed: run() fails with it
+                raise self._failure from None
+            raise
+
+    def _settled(self, task: asyncio.Task) -> None:
+        self._in_flight.remove(task)
+        if not self._in_flight:
+            self._idle.set()
+        if self._closing:  # run() cancelled it on its way out
+            return
+        failure = task.exception() if not task.cancelled() else asyncio.CancelledError()
+        if failure is not None and self._failure is None and self._task is not None:
+            self._failure = failure
+            self._task.cancel()
+
+    async def _process_after(self, messages: list[AbstractIncomingMessage],
+                             before: asyncio.Task | None) -> None:
+        try:
+            good = await self._parse_all(messages)
+            error = await self._call(good) if good else None
+            if before is not None:
+                await asyncio.wait({before})
+            if good:
+                await self._settle(good, error)
+        except (AMQPError, ChannelInvalidStateError, ConnectionError) as error:
+            self._dropped(messages, error)
 
     async def _next_batch(self) -> list[AbstractIncomingMessage]:
         batch = [await self._inbox.get()]
+        size = len(batch[0].body)
+        limit = self._batch_bytes
         deadline = asyncio.get_running_loop().time() + self._batch_wait
-        while len(batch) < self._batch_size:
+        while len(batch) < self._batch_size and (limit is None or size < limit):
+            if not self._inbox.empty():  # already here: no timer needed
+                batch.append(self._inbox.get_nowait())
+                size += len(batch[-1].body)
+                continue
             remaining = deadline - asyncio.get_running_loop().time()
             if remaining <= 0:
                 break
@@ -156,36 +235,64 @@ class Consumer:
                 batch.append(await asyncio.wait_for(self._inbox.get(), remaining))
             except TimeoutError:
                 break
+            size += len(batch[-1].body)
         return batch
 
     async def _process(self, messages: list[AbstractIncomingMessage]) -> None:
+        good = await self._parse_all(messages)
+        if good:
+            await self._settle(good, await self._call(good))
+
+    async def _parse_all(self, messages: list[AbstractIncomingMessage]
+                         ) -> list[tuple[AbstractIncomingMessage, Delivery]]:
+        """The deliveries to handle; poison messages are dead-lettered on the way."""
         good: list[tuple[AbstractIncomingMessage, Delivery]] = []
         for message in messages:
             parsed = self._parse(message)
             if isinstance(parsed, str):
-                await self._dead_letter_poison(message, parsed)
+                with correlation(valid_correlation_id(message.correlation_id)):
+                    await self._dead_letter_poison(message, parsed)
             else:
                 good.append((message, parsed))
-        if not good:
-            return
+        return good
+
+    async def _call(self, good: list[tuple[AbstractIncomingMessage, Delivery]]
+                    ) -> Exception | None:
+        """Run the handler on the batch; the exception it raised, if any."""
         try:
-            await self._handler([d for _, d in good])
-        except Exception as error:
+            with correlation(_shared_correlation_id([d for _, d in good])):
+                await self._handler([d for _, d in good])
+        except Exception as error:  # noqa: BLE001 - settled (retried) by _settle
+            return error
+        return None
+
+    async def _settle(self, good: list[tuple[AbstractIncomingMessage, Delivery]],
+                      error: Exception | None) -> None:
+        """Ack a handled batch, or retry a failed one message by message."""
+        if error is not None:
             if len(good) == 1:
-                await self._failed(*good[0], error)
+                with correlation(good[0][1].event.correlationid):
+                    await self._failed(*good[0], error)
                 return
-            log.warning("batch of %d failed; retrying one by one", len(good), exc_info=True)
+            log.warning("batch of %d failed; retrying one by one", len(good), exc_info=error)
             for message, delivery in good:
-                try:
-                    await self._handler([delivery])
-                except Exception as single_error:
-                    await self._failed(message, delivery, single_error)
-                else:
-                    await message.ack()
+                with correlation(delivery.event.correlationid):
+                    try:
+                        await self._handler([delivery])
+                    except Exception as single_error:
+                        await self._failed(message, delivery, single_error)
+                    else:
+                        await message.ack()
+                        self._consumed([delivery])
             return
         # Deliveries reach us in tag order and earlier ones are all settled, so one
         # multiple-ack on the last settles exactly this batch.
         await good[-1][0].ack(multiple=True)
+        self._consumed([d for _, d in good])
+
+    def _consumed(self, deliveries: list[Delivery]) -> None:
+        for event_type, count in Counter(d.event.type for d in deliveries).items():
+            EVENTS_CONSUMED.labels(self._name, event_type).inc(count)
 
     def _last_delivery(self, message: AbstractIncomingMessage) -> bool:
         # Quorum queues count earlier deliveries in x-delivery-count (RabbitMQ 3.10 and
@@ -224,6 +331,7 @@ class Consumer:
         else:
             # Rejected without requeue, the broker dead-letters it itself (without a reason).
             await message.reject(requeue=False)
+            EVENTS_DEAD_LETTERED.labels(self._name, message.routing_key or "").inc()
 
     async def _dead_letter_exchange(self) -> AbstractExchange:
         assert self._connection is not None
@@ -262,6 +370,7 @@ class Consumer:
             log.exception("could not dead-letter %s on %s; leaving it to the broker",
                           message.message_id, self._name)
             return False
+        EVENTS_DEAD_LETTERED.labels(self._name, message.routing_key or "").inc()
         return True
 
     def _parse(self, message: AbstractIncomingMessage) -> Delivery | str:

@@ -3,12 +3,14 @@ message, or raises; a batch is published concurrently and confirmed together."""
 
 import asyncio
 import logging
+from collections import Counter
 from dataclasses import dataclass
 
 import aio_pika
 from aio_pika.abc import AbstractExchange, AbstractRobustConnection
 
 from shared.messaging.topology import SUBSCRIPTIONS, Topology
+from shared.observability.metrics import EVENTS_PUBLISHED
 
 # Events some consumer of ours must receive: unroutable, they fail their publish. Others
 # (entry.posted, for systems outside this project) may have no queue yet; that is fine.
@@ -75,3 +77,5 @@ class Publisher:
                 for m in messages
             )
         )
+        for routing_key, count in Counter(m.routing_key for m in messages).items():
+            EVENTS_PUBLISHED.labels(routing_key).inc(count)

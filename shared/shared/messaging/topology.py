@@ -22,6 +22,7 @@ SUBSCRIPTIONS: dict[str, list[str]] = {
     ],
     "integration-worker": [
         "invoicing.invoice.synced.v1",
+        "invoicing.invoices.synced.v1",
         "invoicing.payment.recorded.v1",
         "accounting.settings.changed.v1",
     ],

@@ -17,7 +17,9 @@ LogFormat = Literal["json", "text"]
 
 # What every LogRecord has; anything else on a record came through ``extra=``.
 _RECORD_FIELDS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
-    "message", "asctime", "correlation_id", "service", "taskName"}
+    "message", "asctime", "correlation_id", "service", "taskName",
+    "cid", "color_message",  # our text formatter's, and uvicorn's copy with colours
+}
 
 
 class ContextFilter(logging.Filter):

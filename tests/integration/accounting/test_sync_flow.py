@@ -266,14 +266,18 @@ async def test_sync_review_confirm_books_and_resync(client, services, rut):
     summary = {"id": sync_id, "status": "confirmed", "posted": 3, "held": 2,
                "already_posted": 0}
     assert confirmed.json() == summary
-    posted_events = await outbox_events(services, "accounting.entry.posted.v1",
-                                        accounting_company_id=company_id)
-    assert sorted(e.data["number"] for e in posted_events) == [1, 2, 3]
-    assert {e.data["total"] for e in posted_events} == {119_000, 59_500, 23_800}
+    # A confirm publishes its entries a page at a time, not one event per entry.
+    [page] = await outbox_events(services, "accounting.entries.posted.v1",
+                                 accounting_company_id=company_id)
+    assert page.data["sync_id"] == sync_id
+    assert [e["number"] for e in page.data["entries"]] == [1, 2, 3]
+    assert {e["total"] for e in page.data["entries"]} == {119_000, 59_500, 23_800}
     again = await client.post(f"/v1/syncs/{sync_id}/confirm")
     assert again.status_code == 200 and again.json() == summary
-    assert len(await outbox_events(services, "accounting.entry.posted.v1",
-                                   accounting_company_id=company_id)) == 3
+    assert len(await outbox_events(services, "accounting.entries.posted.v1",
+                                   accounting_company_id=company_id)) == 1
+    assert await outbox_events(services, "accounting.entry.posted.v1",
+                               accounting_company_id=company_id) == []
     after = await client.patch(f"{doc_url}/{sale['id']}", json={"detail_account": "310115"})
     assert after.status_code == 409
     state = (await client.get(f"/v1/syncs/{sync_id}")).json()

@@ -159,3 +159,29 @@ async def _refresh(channel, name):
 
 async def _dlq_count_at_least(channel, name, n):
     return await _refresh(channel, name) >= n
+
+
+async def test_relay_batches_stop_at_their_byte_budget_and_keep_the_order(engine, publisher):
+    """Large rows (pages of a sync) go out a few at a time, so a batch's transaction stays
+    short; a row larger than the budget still goes out, alone."""
+    sessions = session_factory(engine)
+    async with engine.begin() as conn:
+        await conn.execute(outbox.update().where(outbox.c.published_at.is_(None))
+                           .values(published_at=func.now()))  # earlier tests' leftovers
+    events = [requested(n) for n in range(100, 110)]
+    size = max(len(e.model_dump_json()) for e in events)
+    async with sessions.begin() as session:
+        await add_events(session, outbox, events)
+    relay = OutboxRelay(engine, outbox, publisher, batch_bytes=3 * size)
+    assert [await relay.publish_pending() for _ in range(5)] == [3, 3, 3, 1, 0]
+
+    async with sessions.begin() as session:
+        await add_events(session, outbox, [requested(200)])
+    tiny = OutboxRelay(engine, outbox, publisher, batch_bytes=1)
+    assert await tiny.publish_pending() == 1
+    assert await relay.backlog() == 0
+    async with engine.connect() as conn:
+        published = (await conn.execute(
+            select(outbox.c.event_id).where(outbox.c.event_id.in_([e.id for e in events]))
+            .order_by(outbox.c.published_at, outbox.c.id))).scalars().all()
+    assert published == [e.id for e in events]

@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 
 from integration_worker.bootstrap import build_worker
 from integration_worker.config import CONSUMER_NAME, Settings
-from shared.events import CloudEvent, Counterparty, InvoiceSynced, TaxDocument
+from shared.events import CloudEvent, Counterparty, InvoicesSynced, InvoiceSynced, TaxDocument
 from shared.internal_api import (
     INTERNAL_PREFIX,
     AccountPair,
@@ -150,6 +150,25 @@ def invoice_synced(sync_id: str, folio: int, *, company_rut: str = COMPANY, net:
         counterparty=CUSTOMER, net=net, vat=vat, total=net + vat if total is None else total,
     )
     return CloudEvent.wrap(InvoiceSynced(sync_id=sync_id, document=document), subject=sync_id)
+
+
+def document(folio: int, *, company_rut: str = COMPANY, net: int = 100_000,
+             total: int | None = None) -> TaxDocument:
+    vat = round(net * 0.19)
+    return TaxDocument(
+        document_id=f"doc-{folio}", company_rut=company_rut, direction="sales", dte_type=33,
+        folio=folio, issue_date=date(2024, 5, 2), issuer_rut=company_rut,
+        counterparty=CUSTOMER, net=net, vat=vat, total=net + vat if total is None else total,
+    )
+
+
+def invoices_synced(sync_id: str, page: int, folios, *, company_rut: str = COMPANY
+                    ) -> CloudEvent:
+    """A page of a sync, as invoicing sends it."""
+    return CloudEvent.wrap(
+        InvoicesSynced(sync_id=sync_id, company_rut=company_rut, page=page,
+                       documents=tuple(document(f, company_rut=company_rut) for f in folios)),
+        subject=company_rut, correlation_id=sync_id)
 
 
 async def wait_until(predicate, seconds=20.0):

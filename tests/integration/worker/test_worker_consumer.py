@@ -11,6 +11,7 @@ from tests.integration.worker.conftest import (
     COMPANY,
     dead_lettered,
     invoice_synced,
+    invoices_synced,
     publish,
     wait_until,
 )
@@ -47,6 +48,44 @@ async def test_documents_arrive_as_batched_proposals_with_their_lines(
     held = stored[f"sales:{COMPANY}:33:21"]
     assert held.entry is None
     assert "= $1.190, but the total is $5.000" in held.hold_reason
+
+
+async def test_pages_of_a_sync_become_a_proposal_per_document(
+    topology, channel, accounting, worker
+):
+    sync_id = new_sync()
+    pages = [invoices_synced(sync_id, n, range(1 + (n - 1) * 500, 1 + n * 500))
+             for n in range(1, 7)]
+    live = invoice_synced(None, 9_001)
+    await publish(channel, topology, [pages[0], live, *pages[1:]])
+
+    await wait_until(lambda: len(accounting.stored(sync_id)) == 3_000)
+    stored = accounting.stored(sync_id)
+    assert set(stored) == {f"sales:{COMPANY}:33:{folio}" for folio in range(1, 3_001)}
+    assert all(p.entry is not None and p.sync_id == sync_id for p in stored.values())
+    assert stored[f"sales:{COMPANY}:33:501"].event_id == pages[1].id
+    await wait_until(lambda: any(p.source_key == f"sales:{COMPANY}:33:9001"
+                                 for b in accounting.batches for p in b.proposals))
+    # Several pages go in one request, never more than the internal API takes.
+    sizes = [len(b.proposals) for b in accounting.batches]
+    assert max(sizes) > 500 and max(sizes) <= 2_000, sizes
+
+
+async def test_a_page_delivered_twice_hands_over_the_same_proposals(
+    topology, channel, accounting, worker
+):
+    """Accounting keeps a proposal once per (sync_id, source_key): the worker need not
+    remember pages, only hand over the same proposals again (see the e2e test)."""
+    sync_id = new_sync()
+    page = invoices_synced(sync_id, 1, range(1, 11))
+    await publish(channel, topology, [page, page])
+
+    def handed():
+        return [p for b in accounting.batches for p in b.proposals if p.sync_id == sync_id]
+
+    await wait_until(lambda: len(handed()) == 20)
+    first, second = handed()[:10], handed()[10:]
+    assert [p.model_dump() for p in first] == [p.model_dump() for p in second]
 
 
 async def test_a_503_from_accounting_is_retried_and_nothing_is_lost(

@@ -1,5 +1,7 @@
 """The use case with an in-memory accounting, and the HTTP client's retry policy."""
 
+import logging
+
 import httpx
 import pytest
 
@@ -9,9 +11,10 @@ from integration_worker.adapters.accounting_client import (
     AccountingUnavailable,
 )
 from integration_worker.service_layer.proposals import ProposeEntries
-from shared.events import CloudEvent, InvoiceSynced, SettingsChanged
+from shared.events import CloudEvent, InvoicesSynced, InvoiceSynced, SettingsChanged
 from shared.internal_api import ProposalBatch, ProposalResult
 from shared.messaging import Delivery
+from shared.observability.correlation import current_correlation_id
 from tests.unit.worker.test_posting_rules import COMPANY, PROFILE, doc
 
 
@@ -73,10 +76,33 @@ async def test_settings_changes_alone_send_nothing():
     assert accounting.batches == []
 
 
-async def test_large_batches_go_in_chunks_of_at_most_1000():
+async def test_large_batches_go_in_chunks_of_at_most_2000():
     accounting = FakeAccounting()
-    await ProposeEntries(accounting)([synced(folio) for folio in range(1, 2502)])
-    assert [len(b.proposals) for b in accounting.batches] == [1000, 1000, 501]
+    await ProposeEntries(accounting)([synced(folio) for folio in range(1, 4502)])
+    assert [len(b.proposals) for b in accounting.batches] == [2000, 2000, 501]
+
+
+def page(number, folios, *, sync_id="s-1"):
+    documents = tuple(doc("sales", 33, net=100, vat=19, total=119, folio=f) for f in folios)
+    return delivery(InvoicesSynced(sync_id=sync_id, company_rut=COMPANY, page=number,
+                                   documents=documents))
+
+
+async def test_a_page_becomes_a_proposal_per_document():
+    accounting = FakeAccounting()
+    pages = [page(1, range(1, 1501)), page(2, range(1501, 3001))]
+    await ProposeEntries(accounting)([synced(9001, sync_id=None), *pages])
+    proposals = [p for b in accounting.batches for p in b.proposals]
+    assert [len(b.proposals) for b in accounting.batches] == [2000, 1001]
+    live, *documents = proposals
+    assert (live.sync_id, live.source_key) == (None, f"sales:{COMPANY}:33:9001")
+    assert [p.source_key for p in documents] == [
+        f"sales:{COMPANY}:33:{folio}" for folio in range(1, 3001)]
+    assert {p.sync_id for p in documents} == {"s-1"}
+    # Each proposal names the page it came in, for tracing.
+    assert {p.event_id for p in documents[:1500]} == {pages[0].event.id}
+    assert {p.event_id for p in documents[1500:]} == {pages[1].event.id}
+    assert all(p.entry is not None for p in documents)
 
 
 # --- HTTP client -----------------------------------------------------------------------
@@ -130,12 +156,42 @@ async def test_a_4xx_is_raised_at_once_with_the_problem_detail():
 
 async def test_submit_posts_the_batch():
     calls: list = []
-    client = client_with([httpx.Response(200, json={"accepted": 1, "duplicates": 0})], calls)
+    bodies: list = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append((request.method, request.url.path, request.headers["content-type"]))
+        bodies.append(request.content)
+        return httpx.Response(200, json={"accepted": 1, "duplicates": 0})
+
+    client = AccountingClient("http://accounting.test/", transport=httpx.MockTransport(handler))
     await ProposeEntries(client)([])  # nothing to send: no request
     assert calls == []
     accounting = FakeAccounting()
     await ProposeEntries(accounting)([synced(1)])
     result = await client.submit(accounting.batches[0])
     assert result == ProposalResult(accepted=1, duplicates=0)
-    assert calls == [("POST", "/internal/v1/proposals")]
+    assert calls == [("POST", "/internal/v1/proposals", "application/json")]
+    assert ProposalBatch.model_validate_json(bodies[0]) == accounting.batches[0]
     await client.close()
+
+
+async def test_a_batch_of_several_syncs_logs_each_under_its_own_correlation_id():
+    seen: list[tuple[str, str | None]] = []
+
+    class Recorder(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            seen.append((record.getMessage(), current_correlation_id()))
+
+    logger = logging.getLogger("integration_worker.service_layer.proposals")
+    recorder, level = Recorder(), logger.level
+    logger.addHandler(recorder)
+    logger.setLevel(logging.INFO)
+    try:
+        await ProposeEntries(FakeAccounting())(
+            [page(1, range(1, 4), sync_id="s-1"), page(1, range(4, 6), sync_id="s-2"),
+             synced(9, sync_id=None)])
+    finally:
+        logger.removeHandler(recorder)
+        logger.setLevel(level)
+    assert [(m.split(" of sync ")[1].split(" ")[0], cid) for m, cid in seen
+            if m.startswith("handed")] == [("s-1", "s-1"), ("s-2", "s-2")]

@@ -4,7 +4,19 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, insert, select, update
+from sqlalchemy import (
+    and_,
+    bindparam,
+    case,
+    exists,
+    func,
+    insert,
+    literal,
+    literal_column,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,9 +39,45 @@ from accounting.domain.periods import CLOSED_PERIOD
 from accounting.domain.settings import IntegrationOptions, InvoiceSettings
 from accounting.domain.syncs import SyncKind, SyncStatus
 
+# Keys per IN (…) list: asyncpg takes at most 32,767 parameters in one statement.
+IN_CHUNK = 5_000
+# From how many rows PostgreSQL writes go as one bulk statement (COPY, unnest).
+BULK_FROM = 50
+
+# The order a session's documents are posted in (so comprobante numbers follow the
+# documents' dates); payments have no tipo or folio and come first within their day. The
+# index ix_sync_documents_posting_order has these very expressions.
+POSTING_ORDER = (
+    sync_documents.c.issue_date,
+    func.coalesce(sync_documents.c.dte_type, literal_column("-1")),
+    func.coalesce(sync_documents.c.folio, literal_column("-1")),
+    sync_documents.c.id,
+)
+
+
+# A session as the use cases read it: the manifest (every document of the range) is read
+# only by the reconciliation, never on a poll of the session.
+SYNC_COLUMNS = (
+    *(c for c in sync_sessions.c if c.name != "manifest"),
+    sync_sessions.c.manifest.is_not(None).label("has_manifest"),
+)
+
 
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+def chunks(items: Iterable[Any], size: int | None = None) -> Iterable[list[Any]]:
+    items = list(items)
+    size = size or IN_CHUNK
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def posting_cursor(row: Any) -> tuple[Any, ...]:
+    """Where the next page starts: the posting-order key of a page's last row."""
+    return (row.issue_date, -1 if row.dte_type is None else row.dte_type,
+            -1 if row.folio is None else row.folio, row.id)
 
 
 class Repository:
@@ -41,6 +89,22 @@ class Repository:
 
     async def _all(self, query) -> Sequence[RowMapping]:  # noqa: ANN001
         return (await self.session.execute(query)).mappings().all()
+
+    async def _postgres(self) -> Any | None:
+        """The asyncpg connection under the session's transaction (None on SQLite), for the
+        bulk statements SQLAlchemy has no form for (COPY, UPDATE … FROM unnest)."""
+        if self.session.bind.dialect.name != "postgresql":
+            return None
+        connection = await self.session.connection()
+        return (await connection.get_raw_connection()).driver_connection
+
+    def _upsert(self, table):  # noqa: ANN001, ANN202
+        """An INSERT that can say ON CONFLICT (both dialects have one)."""
+        if self.session.bind.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as upsert
+        else:
+            from sqlalchemy.dialects.sqlite import insert as upsert
+        return upsert(table)
 
     def _lock(self, query):  # noqa: ANN001, ANN202
         # SQLite serialises writers anyway; PostgreSQL needs the row lock.
@@ -243,7 +307,7 @@ class Repository:
         await self.session.execute(insert(sync_sessions).values(**row))
 
     async def get_sync(self, sync_id: str, *, lock: bool = False) -> RowMapping | None:
-        query = select(sync_sessions).where(sync_sessions.c.id == sync_id)
+        query = select(*SYNC_COLUMNS).where(sync_sessions.c.id == sync_id)
         return await self._one(self._lock(query) if lock else query)
 
     async def update_sync(self, sync_id: str, **values: Any) -> None:
@@ -253,7 +317,7 @@ class Repository:
 
     async def last_sync(self, company_id: str) -> RowMapping | None:
         return await self._one(
-            select(sync_sessions)
+            select(*SYNC_COLUMNS)
             .where(sync_sessions.c.company_id == company_id,
                    sync_sessions.c.kind == SyncKind.RANGE)
             .order_by(sync_sessions.c.created_at.desc())
@@ -261,7 +325,7 @@ class Repository:
         )
 
     async def open_live_sync(self, company_id: str, *, lock: bool = False) -> RowMapping | None:
-        query = (select(sync_sessions)
+        query = (select(*SYNC_COLUMNS)
                  .where(sync_sessions.c.company_id == company_id,
                         sync_sessions.c.kind == SyncKind.LIVE,
                         sync_sessions.c.status != SyncStatus.CONFIRMED)
@@ -270,7 +334,7 @@ class Repository:
 
     async def list_syncs(self, company_id: str, kind: str | None,
                          status: str | None) -> Sequence[RowMapping]:
-        query = (select(sync_sessions).where(sync_sessions.c.company_id == company_id)
+        query = (select(*SYNC_COLUMNS).where(sync_sessions.c.company_id == company_id)
                  .order_by(sync_sessions.c.created_at.desc(), sync_sessions.c.id))
         if kind:
             query = query.where(sync_sessions.c.kind == kind)
@@ -304,26 +368,48 @@ class Repository:
 
     async def live_source_keys(self, company_id: str, keys: Iterable[str]) -> set[str]:
         """Keys any live session of the company already holds."""
-        keys = list(keys)
-        if not keys:
-            return set()
-        rows = await self.session.execute(
-            select(sync_documents.c.source_key)
-            .join(sync_sessions, sync_sessions.c.id == sync_documents.c.sync_id)
-            .where(sync_sessions.c.company_id == company_id,
-                   sync_sessions.c.kind == SyncKind.LIVE,
-                   sync_documents.c.source_key.in_(keys))
-        )
-        return set(rows.scalars().all())
+        found: set[str] = set()
+        for chunk in chunks(keys):
+            rows = await self.session.execute(
+                select(sync_documents.c.source_key)
+                .join(sync_sessions, sync_sessions.c.id == sync_documents.c.sync_id)
+                .where(sync_sessions.c.company_id == company_id,
+                       sync_sessions.c.kind == SyncKind.LIVE,
+                       sync_documents.c.source_key.in_(chunk))
+            )
+            found.update(rows.scalars().all())
+        return found
 
-    async def documents_by_id(self, ids: list[str]) -> Sequence[RowMapping]:
-        if not ids:
-            return []
-        return await self._all(
-            select(sync_documents).where(sync_documents.c.id.in_(ids))
-            .order_by(sync_documents.c.issue_date, sync_documents.c.dte_type,
-                      sync_documents.c.folio, sync_documents.c.id)
+    async def documents_by_id(self, ids: list[str]) -> list[RowMapping]:
+        rows: list[RowMapping] = []
+        for chunk in chunks(ids):
+            rows.extend(await self._all(
+                select(sync_documents).where(sync_documents.c.id.in_(chunk))))
+        return sorted(rows, key=posting_cursor)
+
+    async def posting_page(self, sync_id: str, company_id: str,
+                           after: tuple[Any, ...] | None, limit: int) -> Sequence[RowMapping]:
+        """The session's next ``limit`` documents in posting order after ``after``, whatever
+        their status (so the plan is a walk of ix_sync_documents_posting_order, however
+        stale the table's statistics); ``already_posted`` says whether the books hold an
+        active entry for the key (checked here, against the partial unique index)."""
+        active = exists().where(
+            journal_entries.c.company_id == company_id,
+            journal_entries.c.source_key == sync_documents.c.source_key,
+            journal_entries.c.reversed_by_entry_id.is_(None))
+        query = (
+            select(sync_documents.c.id, sync_documents.c.source_key, sync_documents.c.entry,
+                   sync_documents.c.status, sync_documents.c.hold_code,
+                   sync_documents.c.issue_date, sync_documents.c.dte_type,
+                   sync_documents.c.folio, active.label("already_posted"))
+            .where(sync_documents.c.sync_id == sync_id)
+            .order_by(*POSTING_ORDER).limit(limit)
         )
+        if after is not None:
+            query = query.where(tuple_(*POSTING_ORDER) > tuple_(
+                *(literal(value, column.type) for value, column in zip(after, POSTING_ORDER,
+                                                                        strict=True))))
+        return await self._all(query)
 
     async def held_for_closed_period(self, company_id: str, first: date,
                                      last: date) -> Sequence[RowMapping]:
@@ -358,16 +444,46 @@ class Repository:
         return {status: count for status, count in rows.all()}
 
     async def stored_source_keys(self, sync_id: str, keys: Iterable[str]) -> set[str]:
-        rows = await self.session.execute(
-            select(sync_documents.c.source_key).where(
-                sync_documents.c.sync_id == sync_id, sync_documents.c.source_key.in_(list(keys))
+        found: set[str] = set()
+        for chunk in chunks(keys):
+            rows = await self.session.execute(
+                select(sync_documents.c.source_key).where(
+                    sync_documents.c.sync_id == sync_id, sync_documents.c.source_key.in_(chunk)
+                )
             )
-        )
-        return set(rows.scalars().all())
+            found.update(rows.scalars().all())
+        return found
 
-    async def add_documents(self, rows: list[dict[str, Any]]) -> None:
-        if rows:
-            await self.session.execute(insert(sync_documents), rows)
+    async def add_documents(self, rows: list[dict[str, Any]]) -> set[str]:
+        """Store the documents; one a concurrent batch already stored for the session is
+        skipped. The ids stored."""
+        if not rows:
+            return set()
+        stored = await self.session.execute(
+            self._upsert(sync_documents)
+            .on_conflict_do_nothing(index_elements=["sync_id", "source_key"])
+            .returning(sync_documents.c.id),
+            rows)
+        return set(stored.scalars().all())
+
+    async def count_received(self, sync_id: str, count: int) -> str:
+        """Count ``count`` more documents received and move a range session on, in one
+        UPDATE (concurrent batches add up without a lock held for the whole batch); the
+        session's status after it. Mirrors domain.syncs.progress."""
+        received = sync_sessions.c.received + count
+        status = sync_sessions.c.status
+        new_status = case(
+            (sync_sessions.c.kind != SyncKind.RANGE.value, status),  # live: always in review
+            (status == SyncStatus.CONFIRMED.value, status),
+            (and_(sync_sessions.c.expected.is_not(None), received >= sync_sessions.c.expected),
+             literal(SyncStatus.IN_REVIEW.value)),
+            (received > 0, literal(SyncStatus.RECEIVING.value)),
+            else_=status)
+        return (await self.session.execute(
+            update(sync_sessions).where(sync_sessions.c.id == sync_id)
+            .values(received=received, status=new_status)
+            .returning(sync_sessions.c.status)
+        )).scalar_one()
 
     async def list_documents(self, sync_id: str, status: str | None, offset: int,
                              limit: int) -> tuple[Sequence[RowMapping], int]:
@@ -406,7 +522,18 @@ class Repository:
 
     async def set_documents(self, changes: list[dict[str, Any]]) -> None:
         """Bulk update: each change is {doc_id, status, entry_id, hold_reason, hold_code}."""
-        if changes:
+        if len(changes) >= BULK_FROM and (raw := await self._postgres()) is not None:
+            # One statement for the page rather than one UPDATE per document.
+            await raw.execute(
+                "UPDATE sync_documents AS d SET status = v.status, entry_id = v.entry_id, "
+                "hold_reason = v.hold_reason, hold_code = v.hold_code "
+                "FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::text[], "
+                "$5::varchar[]) AS v(id, status, entry_id, hold_reason, hold_code) "
+                "WHERE d.id = v.id",
+                *([c[key] for c in changes] for key in (
+                    "doc_id", "new_status", "new_entry_id", "new_hold_reason",
+                    "new_hold_code")))
+        elif changes:
             await self.session.execute(
                 update(sync_documents)
                 .where(sync_documents.c.id == bindparam("doc_id"))
@@ -419,17 +546,17 @@ class Repository:
     # --- books ---------------------------------------------------------------------
 
     async def posted_source_keys(self, company_id: str, keys: Iterable[str]) -> set[str]:
-        keys = list(keys)
-        if not keys:
-            return set()
-        rows = await self.session.execute(
-            select(journal_entries.c.source_key).where(
-                journal_entries.c.company_id == company_id,
-                journal_entries.c.source_key.in_(keys),
-                journal_entries.c.reversed_by_entry_id.is_(None),
+        found: set[str] = set()
+        for chunk in chunks(keys):
+            rows = await self.session.execute(
+                select(journal_entries.c.source_key).where(
+                    journal_entries.c.company_id == company_id,
+                    journal_entries.c.source_key.in_(chunk),
+                    journal_entries.c.reversed_by_entry_id.is_(None),
+                )
             )
-        )
-        return set(rows.scalars().all())
+            found.update(rows.scalars().all())
+        return found
 
     async def active_entries_by_key(self, company_id: str,
                                     keys: Iterable[str]) -> dict[str, RowMapping]:
@@ -557,31 +684,34 @@ class Repository:
     # --- counterparties (auxiliares) ---------------------------------------------------
 
     async def counterparty_names(self, company_id: str, ruts: Iterable[str]) -> dict[str, str]:
-        ruts = list(ruts)
-        if not ruts:
-            return {}
-        rows = await self.session.execute(
-            select(counterparties.c.rut, counterparties.c.name)
-            .where(counterparties.c.company_id == company_id, counterparties.c.rut.in_(ruts)))
-        return dict(rows.all())
+        names: dict[str, str] = {}
+        for chunk in chunks(ruts):
+            rows = await self.session.execute(
+                select(counterparties.c.rut, counterparties.c.name)
+                .where(counterparties.c.company_id == company_id,
+                       counterparties.c.rut.in_(chunk)))
+            names.update(rows.all())
+        return names
 
     async def add_counterparties(self, company_id: str, names: dict[str, str]) -> None:
         """Each RUT once: a concurrent insert of the same RUT is not an error."""
         if not names:
             return
-        dialect = self.session.bind.dialect.name
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as upsert
-        else:
-            from sqlalchemy.dialects.sqlite import insert as upsert
         created = now()
         await self.session.execute(
-            upsert(counterparties).on_conflict_do_nothing(),
+            self._upsert(counterparties).on_conflict_do_nothing(),
             [{"company_id": company_id, "rut": rut, "name": name, "created_at": created}
              for rut, name in names.items()])
 
     async def add_entries(self, entries: list[dict[str, Any]], lines: list[dict[str, Any]]) -> None:
-        if entries:
+        if len(entries) >= BULK_FROM and (raw := await self._postgres()) is not None:
+            # A page of a confirm: COPY, several times faster than INSERTs of the same rows.
+            for table, rows in ((journal_entries, entries), (journal_lines, lines)):
+                columns = list(rows[0])
+                await raw.copy_records_to_table(
+                    table.name, columns=columns,
+                    records=[tuple(row[c] for c in columns) for row in rows])
+        elif entries:
             await self.session.execute(insert(journal_entries), entries)
             await self.session.execute(insert(journal_lines), lines)
 

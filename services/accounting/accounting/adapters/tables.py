@@ -17,6 +17,8 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    func,
+    literal_column,
     text,
 )
 
@@ -136,7 +138,9 @@ sync_sessions = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("confirmed_at", DateTime(timezone=True)),
     # What invoicing says it sent (SyncCompleted.manifest): the reconciliation's other side.
-    Column("manifest", JSON),
+    # Big (every document of the range): read only by the reconciliation; None is SQL NULL
+    # so whether there is one is known without reading it.
+    Column("manifest", JSON(none_as_null=True)),
     Index(None, "company_id", "kind", "status"),
 )
 
@@ -166,6 +170,12 @@ sync_documents = Table(
     UniqueConstraint("sync_id", "source_key"),
     Index(None, "sync_id", "status"),
 )
+
+# Confirm walks a session's documents in pages in this order (keyset pagination): the
+# expressions match repository.POSTING_ORDER, so each page is a short index range.
+Index("ix_sync_documents_posting_order", sync_documents.c.sync_id, sync_documents.c.issue_date,
+      func.coalesce(sync_documents.c.dte_type, literal_column("-1")),
+      func.coalesce(sync_documents.c.folio, literal_column("-1")), sync_documents.c.id)
 
 journal_entries = Table(
     "journal_entries",

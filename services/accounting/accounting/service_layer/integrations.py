@@ -1,5 +1,6 @@
 """The integrations list and connecting: opening a sync session for a date range."""
 
+import logging
 import uuid
 from datetime import UTC, date, datetime
 from typing import Any
@@ -17,6 +18,9 @@ from accounting.service_layer.syncs import sync_view
 from accounting.service_layer.unit_of_work import Services, UnitOfWork
 from shared.events import SyncRequested
 from shared.http.problems import Conflict, Unprocessable
+from shared.observability.correlation import current_correlation_id, set_correlation_id
+
+log = logging.getLogger(__name__)
 
 
 async def list_integrations(services: Services, company_id: str) -> list[dict[str, Any]]:
@@ -64,11 +68,17 @@ async def request_sync(services: Services, company_id: str, date_from: date,
             "confirmed_at": None,
         }
         await uow.repo.add_sync(sync)
+        # From here on the sync's id is the correlation id: its events carry it through
+        # invoicing, the worker and back, so one grep follows the whole sync.
+        log.info("sync session %s requested for company %s (%s to %s), request %s",
+                 sync["id"], company_id, date_from, date_to, current_correlation_id())
+        set_correlation_id(sync["id"])
         uow.emit(SyncRequested(sync_id=sync["id"], accounting_company_id=company_id,
                                company_rut=link.company_rut, date_from=date_from,
                                date_to=date_to),
                  subject=sync["id"], correlation_id=sync["id"])
         await uow.commit()
+    log.info("sync session %s requested from invoicing", sync["id"])
     return sync_view(sync, {})
 
 

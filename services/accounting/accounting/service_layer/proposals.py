@@ -12,8 +12,8 @@ from typing import Any
 
 from accounting.domain.journal import hold_reason
 from accounting.domain.periods import CLOSED_PERIOD, closed_reason, month_of
-from accounting.domain.syncs import DocumentStatus, SyncKind, SyncStatus, progress
-from accounting.service_layer.posting import post_documents
+from accounting.domain.syncs import DocumentStatus, SyncKind, SyncStatus
+from accounting.service_layer.posting import change, post_documents
 from accounting.service_layer.unit_of_work import Services, UnitOfWork
 from shared.http.problems import NotFound, Unprocessable
 from shared.internal_api import Proposal, ProposalBatch, ProposalResult
@@ -48,7 +48,10 @@ async def receive(services: Services, batch: ProposalBatch) -> ProposalResult:
 
 
 async def _store(uow: UnitOfWork, sync_id: str, proposals: list[Proposal]) -> tuple[int, int]:
-    sync = await uow.repo.get_sync(sync_id, lock=True)
+    # Not locked: concurrent batches of one session proceed side by side. The documents'
+    # unique (session, key) stores each once, and the counters move in one UPDATE at the
+    # end, which is also where a confirm that came in between shows (see _add).
+    sync = await uow.repo.get_sync(sync_id)
     if sync is None:
         raise NotFound(f"There is no sync session with id {sync_id}.")
     for proposal in proposals:
@@ -58,9 +61,8 @@ async def _store(uow: UnitOfWork, sync_id: str, proposals: list[Proposal]) -> tu
                 f"sync session {sync_id} is for company {sync.company_rut}.")
     seen = await uow.repo.stored_source_keys(sync_id, {p.source_key for p in proposals})
     new = _first_of_each(proposals, seen)
-    if new:
-        await _add(uow, sync, new)
-    return len(new), len(proposals) - len(new)
+    stored = await _add(uow, sync, new) if new else []
+    return len(stored), len(proposals) - len(stored)
 
 
 async def _store_live(uow: UnitOfWork, company_rut: str,
@@ -79,7 +81,7 @@ async def _store_live(uow: UnitOfWork, company_rut: str,
     rows = await _add(uow, sync, new)
     if (await uow.repo.get_options(link.company_id)).auto_post:
         await post_documents(uow, sync, [r for r in rows if r.status == DocumentStatus.READY])
-    return len(new), len(proposals) - len(new)
+    return len(rows), len(proposals) - len(rows)
 
 
 async def _open_live_session(uow: UnitOfWork, link: Any) -> Any:
@@ -136,12 +138,20 @@ async def _add(uow: UnitOfWork, sync: Any, new: list[Proposal]) -> list[Any]:
             status = DocumentStatus.HELD if reason else DocumentStatus.READY
         rows.append(_row(proposal, sync, status, reason, code, notes.get(proposal.source_key),
                          now))
-    await uow.repo.add_documents(rows)
-    received = sync.received + len(new)
-    status = SyncStatus(sync.status)
-    if sync.kind == SyncKind.RANGE:  # a live session is always in review
-        status = progress(status, sync.expected, received)
-    await uow.repo.update_sync(sync.id, received=received, status=status)
+    inserted = await uow.repo.add_documents(rows)
+    if len(inserted) < len(rows):  # a concurrent batch stored some of them first
+        rows = [row for row in rows if row["id"] in inserted]
+    if not rows:
+        return []
+    status = await uow.repo.count_received(sync.id, len(rows))
+    if status == SyncStatus.CONFIRMED and sync.status != SyncStatus.CONFIRMED:
+        # Confirmed while this batch was on its way: late arrivals, like any other.
+        late = [change(row["id"], DocumentStatus.HELD, hold_reason=LATE_ARRIVAL)
+                for row in rows]
+        await uow.repo.set_documents(late)
+        for row in rows:
+            row.update(status=DocumentStatus.HELD.value, hold_reason=LATE_ARRIVAL,
+                       hold_code=None)
     return [_Stored(row) for row in rows]
 
 

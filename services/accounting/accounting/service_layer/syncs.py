@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from accounting.domain.accounts import Account
-from accounting.domain.periods import CLOSED_PERIOD
 from accounting.domain.settings import account_problems, detail_role
 from accounting.domain.syncs import (
     DocumentStatus,
@@ -16,11 +15,12 @@ from accounting.domain.syncs import (
     progress,
 )
 from accounting.service_layer.companies import company_or_404
-from accounting.service_layer.posting import post_documents
+from accounting.service_layer.posting import post_next_page
 from accounting.service_layer.unit_of_work import Services, UnitOfWork
 from shared.events import SyncCompleted
 from shared.http.problems import Conflict, NotFound, Unprocessable
 from shared.internal_api import LineRole
+from shared.observability.correlation import current_correlation_id, set_correlation_id
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ def sync_view(sync: Mapping[str, Any], counts: Mapping[str, int]) -> dict[str, A
         **{status.value: counts.get(status.value, 0) for status in DocumentStatus},
         "created_at": sync["created_at"],
         "confirmed_at": sync["confirmed_at"],
-        "has_manifest": sync.get("manifest") is not None,
+        "has_manifest": bool(sync.get("has_manifest")) or sync.get("manifest") is not None,
     }
 
 
@@ -120,35 +120,45 @@ async def change_detail_account(services: Services, sync_id: str, document_id: s
 
 
 async def confirm(services: Services, sync_id: str) -> dict[str, Any]:
+    """Confirm the session and post its ready documents (and those a reopened month
+    released since), in pages of ``services.page_size``, each page its own transaction.
+
+    One transaction for a year of documents would hold the company's lock and a growing
+    transaction for the whole posting, so the session is marked confirmed first (from then
+    on nothing in it can change and late arrivals are held) and each page commits with
+    its entries and its EntriesPosted event. If a confirm stops half way (a crash, a lost
+    connection), what it did not reach is still ready: confirming again posts the rest and
+    answers the same summary; a posted document is no longer ready, and the partial unique
+    index on active entries refuses a second posting of a key in any case.
+    """
+    # The posted entries' logs and events join the rest of the sync's under its id.
     async with services.uow() as uow:
         sync = await _sync(uow, sync_id, lock=True)
-        if sync.status == SyncStatus.CONFIRMED:
-            # Confirming again posts only what a reopened period released since.
-            await _post_ready_documents(uow, sync)
-            counts = await uow.repo.document_counts(sync_id)
+        log.info("confirming sync session %s, request %s", sync.id, current_correlation_id())
+        set_correlation_id(str(sync.id))
+        if sync.status == SyncStatus.IN_REVIEW:
+            await uow.repo.update_sync(sync_id, status=SyncStatus.CONFIRMED,
+                                       confirmed_at=datetime.now(UTC))
             await uow.commit()
-            return _summary(sync, counts)
-        if sync.status != SyncStatus.IN_REVIEW:
+        elif sync.status != SyncStatus.CONFIRMED:
             raise Conflict(
                 "The sync session cannot be confirmed yet: "
                 + not_ready_to_confirm(SyncStatus(sync.status), sync.expected, sync.received)
                 + ".", title="Sync session not in review")
-        await _post_ready_documents(uow, sync)
-        await uow.repo.update_sync(sync_id, status=SyncStatus.CONFIRMED,
-                                   confirmed_at=datetime.now(UTC))
+    # Confirming again posts only what is still ready or a reopened period released since.
+    after = None
+    while True:
+        async with services.uow() as uow:
+            after, _ = await post_next_page(uow, sync, after, services.page_size)
+            if after is None:
+                break
+            await uow.commit()
+    async with services.uow() as uow:
         counts = await uow.repo.document_counts(sync_id)
-        await uow.commit()
-        return _summary({**sync, "status": SyncStatus.CONFIRMED}, counts)
-
-
-async def _post_ready_documents(uow: UnitOfWork, sync: Any) -> None:
-    """Post every ready document, and those that waited for a period reopened since."""
-    documents = [
-        *await uow.repo.documents_in_status(sync.id, DocumentStatus.READY),
-        *[d for d in await uow.repo.documents_in_status(sync.id, DocumentStatus.HELD)
-          if d.hold_code == CLOSED_PERIOD],
-    ]
-    await post_documents(uow, sync, documents)
+    summary = _summary({**sync, "status": SyncStatus.CONFIRMED}, counts)
+    log.info("sync session %s confirmed: %d posted, %d held, %d already posted", sync_id,
+             summary["posted"], summary["held"], summary["already_posted"])
+    return summary
 
 
 def _summary(sync: Mapping[str, Any], counts: Mapping[str, int]) -> dict[str, Any]:

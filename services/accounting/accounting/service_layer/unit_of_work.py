@@ -16,6 +16,7 @@ class UnitOfWork:
         self._sessions = sessions
         self._on_events = on_events
         self._events: list[CloudEvent] = []
+        self._after_commit: list[Callable[[], None]] = []
         self.session: AsyncSession
         self.repo: Repository
 
@@ -35,20 +36,29 @@ class UnitOfWork:
         self._events.append(CloudEvent.wrap(payload, subject=subject,
                                             correlation_id=correlation_id))
 
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once the changes are committed (counting what was posted)."""
+        self._after_commit.append(callback)
+
     async def commit(self) -> None:
         staged, self._events = self._events, []
         await add_events(self.session, outbox, staged)
         await self.session.commit()
         if staged:
             self._on_events()
+        callbacks, self._after_commit = self._after_commit, []
+        for callback in callbacks:
+            callback()
 
 
 @dataclass
 class Services:
-    """What the use cases need: a way to open a unit of work, and the relay's bell."""
+    """What the use cases need: a way to open a unit of work, the relay's bell, and how
+    many documents confirm posts per transaction."""
 
     sessions: async_sessionmaker
     wake_relay: Callable[[], None] = field(default=lambda: None)
+    page_size: int = 2_000
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.sessions, self.wake_relay)

@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 
 from shared.internal_api import INTERNAL_PREFIX, PostingProfile, ProposalBatch, ProposalResult
+from shared.observability.correlation import CORRELATION_HEADER, current_correlation_id
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ class AccountingClient:
     ):
         self._http = httpx.AsyncClient(
             base_url=base_url.rstrip("/") + INTERNAL_PREFIX, timeout=timeout, transport=transport,
-            auth=auth,
+            auth=auth, event_hooks={"request": [_forward_correlation_id]},
         )
         self._retries = retries
         self._backoff = backoff
@@ -67,8 +68,10 @@ class AccountingClient:
         return PostingProfile.model_validate_json(response.content)
 
     async def submit(self, batch: ProposalBatch) -> ProposalResult:
+        # Serialised by pydantic in one pass (not model_dump then json.dumps).
         response = await self._request(
-            "POST", "/proposals", json=batch.model_dump(mode="json")
+            "POST", "/proposals", content=batch.model_dump_json(),
+            headers={"Content-Type": "application/json"},
         )
         return ProposalResult.model_validate_json(response.content)
 
@@ -99,6 +102,13 @@ class AccountingClient:
                         method, path, failure, delay)
             await asyncio.sleep(delay)
             attempt += 1
+
+
+async def _forward_correlation_id(request: httpx.Request) -> None:
+    """Accounting logs the call under the id of the events being handled (a sync's id)."""
+    cid = current_correlation_id()
+    if cid and CORRELATION_HEADER not in request.headers:
+        request.headers[CORRELATION_HEADER] = cid
 
 
 def _problem_detail(response: httpx.Response) -> str:

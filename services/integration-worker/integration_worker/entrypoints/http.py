@@ -1,5 +1,5 @@
-"""The worker's small HTTP server for operators and probes: /healthz, /readyz and its
-dead letters. It runs inside `python -m integration_worker run`, beside the consumer."""
+"""The worker's small HTTP server for operators and probes: /healthz, /readyz, /metrics
+and its dead letters. It runs inside `python -m integration_worker run`, beside the consumer."""
 
 import asyncio
 import contextlib
@@ -18,6 +18,7 @@ from shared.http.health import health_router
 from shared.http.problems import install_problem_handlers
 from shared.messaging import Consumer
 from shared.messaging.dead_letters import DeadLetters
+from shared.observability.http import install_observability
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,7 @@ def build_http_app(settings: Settings, consumer: Consumer) -> FastAPI:
     letters = DeadLetters(settings.amqp_url, settings.topology, CONSUMER_NAME)
     app.include_router(dead_letters_router(letters,
                                            dependencies=[Depends(operator_principal)]))
+    install_observability(app)
     return app
 
 

@@ -4,31 +4,36 @@ and tipo DTE, and every document by its natural key."""
 from collections import defaultdict
 from collections.abc import Iterable
 
-from invoicing.domain.documents import Document
-from invoicing.service_layer.outgoing import tax_document
-from shared.events import ManifestDocument, ManifestLine, SyncManifest
+from shared.events import ManifestDocument, ManifestLine, SyncManifest, TaxDocument
 
 
 class ManifestBuilder:
     def __init__(self) -> None:
-        self._lines: dict[tuple[str, str, int], list[int]] = defaultdict(lambda: [0] * 5)
+        # (year, month, direction, tipo) → [count, net, exempt, vat, total]
+        self._lines: dict[tuple[int, int, str, int], list[int]] = defaultdict(
+            lambda: [0] * 5)
         self._documents: list[ManifestDocument] = []
 
-    def add(self, documents: Iterable[Document]) -> None:
+    def add(self, documents: Iterable[TaxDocument]) -> None:
         for d in documents:
-            totals = self._lines[(d.issue_date.strftime("%Y-%m"), str(d.direction), d.dte_type)]
-            for i, amount in enumerate((1, d.net, d.exempt, d.vat, d.total)):
-                totals[i] += amount
-            self._documents.append(ManifestDocument(
-                document_key=tax_document(d).document_key, total=d.total,
-                issue_date=d.issue_date))
+            day = d.issue_date
+            totals = self._lines[(day.year, day.month, d.direction.value, d.dte_type)]
+            totals[0] += 1
+            totals[1] += d.net
+            totals[2] += d.exempt
+            totals[3] += d.vat
+            totals[4] += d.total
+            # Built without re-validating: the values come from a validated TaxDocument.
+            self._documents.append(ManifestDocument.model_construct(
+                document_key=d.document_key, total=d.total, issue_date=day))
 
     def build(self) -> SyncManifest:
         return SyncManifest(
             lines=tuple(
-                ManifestLine(month=month, direction=direction, dte_type=dte_type, count=count,
-                             net=net, exempt=exempt, vat=vat, total=total)
-                for (month, direction, dte_type), (count, net, exempt, vat, total)
+                ManifestLine(month=f"{year:04d}-{month:02d}", direction=direction,
+                             dte_type=dte_type, count=count, net=net, exempt=exempt, vat=vat,
+                             total=total)
+                for (year, month, direction, dte_type), (count, net, exempt, vat, total)
                 in sorted(self._lines.items())
             ),
             documents=tuple(self._documents),

@@ -6,6 +6,7 @@ from shared.events import (
     CloudEvent,
     Counterparty,
     DocumentReference,
+    InvoicesSynced,
     InvoiceSynced,
     OtherTax,
     PaymentRecorded,
@@ -44,6 +45,14 @@ def invoice_synced(document: Document, sync_id: str | None) -> CloudEvent:
     return CloudEvent.wrap(InvoiceSynced(sync_id=sync_id, document=tax_document(document)),
                            subject=document.company_rut,
                            correlation_id=sync_id or document.id)
+
+
+def invoices_synced(documents: list[TaxDocument], sync_id: str, company_rut: str,
+                    page: int) -> CloudEvent:
+    """One page of a sync's documents: one message instead of one per document."""
+    return CloudEvent.wrap(InvoicesSynced(sync_id=sync_id, company_rut=company_rut, page=page,
+                                          documents=tuple(documents)),
+                           subject=company_rut, correlation_id=sync_id)
 
 
 def payment_recorded(payment: Payment) -> CloudEvent:
