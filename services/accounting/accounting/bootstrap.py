@@ -16,6 +16,7 @@ from accounting.entrypoints.consumer import build_consumer
 from accounting.entrypoints.http import internal, public, reports
 from accounting.entrypoints.http.access import resource_in_scope
 from accounting.service_layer.unit_of_work import Services
+from shared.background import ensure_running, log_if_failed
 from shared.db import create_engine, session_factory
 from shared.http.auth import operator_principal, service_principal
 from shared.http.body_limit import install_body_limit
@@ -58,7 +59,7 @@ class Background:
         for name, coroutine in (("outbox-relay", self._relay.run()),
                                 ("consumer", self._consumer.run())):
             task = asyncio.create_task(coroutine, name=f"accounting-{name}")
-            task.add_done_callback(_log_stop)
+            task.add_done_callback(log_if_failed)
             self.tasks.append(task)
         # Serve only once our queue is consumed, so no event sent to us waits unseen.
         ready = asyncio.create_task(self._consumer.ready.wait())
@@ -84,14 +85,7 @@ class Background:
     async def check(self) -> None:
         if not self.publisher.is_connected:
             raise ConnectionError("not connected to RabbitMQ")
-        for task in self.tasks:
-            if task.done():
-                raise RuntimeError(f"background task {task.get_name()} has stopped")
-
-
-def _log_stop(task: asyncio.Task) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        log.error("background task %s stopped", task.get_name(), exc_info=task.exception())
+        ensure_running(self.tasks)
 
 
 def build_app(settings: Settings | None = None, *, background: bool = True) -> FastAPI:

@@ -17,6 +17,7 @@ from invoicing.entrypoints.consumer import make_handler
 from invoicing.entrypoints.http import install_routes
 from invoicing.entrypoints.http.size_limit import IMPORT_PATH_SUFFIX
 from invoicing.service_layer.unit_of_work import UnitOfWork
+from shared.background import ensure_running, log_if_failed
 from shared.db import create_engine, session_factory
 from shared.http.auth import operator_principal
 from shared.http.body_limit import install_body_limit
@@ -58,14 +59,7 @@ class Container:
             return
         if not self.publisher.is_connected:
             raise ConnectionError("not connected to the broker")
-        for task in self.tasks:
-            if task.done():
-                raise RuntimeError(f"background task {task.get_name()} has stopped")
-
-
-def _log_stop(task: asyncio.Task) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        log.error("background task %s stopped", task.get_name(), exc_info=task.exception())
+        ensure_running(self.tasks)
 
 
 async def _start_background(container: Container) -> None:
@@ -80,7 +74,7 @@ async def _start_background(container: Container) -> None:
     for name, coroutine in (("outbox-relay", container.relay.run()),
                             ("consumer", consumer.run())):
         task = asyncio.create_task(coroutine, name=f"invoicing-{name}")
-        task.add_done_callback(_log_stop)
+        task.add_done_callback(log_if_failed)
         container.tasks.append(task)
     # Serve only once our queue exists, so no event sent to us afterwards is lost.
     ready = asyncio.create_task(consumer.ready.wait())
