@@ -53,7 +53,9 @@ def connect_company(client: FlowClient, company_rut: str, contract_rut: str, nam
 
 
 def sync_year(client: FlowClient, company_id: str, n: int, *, timeout: float,
-              say: Callable[[str], None] = lambda _: None) -> Timings:
+              say: Callable[[str], None] = lambda _: None,
+              mark: Callable[[str], None] = lambda _: None) -> Timings:
+    """Connect → all posted; ``mark`` is called with each phase's name as it ends."""
     t = Timings()
     poll = poll_interval(n)
     start = time.perf_counter()
@@ -76,6 +78,7 @@ def sync_year(client: FlowClient, company_id: str, n: int, *, timeout: float,
             last_said = now
         time.sleep(poll)
     t.delivery = time.perf_counter() - start
+    mark("delivery")
     if state["expected"] != n:
         raise RuntimeError(f"invoicing sent {state['expected']} documents, {n} were seeded")
     say(f"  {t.delivery:5.1f}s in review: {state['received']:,} proposed; confirming")

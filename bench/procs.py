@@ -47,6 +47,53 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / _TICKS
 
 
+def _stat_fields(pid: int) -> list[str]:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rpartition(")")[2].split()
+    except (FileNotFoundError, ProcessLookupError, PermissionError):
+        return []
+
+
+def _comm(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except (FileNotFoundError, ProcessLookupError, PermissionError):
+        return ""
+
+
+# The servers the flow leans on, by process name, and the other name a child may carry.
+SERVERS = {"PostgreSQL": ("postgres",), "RabbitMQ": ("beam.smp", "erl_child_setup",
+                                                    "inet_gethost", "epmd")}
+
+
+def server_cpu_seconds() -> dict[str, float]:
+    """CPU time each server has used so far, all its processes together. PostgreSQL runs a
+    process per connection: the postmaster's reaped-children time counts those that ended."""
+    used = dict.fromkeys(SERVERS, 0.0)
+    names = {comm: server for server, comms in SERVERS.items() for comm in comms}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        server = names.get(_comm(int(entry.name)))
+        fields = _stat_fields(int(entry.name)) if server else []
+        if not fields:
+            continue
+        ticks = int(fields[11]) + int(fields[12])
+        if server == "PostgreSQL" and _comm(int(fields[1])) != "postgres":  # the postmaster
+            ticks += int(fields[13]) + int(fields[14])
+        used[server] += ticks / _TICKS
+    return used
+
+
+def machine_busy_seconds() -> float:
+    """CPU time the whole machine spent busy (every CPU, every process) so far."""
+    with open("/proc/stat") as f:
+        ticks = [int(v) for v in f.readline().split()[1:]]
+    idle = ticks[3] + ticks[4]  # idle and iowait
+    return (sum(ticks[:8]) - idle) / _TICKS
+
+
 def tree(pid: int) -> list[int]:
     pids, todo = [], [pid]
     while todo:
@@ -68,7 +115,14 @@ class ProcessWatch:
     start_kb: dict[str, int] = field(default_factory=dict)
     cpu_seconds: dict[str, float] = field(default_factory=dict)
     load: tuple[float, float] = (0.0, 0.0)  # 1-minute load average at the start and the end
+    # PostgreSQL's and RabbitMQ's CPU time, and the whole machine's busy time, in the block.
+    server_seconds: dict[str, float] = field(default_factory=dict)
+    machine_seconds: float = 0.0
     _cpu_start: dict[str, float] = field(default_factory=dict)
+    _servers_start: dict[str, float] = field(default_factory=dict)
+    _machine_start: float = 0.0
+    # CPU time of each process and server, and the machine's, up to each mark (phase end).
+    marks: dict[str, dict[str, float]] = field(default_factory=dict)
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
 
@@ -76,6 +130,7 @@ class ProcessWatch:
         self.start_kb = {name: self._rss(pid) for name, pid in self.pids.items()}
         self._cpu_start = {name: self._cpu(pid) for name, pid in self.pids.items()}
         self.load = (os.getloadavg()[0], 0.0)
+        self._servers_start, self._machine_start = server_cpu_seconds(), machine_busy_seconds()
         self._thread = threading.Thread(target=self._loop, daemon=True)
         self._thread.start()
         return self
@@ -86,10 +141,21 @@ class ProcessWatch:
             self._thread.join()
         self._sample()
         self.load = (self.load[0], os.getloadavg()[0])
+        self.machine_seconds = machine_busy_seconds() - self._machine_start
+        self.server_seconds = {name: seconds - self._servers_start[name]
+                               for name, seconds in server_cpu_seconds().items()}
         for name, pid in self.pids.items():
             hwm = sum(_status_kb(p, "VmHWM") for p in tree(pid))
             self.peak_kb[name] = max(self.peak_kb[name], hwm)
             self.cpu_seconds[name] = self._cpu(pid) - self._cpu_start[name]
+
+    def mark(self, phase: str) -> None:
+        """Note the CPU time used since the start, at the end of ``phase``."""
+        used = {name: self._cpu(pid) - self._cpu_start[name] for name, pid in self.pids.items()}
+        used.update({name: seconds - self._servers_start[name]
+                     for name, seconds in server_cpu_seconds().items()})
+        used["machine"] = machine_busy_seconds() - self._machine_start
+        self.marks[phase] = used
 
     @staticmethod
     def _cpu(pid: int) -> float:

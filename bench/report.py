@@ -60,9 +60,10 @@ def print_report(console: Console, *, commit: str, runs: list[RunResult],
             f"{r.cpu_seconds.get(p, 0):.1f} s ({1000 * r.cpu_seconds.get(p, 0) / r.n:.2f} ms)"
             for p in PROCESSES), f"{r.load[0]:.1f} → {r.load[1]:.1f}")
     console.print(memory)
-    console.print("[dim]PostgreSQL and RabbitMQ use CPU too (not counted above); on a machine "
-                  "shared with other work, a load average above the CPU count means every "
-                  "process waited for a CPU and the wall-clock figures are pessimistic.[/]")
+    console.print("[dim]On a machine shared with other work, a load average above the CPU "
+                  "count means every process waited for a CPU and the wall-clock figures are "
+                  "pessimistic.[/]")
+    _print_cpu(console, runs)
 
     checks = Table(title="Checks (a failed check prints no figures)")
     for column in ("backend", "entries", "lines", "balanced", "trial balance debit = credit",
@@ -82,6 +83,37 @@ def print_report(console: Console, *, commit: str, runs: list[RunResult],
             _print_live(console, r)
         if r.profile_dir is not None:
             print_profile(console, r)
+
+
+def _print_cpu(console: Console, runs: list[RunResult]) -> None:
+    """Where the machine's CPU went in each phase: the services, the servers they use,
+    anything else, and what was left idle of every CPU for the phase's wall time."""
+    cpus = os.cpu_count() or 1
+    table = Table(title=f"CPU time, s (share of {cpus} CPUs × the phase's wall time)")
+    for column in ("backend", "N", "phase", *PROCESSES, "PostgreSQL", "RabbitMQ",
+                   "anything else", "idle"):
+        table.add_column(column, justify="right")
+    names = (*PROCESSES, "PostgreSQL", "RabbitMQ")
+    for r in runs:
+        if r.timings is None or not r.machine_seconds:
+            continue
+        total = {**r.cpu_seconds, **r.server_seconds, "machine": r.machine_seconds}
+        delivery = r.delivery_cpu or {}
+        phases = [("overall", r.timings.overall, total)]
+        if delivery:
+            posting = {k: total.get(k, 0.0) - delivery.get(k, 0.0) for k in total}
+            phases = [("delivery", r.timings.delivery, delivery),
+                      ("posting", r.timings.posting, posting), *phases]
+        for i, (phase, wall, used) in enumerate(phases):
+            capacity = cpus * wall
+            parts = [used.get(name, 0.0) for name in names]
+            other = max(used.get("machine", 0.0) - sum(parts), 0.0)
+            idle = max(capacity - used.get("machine", 0.0), 0.0)
+            table.add_row(r.backend if i == 0 else "", f"{r.n:,}" if i == 0 else "", phase, *(
+                f"{seconds:.1f} ({100 * seconds / capacity:.0f}%)"
+                for seconds in (*parts, other, idle)),
+                end_section=i == len(phases) - 1)
+    console.print(table)
 
 
 def _print_floor(console: Console, floor: Floor, runs: list[RunResult]) -> None:

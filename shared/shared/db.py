@@ -1,5 +1,6 @@
 """Database plumbing: plain URLs in, async engines out, on PostgreSQL or SQLite."""
 
+import orjson
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -30,10 +31,18 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).drivername.startswith("sqlite")
 
 
+def json_text(value: object) -> str:
+    """JSON columns' encoder: orjson, ~10× the stdlib's speed on the documents and entries
+    a sync stores by the hundred thousand. Dates come out ISO-formatted, as pydantic's
+    ``mode="json"`` writes them."""
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
 def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     url = async_url(url)
+    codec = {"json_serializer": json_text, "json_deserializer": orjson.loads}
     if is_sqlite(url):
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        engine = create_async_engine(url, connect_args={"timeout": 30}, **codec)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # noqa: ANN001
@@ -46,7 +55,8 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
             cursor.close()
 
         return engine
-    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size,
+                               pool_pre_ping=True, **codec)
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker:

@@ -19,7 +19,7 @@ class InvalidRut(ValueError):
 
 def canonical_rut(value: str) -> str:
     """Return the canonical form of ``value`` or raise InvalidRut saying what is wrong."""
-    if not isinstance(value, str) or not value.strip():
+    if not isinstance(value, str):
         raise InvalidRut("a RUT is required, e.g. 12.345.678-5")
     return _canonical(value)
 
@@ -31,6 +31,8 @@ def canonical_rut(value: str) -> str:
 @lru_cache(maxsize=1 << 16)
 def _canonical(value: str) -> str:
     text = value.strip()
+    if not text:
+        raise InvalidRut("a RUT is required, e.g. 12.345.678-5")
     try:
         rut = _SiiRut(text, validate_dv=False)
     except (ValueError, TypeError):
@@ -53,9 +55,12 @@ def format_rut(canonical: str) -> str:
 
 
 def _validate(value: object) -> str:
+    # A pydantic validator on every RUT of every message: one call to the cache, no more.
+    if value.__class__ is str:
+        return _canonical(value)
     if not isinstance(value, str):
         raise InvalidRut("a RUT must be a string like 12.345.678-5")
-    return canonical_rut(value)
+    return _canonical(value)
 
 
 Rut = Annotated[

@@ -28,7 +28,7 @@ from aio_pika.abc import (
 from aiormq.exceptions import AMQPError, ChannelInvalidStateError
 from pydantic import ValidationError
 
-from shared.events import CloudEvent, Contract, UnknownEventType
+from shared.events import CloudEvent, Contract, UnknownEventType, parse_event
 from shared.messaging.topology import Topology
 from shared.observability.correlation import correlation, valid_correlation_id
 from shared.observability.metrics import EVENTS_CONSUMED, EVENTS_DEAD_LETTERED
@@ -376,8 +376,7 @@ class Consumer:
     def _parse(self, message: AbstractIncomingMessage) -> Delivery | str:
         """The delivery, or why the message breaks its contract."""
         try:
-            event = CloudEvent.model_validate_json(message.body)
-            payload = event.payload()
+            event, payload = parse_event(message.body, message.type)
         except (ValidationError, UnknownEventType, ValueError) as error:
             return f"{error.__class__.__name__}: {error}"
         return Delivery(event=event, payload=payload, redelivered=bool(message.redelivered))

@@ -59,7 +59,8 @@ async def reverse(services: Services, entry_id: str, reason: str | None,
               "source_key": REVERSAL_PREFIX + entry_id, "sync_id": None,
               "total": original.total, "created_at": datetime.now(UTC),
               "reverses_entry_id": entry_id, "reversal_reason": reason}],
-            line_rows(reversal_id, [_Swapped(line) for line in lines]),
+            line_rows(reversal_id, [{**line, "debit": line.credit, "credit": line.debit}
+                                    for line in lines]),
         )
         await uow.repo.mark_reversed(entry_id, reversal_id)
         link = await uow.repo.link_for_company(original.company_id)
@@ -70,15 +71,6 @@ async def reverse(services: Services, entry_id: str, reason: str | None,
                  subject=reversal_id)
         await uow.commit()
         return await entry_view(uow, await uow.repo.get_entry(reversal_id))
-
-
-class _Swapped:
-    def __init__(self, line: Any):
-        self.account_code = line.account_code
-        self.role = line.role
-        self.debit, self.credit = line.credit, line.debit
-        self.counterparty_rut = line.counterparty_rut
-        self.description = line.description
 
 
 async def entry_view(uow: UnitOfWork, entry: Any) -> dict[str, Any]:

@@ -8,9 +8,8 @@ Confirm posts in pages (``post_next_page``), each its own transaction and one
 EntriesPosted event; a single posting (``post_documents``) emits an EntryPosted per entry.
 """
 
-import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -19,7 +18,7 @@ from accounting.domain.periods import CLOSED_PERIOD, closed_reason, month_of
 from accounting.domain.syncs import DocumentStatus
 from accounting.service_layer.unit_of_work import UnitOfWork
 from shared.events import EntriesPosted, EntryPosted, PostedEntry
-from shared.internal_api import ProposedEntry, ProposedLine
+from shared.ids import new_ids
 from shared.observability.metrics import DOCUMENTS_POSTED
 
 
@@ -40,7 +39,7 @@ async def post_documents(uow: UnitOfWork, sync: Any, documents: Sequence[Any]) -
     posted_before = await uow.repo.posted_source_keys(company_id,
                                                       [d.source_key for d in documents])
     entries = await _post(uow, sync, [
-        (d, stored_entry(d.entry), d.source_key in posted_before) for d in documents])
+        (d, d.entry, d.source_key in posted_before) for d in documents])
     for entry in entries:
         uow.emit(EntryPosted(entry_id=entry["id"], accounting_company_id=company_id,
                              company_rut=sync.company_rut, number=entry["number"],
@@ -63,7 +62,7 @@ async def post_next_page(uow: UnitOfWork, sync: Any, after: tuple[Any, ...] | No
     rows = await uow.repo.posting_page(sync.id, company_id, after, limit)
     if not rows:
         return None, 0
-    entries = await _post(uow, sync, [(r, stored_entry(r.entry), bool(r.already_posted))
+    entries = await _post(uow, sync, [(r, r.entry, bool(r.already_posted))
                                       for r in rows if _postable(r)])
     if entries:
         uow.emit(EntriesPosted.model_construct(
@@ -86,53 +85,75 @@ def _postable(document: Any) -> bool:
         document.status == DocumentStatus.HELD and document.hold_code == CLOSED_PERIOD)
 
 
-def stored_entry(data: dict[str, Any]) -> ProposedEntry:
-    """A proposed entry as stored at intake, where it was validated: rebuilt without
-    validating it again (RUTs and amounts were checked when it arrived)."""
-    day = data["entry_date"]
-    return ProposedEntry.model_construct(
-        entry_date=day if isinstance(day, date) else date.fromisoformat(day),
-        kind=data["kind"], glosa=data["glosa"],
-        lines=[ProposedLine.model_construct(**line) for line in data["lines"]])
+class _Line:
+    """A stored line read as the domain's Line, to say why its entry cannot be posted."""
+
+    def __init__(self, line: dict[str, Any]):
+        self.account_code, self.role = line["account_code"], line["role"]
+        self.debit, self.credit = line["debit"], line["credit"]
+
+
+def _unusable_accounts(entries: Iterable[dict[str, Any]], chart: dict[str, Any]) -> set[str]:
+    """The accounts the entries name that cannot take entries now (missing, a group
+    account or inactive): the chart may have changed since the proposals were checked."""
+    codes = {line["account_code"] for entry in entries for line in entry["lines"]}
+    return {code for code in codes
+            if (account := chart.get(code)) is None or not account.postable
+            or not account.active}
+
+
+def _why_not(entry: dict[str, Any], total: int, unusable: set[str],
+             chart: dict[str, Any]) -> str | None:
+    """Why a stored entry cannot be posted now (None when it can). Entries come as stored
+    at intake, where they were validated, and plain: a page of a confirm is thousands of
+    them, and only the rare entry with a problem is built into domain lines."""
+    lines = entry["lines"]
+    if total == sum(line["credit"] for line in lines) and not any(
+            line["account_code"] in unusable for line in lines):
+        return None
+    return hold_reason([_Line(line) for line in lines], chart)
 
 
 async def _post(uow: UnitOfWork, sync: Any,
-                documents: Sequence[tuple[Any, ProposedEntry, bool]]) -> list[dict[str, Any]]:
-    """Hold or post each (document, entry, already posted); the entries written."""
+                documents: Sequence[tuple[Any, dict[str, Any], bool]]) -> list[dict[str, Any]]:
+    """Hold or post each (document, stored entry, already posted); the entries written."""
     company_id = sync.company_id
     closed = await uow.repo.closed_months(company_id)
     chart = await uow.repo.chart(company_id)
+    unusable = _unusable_accounts((entry for _, entry, _ in documents), chart)
     changes, to_post = [], []
     for document, entry, already_posted in documents:
-        month = month_of(entry.entry_date)
+        day = entry["entry_date"]
+        day = day if isinstance(day, date) else date.fromisoformat(day)
+        total = sum(line["debit"] for line in entry["lines"])
         if already_posted:
             changes.append(change(document.id, DocumentStatus.ALREADY_POSTED))
-        elif month in closed:
+        elif (month := month_of(day)) in closed:
             changes.append(change(document.id, DocumentStatus.HELD,
                                   hold_reason=closed_reason(month), hold_code=CLOSED_PERIOD))
-        elif reason := hold_reason(entry.lines, chart):
-            # Accounts may have changed since the proposal arrived.
+        elif reason := _why_not(entry, total, unusable, chart):
             changes.append(change(document.id, DocumentStatus.HELD, hold_reason=reason))
         else:
-            to_post.append((document, entry))
+            to_post.append((document, entry, day, total))
     entries: list[dict[str, Any]] = []
     if to_post:
         number = await uow.repo.take_entry_numbers(company_id, len(to_post))
         now = datetime.now(UTC)
         lines = []
-        for offset, (document, entry) in enumerate(to_post):
-            entry_id = str(uuid.uuid4())
+        for offset, ((document, entry, day, total), entry_id) in enumerate(
+                zip(to_post, new_ids(len(to_post)), strict=True)):
             entries.append({
                 "id": entry_id, "company_id": company_id, "number": number + offset,
-                "entry_date": entry.entry_date, "kind": entry.kind, "glosa": entry.glosa,
+                "entry_date": day, "kind": entry["kind"], "glosa": entry["glosa"],
                 "source_key": document.source_key, "sync_id": sync.id,
-                "total": entry.total_debit, "created_at": now,
+                "total": total, "created_at": now,
             })
-            lines.extend(line_rows(entry_id, entry.lines))
+            lines.extend(line_rows(entry_id, entry["lines"]))
             changes.append(change(document.id, DocumentStatus.POSTED, entry_id=entry_id))
         await uow.repo.add_entries(entries, lines)
         # Payments have no tipo DTE.
-        posted = Counter("payment" if d.dte_type is None else "document" for d, _ in to_post)
+        posted = Counter("payment" if d.dte_type is None else "document"
+                         for d, _, _, _ in to_post)
         uow.after_commit(lambda: count_posted(posted))
     await uow.repo.set_documents(changes)
     return entries
@@ -143,11 +164,10 @@ def count_posted(posted: Counter[str]) -> None:
         DOCUMENTS_POSTED.labels(source).inc(count)
 
 
-def line_rows(entry_id: str, lines: Sequence[Any]) -> list[dict[str, Any]]:
+def line_rows(entry_id: str, lines: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     return [
-        {"entry_id": entry_id, "line_no": i + 1, "account_code": line.account_code,
-         "role": getattr(line.role, "value", line.role), "debit": line.debit,
-         "credit": line.credit, "counterparty_rut": line.counterparty_rut,
-         "description": line.description}
-        for i, line in enumerate(lines)
+        {"entry_id": entry_id, "line_no": number, "account_code": line["account_code"],
+         "role": line["role"], "debit": line["debit"], "credit": line["credit"],
+         "counterparty_rut": line["counterparty_rut"], "description": line["description"]}
+        for number, line in enumerate(lines, start=1)
     ]

@@ -16,6 +16,7 @@ from accounting.domain.syncs import DocumentStatus, SyncKind, SyncStatus
 from accounting.service_layer.posting import change, post_documents
 from accounting.service_layer.unit_of_work import Services, UnitOfWork
 from shared.http.problems import NotFound, Unprocessable
+from shared.ids import new_ids
 from shared.internal_api import Proposal, ProposalBatch, ProposalResult
 from shared.rut import FINAL_CONSUMER_RUT
 
@@ -121,7 +122,7 @@ async def _add(uow: UnitOfWork, sync: Any, new: list[Proposal]) -> list[Any]:
     notes = await _counterparty_notes(uow, sync.company_id, new)
     now = datetime.now(UTC)
     rows = []
-    for proposal in new:
+    for proposal, document_id in zip(new, new_ids(len(new)), strict=True):
         code = None
         if sync.status == SyncStatus.CONFIRMED:
             status, reason = DocumentStatus.HELD, LATE_ARRIVAL
@@ -136,8 +137,8 @@ async def _add(uow: UnitOfWork, sync: Any, new: list[Proposal]) -> list[Any]:
         else:
             reason = hold_reason(proposal.entry.lines, chart)
             status = DocumentStatus.HELD if reason else DocumentStatus.READY
-        rows.append(_row(proposal, sync, status, reason, code, notes.get(proposal.source_key),
-                         now))
+        rows.append(_row(document_id, proposal, sync, status, reason, code,
+                         notes.get(proposal.source_key), now))
     inserted = await uow.repo.add_documents(rows)
     if len(inserted) < len(rows):  # a concurrent batch stored some of them first
         rows = [row for row in rows if row["id"] in inserted]
@@ -195,15 +196,16 @@ async def _counterparty_notes(uow: UnitOfWork, company_id: str,
     return notes
 
 
-def _row(proposal: Proposal, sync: Any, status: DocumentStatus, reason: str | None,
-         code: str | None, note: str | None, now: datetime) -> dict[str, Any]:
+def _row(document_id: str, proposal: Proposal, sync: Any, status: DocumentStatus,
+         reason: str | None, code: str | None, note: str | None,
+         now: datetime) -> dict[str, Any]:
     document, payment = proposal.document, proposal.payment
     if proposal.entry is not None:
         day = proposal.entry.entry_date
     else:
         day = document.issue_date if document else payment.paid_on
     return {
-        "id": str(uuid.uuid4()),
+        "id": document_id,
         "sync_id": sync.id,
         "company_id": sync.company_id,
         "source_key": proposal.source_key,
