@@ -52,8 +52,21 @@ EXAMPLES: dict[str, dict[str, Any]] = {
             "folio": 1001, "issue_date": "2026-10-03", "issuer_rut": COMPANY["rut"],
             "counterparty": CUSTOMER, "net": 100000, "exempt": 0, "vat": 19000,
             "total": 119000, "references": []}]},
+    "invoicing.sync.manifest.v1": {
+        "sync_id": SYNC_ID, "company_rut": COMPANY["rut"], "page": 1,
+        "documents": [
+            {"document_key": f"sales:{COMPANY['rut']}:33:1001", "total": 119000,
+             "issue_date": "2026-10-03"},
+            {"document_key": f"purchases:{CUSTOMER['rut']}:33:5521", "total": 59500,
+             "issue_date": "2026-10-04"}]},
     "invoicing.sync.completed.v1": {
-        "sync_id": SYNC_ID, "company_rut": COMPANY["rut"], "document_count": 7},
+        "sync_id": SYNC_ID, "company_rut": COMPANY["rut"], "document_count": 2,
+        "manifest": {"lines": [
+            {"month": "2026-10", "direction": "purchases", "dte_type": 33, "count": 1,
+             "net": 50000, "exempt": 0, "vat": 9500, "total": 59500},
+            {"month": "2026-10", "direction": "sales", "dte_type": 33, "count": 1,
+             "net": 100000, "exempt": 0, "vat": 19000, "total": 119000}]},
+        "manifest_pages": 1},
     "invoicing.payment.recorded.v1": {
         "payment_id": "3e4f5a6b-7c8d-4e9f-8a0b-1c2d3e4f5a6b", "company_rut": COMPANY["rut"],
         "kind": "collection", "counterparty": CUSTOMER, "amount": 119000,
@@ -102,7 +115,9 @@ SUMMARIES = {
         "A tax document (DTE) as it is recorded (sync_id null); sync sessions send pages "
         "(invoicing.invoices.synced.v1).",
     "invoicing.sync.completed.v1":
-        "Invoicing has sent every document of a sync session; document_count says how many.",
+        "Invoicing has sent every document of a sync session; document_count says how many, "
+        "manifest.lines their totals per month, direction and tipo DTE, and manifest_pages "
+        "how many invoicing.sync.manifest.v1 pages list them one by one.",
     "invoicing.payment.recorded.v1": "A payment to a supplier or a collection from a customer.",
     "accounting.integration.approved.v1":
         "The accountant approved the request and chose the accounting company.",

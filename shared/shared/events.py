@@ -207,7 +207,26 @@ class SyncManifest(BaseModel):
 
     model_config = ConfigDict(frozen=True)
     lines: tuple[ManifestLine, ...] = ()
-    documents: tuple[ManifestDocument, ...] = ()
+    documents: tuple[ManifestDocument, ...] = Field(
+        default=(), description="every document of the range, from senders that predate "
+                                "manifest pages; empty when SyncCompleted.manifest_pages is "
+                                "set (the documents travel in invoicing.sync.manifest.v1)")
+
+
+class SyncManifestPage(Contract):
+    """A page of a sync's manifest: its documents by natural key and total.
+
+    Sent in the same transaction as the invoices.synced page of the same number, so the
+    manifest of a big sync travels in pages instead of one message; sync.completed says
+    how many pages there are (``manifest_pages``).
+    """
+
+    event_type: ClassVar[str] = "invoicing.sync.manifest.v1"
+    source: ClassVar[str] = INVOICING
+    sync_id: str = Field(description="the sync session the page belongs to")
+    company_rut: Rut
+    page: int = Field(ge=1, description="1-based number of the page within the sync")
+    documents: tuple[ManifestDocument, ...] = Field(min_length=1)
 
 
 class SyncCompleted(Contract):
@@ -217,7 +236,14 @@ class SyncCompleted(Contract):
     company_rut: Rut
     document_count: int = Field(ge=0)
     manifest: SyncManifest | None = Field(
-        default=None, description="every document of the range, for the reconciliation report"
+        default=None, description="totals per month, direction and tipo DTE (``lines``) for "
+                                  "the reconciliation report; the documents themselves are in "
+                                  "``manifest.documents`` only when ``manifest_pages`` is null"
+    )
+    manifest_pages: int | None = Field(
+        default=None, ge=0,
+        description="how many invoicing.sync.manifest.v1 pages carry the manifest's documents "
+                    "(document_count of them in all); null when manifest.documents holds them"
     )
 
 
@@ -344,6 +370,7 @@ CONTRACTS: dict[str, type[Contract]] = {
         IntegrationRequested,
         InvoiceSynced,
         InvoicesSynced,
+        SyncManifestPage,
         SyncCompleted,
         PaymentRecorded,
         IntegrationApproved,

@@ -18,6 +18,7 @@ SUBSCRIPTIONS: dict[str, list[str]] = {
     ],
     "accounting": [
         "invoicing.integration.requested.v1",
+        "invoicing.sync.manifest.v1",
         "invoicing.sync.completed.v1",
     ],
     "integration-worker": [

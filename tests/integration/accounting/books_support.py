@@ -12,6 +12,7 @@ from shared.events import (
     PaymentRecorded,
     SyncCompleted,
     SyncManifest,
+    SyncManifestPage,
     TaxDocument,
 )
 from shared.internal_api import AccountPair, PostingProfile, Proposal, ProposalBatch
@@ -98,10 +99,23 @@ class Books:
         return response.json()["id"]
 
     async def complete(self, sync_id: str, documents: list[TaxDocument],
-                       manifest: SyncManifest | None = None) -> None:
+                       manifest: SyncManifest | None = None, *, page_size: int = 2,
+                       legacy: bool = False) -> None:
+        """What invoicing sends once it sent ``documents``: the manifest's documents in
+        pages of ``page_size``, then sync.completed with the count and the totals (with
+        ``legacy``, as before manifest pages: every document inside sync.completed)."""
+        manifest = manifest if manifest is not None else manifest_of(documents)
+        if legacy:
+            await handle_event(self.services, SyncCompleted(
+                sync_id=sync_id, company_rut=self.rut, document_count=len(documents),
+                manifest=manifest))
+            return
+        pages = manifest_pages(sync_id, self.rut, manifest, page_size)
+        for page in pages:
+            await handle_event(self.services, page)
         await handle_event(self.services, SyncCompleted(
             sync_id=sync_id, company_rut=self.rut, document_count=len(documents),
-            manifest=manifest if manifest is not None else manifest_of(documents)))
+            manifest=SyncManifest(lines=manifest.lines), manifest_pages=len(pages)))
 
     async def sync(self, date_from: str, date_to: str, documents: list[TaxDocument], *,
                    confirm: bool = True) -> str:
@@ -146,3 +160,12 @@ def manifest_of(documents: list[TaxDocument]) -> SyncManifest:
                     for (m, direction, t), (c, n, e, v, total) in sorted(lines.items())),
         documents=tuple(ManifestDocument(document_key=d.document_key, total=d.total,
                                          issue_date=d.issue_date) for d in documents))
+
+
+def manifest_pages(sync_id: str, company_rut: str, manifest: SyncManifest,
+                   page_size: int) -> list[SyncManifestPage]:
+    """The manifest's documents as invoicing sends them: pages numbered from 1."""
+    documents = manifest.documents
+    return [SyncManifestPage(sync_id=sync_id, company_rut=company_rut, page=number,
+                             documents=documents[start:start + page_size])
+            for number, start in enumerate(range(0, len(documents), page_size), start=1)]

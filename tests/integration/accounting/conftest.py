@@ -6,9 +6,9 @@ import json
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from accounting.adapters.tables import outbox
+from accounting.adapters.tables import outbox, sync_document_counts, sync_documents
 from accounting.bootstrap import build_app
 from accounting.config import Settings
 from accounting.entrypoints.cli import migrate
@@ -40,6 +40,25 @@ async def app(infra, topology, accounting_db):
 @pytest.fixture(scope="session")
 def services(app):
     return app.state.services
+
+
+@pytest.fixture(autouse=True)
+async def document_counts_stay_true(request):
+    """After every test that used the app: each session's kept per-status counts equal a
+    count of its documents, whatever the test made them go through."""
+    if "app" not in request.fixturenames:
+        yield
+        return
+    services = request.getfixturevalue("services")
+    yield
+    async with services.uow() as uow:
+        counted = {(sync_id, status): n for sync_id, status, n in (await uow.session.execute(
+            select(sync_documents.c.sync_id, sync_documents.c.status, func.count())
+            .group_by(sync_documents.c.sync_id, sync_documents.c.status))).all()}
+        kept = {(sync_id, status): n for sync_id, status, n in (await uow.session.execute(
+            select(sync_document_counts.c.sync_id, sync_document_counts.c.status,
+                   sync_document_counts.c.count))).all() if n}
+    assert kept == counted
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """Reading and writing the accounting tables for the use cases (SQLAlchemy Core)."""
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
@@ -31,6 +32,7 @@ from accounting.adapters.tables import (
     journal_entries,
     journal_lines,
     periods,
+    sync_document_counts,
     sync_documents,
     sync_sessions,
 )
@@ -111,6 +113,8 @@ def posting_cursor(row: Any) -> tuple[Any, ...]:
 class Repository:
     def __init__(self, session: AsyncSession):
         self.session = session
+        # (sync_id, status) → change in the number of documents, applied by flush_counts.
+        self._count_changes: Counter[tuple[str, str]] = Counter()
 
     async def _one(self, query) -> RowMapping | None:  # noqa: ANN001
         return (await self.session.execute(query)).mappings().first()
@@ -465,11 +469,9 @@ class Repository:
 
     async def document_counts(self, sync_id: str) -> dict[str, int]:
         rows = await self.session.execute(
-            select(sync_documents.c.status, func.count())
-            .where(sync_documents.c.sync_id == sync_id)
-            .group_by(sync_documents.c.status)
-        )
-        return {status: count for status, count in rows.all()}
+            select(sync_document_counts.c.status, sync_document_counts.c.count)
+            .where(sync_document_counts.c.sync_id == sync_id))
+        return {status: count for status, count in rows.all() if count}
 
     async def stored_source_keys(self, sync_id: str, keys: Iterable[str]) -> set[str]:
         found: set[str] = set()
@@ -490,14 +492,17 @@ class Repository:
         if len(rows) >= BULK_FROM and (raw := await self._postgres()) is not None:
             # One statement over arrays: SQLAlchemy's multi-row VALUES spent more CPU
             # building a batch of 2,000 documents' parameters than PostgreSQL storing them.
-            stored = await raw.fetch(_ADD_DOCUMENTS, *_document_columns(rows))
-            return {row[0] for row in stored}
-        stored = await self.session.execute(
-            self._upsert(sync_documents)
-            .on_conflict_do_nothing(index_elements=["sync_id", "source_key"])
-            .returning(sync_documents.c.id),
-            rows)
-        return set(stored.scalars().all())
+            inserted = {row[0] for row in await raw.fetch(_ADD_DOCUMENTS,
+                                                          *_document_columns(rows))}
+        else:
+            inserted = set((await self.session.execute(
+                self._upsert(sync_documents)
+                .on_conflict_do_nothing(index_elements=["sync_id", "source_key"])
+                .returning(sync_documents.c.id),
+                rows)).scalars().all())
+        self._count_changes.update((row["sync_id"], row["status"]) for row in rows
+                                   if row["id"] in inserted)
+        return inserted
 
     async def count_received(self, sync_id: str, count: int) -> str:
         """Count ``count`` more documents received and move a range session on, in one
@@ -555,6 +560,13 @@ class Repository:
 
     async def set_documents(self, changes: list[dict[str, Any]]) -> None:
         """Bulk update: each change is {doc_id, status, entry_id, hold_reason, hold_code}."""
+        if not changes:
+            return
+        before = await self._statuses([c["doc_id"] for c in changes])
+        for c in changes:
+            sync_id, status = before[c["doc_id"]]
+            self._count_changes[(sync_id, status)] -= 1
+            self._count_changes[(sync_id, c["new_status"])] += 1
         if len(changes) >= BULK_FROM and (raw := await self._postgres()) is not None:
             # One statement for the page rather than one UPDATE per document.
             await raw.execute(
@@ -575,6 +587,35 @@ class Repository:
                         hold_code=bindparam("new_hold_code")),
                 changes,
             )
+
+    async def _statuses(self, document_ids: list[str]) -> dict[str, tuple[str, str]]:
+        """Each document's (sync_id, status) as it is now."""
+        found: dict[str, tuple[str, str]] = {}
+        if len(document_ids) >= BULK_FROM and (raw := await self._postgres()) is not None:
+            rows = await raw.fetch("SELECT id, sync_id, status FROM sync_documents "
+                                   "WHERE id = ANY($1::varchar[])", document_ids)
+            return {id_: (sync_id, status) for id_, sync_id, status in rows}
+        for chunk in chunks(document_ids):
+            rows = await self.session.execute(
+                select(sync_documents.c.id, sync_documents.c.sync_id, sync_documents.c.status)
+                .where(sync_documents.c.id.in_(chunk)))
+            found.update((id_, (sync_id, status)) for id_, sync_id, status in rows.all())
+        return found
+
+    async def flush_counts(self) -> None:
+        """Apply the transaction's changes to the per-status counts. Called just before the
+        commit, so that every transaction takes these row locks last and in one order."""
+        changes = sorted((key, delta) for key, delta in self._count_changes.items() if delta)
+        self._count_changes.clear()
+        if not changes:
+            return
+        insert_counts = self._upsert(sync_document_counts)
+        await self.session.execute(
+            insert_counts.on_conflict_do_update(
+                index_elements=["sync_id", "status"],
+                set_={"count": sync_document_counts.c.count + insert_counts.excluded.count}),
+            [{"sync_id": sync_id, "status": status, "count": delta}
+             for (sync_id, status), delta in changes])
 
     # --- books ---------------------------------------------------------------------
 

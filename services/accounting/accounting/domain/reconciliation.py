@@ -1,9 +1,10 @@
 """Cuadratura: a month's documents as invoicing holds them versus as the books hold them.
 
-Invoicing's side is the manifest it sent with a sync; the books' side is every document
-accounting received, by its natural key, and whether its entry is posted (and not
-reversed), waits for review, or is held with a reason. Every document that is not posted
-as invoicing holds it is listed with what is wrong.
+Invoicing's side is the manifest it sent with a sync: totals per direction and tipo DTE,
+and each document by key and total. The books' side is every document accounting
+received, by its natural key, and whether its entry is posted (and not reversed), waits
+for review, or is held with a reason. Every document that is not posted as invoicing
+holds it is listed with what is wrong.
 """
 
 from collections.abc import Iterable

@@ -1,9 +1,14 @@
-"""The accounting consumer: integration requests and sync completions from invoicing."""
+"""The accounting consumer: integration requests, sync manifests and completions from
+invoicing."""
 
 from accounting.config import Settings
 from accounting.service_layer.handlers import handle_events
 from accounting.service_layer.unit_of_work import Services
 from shared.messaging import SUBSCRIPTIONS, Consumer, Delivery
+
+# A batch also ends at this many bytes of messages: a sync's manifest pages (~50 kB each)
+# then make batches of a few dozen, bounding the memory and the transaction of each.
+BATCH_BYTES = 2 * 1024 * 1024
 
 
 def build_consumer(settings: Settings, services: Services) -> Consumer:
@@ -14,4 +19,4 @@ def build_consumer(settings: Settings, services: Services) -> Consumer:
 
     return Consumer(settings.amqp_url, settings.topology, settings.consumer_name,
                     SUBSCRIPTIONS[settings.consumer_name], handler,
-                    batch_size=settings.consumer_batch_size)
+                    batch_size=settings.consumer_batch_size, batch_bytes=BATCH_BYTES)

@@ -6,9 +6,16 @@ from typing import Any
 
 from accounting.adapters.tables import processed_messages
 from accounting.service_layer.integration_requests import on_integration_requested
+from accounting.service_layer.manifests import on_sync_manifest_page
 from accounting.service_layer.syncs import on_sync_completed
 from accounting.service_layer.unit_of_work import Services, UnitOfWork
-from shared.events import CloudEvent, Contract, IntegrationRequested, SyncCompleted
+from shared.events import (
+    CloudEvent,
+    Contract,
+    IntegrationRequested,
+    SyncCompleted,
+    SyncManifestPage,
+)
 from shared.inbox import claim
 
 log = logging.getLogger(__name__)
@@ -17,6 +24,7 @@ Handler = Callable[..., Awaitable[None]]
 
 HANDLERS: dict[type[Contract], Handler] = {
     IntegrationRequested: on_integration_requested,
+    SyncManifestPage: on_sync_manifest_page,
     SyncCompleted: on_sync_completed,
 }
 

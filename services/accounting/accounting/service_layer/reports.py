@@ -5,6 +5,7 @@ from dataclasses import asdict
 from datetime import date
 from typing import Any
 
+from accounting.adapters.manifests import ManifestRepository
 from accounting.domain.accounts import leaves_under
 from accounting.domain.ledger import Posting, ledger
 from accounting.domain.periods import month_bounds
@@ -106,20 +107,14 @@ async def reconciliation(services: Services, company_id: str, month: str) -> dic
                 "that holds it), wait until it is in review, and ask again.",
                 title="No manifest for the month")
         books = await _books(uow, company_id, first, last)
-    whole_range = (sync.date_from, sync.date_to) == (first, last)
-    manifest = sync.manifest
+        whole_range = (sync.date_from, sync.date_to) == (first, last)
+        documents = await _invoicing_documents(uow, sync, first, last, whole_range)
     lines = [
         InvoicingLine(line["direction"], line["dte_type"],
                       Amounts(line["count"], line["net"], line["exempt"], line["vat"],
                               line["total"]))
-        for line in manifest.get("lines", [])
+        for line in sync.manifest.get("lines", [])
         if line.get("month") == month or (line.get("month") is None and whole_range)
-    ]
-    documents = [
-        InvoicingDocument(d["document_key"], d["total"]) for d in manifest.get("documents", [])
-        if (d.get("issue_date") is None and whole_range)
-        or (d.get("issue_date") is not None and first <= date.fromisoformat(d["issue_date"])
-            <= last)
     ]
     result = reconcile(lines, documents, books)
     return {
@@ -133,6 +128,22 @@ async def reconciliation(services: Services, company_id: str, month: str) -> dic
                   for line in result.lines],
         "differences": [asdict(d) for d in result.differences],
     }
+
+
+async def _invoicing_documents(uow: UnitOfWork, sync: Any, first: date, last: date,
+                               whole_range: bool) -> list[InvoicingDocument]:
+    """The month's documents of the sync's manifest: rows, read a month at a time."""
+    if "documents" in sync.manifest:
+        # A session from before manifest pages keeps its documents in the manifest itself.
+        return [
+            InvoicingDocument(d["document_key"], d["total"]) for d in sync.manifest["documents"]
+            if (d.get("issue_date") is None and whole_range)
+            or (d.get("issue_date") is not None
+                and first <= date.fromisoformat(d["issue_date"]) <= last)
+        ]
+    rows = await ManifestRepository(uow.session).documents_between(sync.id, first, last,
+                                                                    undated=whole_range)
+    return [InvoicingDocument(row.document_key, int(row.total)) for row in rows]
 
 
 _REVERSED = ("its entry was reversed and it was not posted again: synchronise it again to "

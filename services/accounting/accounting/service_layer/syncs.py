@@ -15,6 +15,7 @@ from accounting.domain.syncs import (
     progress,
 )
 from accounting.service_layer.companies import company_or_404
+from accounting.service_layer.manifests import expect_manifest
 from accounting.service_layer.posting import post_next_page
 from accounting.service_layer.unit_of_work import Services, UnitOfWork
 from shared.events import SyncCompleted
@@ -44,19 +45,27 @@ def sync_view(sync: Mapping[str, Any], counts: Mapping[str, int]) -> dict[str, A
 
 async def on_sync_completed(uow: UnitOfWork, event: SyncCompleted,
                             *, correlation_id: str | None = None) -> None:
-    sync = await uow.repo.get_sync(event.sync_id, lock=True)
-    if sync is None:
+    if await uow.repo.get_sync(event.sync_id) is None:
         log.warning("sync.completed for unknown sync session %s; ignored", event.sync_id)
         return
-    manifest = event.manifest.model_dump(mode="json") if event.manifest else None
-    if sync.status == SyncStatus.CONFIRMED:
-        # Already reviewed and posted; the manifest still serves the reconciliation.
-        if manifest is not None:
-            await uow.repo.update_sync(sync.id, manifest=manifest)
-        return
-    status = progress(SyncStatus(sync.status), event.document_count, sync.received)
-    await uow.repo.update_sync(sync.id, expected=event.document_count, status=status,
-                               manifest=manifest)
+    manifest = None
+    if event.manifest is not None and event.manifest_pages is None:
+        # From a sender before manifest pages: every document is in this one message.
+        manifest = event.manifest.model_dump(mode="json")
+    elif event.manifest is not None:
+        # Its documents come in pages; the session has a manifest once they all arrived.
+        # Done before the session's lock: a page locks the manifest's row and then, if it
+        # completes it, the session's; the same order here cannot deadlock with it.
+        manifest = await expect_manifest(uow, event)
+    sync = await uow.repo.get_sync(event.sync_id, lock=True)
+    values: dict[str, Any] = {} if manifest is None else {"manifest": manifest}
+    if sync.status != SyncStatus.CONFIRMED:
+        # Once confirmed (reviewed and posted) only the manifest still matters.
+        values["expected"] = event.document_count
+        values["status"] = progress(SyncStatus(sync.status), event.document_count,
+                                    sync.received)
+    if values:
+        await uow.repo.update_sync(sync.id, **values)
 
 
 async def list_syncs(services: Services, company_id: str, kind: SyncKind | None,

@@ -42,6 +42,7 @@ class UnitOfWork:
 
     async def commit(self) -> None:
         staged, self._events = self._events, []
+        await self.repo.flush_counts()
         await add_events(self.session, outbox, staged)
         await self.session.commit()
         if staged:

@@ -86,5 +86,28 @@ payments = Table(
     Index("ix_payments_company_date", "company_rut", "paid_on"),
 )
 
+# A sync's export in progress (SyncRequested answered page by page, a transaction each):
+# the cursor, page count and running manifest totals commit with each page, so a
+# redelivered request resumes after the last committed page instead of starting over.
+sync_exports = Table(
+    "sync_exports",
+    metadata,
+    Column("sync_id", String(64), primary_key=True),
+    Column("company_rut", RUT, nullable=False),
+    Column("date_from", Date, nullable=False),
+    Column("date_to", Date, nullable=False),
+    # The (issue_date, folio, id) key of the last document sent; null before the first page.
+    Column("after_date", Date),
+    Column("after_folio", BigInteger),
+    Column("after_id", String(36)),
+    Column("pages", Integer, nullable=False),
+    Column("document_count", Integer, nullable=False),
+    # [[month, direction, tipo DTE, count, net, exempt, vat, total], …]: the manifest lines.
+    Column("totals", JSON, nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("completed_at", DateTime(timezone=True)),
+)
+
 outbox = outbox_table(metadata)
 processed_messages = processed_messages_table(metadata)

@@ -7,8 +7,9 @@ from shared.messaging import Delivery
 
 def make_handler(uow: UnitOfWorkFactory, *, sync_page_size: int = SYNC_PAGE_SIZE):
     async def handle(deliveries: list[Delivery]) -> None:
-        # One transaction per event: a failure leaves the earlier ones done, and their
-        # inbox claims make the consumer's one-by-one retry skip them.
+        # One transaction per event (a sync request: one per page): a failure leaves the
+        # earlier ones done, and their inbox claims make the consumer's one-by-one retry
+        # skip them; a sync request retried goes on after its last committed page.
         for delivery in deliveries:
             await handle_event(uow(), delivery.event.id, delivery.payload,
                                sync_page_size=sync_page_size)

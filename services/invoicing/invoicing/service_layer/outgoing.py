@@ -2,6 +2,8 @@
 
 from invoicing.domain.documents import Document
 from invoicing.domain.payments import Payment
+from invoicing.domain.sync_exports import SyncExport
+from invoicing.service_layer.manifest import manifest_documents, manifest_lines
 from shared.events import (
     CloudEvent,
     Counterparty,
@@ -10,6 +12,9 @@ from shared.events import (
     InvoiceSynced,
     OtherTax,
     PaymentRecorded,
+    SyncCompleted,
+    SyncManifest,
+    SyncManifestPage,
     TaxDocument,
 )
 
@@ -53,6 +58,23 @@ def invoices_synced(documents: list[TaxDocument], sync_id: str, company_rut: str
     return CloudEvent.wrap(InvoicesSynced(sync_id=sync_id, company_rut=company_rut, page=page,
                                           documents=tuple(documents)),
                            subject=company_rut, correlation_id=sync_id)
+
+
+def sync_manifest_page(documents: list[TaxDocument], sync_id: str, company_rut: str,
+                       page: int) -> CloudEvent:
+    """The manifest's part for one page of documents: their keys and totals."""
+    return CloudEvent.wrap(SyncManifestPage(sync_id=sync_id, company_rut=company_rut, page=page,
+                                            documents=manifest_documents(documents)),
+                           subject=company_rut, correlation_id=sync_id)
+
+
+def sync_completed(export: SyncExport) -> CloudEvent:
+    """The count and the manifest's totals; its documents went in ``export.pages`` pages."""
+    completed = SyncCompleted(sync_id=export.sync_id, company_rut=export.company_rut,
+                              document_count=export.document_count,
+                              manifest=SyncManifest(lines=manifest_lines(export.totals)),
+                              manifest_pages=export.pages)
+    return CloudEvent.wrap(completed, subject=export.company_rut, correlation_id=export.sync_id)
 
 
 def payment_recorded(payment: Payment) -> CloudEvent:

@@ -2,6 +2,7 @@
 
 from collections.abc import Callable, Iterable
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from invoicing.adapters import tables
@@ -11,6 +12,7 @@ from invoicing.adapters.repositories import (
     IntegrationLinkRepository,
     PaymentRepository,
 )
+from invoicing.adapters.sync_exports import SyncExportRepository
 from shared import inbox
 from shared.events import CloudEvent
 from shared.outbox import add_events
@@ -22,6 +24,7 @@ class UnitOfWork:
     documents: DocumentRepository
     links: IntegrationLinkRepository
     payments: PaymentRepository
+    exports: SyncExportRepository
 
     def __init__(self, sessions: async_sessionmaker, on_events_committed: Callable[[], None]
                  | None = None):
@@ -35,6 +38,7 @@ class UnitOfWork:
         self.documents = DocumentRepository(self.session)
         self.links = IntegrationLinkRepository(self.session)
         self.payments = PaymentRepository(self.session)
+        self.exports = SyncExportRepository(self.session)
         self._staged = 0
         return self
 
@@ -47,6 +51,13 @@ class UnitOfWork:
     async def claim(self, event_id: str, event_type: str) -> bool:
         """Mark an incoming event processed; False if it already was."""
         return await inbox.claim(self.session, tables.processed_messages, event_id, event_type)
+
+    async def processed(self, event_id: str) -> bool:
+        """Whether an incoming event was already processed (claimed), without claiming it."""
+        found = await self.session.execute(
+            select(tables.processed_messages.c.event_id)
+            .where(tables.processed_messages.c.event_id == event_id))
+        return found.first() is not None
 
     async def stage(self, events: Iterable[CloudEvent]) -> int:
         """Write events to the outbox; they are published once this transaction commits."""

@@ -1,0 +1,91 @@
+"""Answering SyncRequested: every document of the range, a page per transaction.
+
+Each page of documents commits in its own transaction with its two outbox rows (the
+invoices.synced page and the sync.manifest page that lists it) and the export's new
+cursor, page count and running totals (sync_exports). So the relay publishes the first
+page while the next is read, memory holds one page, and nothing waits for the whole
+range to be read. If the process dies half way, the redelivered request goes on after
+the last committed page: no page is lost or sent twice. The last page commits with
+sync.completed and the request's inbox claim, so a delivery after that changes nothing.
+"""
+
+import logging
+
+from invoicing.domain.sync_exports import SyncExport
+from invoicing.service_layer.outgoing import (
+    invoices_synced,
+    sync_completed,
+    sync_manifest_page,
+    tax_document,
+)
+from invoicing.service_layer.unit_of_work import UnitOfWork
+from shared.events import SyncRequested
+
+log = logging.getLogger(__name__)
+
+
+async def export_sync(uow: UnitOfWork, event_id: str, request: SyncRequested,
+                      page_size: int) -> bool:
+    """Export (or go on exporting) the requested range; False if it was already done."""
+    async with uow:
+        if await uow.processed(event_id):
+            log.info("event %s (%s) was already processed; skipped", event_id,
+                     request.event_type)
+            return False
+    while True:
+        async with uow:
+            export, known = await _locked_export(uow, request)
+            if export.completed:
+                # Finished by an earlier delivery of the request: nothing more to send.
+                await uow.claim(event_id, request.event_type)
+                await uow.commit()
+                log.info("sync %s was already exported (%d documents); event %s skipped",
+                         export.sync_id, export.document_count, event_id)
+                return False
+            page = (await uow.documents.page_after(
+                export.company_rut, export.date_from, export.date_to, export.after, page_size)
+                if known else [])
+            if page:
+                documents = [tax_document(d) for d in page]
+                number = export.sent(page)
+                await uow.stage([
+                    invoices_synced(documents, export.sync_id, export.company_rut, number),
+                    sync_manifest_page(documents, export.sync_id, export.company_rut, number),
+                ])
+            # A short page is the last; a full one may be too, and the next (empty) says so.
+            export.completed = len(page) < page_size
+            if export.completed:
+                await uow.stage([sync_completed(export)])
+                await uow.claim(event_id, request.event_type)
+            await uow.exports.save(export)
+            await uow.commit()
+        if export.completed:
+            log.info("sync %s of company %s: %d documents in %d pages from %s to %s",
+                     export.sync_id, export.company_rut, export.document_count, export.pages,
+                     export.date_from, export.date_to)
+            return True
+
+
+async def _locked_export(uow: UnitOfWork, request: SyncRequested) -> tuple[SyncExport, bool]:
+    """The request's export, locked for this transaction (started on its first delivery),
+    and whether invoicing knows the company."""
+    export = await uow.exports.lock(request.sync_id)
+    if export is not None:
+        return export, True  # it was started, so the company existed
+    await uow.exports.add(SyncExport(request.sync_id, request.company_rut, request.date_from,
+                                     request.date_to))
+    # Read back: a concurrent delivery may have started it first (and sent pages since).
+    export = await uow.exports.lock(request.sync_id)
+    assert export is not None, "added just above, in this transaction"
+    if export.pages:
+        return export, True
+    if await uow.companies.get(request.company_rut) is None:
+        # Answer anyway so the sync session in accounting does not wait forever.
+        log.warning("sync %s asks for company %s, which invoicing does not know; "
+                    "completing it with no documents", request.sync_id, request.company_rut)
+        return export, False
+    # From now on the company's new documents go to accounting as they are recorded; one
+    # recorded in the range meanwhile may also come in a later page, and accounting keeps
+    # a document once per session and posts a key once.
+    await uow.links.mark_synced(request.company_rut)
+    return export, True
