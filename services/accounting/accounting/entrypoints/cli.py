@@ -25,12 +25,15 @@ def serve(host: str, port: int) -> None:
 
     from accounting.bootstrap import build_app
     from shared.logs import configure_logging
+    from shared.runtime import tune_garbage_collector
 
     settings = Settings()
     configure_logging(settings.log_level, fmt=settings.log_format or "json",
                       service="accounting")
     # log_config=None: uvicorn's own loggers go through ours (JSON, with correlation ids).
-    uvicorn.run(build_app(settings), host=host, port=port, log_level=settings.log_level.lower(),
+    app = build_app(settings)
+    tune_garbage_collector()
+    uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower(),
                 log_config=None)
 
 

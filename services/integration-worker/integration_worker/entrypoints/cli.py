@@ -9,6 +9,7 @@ from integration_worker.bootstrap import build_worker
 from integration_worker.config import Settings
 from integration_worker.entrypoints.http import build_http_app, serve
 from shared.logs import configure_logging
+from shared.runtime import tune_garbage_collector
 
 log = logging.getLogger("integration_worker")
 
@@ -28,6 +29,7 @@ def main(argv: list[str] | None = None) -> None:
     settings = Settings()
     configure_logging(settings.log_level, fmt=settings.log_format or "json",
                       service="integration-worker")
+    tune_garbage_collector()
     asyncio.run(_run(settings))
 
 

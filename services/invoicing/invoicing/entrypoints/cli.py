@@ -29,9 +29,12 @@ def serve(settings: Settings, host: str, port: int) -> None:
     import uvicorn
 
     from invoicing.bootstrap import build_app
+    from shared.runtime import tune_garbage_collector
 
+    app = build_app(settings)
+    tune_garbage_collector()
     # log_config=None: uvicorn's own loggers go through ours (JSON, with correlation ids).
-    uvicorn.run(build_app(settings), host=host, port=port, log_level=settings.log_level.lower(),
+    uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower(),
                 log_config=None)
 
 
