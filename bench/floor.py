@@ -15,17 +15,9 @@ from datetime import UTC, date, datetime, timedelta
 import aio_pika
 import asyncpg
 
-from accounting.adapters.tables import (
-    companies,
-    contracts,
-    journal_entries,
-    journal_lines,
-    metadata,
-    sync_sessions,
-)
+from accounting.entrypoints.cli import migrate
 from bench.infra import RunResources, asyncpg_dsn
 from bench.seed import DocumentFactory, Seeded
-from shared.db import create_engine
 from shared.events import CloudEvent, InvoiceSynced, TaxDocument
 from shared.rut import rut_from_number
 
@@ -113,11 +105,8 @@ async def broker_floor(run: RunResources, n: int, body: bytes,
 
 async def copy_floor(run: RunResources, n: int) -> float:
     url = await run.create_database("floor")
-    engine = create_engine(url)
-    async with engine.begin() as conn:
-        await conn.run_sync(metadata.create_all, tables=[contracts, companies, sync_sessions,
-                                                         journal_entries, journal_lines])
-    await engine.dispose()
+    # The schema as the service has it, triggers included; Alembic runs its own loop.
+    await asyncio.to_thread(migrate, url)
     company_id = str(uuid.uuid4())
     now = datetime.now(UTC)
     conn = await asyncpg.connect(asyncpg_dsn(url))

@@ -105,27 +105,43 @@ class OutboxRelay:
         self._wakeup.set()
 
     async def run(self) -> None:
-        while True:
-            try:
-                published = await self.publish_pending()
-            except Exception:
-                log.exception("outbox relay failed; retrying")
-                published = 0
-                await self._update_backlog(counted=True)
-                await asyncio.sleep(1.0)
-            else:
-                await self._update_backlog(counted=self._more)
-            if not published or not self._more:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wakeup.wait(), self._idle_interval)
-                self._wakeup.clear()
+        # A connection of its own, kept from batch to batch: taken from the pool each time,
+        # a batch queued behind requests holding every pooled connection and paid the
+        # checkout's liveness check, while live documents wait on this path. Any failure
+        # drops the connection; the next batch opens another.
+        connection: AsyncConnection | None = None
+        try:
+            while True:
+                try:
+                    if connection is None:
+                        connection = await self._engine.connect()
+                    published = await self.publish_pending(connection)
+                except Exception:
+                    log.exception("outbox relay failed; retrying")
+                    published = 0
+                    await _discard(connection)
+                    connection = None
+                    await self._update_backlog(counted=True)
+                    await asyncio.sleep(1.0)
+                else:
+                    await self._update_backlog(counted=self._more)
+                if not published or not self._more:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wakeup.wait(), self._idle_interval)
+                    self._wakeup.clear()
+        finally:
+            await _discard(connection)
 
-    async def publish_pending(self) -> int:
+    async def publish_pending(self, conn: AsyncConnection | None = None) -> int:
         """Publish one batch of unpublished rows (at most ``batch_size`` rows and, past the
-        first row, ``batch_bytes`` of bodies); returns how many went out."""
+        first row, ``batch_bytes`` of bodies), on ``conn`` or on a connection from the
+        pool; returns how many went out."""
+        if conn is None:
+            async with self._engine.connect() as pooled:
+                return await self.publish_pending(pooled)
         t = self._table
         self._more = False
-        async with self._engine.begin() as conn:
+        async with conn.begin():
             # Sizes first, bodies only for the rows that fit the budget.
             query = (
                 select(t.c.id, func.length(t.c.body).label("size"))
@@ -189,3 +205,10 @@ class OutboxRelay:
                     )
                 )
             ).scalar_one()
+
+
+async def _discard(connection: AsyncConnection | None) -> None:
+    """Close the relay's connection, whatever state a failure left it in."""
+    if connection is not None:
+        with contextlib.suppress(Exception):
+            await connection.close()

@@ -6,9 +6,13 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    ARRAY,
+    String,
     and_,
+    any_,
     bindparam,
     case,
+    cast,
     exists,
     func,
     insert,
@@ -443,6 +447,27 @@ class Repository:
                                                                         strict=True))))
         return await self._all(query)
 
+    async def posting_state(self, company_id: str,
+                            document_ids: list[str]) -> dict[str, RowMapping]:
+        """Each document's status and hold code as they are now, and whether the books
+        hold an active entry for its key (a page read ahead is checked again with this)."""
+        active = exists().where(
+            journal_entries.c.company_id == company_id,
+            journal_entries.c.source_key == sync_documents.c.source_key,
+            journal_entries.c.reversed_by_entry_id.is_(None))
+        columns = (sync_documents.c.id, sync_documents.c.status, sync_documents.c.hold_code,
+                   active.label("already_posted"))
+        found: dict[str, RowMapping] = {}
+        if len(document_ids) >= BULK_FROM and await self._postgres() is not None:
+            # = ANY(array): one parameter, where IN (…) would be thousands to render.
+            rows = await self._all(select(*columns).where(
+                sync_documents.c.id == any_(cast(literal(document_ids), ARRAY(String)))))
+            return {row.id: row for row in rows}
+        for chunk in chunks(document_ids):
+            found.update((row.id, row) for row in await self._all(
+                select(*columns).where(sync_documents.c.id.in_(chunk))))
+        return found
+
     async def held_for_closed_period(self, company_id: str, first: date,
                                      last: date) -> Sequence[RowMapping]:
         """Documents waiting only because their month was closed (confirming their session
@@ -558,11 +583,15 @@ class Repository:
                       sync_documents.c.folio, sync_documents.c.id)
         )
 
-    async def set_documents(self, changes: list[dict[str, Any]]) -> None:
-        """Bulk update: each change is {doc_id, status, entry_id, hold_reason, hold_code}."""
+    async def set_documents(self, changes: list[dict[str, Any]],
+                            before: dict[str, tuple[str, str]] | None = None) -> None:
+        """Bulk update: each change is {doc_id, status, entry_id, hold_reason, hold_code}.
+        ``before``: each document's (sync_id, status) if the caller read it in this
+        transaction, under the company's lock (else it is read here)."""
         if not changes:
             return
-        before = await self._statuses([c["doc_id"] for c in changes])
+        if before is None:
+            before = await self._statuses([c["doc_id"] for c in changes])
         for c in changes:
             sync_id, status = before[c["doc_id"]]
             self._count_changes[(sync_id, status)] -= 1

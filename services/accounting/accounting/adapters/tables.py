@@ -168,10 +168,8 @@ sync_documents = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     # Handing the same proposal over twice stores it once.
     UniqueConstraint("sync_id", "source_key"),
-    # No index holds status (sync_document_counts answers "how many in each"): confirm
-    # rewrites every row's status once, and with the table's fillfactor of 50 (migration
-    # 0005, PostgreSQL) that rewrite stays on the row's page and adds no index entries
-    # (a HOT update), a third of the cost of one that moves.
+    # No index holds status: sync_document_counts answers "how many in each", and confirm
+    # rewrites every row's status once without index entries to add for it.
 )
 
 # How many of a session's documents are in each status, kept as they change (by the
@@ -222,7 +220,10 @@ journal_lines = Table(
     "journal_lines",
     metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
-    Column("entry_id", Uuid, ForeignKey("journal_entries.id"), nullable=False, index=True),
+    # On PostgreSQL a statement trigger checks that every line's entry exists (migration
+    # 0006: one check per COPY of a page, not a lookup and a row lock per line); SQLite
+    # keeps the foreign key.
+    Column("entry_id", Uuid, nullable=False, index=True),
     Column("line_no", Integer, nullable=False),
     Column("account_code", String(20), nullable=False),
     Column("role", String(20), nullable=False),

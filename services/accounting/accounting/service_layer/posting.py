@@ -4,12 +4,14 @@ Used by confirm, by auto-post of live documents and payments, and when a reopene
 releases what waited for it. The books never take an entry that does not balance, names
 an account that cannot be posted, falls in a closed month, or is already posted.
 
-Confirm posts in pages (``post_next_page``), each its own transaction and one
-EntriesPosted event; a single posting (``post_documents``) emits an EntryPosted per entry.
+Confirm posts in pages (``read_page``, then ``post_page``), each its own transaction and
+one EntriesPosted event; a single posting (``post_documents``) emits an EntryPosted per
+entry.
 """
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -28,6 +30,29 @@ def change(document_id: str, status: DocumentStatus, *, entry_id: str | None = N
             "new_hold_reason": hold_reason, "new_hold_code": hold_code}
 
 
+@dataclass
+class Prepared:
+    """A stored entry made ready to write: its new id, date, total and line rows. Made
+    outside the transaction that posts it (confirm prepares the next page while the
+    database writes the current one), so that transaction only decides and writes."""
+
+    entry: dict[str, Any]
+    entry_id: str
+    day: date
+    total: int
+    lines: list[dict[str, Any]]
+
+
+def prepare(entries: Sequence[dict[str, Any]]) -> list[Prepared]:
+    prepared = []
+    for entry, entry_id in zip(entries, new_ids(len(entries)), strict=True):
+        day = entry["entry_date"]
+        prepared.append(Prepared(
+            entry, entry_id, day if isinstance(day, date) else date.fromisoformat(day),
+            sum(line["debit"] for line in entry["lines"]), line_rows(entry_id, entry["lines"])))
+    return prepared
+
+
 async def post_documents(uow: UnitOfWork, sync: Any, documents: Sequence[Any]) -> int:
     """Post the documents (each with a proposed entry); returns how many were posted."""
     documents = [d for d in documents if d.entry is not None]
@@ -39,7 +64,8 @@ async def post_documents(uow: UnitOfWork, sync: Any, documents: Sequence[Any]) -
     posted_before = await uow.repo.posted_source_keys(company_id,
                                                       [d.source_key for d in documents])
     entries = await _post(uow, sync, [
-        (d, d.entry, d.source_key in posted_before) for d in documents])
+        (d, p, d.source_key in posted_before)
+        for d, p in zip(documents, prepare([d.entry for d in documents]), strict=True)])
     for entry in entries:
         uow.emit(EntryPosted(entry_id=entry["id"], accounting_company_id=company_id,
                              company_rut=sync.company_rut, number=entry["number"],
@@ -49,21 +75,46 @@ async def post_documents(uow: UnitOfWork, sync: Any, documents: Sequence[Any]) -
     return len(entries)
 
 
-async def post_next_page(uow: UnitOfWork, sync: Any, after: tuple[Any, ...] | None,
-                         limit: int) -> tuple[tuple[Any, ...] | None, int]:
-    """Post the next page of the session's postable documents in posting order: where
-    the following page starts (None when there was nothing left) and how many posted.
+@dataclass
+class Page:
+    """A page of a session's documents in posting order, read (and its entries prepared)
+    ahead of the transaction that posts it."""
 
-    The caller commits each page. What a page leaves behind stays ready (or held), so a
-    later confirm picks it up; what it posted is no longer ready, and the partial unique
-    index on active entries refuses a second posting of a key whatever happens."""
+    documents: Sequence[Any]
+    prepared: dict[str, Prepared]  # by document id, for those with an entry
+    after: tuple[Any, ...]  # where the following page starts
+
+
+async def read_page(uow: UnitOfWork, sync: Any, after: tuple[Any, ...] | None,
+                    limit: int) -> Page | None:
+    """The session's next page after ``after`` (None when there is none). Read without
+    the company's lock: ``post_page`` checks again, under it, what may have changed."""
+    rows = await uow.repo.posting_page(sync.id, sync.company_id, after, limit)
+    if not rows:
+        return None
+    with_entry = [r for r in rows if r.entry is not None]
+    last = rows[-1]
+    return Page(rows, dict(zip((r.id for r in with_entry),
+                               prepare([r.entry for r in with_entry]), strict=True)),
+                (last.issue_date, -1 if last.dte_type is None else last.dte_type,
+                 -1 if last.folio is None else last.folio, last.id))
+
+
+async def post_page(uow: UnitOfWork, sync: Any, page: Page) -> int:
+    """Post what of the page is postable now; how many were posted. The caller commits.
+
+    What a page leaves behind stays ready (or held), so a later confirm picks it up; what
+    it posted is no longer ready, and the partial unique index on active entries refuses a
+    second posting of a key whatever happens."""
     company_id = sync.company_id
     await uow.repo.get_company(company_id, lock=True)
-    rows = await uow.repo.posting_page(sync.id, company_id, after, limit)
-    if not rows:
-        return None, 0
-    entries = await _post(uow, sync, [(r, r.entry, bool(r.already_posted))
-                                      for r in rows if _postable(r)])
+    # As they are now, under the lock: another confirm of the session may have posted
+    # some, or another session the same documents, since the page was read.
+    now = await uow.repo.posting_state(company_id, list(page.prepared))
+    entries = await _post(uow, sync, [
+        (d, page.prepared[d.id], now[d.id].already_posted) for d in page.documents
+        if d.id in page.prepared and _postable(now[d.id])],
+        statuses={id_: (sync.id, state.status) for id_, state in now.items()})
     if entries:
         uow.emit(EntriesPosted.model_construct(
             accounting_company_id=company_id, company_rut=sync.company_rut, sync_id=sync.id,
@@ -72,15 +123,11 @@ async def post_next_page(uow: UnitOfWork, sync: Any, after: tuple[Any, ...] | No
                 kind=e["kind"], source_key=e["source_key"], total=e["total"])
                 for e in entries)),
             subject=sync.id, correlation_id=sync.id)
-    last = rows[-1]
-    return (last.issue_date, -1 if last.dte_type is None else last.dte_type,
-            -1 if last.folio is None else last.folio, last.id), len(entries)
+    return len(entries)
 
 
 def _postable(document: Any) -> bool:
     """Ready, or held only because its month was closed (and may be open again)."""
-    if document.entry is None:
-        return False
     return document.status == DocumentStatus.READY or (
         document.status == DocumentStatus.HELD and document.hold_code == CLOSED_PERIOD)
 
@@ -114,48 +161,45 @@ def _why_not(entry: dict[str, Any], total: int, unusable: set[str],
     return hold_reason([_Line(line) for line in lines], chart)
 
 
-async def _post(uow: UnitOfWork, sync: Any,
-                documents: Sequence[tuple[Any, dict[str, Any], bool]]) -> list[dict[str, Any]]:
-    """Hold or post each (document, stored entry, already posted); the entries written."""
+async def _post(uow: UnitOfWork, sync: Any, documents: Sequence[tuple[Any, Prepared, bool]],
+                *, statuses: dict[str, tuple[str, str]] | None = None) -> list[dict[str, Any]]:
+    """Hold or post each (document, its prepared entry, already posted); the entries
+    written. ``statuses``: the documents' (sync_id, status), when read under the lock."""
     company_id = sync.company_id
     closed = await uow.repo.closed_months(company_id)
     chart = await uow.repo.chart(company_id)
-    unusable = _unusable_accounts((entry for _, entry, _ in documents), chart)
+    unusable = _unusable_accounts((p.entry for _, p, _ in documents), chart)
     changes, to_post = [], []
-    for document, entry, already_posted in documents:
-        day = entry["entry_date"]
-        day = day if isinstance(day, date) else date.fromisoformat(day)
-        total = sum(line["debit"] for line in entry["lines"])
+    for document, prepared, already_posted in documents:
         if already_posted:
             changes.append(change(document.id, DocumentStatus.ALREADY_POSTED))
-        elif (month := month_of(day)) in closed:
+        elif (month := month_of(prepared.day)) in closed:
             changes.append(change(document.id, DocumentStatus.HELD,
                                   hold_reason=closed_reason(month), hold_code=CLOSED_PERIOD))
-        elif reason := _why_not(entry, total, unusable, chart):
+        elif reason := _why_not(prepared.entry, prepared.total, unusable, chart):
             changes.append(change(document.id, DocumentStatus.HELD, hold_reason=reason))
         else:
-            to_post.append((document, entry, day, total))
+            to_post.append((document, prepared))
     entries: list[dict[str, Any]] = []
     if to_post:
         number = await uow.repo.take_entry_numbers(company_id, len(to_post))
         now = datetime.now(UTC)
         lines = []
-        for offset, ((document, entry, day, total), entry_id) in enumerate(
-                zip(to_post, new_ids(len(to_post)), strict=True)):
+        for offset, (document, prepared) in enumerate(to_post):
             entries.append({
-                "id": entry_id, "company_id": company_id, "number": number + offset,
-                "entry_date": day, "kind": entry["kind"], "glosa": entry["glosa"],
-                "source_key": document.source_key, "sync_id": sync.id,
-                "total": total, "created_at": now,
+                "id": prepared.entry_id, "company_id": company_id, "number": number + offset,
+                "entry_date": prepared.day, "kind": prepared.entry["kind"],
+                "glosa": prepared.entry["glosa"], "source_key": document.source_key,
+                "sync_id": sync.id, "total": prepared.total, "created_at": now,
             })
-            lines.extend(line_rows(entry_id, entry["lines"]))
-            changes.append(change(document.id, DocumentStatus.POSTED, entry_id=entry_id))
+            lines.extend(prepared.lines)
+            changes.append(change(document.id, DocumentStatus.POSTED,
+                                  entry_id=prepared.entry_id))
         await uow.repo.add_entries(entries, lines)
         # Payments have no tipo DTE.
-        posted = Counter("payment" if d.dte_type is None else "document"
-                         for d, _, _, _ in to_post)
+        posted = Counter("payment" if d.dte_type is None else "document" for d, _ in to_post)
         uow.after_commit(lambda: count_posted(posted))
-    await uow.repo.set_documents(changes)
+    await uow.repo.set_documents(changes, statuses)
     return entries
 
 

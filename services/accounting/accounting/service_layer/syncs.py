@@ -1,5 +1,6 @@
 """Sync sessions: progress, review of the proposed entries, and confirmation."""
 
+import asyncio
 import logging
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -16,7 +17,7 @@ from accounting.domain.syncs import (
 )
 from accounting.service_layer.companies import company_or_404
 from accounting.service_layer.manifests import expect_manifest
-from accounting.service_layer.posting import post_next_page
+from accounting.service_layer.posting import Page, post_page, read_page
 from accounting.service_layer.unit_of_work import Services, UnitOfWork
 from shared.events import SyncCompleted
 from shared.http.problems import Conflict, NotFound, Unprocessable
@@ -155,13 +156,22 @@ async def confirm(services: Services, sync_id: str) -> dict[str, Any]:
                 + not_ready_to_confirm(SyncStatus(sync.status), sync.expected, sync.received)
                 + ".", title="Sync session not in review")
     # Confirming again posts only what is still ready or a reopened period released since.
-    after = None
-    while True:
+    # The next page is read and prepared while the database writes the current one.
+    async def read(after: tuple[Any, ...] | None) -> Page | None:
         async with services.uow() as uow:
-            after, _ = await post_next_page(uow, sync, after, services.page_size)
-            if after is None:
-                break
-            await uow.commit()
+            return await read_page(uow, sync, after, services.page_size)
+
+    page = await read(None)
+    while page is not None:
+        ahead = asyncio.create_task(read(page.after))
+        try:
+            async with services.uow() as uow:
+                await post_page(uow, sync, page)
+                await uow.commit()
+        except BaseException:
+            ahead.cancel()
+            raise
+        page = await ahead
     async with services.uow() as uow:
         counts = await uow.repo.document_counts(sync_id)
     summary = _summary({**sync, "status": SyncStatus.CONFIRMED}, counts)
