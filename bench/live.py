@@ -7,6 +7,7 @@ the document's natural key, which is the entry's ``source_key``.
 """
 
 import asyncio
+import json
 import statistics
 import time
 from dataclasses import dataclass, field
@@ -20,6 +21,11 @@ from deploy.local.client import ApiError, FlowClient, wait_for
 from shared.db import create_engine
 
 SETTLE_SECONDS = 30  # after the last creation, how long posting may lag before we give up
+# Requests in flight at most: at 200/s and ~10 ms a request about two are; this leaves
+# room for the server's slow moments.
+CONNECTIONS = 32
+IDLE_SECONDS = 2.0  # a connection idle longer is reopened (uvicorn closes at 5 s)
+REQUEST_TIMEOUT = 30.0
 
 
 class LiveUnsupported(RuntimeError):
@@ -81,43 +87,105 @@ def _payload(row: dict) -> dict:
     }
 
 
+class _Connection:
+    """One kept-alive HTTP/1.1 connection, one request at a time.
+
+    The load generator shares the machine with what it measures, so it must cost little:
+    httpx spent ~2 ms of CPU a request here (a third of a core at 200/s), and its pool
+    rescans every queued request against every connection whenever one starts or ends,
+    so a few hundred requests queued behind a slow moment ate this process's CPU, left
+    responses unread and stalled the run for good. This writes the request and reads a
+    Content-Length response (what uvicorn sends for JSON), nothing more."""
+
+    def __init__(self, host: str, port: int):
+        self._host, self._port = host, port
+        self._reader: asyncio.StreamReader | None = None
+        self._writer: asyncio.StreamWriter | None = None
+        self._last_used = 0.0
+
+    async def request(self, head: bytes, body: bytes) -> tuple[int, bytes]:
+        # Reopened when idle a while: never race uvicorn closing it (5 s keep-alive).
+        if self._writer is None or time.monotonic() - self._last_used > IDLE_SECONDS:
+            self.close()
+            self._reader, self._writer = await asyncio.open_connection(self._host, self._port)
+        try:
+            self._writer.write(head + str(len(body)).encode() + b"\r\n\r\n" + body)
+            lines = (await self._reader.readuntil(b"\r\n\r\n")).split(b"\r\n")
+            status = int(lines[0].split(b" ", 2)[1])
+            headers = dict(line.lower().split(b": ", 1) for line in lines[1:] if line)
+            content = await self._reader.readexactly(int(headers.get(b"content-length", 0)))
+        except BaseException:
+            self.close()  # a half-read response would poison the next request
+            raise
+        if headers.get(b"connection") == b"close":
+            self.close()
+        self._last_used = time.monotonic()
+        return status, content
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+        self._reader = self._writer = None
+
+
+def _request_head(url: httpx.URL, auth: httpx.Auth | None) -> bytes:
+    """The request line and headers of every POST, up to the Content-Length value."""
+    request = httpx.Request("POST", url)
+    if auth is not None:
+        next(auth.sync_auth_flow(request))  # adds the bearer token
+    authorization = request.headers.get("Authorization")
+    return (f"POST {url.raw_path.decode()} HTTP/1.1\r\nHost: {url.netloc.decode()}\r\n"
+            + (f"Authorization: {authorization}\r\n" if authorization else "")
+            + "Content-Type: application/json\r\nContent-Length: ").encode()
+
+
 async def _create_steadily(invoicing_url: str, company_rut: str, rate: int, seconds: int,
                            factory: DocumentFactory, auth: httpx.Auth | None
                            ) -> tuple[int, float, list[float]]:
-    """Open loop: document i is sent at start + i/rate whatever the earlier ones do."""
+    """Open loop: document i is due at start + i/rate whatever the earlier ones do.
+
+    At most CONNECTIONS requests are in flight; one that finds none free waits for one,
+    and its duration runs from when it was due, so a server falling behind shows."""
     total = rate * seconds
     seeded = Seeded()
     today = date.today()
-    rows = [factory.document(*factory.pick_kind(), today, seeded) for _ in range(total)]
+    bodies = [json.dumps(_payload(factory.document(*factory.pick_kind(), today, seeded)))
+              .encode() for _ in range(total)]
+    url = httpx.URL(invoicing_url).join(f"/v1/companies/{company_rut}/documents")
+    head = _request_head(url, auth)
+    free: asyncio.LifoQueue[_Connection] = asyncio.LifoQueue()
+    for _ in range(CONNECTIONS):
+        free.put_nowait(_Connection(url.host, url.port))
     durations: list[float] = []
     failures: list[str] = []
-    # Idle connections are dropped well before uvicorn's 5 s keep-alive timeout, so a
-    # request never races the server closing the connection it was sent on.
-    limits = httpx.Limits(max_connections=200, max_keepalive_connections=50,
-                          keepalive_expiry=2.0)
-    async with httpx.AsyncClient(base_url=invoicing_url, timeout=30, limits=limits,
-                                 auth=auth) as http:
-        async def create(row: dict) -> None:
-            begin = time.perf_counter()
-            try:
-                response = await http.post(f"/v1/companies/{company_rut}/documents",
-                                           json=_payload(row))
-            except httpx.HTTPError as error:
-                failures.append(f"{type(error).__name__}: {error}")
-                return
-            durations.append(time.perf_counter() - begin)
-            if response.status_code != 201:
-                failures.append(f"{response.status_code}: {response.text[:200]}")
 
-        start = time.perf_counter()
-        tasks = []
-        for i, row in enumerate(rows):
-            delay = start + i / rate - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(create(row)))
-        await asyncio.gather(*tasks)
-        elapsed = time.perf_counter() - start
+    async def create(body: bytes, due: float) -> None:
+        connection = await free.get()
+        try:
+            status, content = await asyncio.wait_for(connection.request(head, body),
+                                                     REQUEST_TIMEOUT)
+        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError,
+                TimeoutError) as error:
+            failures.append(f"{type(error).__name__}: {error!r}")
+            return
+        finally:
+            free.put_nowait(connection)  # LIFO: the busy few stay warm
+        durations.append(time.perf_counter() - due)
+        if status != 201:
+            failures.append(f"{status}: {content[:200].decode(errors='replace')}")
+
+    start = time.perf_counter()
+    tasks = []
+    for i, body in enumerate(bodies):
+        due = start + i / rate
+        delay = due - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(create(body, due)))
+    await asyncio.gather(*tasks)
+    elapsed = time.perf_counter() - start
+    while not free.empty():
+        free.get_nowait().close()
     if failures:
         raise RuntimeError(f"{len(failures)} of {total} documents could not be created, e.g. "
                            f"{failures[0]}")

@@ -7,6 +7,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 import aio_pika
+import aiormq
 from aio_pika.abc import AbstractExchange, AbstractRobustConnection
 
 from shared.messaging.topology import SUBSCRIPTIONS, Topology
@@ -17,6 +18,11 @@ from shared.observability.metrics import EVENTS_PUBLISHED
 _MUST_ROUTE = frozenset(key for keys in SUBSCRIPTIONS.values() for key in keys)
 
 log = logging.getLogger(__name__)
+
+# aiormq hands frames to its writer task through a queue of 10 frames; a publisher that
+# outruns it waits an event-loop turn per message (see Publisher.publish). Its bound is
+# only that hand-over: what one publish() queues is bounded by the caller's batch.
+aiormq.Connection.FRAME_BUFFER_SIZE = max(aiormq.Connection.FRAME_BUFFER_SIZE, 10_000)
 
 
 @dataclass(frozen=True)
@@ -59,20 +65,31 @@ class Publisher:
         if self._exchange is None:
             raise RuntimeError("Publisher.connect() was not called")
         exchange = self._exchange
+        # Not aio_pika's Exchange.publish: it waits, message by message under the channel's
+        # lock, for each frame to be written out, so a batch costs a few event-loop turns
+        # per message: seconds for the outbox relay's batch while the loop also serves
+        # requests (live documents then waited seconds to go out). Queued all at once and
+        # then confirmed together, the guarantee is the same and the cost a few turns.
+        if exchange.channel.is_closed:  # as Exchange.publish: fail now, do not wait for it
+            raise aiormq.exceptions.ChannelInvalidStateError(f"{exchange.channel!r} closed")
+        channel = await exchange.channel.get_underlay_channel()
         await asyncio.gather(
             *(
-                exchange.publish(
-                    aio_pika.Message(
+                channel.basic_publish(
+                    m.body,
+                    exchange=exchange.name,
+                    routing_key=m.routing_key,
+                    properties=aio_pika.Message(
                         m.body,
                         message_id=m.message_id,
                         type=m.routing_key,
                         correlation_id=m.correlation_id,
                         content_type="application/cloudevents+json",
                         delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-                    ),
-                    routing_key=m.routing_key,
+                    ).properties,
                     mandatory=m.routing_key in _MUST_ROUTE,
                     timeout=self._timeout,
+                    wait=False,
                 )
                 for m in messages
             )

@@ -23,25 +23,26 @@ class DocumentPage:
 async def record(uow: UnitOfWork, company_rut: str, draft: DocumentDraft) -> Document:
     rules.validate(draft)
     document = rules.new_document(str(uuid.uuid4()), company_rut, draft)
-    issuer = document.issuer_rut
-    key = (company_rut, draft.direction, issuer, draft.dte_type, draft.folio)
+    key = (company_rut, draft.direction, document.issuer_rut, draft.dte_type, draft.folio)
     async with uow:
+        # No lookups first: the company's foreign key and the unique folio refuse the
+        # insert, and only then do we ask which one did. Recording is the live path (a
+        # busy company records hundreds a second): two round trips saved on each.
+        try:
+            await uow.documents.add(document)
+            await stage_live([document], uow)
+            await uow.commit()
+            return document
+        except IntegrityError as error:
+            await uow.rollback()
+            refused = error
         if await uow.companies.get(company_rut) is None:
             raise NotFound(company_not_found_detail(company_rut))
         existing = await uow.documents.find_by_folio(*key)
-        if existing is None:
-            await uow.documents.add(document)
-            await stage_live([document], uow)
-            try:
-                await uow.commit()
-                return document
-            except IntegrityError:
-                # A concurrent request recorded the same folio first.
-                await uow.rollback()
-                existing = await uow.documents.find_by_folio(*key)
-                if existing is None:
-                    raise
-        raise AlreadyExists(rules.duplicate_detail(company_rut, draft, issuer, existing),
+        if existing is None:  # neither: say what the database said
+            raise refused
+        raise AlreadyExists(rules.duplicate_detail(company_rut, draft, document.issuer_rut,
+                                                   existing),
                             existing_document_id=existing)
 
 

@@ -6,7 +6,9 @@ from invoicing.service_layer.unit_of_work import UnitOfWork
 from shared.rut import Rut
 
 
-def get_uow(request: Request) -> UnitOfWork:
+async def get_uow(request: Request) -> UnitOfWork:
+    # async, though it awaits nothing: FastAPI runs a plain def dependency in a worker
+    # thread, a hand-off that costs every request more than building the object does.
     return request.app.state.container.uow()
 
 
