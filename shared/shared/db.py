@@ -38,7 +38,7 @@ def json_text(value: object) -> str:
     return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
-def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+def create_engine(url: str, *, pool_size: int = 20) -> AsyncEngine:
     url = async_url(url)
     codec = {"json_serializer": json_text, "json_deserializer": orjson.loads}
     if is_sqlite(url):
@@ -59,7 +59,7 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     # and closed connections (a server process each). No pre-ping either: SQLAlchemy's
     # costs three round trips (BEGIN, a ping, ROLLBACK) on every checkout; a connection
     # the server ended is known to asyncpg as closed, and is replaced at checkout.
-    engine = create_async_engine(url, pool_size=2 * pool_size, max_overflow=pool_size,
+    engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size // 2,
                                  **codec)
 
     @event.listens_for(engine.sync_engine, "checkout")

@@ -23,6 +23,11 @@ class CommonSettings(BaseSettings):
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024,
                                 description="largest JSON request body; file imports have "
                                             "their own limit")
+    db_pool_size: int = Field(
+        default=20, ge=1, le=500,
+        description="database connections each API process keeps (DB_POOL_SIZE); up to half "
+                    "as many more open in bursts. Size the server's max_connections for every "
+                    "process's pool")
     auth_secret: str = Field(
         default=DEVELOPMENT_SECRET, min_length=32,
         description="HS256 key of the bearer tokens; set your own outside development",

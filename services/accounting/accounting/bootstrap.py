@@ -91,7 +91,7 @@ class Background:
 def build_app(settings: Settings | None = None, *, background: bool = True) -> FastAPI:
     settings = settings or Settings()
     ensure_sqlite_dir(settings.database_url)
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
     publisher = Publisher(settings.amqp_url, settings.topology)
     relay = OutboxRelay(engine, outbox, publisher, service="accounting")
     services = Services(session_factory(engine),

@@ -103,7 +103,7 @@ async def _stop_background(container: Container) -> None:
 def build_app(settings: Settings | None = None, *, background: bool = True) -> FastAPI:
     settings = settings or Settings()
     ensure_sqlite_directory(settings.database_url)
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
     container = Container(settings=settings, engine=engine, sessions=session_factory(engine))
 
     @contextlib.asynccontextmanager
