@@ -430,21 +430,17 @@ class Repository:
             rows.extend(await self._all(select(sync_documents).where(among)))
         return sorted(rows, key=posting_cursor)
 
-    async def posting_page(self, sync_id: str, company_id: str,
-                           after: tuple[Any, ...] | None, limit: int) -> Sequence[RowMapping]:
+    async def posting_page(self, sync_id: str, after: tuple[Any, ...] | None,
+                           limit: int) -> Sequence[RowMapping]:
         """The session's next ``limit`` documents in posting order after ``after``, whatever
         their status (so the plan is a walk of ix_sync_documents_posting_order, however
-        stale the table's statistics); ``already_posted`` says whether the books hold an
-        active entry for the key (checked here, against the partial unique index)."""
-        active = exists().where(
-            journal_entries.c.company_id == company_id,
-            journal_entries.c.source_key == sync_documents.c.source_key,
-            journal_entries.c.reversed_by_entry_id.is_(None))
+        stale the table's statistics). Whether the books already hold them is asked under
+        the company's lock, when the page is posted (posting_state)."""
         query = (
             select(sync_documents.c.id, sync_documents.c.source_key, sync_documents.c.entry,
                    sync_documents.c.status, sync_documents.c.hold_code,
                    sync_documents.c.issue_date, sync_documents.c.dte_type,
-                   sync_documents.c.folio, active.label("already_posted"))
+                   sync_documents.c.folio)
             .where(sync_documents.c.sync_id == sync_id)
             .order_by(*POSTING_ORDER).limit(limit)
         )

@@ -89,7 +89,7 @@ async def read_page(uow: UnitOfWork, sync: Any, after: tuple[Any, ...] | None,
                     limit: int) -> Page | None:
     """The session's next page after ``after`` (None when there is none). Read without
     the company's lock: ``post_page`` checks again, under it, what may have changed."""
-    rows = await uow.repo.posting_page(sync.id, sync.company_id, after, limit)
+    rows = await uow.repo.posting_page(sync.id, after, limit)
     if not rows:
         return None
     with_entry = [r for r in rows if r.entry is not None]
