@@ -5,7 +5,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bench.seed import DATE_FROM, DATE_TO, SETTINGS
-from deploy.local.client import FlowClient, wait_for
+from deploy.local.client import FlowClient, integrate
 
 
 def poll_interval(n: int) -> float:
@@ -35,17 +35,8 @@ def connect_company(client: FlowClient, company_rut: str, contract_rut: str, nam
                     *, extra_settings: dict | None = None, timeout: float = 60) -> str:
     """Contract, company, integration request, approval and default accounts: the
     accounting company id, ready to connect."""
-    client.create_contract(contract_rut, "Contadores Asociados Ltda.")
-    company_id = client.add_company(contract_rut, company_rut, name)["id"]
-    client.request_integration(company_rut, contract_rut)
-    request = wait_for(lambda: client.integration_requests(contract_rut),
-                       lambda reqs: bool(reqs) and reqs[0]["status"] == "pending",
-                       what="the integration request to reach accounting", timeout=timeout)[0]
-    client.approve(request["id"], company_id)
-    wait_for(lambda: client.integration_status(company_rut),
-             lambda s: s["status"] == "approved", what="invoicing to learn the approval",
-             timeout=timeout)
-    client.put_settings(company_id, {**SETTINGS, **(extra_settings or {})})
+    company_id = integrate(client, company_rut, contract_rut, name,
+                           {**SETTINGS, **(extra_settings or {})}, timeout=timeout)
     connector = client.integrations(company_id)[0]
     if not connector["can_connect"]:
         raise RuntimeError(f"cannot connect after setting the accounts: {connector}")

@@ -179,3 +179,23 @@ def wait_for(fetch: Callable[[], Any], done: Callable[[Any], bool], *, what: str
         if time.monotonic() > deadline:
             raise TimeoutError(f"timed out after {timeout:.0f}s waiting for {what}; last: {value}")
         time.sleep(interval)
+
+
+def integrate(client: FlowClient, company_rut: str, contract_rut: str, name: str,
+              settings: dict[str, Any], *, contract_name: str = "Contadores Asociados Ltda.",
+              timeout: float = 60.0) -> str:
+    """Steps 2 to 5 of the flow for a company invoicing already has: the contract and the
+    company in accounting, the integration request approved (and known to invoicing), the
+    default accounts set. Returns accounting's id of the company, ready to connect."""
+    client.create_contract(contract_rut, contract_name)
+    company_id = client.add_company(contract_rut, company_rut, name)["id"]
+    client.request_integration(company_rut, contract_rut)
+    request = wait_for(lambda: client.integration_requests(contract_rut),
+                       lambda reqs: bool(reqs) and reqs[0]["status"] == "pending",
+                       what="the integration request to reach accounting", timeout=timeout)[0]
+    client.approve(request["id"], company_id)
+    wait_for(lambda: client.integration_status(company_rut),
+             lambda s: s["status"] == "approved", what="invoicing to learn the approval",
+             timeout=timeout)
+    client.put_settings(company_id, settings)
+    return company_id

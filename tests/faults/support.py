@@ -16,7 +16,7 @@ import asyncpg
 from sqlalchemy import insert
 from sqlalchemy.engine import make_url
 
-from deploy.local.client import FlowClient, wait_for
+from deploy.local.client import FlowClient, integrate, wait_for
 from deploy.local.stack import REPO, Service, Stack
 from invoicing.adapters.tables import documents as documents_table
 from shared.db import create_engine
@@ -223,17 +223,8 @@ def connect_company(client: FlowClient, name: str = "Comercial Falla SpA",
     """A company in both services, integrated and with its default accounts set."""
     company_rut, contract_rut = new_ruts()
     client.create_company(company_rut, name)
-    client.create_contract(contract_rut, "Contadores Resilientes Ltda.")
-    company_id = client.add_company(contract_rut, company_rut, name)["id"]
-    client.request_integration(company_rut, contract_rut)
-    request = wait_for(lambda: client.integration_requests(contract_rut),
-                       lambda reqs: bool(reqs) and reqs[0]["status"] == "pending",
-                       what="the integration request to reach accounting", timeout=timeout)[0]
-    client.approve(request["id"], company_id)
-    wait_for(lambda: client.integration_status(company_rut),
-             lambda s: s["status"] == "approved", what="invoicing to learn the approval",
-             timeout=timeout)
-    client.put_settings(company_id, SETTINGS)
+    company_id = integrate(client, company_rut, contract_rut, name, SETTINGS,
+                           contract_name="Contadores Resilientes Ltda.", timeout=timeout)
     return Company(company_rut, contract_rut, company_id)
 
 
