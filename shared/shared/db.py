@@ -1,9 +1,18 @@
 """Database plumbing: plain URLs in, async engines out, on PostgreSQL or SQLite."""
 
+from typing import Any
+
 import orjson
-from sqlalchemy import event, exc
+from sqlalchemy import Table, event, exc
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 _ASYNC_DRIVERS = {"postgresql": "asyncpg", "postgres": "asyncpg", "sqlite": "aiosqlite"}
 
@@ -68,6 +77,12 @@ def create_engine(url: str, *, pool_size: int = 20) -> AsyncEngine:
             raise exc.DisconnectionError("the server closed this connection")
 
     return engine
+
+
+def upsert(session: AsyncSession | AsyncConnection, table: Table) -> Any:
+    """An INSERT that can say ON CONFLICT: each dialect has its own construct for it."""
+    dialect = session.bind.dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker:

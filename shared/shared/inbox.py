@@ -4,8 +4,9 @@ same transaction as the handler's changes, so a redelivered event changes nothin
 from datetime import UTC, datetime
 
 from sqlalchemy import Column, DateTime, MetaData, String, Table
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.db import upsert
 
 
 def processed_messages_table(metadata: MetaData) -> Table:
@@ -20,10 +21,8 @@ def processed_messages_table(metadata: MetaData) -> Table:
 
 async def claim(session: AsyncSession, table: Table, event_id: str, event_type: str) -> bool:
     """Record the event as processed; False if it already was (then do nothing)."""
-    dialect = session.bind.dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = (
-        insert(table)
+        upsert(session, table)
         .values(event_id=event_id, event_type=event_type, processed_at=datetime.now(UTC))
         .on_conflict_do_nothing(index_elements=["event_id"])
     )

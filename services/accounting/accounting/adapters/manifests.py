@@ -6,11 +6,11 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import select, text
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from accounting.adapters.tables import sync_manifest_documents, sync_manifests
+from shared.db import upsert
 
 _ADD_ON_POSTGRES = text(
     "WITH added AS (INSERT INTO sync_manifest_documents (sync_id, document_key, total, "
@@ -22,11 +22,6 @@ _ADD_ON_POSTGRES = text(
 class ManifestRepository:
     def __init__(self, session: AsyncSession):
         self.session = session
-
-    def _insert(self, table):  # noqa: ANN001, ANN202
-        """An INSERT that can say ON CONFLICT (both dialects have one)."""
-        dialect = self.session.bind.dialect.name
-        return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
     async def add_documents(self, sync_id: str, documents: list[dict[str, Any]]) -> int:
         """Store a page of the sync's manifest documents; one stored already (a page sent
@@ -40,7 +35,7 @@ class ManifestRepository:
                 "totals": [d["total"] for d in documents],
                 "dates": [d["issue_date"] for d in documents]})).scalar_one()
         stored = await self.session.execute(
-            self._insert(sync_manifest_documents)
+            upsert(self.session, sync_manifest_documents)
             .on_conflict_do_nothing(index_elements=["sync_id", "document_key"])
             .returning(sync_manifest_documents.c.document_key),
             [{"sync_id": sync_id, **document} for document in documents])
@@ -51,7 +46,7 @@ class ManifestRepository:
 
         One upsert, so the row stays locked until the transaction ends: the page that
         completes a manifest and its sync.completed see each other's counts."""
-        insert = self._insert(sync_manifests).values(sync_id=sync_id, received=count)
+        insert = upsert(self.session, sync_manifests).values(sync_id=sync_id, received=count)
         return (await self.session.execute(
             insert.on_conflict_do_update(
                 index_elements=["sync_id"],
@@ -62,7 +57,7 @@ class ManifestRepository:
     async def expected(self, sync_id: str, lines: list[dict[str, Any]], document_count: int,
                        pages: int) -> RowMapping:
         """Record what sync.completed says the manifest holds; its state after it."""
-        insert = self._insert(sync_manifests).values(
+        insert = upsert(self.session, sync_manifests).values(
             sync_id=sync_id, lines=lines, document_count=document_count, pages=pages,
             received=0)
         return (await self.session.execute(

@@ -44,7 +44,7 @@ from accounting.domain.accounts import Account, AccountType
 from accounting.domain.periods import CLOSED_PERIOD
 from accounting.domain.settings import IntegrationOptions, InvoiceSettings
 from accounting.domain.syncs import SyncKind, SyncStatus
-from shared.db import json_text
+from shared.db import json_text, upsert
 
 # Keys per IN (…) list: asyncpg takes at most 32,767 parameters in one statement.
 IN_CHUNK = 5_000
@@ -76,6 +76,12 @@ def _document_columns(rows: list[dict[str, Any]]) -> list[list[Any]]:
     return [[None if row[name] is None else json_text(row[name]) for row in rows] if is_json
             else [row[name] for row in rows]
             for name, (_, is_json) in _DOCUMENT_COLUMNS.items()]
+
+
+def _active_entries(company_id: str) -> tuple[Any, ...]:
+    """The company's entries that stand (not reversed): a key has at most one of them."""
+    return (journal_entries.c.company_id == company_id,
+            journal_entries.c.reversed_by_entry_id.is_(None))
 
 
 # The order a session's documents are posted in (so comprobante numbers follow the
@@ -142,14 +148,6 @@ class Repository:
         if self.session.bind.dialect.name == "postgresql" and len(values) >= BULK_FROM:
             return [column == any_(cast(literal(values), ARRAY(String)))]
         return [column.in_(chunk) for chunk in chunks(values)]
-
-    def _upsert(self, table):  # noqa: ANN001, ANN202
-        """An INSERT that can say ON CONFLICT (both dialects have one)."""
-        if self.session.bind.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as upsert
-        else:
-            from sqlalchemy.dialects.sqlite import insert as upsert
-        return upsert(table)
 
     def _lock(self, query):  # noqa: ANN001, ANN202
         # SQLite serialises writers anyway; PostgreSQL needs the row lock.
@@ -454,10 +452,8 @@ class Repository:
                             document_ids: list[str]) -> dict[str, RowMapping]:
         """Each document's status and hold code as they are now, and whether the books
         hold an active entry for its key (a page read ahead is checked again with this)."""
-        active = exists().where(
-            journal_entries.c.company_id == company_id,
-            journal_entries.c.source_key == sync_documents.c.source_key,
-            journal_entries.c.reversed_by_entry_id.is_(None))
+        active = exists().where(journal_entries.c.source_key == sync_documents.c.source_key,
+                                *_active_entries(company_id))
         columns = (sync_documents.c.id, sync_documents.c.status, sync_documents.c.hold_code,
                    active.label("already_posted"))
         found: dict[str, RowMapping] = {}
@@ -516,7 +512,7 @@ class Repository:
                                                           *_document_columns(rows))}
         else:
             inserted = set((await self.session.execute(
-                self._upsert(sync_documents)
+                upsert(self.session, sync_documents)
                 .on_conflict_do_nothing(index_elements=["sync_id", "source_key"])
                 .returning(sync_documents.c.id),
                 rows)).scalars().all())
@@ -629,7 +625,7 @@ class Repository:
         self._count_changes.clear()
         if not changes:
             return
-        insert_counts = self._upsert(sync_document_counts)
+        insert_counts = upsert(self.session, sync_document_counts)
         await self.session.execute(
             insert_counts.on_conflict_do_update(
                 index_elements=["sync_id", "status"],
@@ -640,28 +636,16 @@ class Repository:
     # --- books ---------------------------------------------------------------------
 
     async def posted_source_keys(self, company_id: str, keys: Iterable[str]) -> set[str]:
-        found: set[str] = set()
-        for among in self._among(journal_entries.c.source_key, keys):
-            rows = await self.session.execute(
-                select(journal_entries.c.source_key).where(
-                    journal_entries.c.company_id == company_id, among,
-                    journal_entries.c.reversed_by_entry_id.is_(None),
-                )
-            )
-            found.update(rows.scalars().all())
-        return found
+        return set(await self.active_entries_by_key(company_id, keys))
 
     async def active_entries_by_key(self, company_id: str,
                                     keys: Iterable[str]) -> dict[str, RowMapping]:
-        keys = list(keys)
         found: dict[str, RowMapping] = {}
-        for start in range(0, len(keys), 1000):
+        for among in self._among(journal_entries.c.source_key, keys):
             for row in await self._all(
                 select(journal_entries.c.id, journal_entries.c.number,
                        journal_entries.c.source_key)
-                .where(journal_entries.c.company_id == company_id,
-                       journal_entries.c.source_key.in_(keys[start:start + 1000]),
-                       journal_entries.c.reversed_by_entry_id.is_(None))
+                .where(among, *_active_entries(company_id))
             ):
                 found[row.source_key] = row
         return found
@@ -672,10 +656,10 @@ class Repository:
 
     async def entry_lines(self, entry_ids: list[str]) -> dict[str, list[RowMapping]]:
         lines: dict[str, list[RowMapping]] = {entry_id: [] for entry_id in entry_ids}
-        for start in range(0, len(entry_ids), 1000):
+        for among in self._among(journal_lines.c.entry_id, entry_ids):
             for line in await self._all(
                 select(journal_lines)
-                .where(journal_lines.c.entry_id.in_(entry_ids[start:start + 1000]))
+                .where(among)
                 .order_by(journal_lines.c.entry_id, journal_lines.c.line_no)
             ):
                 lines[line.entry_id].append(line)
@@ -791,7 +775,7 @@ class Repository:
             return
         created = now()
         await self.session.execute(
-            self._upsert(counterparties).on_conflict_do_nothing(),
+            upsert(self.session, counterparties).on_conflict_do_nothing(),
             [{"company_id": company_id, "rut": rut, "name": name, "created_at": created}
              for rut, name in names.items()])
 

@@ -5,7 +5,6 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
 from sqlalchemy import and_, func, insert, or_, select, tuple_, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from invoicing.adapters.tables import companies, documents, integration_links, payments
@@ -13,6 +12,7 @@ from invoicing.domain.companies import Company
 from invoicing.domain.documents import Counterparty, Direction, Document, OtherTax, Reference
 from invoicing.domain.integration import IntegrationLink, LinkStatus
 from invoicing.domain.payments import Payment, PaymentKind
+from shared.db import upsert
 
 
 def _now() -> datetime:
@@ -135,9 +135,8 @@ class DocumentRepository:
         """
         if not batch:
             return set()
-        dialect = self._session.get_bind().dialect.name
-        insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        statement = insert_(documents).on_conflict_do_nothing().returning(documents.c.id)
+        statement = (upsert(self._session, documents).on_conflict_do_nothing()
+                     .returning(documents.c.id))
         result = await self._session.execute(statement, [_row(d) for d in batch])
         return set(result.scalars().all())
 

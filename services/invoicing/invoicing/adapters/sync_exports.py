@@ -3,11 +3,11 @@
 from datetime import UTC, datetime
 
 from sqlalchemy import update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from invoicing.adapters.tables import sync_exports
 from invoicing.domain.sync_exports import SyncExport
+from shared.db import upsert
 
 
 def _now() -> datetime:
@@ -55,10 +55,8 @@ class SyncExportRepository:
 
     async def add(self, export: SyncExport) -> None:
         """Record a new export; one another delivery recorded first is kept."""
-        dialect = self._session.bind.dialect.name
-        insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
         await self._session.execute(
-            insert_(sync_exports)
+            upsert(self._session, sync_exports)
             .values(sync_id=export.sync_id, company_rut=export.company_rut,
                     date_from=export.date_from, date_to=export.date_to, started_at=_now(),
                     **_values(export))
