@@ -41,6 +41,14 @@ def entry_problems(lines: Iterable[Line], chart: dict[str, Account]) -> list[str
     return problems
 
 
+def unusable_accounts(codes: Iterable[str], chart: dict[str, Account]) -> set[str]:
+    """Of the codes, those that cannot take entries now: missing from the chart, a group
+    account, or inactive (what entry_problems says of each, in words)."""
+    return {code for code in set(codes)
+            if (account := chart.get(code)) is None or not account.postable
+            or not account.active}
+
+
 def hold_reason(lines: Iterable[Line], chart: dict[str, Account]) -> str | None:
     problems = entry_problems(lines, chart)
     return "; ".join(problems) if problems else None

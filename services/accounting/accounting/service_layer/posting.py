@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from accounting.domain.journal import hold_reason
+from accounting.domain.journal import hold_reason, unusable_accounts
 from accounting.domain.periods import CLOSED_PERIOD, closed_reason, month_of
 from accounting.domain.syncs import DocumentStatus
 from accounting.service_layer.unit_of_work import UnitOfWork
@@ -46,9 +46,9 @@ class Prepared:
 def prepare(entries: Sequence[dict[str, Any]]) -> list[Prepared]:
     prepared = []
     for entry, entry_id in zip(entries, new_ids(len(entries)), strict=True):
-        day = entry["entry_date"]
+        # Stored as JSON, at intake: the date is ISO text.
         prepared.append(Prepared(
-            entry, entry_id, day if isinstance(day, date) else date.fromisoformat(day),
+            entry, entry_id, date.fromisoformat(entry["entry_date"]),
             sum(line["debit"] for line in entry["lines"]), line_rows(entry_id, entry["lines"])))
     return prepared
 
@@ -140,15 +140,6 @@ class _Line:
         self.debit, self.credit = line["debit"], line["credit"]
 
 
-def _unusable_accounts(entries: Iterable[dict[str, Any]], chart: dict[str, Any]) -> set[str]:
-    """The accounts the entries name that cannot take entries now (missing, a group
-    account or inactive): the chart may have changed since the proposals were checked."""
-    codes = {line["account_code"] for entry in entries for line in entry["lines"]}
-    return {code for code in codes
-            if (account := chart.get(code)) is None or not account.postable
-            or not account.active}
-
-
 def _why_not(entry: dict[str, Any], total: int, unusable: set[str],
              chart: dict[str, Any]) -> str | None:
     """Why a stored entry cannot be posted now (None when it can). Entries come as stored
@@ -168,7 +159,9 @@ async def _post(uow: UnitOfWork, sync: Any, documents: Sequence[tuple[Any, Prepa
     company_id = sync.company_id
     closed = await uow.repo.closed_months(company_id)
     chart = await uow.repo.chart(company_id)
-    unusable = _unusable_accounts((p.entry for _, p, _ in documents), chart)
+    # The chart may have changed since the proposals were checked at intake.
+    unusable = unusable_accounts((line["account_code"] for _, p, _ in documents
+                                  for line in p.entry["lines"]), chart)
     changes, to_post = [], []
     for document, prepared, already_posted in documents:
         if already_posted:
