@@ -115,14 +115,12 @@ class ProcessWatch:
     start_kb: dict[str, int] = field(default_factory=dict)
     cpu_seconds: dict[str, float] = field(default_factory=dict)
     load: tuple[float, float] = (0.0, 0.0)  # 1-minute load average at the start and the end
-    # PostgreSQL's and RabbitMQ's CPU time, and the whole machine's busy time, in the block.
-    server_seconds: dict[str, float] = field(default_factory=dict)
-    machine_seconds: float = 0.0
+    # CPU time since the start of each process, of PostgreSQL and RabbitMQ, and of the whole
+    # machine ("machine"), at the end of each phase marked and at the end ("end").
+    marks: dict[str, dict[str, float]] = field(default_factory=dict)
     _cpu_start: dict[str, float] = field(default_factory=dict)
     _servers_start: dict[str, float] = field(default_factory=dict)
     _machine_start: float = 0.0
-    # CPU time of each process and server, and the machine's, up to each mark (phase end).
-    marks: dict[str, dict[str, float]] = field(default_factory=dict)
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
 
@@ -141,13 +139,11 @@ class ProcessWatch:
             self._thread.join()
         self._sample()
         self.load = (self.load[0], os.getloadavg()[0])
-        self.machine_seconds = machine_busy_seconds() - self._machine_start
-        self.server_seconds = {name: seconds - self._servers_start[name]
-                               for name, seconds in server_cpu_seconds().items()}
+        self.mark("end")
         for name, pid in self.pids.items():
             hwm = sum(_status_kb(p, "VmHWM") for p in tree(pid))
             self.peak_kb[name] = max(self.peak_kb[name], hwm)
-            self.cpu_seconds[name] = self._cpu(pid) - self._cpu_start[name]
+            self.cpu_seconds[name] = self.marks["end"][name]
 
     def mark(self, phase: str) -> None:
         """Note the CPU time used since the start, at the end of ``phase``."""

@@ -95,10 +95,9 @@ def _print_cpu(console: Console, runs: list[RunResult]) -> None:
         table.add_column(column, justify="right")
     names = (*PROCESSES, "PostgreSQL", "RabbitMQ")
     for r in runs:
-        if r.timings is None or not r.machine_seconds:
+        if r.timings is None or "end" not in r.cpu_marks:
             continue
-        total = {**r.cpu_seconds, **r.server_seconds, "machine": r.machine_seconds}
-        delivery = r.delivery_cpu or {}
+        total, delivery = r.cpu_marks["end"], r.cpu_marks.get("delivery")
         phases = [("overall", r.timings.overall, total)]
         if delivery:
             posting = {k: total.get(k, 0.0) - delivery.get(k, 0.0) for k in total}

@@ -42,9 +42,7 @@ class RunResult:
     rss_peak_kb: dict[str, int] = field(default_factory=dict)
     cpu_seconds: dict[str, float] = field(default_factory=dict)
     load: tuple[float, float] = (0.0, 0.0)
-    server_seconds: dict[str, float] = field(default_factory=dict)
-    machine_seconds: float = 0.0
-    delivery_cpu: dict[str, float] = field(default_factory=dict)  # the same, to in_review
+    cpu_marks: dict[str, dict[str, float]] = field(default_factory=dict)  # ProcessWatch.marks
     profile_dir: Path | None = None
     live: LiveResult | None = None
     live_error: str | None = None
@@ -103,9 +101,7 @@ async def run_stack(run: RunResources, label: str, n: int, *, sqlite: bool,
                                        mark=watch.mark)
         result.rss_start_kb, result.rss_peak_kb = watch.start_kb, dict(watch.peak_kb)
         result.cpu_seconds, result.load = watch.cpu_seconds, watch.load
-        result.server_seconds, result.machine_seconds = (watch.server_seconds,
-                                                         watch.machine_seconds)
-        result.delivery_cpu = watch.marks.get("delivery", {})
+        result.cpu_marks = watch.marks
         _check_alive(stack)
         say(f"[{label}] checking the books")
         result.verdict = await check_books(accounting_db, client, company_id, result.seeded,
