@@ -55,9 +55,7 @@ def format_rut(canonical: str) -> str:
 
 
 def _validate(value: object) -> str:
-    # A pydantic validator on every RUT of every message: one call to the cache, no more.
-    if value.__class__ is str:
-        return _canonical(value)
+    # A pydantic validator on every RUT of every message: straight to the cache.
     if not isinstance(value, str):
         raise InvalidRut("a RUT must be a string like 12.345.678-5")
     return _canonical(value)
