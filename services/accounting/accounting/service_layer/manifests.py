@@ -11,7 +11,6 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from accounting.adapters.manifests import ManifestRepository
 from accounting.service_layer.unit_of_work import UnitOfWork
 from shared.events import SyncCompleted, SyncManifestPage
 
@@ -24,13 +23,12 @@ async def on_sync_manifest_page(uow: UnitOfWork, event: SyncManifestPage,
         log.warning("sync.manifest page %d for unknown sync session %s; ignored", event.page,
                     event.sync_id)
         return
-    manifests = ManifestRepository(uow.session)
-    added = await manifests.add_documents(event.sync_id, [
+    added = await uow.manifests.add_documents(event.sync_id, [
         {"document_key": d.document_key, "total": d.total, "issue_date": d.issue_date}
         for d in event.documents])
     if not added:
         return  # the page again: the manifest is as it was
-    state = await manifests.received(event.sync_id, added)
+    state = await uow.manifests.received(event.sync_id, added)
     if whole(state):
         await uow.repo.update_sync(event.sync_id, manifest=session_manifest(state))
 
@@ -39,7 +37,7 @@ async def expect_manifest(uow: UnitOfWork, event: SyncCompleted) -> dict[str, An
     """Record the totals and count of a manifest whose documents come in pages; the
     session's manifest if every document is here already, else None."""
     assert event.manifest is not None and event.manifest_pages is not None
-    state = await ManifestRepository(uow.session).expected(
+    state = await uow.manifests.expected(
         event.sync_id, [line.model_dump(mode="json") for line in event.manifest.lines],
         event.document_count, event.manifest_pages)
     return session_manifest(state) if whole(state) else None

@@ -5,7 +5,6 @@ from dataclasses import asdict
 from datetime import date
 from typing import Any
 
-from accounting.adapters.manifests import ManifestRepository
 from accounting.domain.accounts import leaves_under
 from accounting.domain.ledger import Posting, ledger
 from accounting.domain.periods import month_bounds
@@ -141,8 +140,7 @@ async def _invoicing_documents(uow: UnitOfWork, sync: Any, first: date, last: da
             or (d.get("issue_date") is not None
                 and first <= date.fromisoformat(d["issue_date"]) <= last)
         ]
-    rows = await ManifestRepository(uow.session).documents_between(sync.id, first, last,
-                                                                    undated=whole_range)
+    rows = await uow.manifests.documents_between(sync.id, first, last, undated=whole_range)
     return [InvoicingDocument(row.document_key, int(row.total)) for row in rows]
 
 

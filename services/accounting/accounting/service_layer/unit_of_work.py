@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from accounting.adapters.manifests import ManifestRepository
 from accounting.adapters.repository import Repository
 from accounting.adapters.tables import outbox
 from shared.events import CloudEvent, Contract
@@ -19,10 +20,12 @@ class UnitOfWork:
         self._after_commit: list[Callable[[], None]] = []
         self.session: AsyncSession
         self.repo: Repository
+        self.manifests: ManifestRepository
 
     async def __aenter__(self) -> "UnitOfWork":
         self.session = self._sessions()
         self.repo = Repository(self.session)
+        self.manifests = ManifestRepository(self.session)
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
