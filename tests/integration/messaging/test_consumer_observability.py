@@ -4,8 +4,6 @@ counts what the broker confirmed."""
 
 import uuid
 
-import aio_pika
-import pytest
 from prometheus_client import REGISTRY
 
 from shared.events import CloudEvent, IntegrationRequested
@@ -17,17 +15,6 @@ from tests.integration.messaging.test_dead_letters import requested, running, wa
 
 def value(name: str, **labels: str) -> float:
     return REGISTRY.get_sample_value(name, labels) or 0.0
-
-
-@pytest.fixture
-async def consumer_name(infra, topology):
-    name = f"probe-obs-{uuid.uuid4().hex[:6]}"
-    yield name
-    connection = await aio_pika.connect(infra.amqp_url)
-    channel = await connection.channel()
-    await channel.queue_delete(topology.queue_name(name))
-    await channel.queue_delete(topology.dead_letter_queue_name(name))
-    await connection.close()
 
 
 async def test_consumed_and_dead_lettered_events_are_counted_under_their_correlation_id(

@@ -2,24 +2,12 @@
 first waits, but never acks the second before the first is settled."""
 
 import asyncio
-import uuid
 
 import aio_pika
 import pytest
 
 from shared.messaging import Consumer, Delivery
 from tests.integration.messaging.test_dead_letters import requested, running
-
-
-@pytest.fixture
-async def consumer_name(infra, topology):
-    name = f"probe-pipe-{uuid.uuid4().hex[:6]}"
-    yield name
-    connection = await aio_pika.connect(infra.amqp_url)
-    channel = await connection.channel()
-    await channel.queue_delete(topology.queue_name(name))
-    await channel.queue_delete(topology.dead_letter_queue_name(name))
-    await connection.close()
 
 
 async def publish(infra, topology, key: str, ids: list[str]) -> None:

@@ -6,7 +6,6 @@ import uuid
 
 import aio_pika
 import httpx
-import pytest
 from fastapi import FastAPI
 
 from shared.events import CloudEvent, IntegrationRequested
@@ -41,23 +40,6 @@ async def wait_until(predicate, within=20.0):
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError("condition not met in time")
         await asyncio.sleep(0.05)
-
-
-@pytest.fixture
-async def channel(infra):
-    connection = await aio_pika.connect(infra.amqp_url)
-    yield await connection.channel()
-    await connection.close()
-
-
-@pytest.fixture
-async def consumer_name(topology, channel):
-    # A queue and a routing key of its own: the run's other queues bound to this event
-    # type (accounting, probe) must not receive these test messages.
-    name = f"probe-dl-{uuid.uuid4().hex[:6]}"
-    yield name
-    await channel.queue_delete(topology.queue_name(name))
-    await channel.queue_delete(topology.dead_letter_queue_name(name))
 
 
 def key_of(consumer_name: str) -> str:
