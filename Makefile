@@ -13,12 +13,22 @@ TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 
 .PHONY: install run demo test test-unit lint bench clean token
 
+SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
+
+# The install prints only what matters. setuptools warns, once per package, that an
+# editable install of `shared` sits beside a folder of that name (true of every checkout);
+# pip warns once per package about an extra index of this machine's pip configuration
+# that does not exist on disk. Neither is anything a newcomer can act on; errors still show.
+QUIET_PIP := PYTHONWARNINGS=ignore::UserWarning $(BIN)/pip
+PIP_NOISE := { grep -v "^WARNING: Location 'file://.*' is ignored: it is neither a file nor a directory" >&2 || true; }
+
 $(STAMP): requirements.lock shared/pyproject.toml services/*/pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip >&2
-	$(BIN)/pip install -q -r requirements.lock >&2
-	$(BIN)/pip install -q --no-deps $(PKGS) >&2
-	touch $(STAMP)
+	@test -x $(BIN)/python || { echo "creating $(VENV) and installing the pinned requirements" >&2; $(PYTHON) -m venv $(VENV); }
+	@$(QUIET_PIP) install -q --upgrade pip 2>&1 | $(PIP_NOISE)
+	@$(QUIET_PIP) install -q -r requirements.lock 2>&1 | $(PIP_NOISE)
+	@$(QUIET_PIP) install -q --no-deps $(PKGS) 2>&1 | $(PIP_NOISE)
+	@touch $(STAMP)
 
 install: $(STAMP)
 
