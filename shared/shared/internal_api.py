@@ -31,6 +31,10 @@ DEFAULT_OTHER_TAX_ACCOUNTS: dict[str, str] = {
     "27": "210723",  # bebidas analcohólicas: 10%
     "271": "210724",  # bebidas analcohólicas con elevado contenido de azúcar: 18%
 }
+# On a purchase the same taxes are a credit the buyer recovers, not a debt (DESIGN §6b).
+DEFAULT_PURCHASE_OTHER_TAX_ACCOUNTS: dict[str, str] = dict.fromkeys(
+    DEFAULT_OTHER_TAX_ACCOUNTS, "110715")  # ILA por Recuperar
+DEFAULT_ISSUED_VAT_TOLERANCE = 2  # pesos an issued document's IVA may differ by, with a note
 
 
 class PostingProfile(BaseModel):
@@ -48,7 +52,18 @@ class PostingProfile(BaseModel):
     export_sales_account: str = "310125"  # Ventas de Exportación
     other_tax_accounts: dict[str, str] = Field(
         default_factory=lambda: dict(DEFAULT_OTHER_TAX_ACCOUNTS),
-        description="account of each additional tax, by SII tax code (TaxDocument.other_taxes)",
+        description="account of each additional tax on a sale, by SII tax code "
+                    "(TaxDocument.other_taxes)",
+    )
+    purchase_other_tax_accounts: dict[str, str] = Field(
+        default_factory=lambda: dict(DEFAULT_PURCHASE_OTHER_TAX_ACCOUNTS),
+        description="account of each additional tax on a purchase, by SII tax code",
+    )
+    issued_vat_tolerance: int = Field(
+        default=DEFAULT_ISSUED_VAT_TOLERANCE, ge=0, le=1000,
+        description="pesos by which an issued document's IVA may differ from round(neto × "
+                    "19%) and still post as stated, with a note; received documents always "
+                    "post as stated",
     )
 
 
@@ -87,6 +102,9 @@ class ProposedEntry(BaseModel):
     kind: EntryKind
     glosa: str = Field(max_length=300)
     lines: list[ProposedLine] = Field(min_length=2)
+    note: str | None = Field(default=None, max_length=500,
+                             description="worth a look before confirming, e.g. an IVA posted "
+                                         "as the document states it")
 
     @property
     def total_debit(self) -> int:

@@ -34,7 +34,7 @@ async def test_contract_company_and_default_chart(client, rut):
     assert by_code["210210"]["auxiliary"] is True
     assert by_code["1103"]["postable"] is False
     assert by_code["1"]["postable"] is False and by_code["1"]["name"] == "Activo"
-    assert len([a for a in accounts if a["postable"]]) == 25  # DESIGN §8 + 5 ILA accounts
+    assert len([a for a in accounts if a["postable"]]) == 33  # DESIGN §8: 20 + 5 ILA + 8 of §6b
 
 
 async def test_create_account_rules(client, rut):

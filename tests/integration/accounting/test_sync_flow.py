@@ -371,3 +371,59 @@ async def trial_balance(client, company_id: str) -> dict:
 def row(code: str, name: str, debit: int, credit: int) -> dict:
     return {"account_code": code, "account_name": name, "debit": debit, "credit": credit,
             "debit_balance": max(debit - credit, 0), "credit_balance": max(credit - debit, 0)}
+
+
+async def test_tax_settings_reach_the_profile_and_auxiliaries_must_fit_their_side(
+        client, services, rut):
+    company, request_id = await approved_company(client, services, rut)
+    await client.post(f"/v1/integration-requests/{request_id}/approve",
+                      json={"company_id": company["id"]})
+    url = f"/v1/companies/{company['id']}/settings/invoice-integration"
+    swapped = await client.put(url, json={
+        "sales": {"auxiliary_account": "210210", "detail_account": "310115"},
+        "purchases": {"auxiliary_account": "110310", "detail_account": "410230"}})
+    assert swapped.status_code == 422
+    errors = {e["field"]: e["message"] for e in swapped.json()["errors"]}
+    assert "must be an asset account, e.g. 110310 Clientes" in errors["sales.auxiliary_account"]
+    assert "must be a liability account" in errors["purchases.auxiliary_account"]
+
+    bad_tax = await client.put(url, json={**GOOD_SETTINGS,
+                                          "purchase_other_tax_accounts": {"24": "999999"}})
+    assert bad_tax.status_code == 422
+    assert bad_tax.json()["errors"][0]["field"] == "purchase_other_tax_accounts.24"
+
+    put = await client.put(url, json={**GOOD_SETTINGS, "issued_vat_tolerance": 5,
+                                      "purchase_other_tax_accounts": {"27": "420220"}})
+    assert put.status_code == 200, put.text
+    assert put.json()["issued_vat_tolerance"] == 5
+    assert put.json()["purchase_other_tax_accounts"]["27"] == "420220"
+    assert put.json()["purchase_other_tax_accounts"]["24"] == "110715"
+    assert put.json()["other_tax_accounts"]["24"] == "210720"
+    profile = (await client.get(
+        f"/internal/v1/integrations/{company['rut']}/posting-profile", auth=AS_WORKER)).json()
+    assert profile["issued_vat_tolerance"] == 5
+    assert profile["purchase_other_tax_accounts"] == {
+        "24": "110715", "25": "110715", "26": "110715", "27": "420220", "271": "110715"}
+    assert (await client.get(url)).json()["issued_vat_tolerance"] == 5
+
+
+async def test_the_rules_note_reaches_the_review(client, services, rut):
+    company, request_id = await approved_company(client, services, rut)
+    company_id, company_rut = company["id"], company["rut"]
+    await client.post(f"/v1/integration-requests/{request_id}/approve",
+                      json={"company_id": company_id})
+    await client.put(f"/v1/companies/{company_id}/settings/invoice-integration",
+                     json=GOOD_SETTINGS)
+    sync_id = (await client.post(
+        f"/v1/companies/{company_id}/integrations/factura-electronica/syncs",
+        json={"from": "2024-03-01", "to": "2024-03-31"})).json()["id"]
+    supplier = rut()
+    bought = document(company_rut, supplier, "purchases", 33, 9, net=10_526, vat=2_001)
+    sent = proposal(sync_id, bought, [line("410230", "detail", debit=10_526),
+                                      line("110710", "vat_credit", debit=2_001),
+                                      line("210210", "auxiliary", credit=12_527, rut=supplier)])
+    sent.entry.note = "IVA $2.001 is not 19% of neto $10.526: posted as the issuer stated it"
+    assert await send(client, [sent]) == {"accepted": 1, "duplicates": 0}
+    [item] = (await client.get(f"/v1/syncs/{sync_id}/documents")).json()["items"]
+    assert item["status"] == "ready"
+    assert item["note"] == sent.entry.note

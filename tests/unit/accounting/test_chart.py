@@ -12,7 +12,11 @@ def test_every_leaf_of_the_design_is_postable_and_active():
                 "210210", "210710", "210715", "210740", "230110", "230510", "310115",
                 "310120", "310125", "410230", "410235", "410190", "420220",
                 # ILA, one account per SII tax code (24, 25, 26, 27, 271)
-                "210720", "210721", "210722", "210723", "210724"}
+                "210720", "210721", "210722", "210723", "210724",
+                # added for §6b: ILA por Recuperar, uso común, constructoras, activo fijo,
+                # renta retenida, garantía por envases
+                "110715", "110730", "110750", "120110", "120120", "120130", "210745",
+                "210760"}
     assert {a.code for a in DEFAULT_LEAVES} == expected
     for code in expected:
         assert chart[code].postable and chart[code].active

@@ -82,3 +82,25 @@ def test_missing_lists_only_mandatory_accounts_in_words():
         "set the purchases detail account in settings/invoice-integration",
     ]
     assert not settings.configured
+
+
+def test_the_sales_auxiliary_must_be_an_asset_such_as_clientes():
+    [error] = validate_settings(replace(GOOD, sales_auxiliary="210210"), chart())
+    assert error.field == "sales.auxiliary_account"
+    assert ("210210 'Proveedores' is a liability account; the sales auxiliary account must be an "
+            "asset account, e.g. 110310 Clientes, since it holds what customers owe the "
+            "company") in error.message
+
+
+def test_the_purchases_auxiliary_must_be_a_liability_such_as_proveedores():
+    [error] = validate_settings(replace(GOOD, purchases_auxiliary="110310"), chart())
+    assert error.field == "purchases.auxiliary_account"
+    assert "must be a liability account, e.g. 210210 Proveedores" in error.message
+
+
+def test_the_default_chart_has_the_accounts_of_the_tax_cases():
+    accounts = chart()
+    for code in ("110715", "110730", "110750", "120110", "120120", "120130", "210745",
+                 "210760"):
+        assert accounts[code].postable and not accounts[code].auxiliary, code
+    assert not accounts["12"].postable and accounts["12"].type == AccountType.ASSET

@@ -9,7 +9,11 @@ from hypothesis import strategies as st
 from accounting.domain.trial_balance import Movement, trial_balance
 from integration_worker.domain import propose, propose_payment
 from shared.events import Counterparty, OtherTax, PaymentKind, PaymentRecorded
-from shared.internal_api import DEFAULT_OTHER_TAX_ACCOUNTS, ProposedEntry
+from shared.internal_api import (
+    DEFAULT_OTHER_TAX_ACCOUNTS,
+    DEFAULT_PURCHASE_OTHER_TAX_ACCOUNTS,
+    ProposedEntry,
+)
 from shared.money import round_half_up_div, vat_of
 from tests.unit.worker.test_books_helpers import signed_iva
 from tests.unit.worker.test_posting_properties import documents as plain_documents
@@ -84,11 +88,15 @@ def test_the_books_of_random_documents_balance_and_hold_their_iva(items):
     assert -balance_of(report, PROFILE.vat_debit_account) == sum(map(signed_iva, sales))
     assert balance_of(report, PROFILE.vat_credit_account) == sum(map(signed_iva, purchases))
 
-    for code, account in DEFAULT_OTHER_TAX_ACCOUNTS.items():
-        expected = 0
-        for d in documents:
-            amount = sum(t.amount for t in d.other_taxes if str(t.code) == code)
-            note = -1 if d.dte_type in (61, 112) else 1
-            side = -1 if d.direction == "sales" else 1
-            expected += note * side * amount
-        assert balance_of(report, account) == expected
+    # A sale's additional taxes are owed (credit), a purchase's recovered (debit, §6b).
+    expected: dict[str, int] = {}
+    for d in documents:
+        accounts = (DEFAULT_OTHER_TAX_ACCOUNTS if d.direction == "sales"
+                    else DEFAULT_PURCHASE_OTHER_TAX_ACCOUNTS)
+        note = -1 if d.dte_type in (61, 112) else 1
+        side = -1 if d.direction == "sales" else 1
+        for tax in d.other_taxes:
+            account = accounts[str(tax.code)]
+            expected[account] = expected.get(account, 0) + note * side * tax.amount
+    for account, balance in expected.items():
+        assert balance_of(report, account) == balance

@@ -51,13 +51,13 @@ def test_a_sale_with_ila_credits_the_tax_on_its_own_account(code, rate, net, vat
                                          f"(código {code})")
 
 
-def test_a_purchase_with_ila_10_percent_debits_it():
+def test_a_purchase_with_ila_10_percent_debits_it_as_a_credit_to_recover():
     entry = propose(doc("purchases", 33, net=25_000, vat=4_750, total=32_250,
                         other_taxes=(ila(27, 10, 2_500),)), PROFILE)
     assert lines(entry) == [
         ("410230", "detail", 25_000, 0, None),
         ("110710", "vat_credit", 4_750, 0, None),
-        ("210723", "other_tax", 2_500, 0, None),
+        ("110715", "other_tax", 2_500, 0, None),  # ILA por Recuperar, an asset
         ("210210", "auxiliary", 0, 32_250, SUPPLIER_RUT),
     ]
 

@@ -308,13 +308,17 @@ class Repository:
 
     async def get_options(self, company_id: str) -> IntegrationOptions:
         row = await self._one(
-            select(invoice_settings.c.auto_post, invoice_settings.c.other_tax_accounts)
+            select(invoice_settings.c.auto_post, invoice_settings.c.other_tax_accounts,
+                   invoice_settings.c.purchase_other_tax_accounts,
+                   invoice_settings.c.issued_vat_tolerance)
             .where(invoice_settings.c.company_id == company_id)
         )
         if row is None:
             return IntegrationOptions()
-        return IntegrationOptions(auto_post=bool(row.auto_post),
-                                  other_tax_accounts=row.other_tax_accounts or None)
+        return IntegrationOptions(
+            auto_post=bool(row.auto_post), other_tax_accounts=row.other_tax_accounts or None,
+            purchase_other_tax_accounts=row.purchase_other_tax_accounts or None,
+            issued_vat_tolerance=row.issued_vat_tolerance)
 
     async def save_settings(self, company_id: str, settings: InvoiceSettings,
                             options: IntegrationOptions | None = None) -> None:
@@ -322,6 +326,8 @@ class Repository:
         values = {
             "auto_post": options.auto_post,
             "other_tax_accounts": options.other_tax_accounts or None,
+            "purchase_other_tax_accounts": options.purchase_other_tax_accounts or None,
+            "issued_vat_tolerance": options.issued_vat_tolerance,
             "sales_auxiliary": settings.sales_auxiliary,
             "sales_detail": settings.sales_detail,
             "purchases_auxiliary": settings.purchases_auxiliary,

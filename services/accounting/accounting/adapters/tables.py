@@ -118,6 +118,9 @@ invoice_settings = Table(
     Column("auto_post", Boolean, nullable=False, server_default=false()),
     # Overrides of the default account per SII tax code ({"24": "210720"}).
     Column("other_tax_accounts", JSON),
+    Column("purchase_other_tax_accounts", JSON),
+    # Pesos an issued document's IVA may be off round(neto × 19%) and still post (§6b).
+    Column("issued_vat_tolerance", Integer, nullable=False, server_default="2"),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 

@@ -30,6 +30,15 @@ MANDATORY_ROLES = (Role.SALES_AUXILIARY, Role.SALES_DETAIL, Role.PURCHASES_AUXIL
                    Role.PURCHASES_DETAIL)
 
 # What each role must be, and an example from the default chart to suggest.
+# Pesos an issued document's IVA may differ from round(neto × 19%) and post, with a note.
+DEFAULT_ISSUED_VAT_TOLERANCE = 2
+
+# The auxiliaries track counterparties, each on its side: Clientes is what customers owe
+# (an asset), Proveedores what the company owes (a liability), DESIGN §8.
+_AUXILIARY_TYPES: dict[Role, tuple[AccountType, str]] = {
+    Role.SALES_AUXILIARY: (AccountType.ASSET, "what customers owe the company"),
+    Role.PURCHASES_AUXILIARY: (AccountType.LIABILITY, "what the company owes its suppliers"),
+}
 _ALLOWED_TYPES: dict[Role, tuple[AccountType, ...] | None] = {
     Role.SALES_AUXILIARY: None,
     Role.PURCHASES_AUXILIARY: None,
@@ -112,6 +121,11 @@ def account_problems(code: str, role: Role, chart: dict[str, Account]) -> list[s
     if not wants_auxiliary and account.auxiliary:
         problems.append(f"account {account.label} tracks counterparties (auxiliary); the "
                         f"{name} must not, e.g. {example}")
+    side, holds = _AUXILIARY_TYPES.get(role, (None, ""))
+    if side is not None and account.type != side:
+        problems.append(f"account {account.label} is {_with_article(account.type)} account; "
+                        f"the {name} must be {_with_article(side)} account, e.g. {example}, "
+                        f"since it holds {holds}")
     if allowed is not None and account.type not in allowed:
         kinds = " or ".join(_with_article(t) for t in allowed)
         problems.append(f"account {account.label} is {_with_article(account.type)} account; "
@@ -147,19 +161,24 @@ def missing_sentences(settings: InvoiceSettings) -> list[str]:
 @dataclass(frozen=True)
 class IntegrationOptions:
     auto_post: bool = False
-    other_tax_accounts: dict[str, str] | None = None  # overrides by SII tax code
+    other_tax_accounts: dict[str, str] | None = None  # overrides by SII tax code, sales
+    purchase_other_tax_accounts: dict[str, str] | None = None  # the same, purchases
+    issued_vat_tolerance: int = DEFAULT_ISSUED_VAT_TOLERANCE
 
     def tax_accounts(self, defaults: dict[str, str]) -> dict[str, str]:
-        """The account of each additional tax: the defaults with the overrides on top."""
+        """The account of each additional tax on a sale: the defaults, overrides on top."""
         return {**defaults, **(self.other_tax_accounts or {})}
 
+    def purchase_tax_accounts(self, defaults: dict[str, str]) -> dict[str, str]:
+        return {**defaults, **(self.purchase_other_tax_accounts or {})}
 
-def other_tax_account_errors(accounts: dict[str, str],
-                             chart: dict[str, Account]) -> list[FieldError]:
+
+def other_tax_account_errors(accounts: dict[str, str], chart: dict[str, Account],
+                             setting: str = "other_tax_accounts") -> list[FieldError]:
     """An additional tax goes to a postable, active account that tracks no counterparties."""
     errors = []
     for code, account_code in sorted(accounts.items()):
-        where = f"other_tax_accounts.{code}"
+        where = f"{setting}.{code}"
         if not code.isdigit() or not 1 <= int(code) <= 999:
             errors.append(FieldError(where, f"'{code}' is not an SII tax code (1 to 999), e.g. "
                                             "24 for ILA licores"))

@@ -138,7 +138,7 @@ async def _add(uow: UnitOfWork, sync: Any, new: list[Proposal]) -> list[Any]:
             reason = hold_reason(proposal.entry.lines, chart)
             status = DocumentStatus.HELD if reason else DocumentStatus.READY
         rows.append(_row(document_id, proposal, sync, status, reason, code,
-                         notes.get(proposal.source_key), now))
+                         _note(proposal, notes), now))
     inserted = await uow.repo.add_documents(rows)
     if len(inserted) < len(rows):  # a concurrent batch stored some of them first
         rows = [row for row in rows if row["id"] in inserted]
@@ -154,6 +154,13 @@ async def _add(uow: UnitOfWork, sync: Any, new: list[Proposal]) -> list[Any]:
             row.update(status=DocumentStatus.HELD.value, hold_reason=LATE_ARRIVAL,
                        hold_code=None)
     return [_Stored(row) for row in rows]
+
+
+def _note(proposal: Proposal, counterparty_notes: dict[str, str]) -> str | None:
+    """What the rules noted (an IVA posted as stated…) and what intake saw, together."""
+    said = [proposal.entry.note if proposal.entry else None,
+            counterparty_notes.get(proposal.source_key)]
+    return "; ".join(note for note in said if note) or None
 
 
 class _Stored:

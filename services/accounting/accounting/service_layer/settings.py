@@ -14,7 +14,12 @@ from accounting.service_layer.companies import company_or_404
 from accounting.service_layer.unit_of_work import Services
 from shared.events import SettingsChanged
 from shared.http.problems import Conflict, NotFound, Unprocessable
-from shared.internal_api import DEFAULT_OTHER_TAX_ACCOUNTS, AccountPair, PostingProfile
+from shared.internal_api import (
+    DEFAULT_OTHER_TAX_ACCOUNTS,
+    DEFAULT_PURCHASE_OTHER_TAX_ACCOUNTS,
+    AccountPair,
+    PostingProfile,
+)
 
 
 def settings_view(settings: InvoiceSettings,
@@ -23,6 +28,9 @@ def settings_view(settings: InvoiceSettings,
     return {
         "auto_post": options.auto_post,
         "other_tax_accounts": options.tax_accounts(DEFAULT_OTHER_TAX_ACCOUNTS),
+        "purchase_other_tax_accounts":
+            options.purchase_tax_accounts(DEFAULT_PURCHASE_OTHER_TAX_ACCOUNTS),
+        "issued_vat_tolerance": options.issued_vat_tolerance,
         "sales": {"auxiliary_account": settings.sales_auxiliary,
                   "detail_account": settings.sales_detail},
         "purchases": {"auxiliary_account": settings.purchases_auxiliary,
@@ -47,7 +55,9 @@ async def put_settings(services: Services, company_id: str, settings: InvoiceSet
         company = await company_or_404(uow, company_id)
         chart = await uow.repo.chart(company_id)
         errors = [*validate_settings(settings, chart),
-                  *other_tax_account_errors(options.other_tax_accounts or {}, chart)]
+                  *other_tax_account_errors(options.other_tax_accounts or {}, chart),
+                  *other_tax_account_errors(options.purchase_other_tax_accounts or {}, chart,
+                                            "purchase_other_tax_accounts")]
         if errors:
             listing = "; ".join(f"{e.field}: {e.message}" for e in errors)
             raise Unprocessable(
@@ -85,4 +95,7 @@ async def posting_profile(services: Services, company_rut: str) -> PostingProfil
         payments_account=settings.payments,
         collections_account=settings.collections,
         other_tax_accounts=options.tax_accounts(DEFAULT_OTHER_TAX_ACCOUNTS),
+        purchase_other_tax_accounts=options.purchase_tax_accounts(
+            DEFAULT_PURCHASE_OTHER_TAX_ACCOUNTS),
+        issued_vat_tolerance=options.issued_vat_tolerance,
     )

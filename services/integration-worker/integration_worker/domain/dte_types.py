@@ -14,10 +14,12 @@ NAMES: dict[int, str] = {
     112: "Nota de crédito de exportación electrónica",
 }
 
-SALES = frozenset({33, 34, 39, 41, 56, 61, 110, 111, 112})
+# A 46 on the sales side is one a customer issued to the company (DESIGN §6b): a sale.
+SALES = frozenset({33, 34, 39, 41, 46, 56, 61, 110, 111, 112})
 PURCHASES = frozenset({33, 34, 46, 56, 61})
 NOTES = frozenset({56, 61, 111, 112})
 NOT_POSTED = frozenset({52})  # a guía de despacho moves goods; the invoice posts them
+BOLETAS = frozenset({39, 41})
 
 
 def name_of(dte_type: int) -> str:

@@ -38,13 +38,16 @@ def propose(document: TaxDocument, profile: PostingProfile) -> ProposedEntry | H
             or _extra_amounts_fit_the_type(document))
     if hold is not None:
         return hold
+    vat = _vat_as_stated(document, profile)
+    if isinstance(vat, Hold):
+        return vat
     if document.direction is Direction.SALES:
         lines = _sales_lines(document, profile)
     else:
         lines = _purchase_lines(document, profile)
     if isinstance(lines, Hold):
         return lines
-    return _entry(document, lines)
+    return _entry(document, lines, note=vat)
 
 
 # --- what is not posted ----------------------------------------------------------------
@@ -59,9 +62,6 @@ def _unsupported(doc: TaxDocument) -> Hold | None:
     if doc.dte_type in supported:
         return None
     if doc.dte_type in dte_types.SALES | dte_types.PURCHASES:
-        if doc.direction is Direction.SALES:
-            return _hold(doc, f"a {name} is issued by the buyer, so it is always a purchase, "
-                              "but it came as a sale: record it as a purchase in invoicing")
         return _hold(doc, f"a {name} cannot be posted as a purchase (purchases may be tipo "
                           f"{_listed(dte_types.PURCHASES)}): record it as a sale in invoicing "
                           "if the company issued it, or post it by hand in accounting")
@@ -90,7 +90,7 @@ def _sales_lines(doc: TaxDocument, p: PostingProfile) -> list[_Line] | Hold:
 
     match doc.dte_type:
         case 33 | 56 | 61:
-            hold = _adds_up(doc) or _vat_is_19_percent(doc)
+            hold = _adds_up(doc)
             if hold:
                 return hold
             taxes = _other_tax_lines(doc, p, debit=False)
@@ -110,6 +110,22 @@ def _sales_lines(doc: TaxDocument, p: PostingProfile) -> list[_Line] | Hold:
             return [
                 _Line(clients, LineRole.AUXILIARY, debit=doc.total, counterparty_rut=rut),
                 _Line(sales, LineRole.DETAIL, credit=doc.exempt),
+            ]
+        case 46:
+            # A customer's factura de compra: it retained (part of) the IVA and pays it to
+            # the SII itself, so only the IVA not retained is débito fiscal (DESIGN §6b).
+            hold = _adds_up(doc) if doc.vat_retained else _retention_fits(doc)
+            if hold:
+                return hold
+            retained = doc.vat_retained or _stated_before_retention(doc) - doc.total
+            taxes = _other_tax_lines(doc, p, debit=False)
+            if isinstance(taxes, Hold):
+                return taxes
+            return [
+                _Line(clients, LineRole.AUXILIARY, debit=doc.total, counterparty_rut=rut),
+                _Line(sales, LineRole.DETAIL, credit=doc.net + doc.exempt),
+                _Line(p.vat_debit_account, LineRole.VAT_DEBIT, credit=doc.vat - retained),
+                *taxes,
             ]
         case 39:
             hold = _boleta_adds_up(doc)
@@ -151,15 +167,14 @@ def _purchase_lines(doc: TaxDocument, p: PostingProfile) -> list[_Line] | Hold:
     match doc.dte_type:
         case 33 | 34 | 56 | 61:
             hold = _exempt_only(doc) if doc.dte_type == 34 else None
-            hold = hold or _adds_up(doc) or _vat_is_19_percent(doc)
+            hold = hold or _adds_up(doc)
             if hold:
                 return hold
             retained = doc.vat_retained
         case 46:
             # A 46 always retains IVA; when the document does not state how much, it is what
             # the total leaves out (between nothing and all of the IVA).
-            hold = _vat_is_19_percent(doc) or (_adds_up(doc) if doc.vat_retained
-                                               else _retention_fits(doc))
+            hold = _adds_up(doc) if doc.vat_retained else _retention_fits(doc)
             if hold:
                 return hold
             retained = doc.vat_retained or _stated_before_retention(doc) - doc.total
@@ -201,12 +216,42 @@ def _adds_up(doc: TaxDocument) -> Hold | None:
                       f"{pesos(doc.total)}: {_FIX}")
 
 
-def _vat_is_19_percent(doc: TaxDocument) -> Hold | None:
-    expected = vat_of(doc.net)
+# Types whose IVA is stated beside a neto (boletas derive theirs from the total; exempt and
+# export documents carry none).
+_STATES_VAT = frozenset({33, 46, 56, 61})
+
+
+def _vat_as_stated(doc: TaxDocument, p: PostingProfile) -> str | Hold | None:
+    """An IVA that is not round(neto × 19%): a note, or a hold (DESIGN §6b).
+
+    The SII accepts an IVA off by line rounding (reparo LBR-2), and the IVA a document
+    states is the crédito or débito: a received document is booked as it is, since the
+    company cannot correct it; an issued one within the tolerance, beyond it held.
+    """
+    if doc.dte_type not in _STATES_VAT or not (doc.net or doc.vat):
+        return None
+    expected = _expected_vat(doc)
     if doc.vat == expected:
         return None
-    return _hold(doc, f"IVA {pesos(doc.vat)} is not 19% of neto {pesos(doc.net)} "
-                      f"(that is {pesos(expected)}): {_FIX}")
+    difference = abs(doc.vat - expected)
+    stated = (f"IVA {pesos(doc.vat)} is not 19% of neto {pesos(doc.net)} (that is "
+              f"{pesos(expected)}, {pesos(difference)} apart)")
+    if doc.issuer_rut != doc.company_rut:
+        return (f"{stated}: posted as the issuer stated it, which is the IVA that counts; "
+                "ask the issuer for a note if it is wrong")
+    tolerance = p.issued_vat_tolerance
+    if difference <= tolerance:
+        return (f"{stated}: posted as issued, within the tolerance of {pesos(tolerance)} "
+                "(line rounding)")
+    return _hold(doc, f"{stated}, beyond the tolerance of {pesos(tolerance)} for documents "
+                      f"the company issues: {_FIX}")
+
+
+def _expected_vat(doc: TaxDocument) -> int:
+    # A note over a boleta takes the boleta's split of a VAT-inclusive total.
+    if any(ref.dte_type in dte_types.BOLETAS for ref in doc.references):
+        return split_gross(doc.net + doc.vat)[1]
+    return vat_of(doc.net)
 
 
 def _exempt_only(doc: TaxDocument) -> Hold | None:
@@ -259,7 +304,7 @@ def _retention_fits(doc: TaxDocument) -> Hold | None:
 # Document types whose lines the rules below extend with additional taxes / retained IVA.
 _TAKES_OTHER_TAXES = frozenset({33, 56, 61, 46})
 _TAKES_RETENTION = {Direction.PURCHASES: frozenset({33, 56, 61, 46}),
-                    Direction.SALES: frozenset()}
+                    Direction.SALES: frozenset({46})}
 
 TAX_NAMES: dict[int, str] = {
     24: "ILA licores",
@@ -276,8 +321,9 @@ def tax_name(code: int) -> str:
 
 def _extra_amounts_fit_the_type(doc: TaxDocument) -> Hold | None:
     name = dte_types.name_of(doc.dte_type)
-    if doc.other_taxes and doc.dte_type not in _TAKES_OTHER_TAXES:
-        taxes = ", ".join(f"{tax_name(t.code)} {pesos(t.amount)}" for t in doc.other_taxes)
+    charged = [tax for tax in doc.other_taxes if tax.amount]
+    if charged and doc.dte_type not in _TAKES_OTHER_TAXES:
+        taxes = ", ".join(f"{tax_name(t.code)} {pesos(t.amount)}" for t in charged)
         return _hold(doc, f"a {name} carries no additional taxes, but this one states {taxes}: "
                           f"{_FIX}, or post it by hand in accounting")
     if doc.vat_retained and doc.dte_type not in _TAKES_RETENTION[doc.direction]:
@@ -293,14 +339,19 @@ def _extra_amounts_fit_the_type(doc: TaxDocument) -> Hold | None:
 
 
 def _other_tax_lines(doc: TaxDocument, p: PostingProfile, *, debit: bool) -> list[_Line] | Hold:
-    """One line per additional tax, on its own account: credit on sales, debit on purchases."""
+    """One line per additional tax, on its own account: credit on sales (a tax to pay),
+    debit on purchases (a credit to recover). A tax of zero posts nothing."""
+    accounts, setting = ((p.purchase_other_tax_accounts, "purchase_other_tax_accounts")
+                         if debit else (p.other_tax_accounts, "other_tax_accounts"))
     lines = []
     for tax in doc.other_taxes:
-        account = p.other_tax_accounts.get(str(tax.code))
+        if not tax.amount:
+            continue
+        account = accounts.get(str(tax.code))
         if account is None:
             return _hold(doc, f"it carries {tax_name(tax.code)} (SII tax code {tax.code}) of "
                               f"{pesos(tax.amount)} and no account is set for that tax: set "
-                              f"other_tax_accounts[\"{tax.code}\"] in "
+                              f"{setting}[\"{tax.code}\"] in "
                               "settings/invoice-integration and sync it again")
         rate = f" {_percent(tax.rate)}" if tax.rate is not None else ""
         description = f"{tax_name(tax.code)}{rate} (código {tax.code})"
@@ -316,7 +367,8 @@ def _percent(rate: float) -> str:
 # --- building the entry -----------------------------------------------------------------
 
 
-def _entry(doc: TaxDocument, lines: list[_Line]) -> ProposedEntry | Hold:
+def _entry(doc: TaxDocument, lines: list[_Line], *, note: str | None = None
+           ) -> ProposedEntry | Hold:
     posted = [
         ProposedLine(
             account_code=line.account,
@@ -333,7 +385,7 @@ def _entry(doc: TaxDocument, lines: list[_Line]) -> ProposedEntry | Hold:
         return _hold(doc, f"its amounts are all zero (total {pesos(doc.total)}): there is "
                           f"nothing to post; {_FIX} if that is wrong")
     entry = ProposedEntry(entry_date=doc.issue_date, kind="traspaso", glosa=glosa(doc),
-                          lines=posted)
+                          lines=posted, note=note)
     if not entry.is_balanced:  # the checks above make this impossible; never post it anyway
         return _hold(doc, f"the entry does not balance: debit {pesos(entry.total_debit)}, "
                           f"credit {pesos(entry.total_credit)}")

@@ -190,7 +190,9 @@ async def put_invoice_settings(company_id: CompanyId, body: InvoiceSettingsIn,
         collections=body.collections_account,
     )
     options = IntegrationOptions(auto_post=body.auto_post,
-                                 other_tax_accounts=body.other_tax_accounts)
+                                 other_tax_accounts=body.other_tax_accounts,
+                                 purchase_other_tax_accounts=body.purchase_other_tax_accounts,
+                                 issued_vat_tolerance=body.issued_vat_tolerance)
     return InvoiceSettingsOut(**await settings.put_settings(services, company_id, values,
                                                             options))
 

@@ -105,6 +105,8 @@ class InvoiceSettingsIn(Body):
         "collections_account": "110102",
         "auto_post": False,
         "other_tax_accounts": {"24": "210720"},
+        "purchase_other_tax_accounts": {"24": "110715"},
+        "issued_vat_tolerance": 2,
     }]})
     sales: AccountPairIn = Field(default_factory=AccountPairIn)
     purchases: AccountPairIn = Field(default_factory=AccountPairIn)
@@ -114,8 +116,19 @@ class InvoiceSettingsIn(Body):
                                                        "once instead of waiting for review")
     other_tax_accounts: dict[str, str] = Field(
         default_factory=dict, max_length=100,
-        description="account of an additional tax by SII tax code, over the defaults "
-                    "(ILA: 24→210720, 25→210721, 26→210722, 27→210723, 271→210724)")
+        description="account of an additional tax on a sale (a tax to pay) by SII tax code, "
+                    "over the defaults (ILA: 24→210720, 25→210721, 26→210722, 27→210723, "
+                    "271→210724)")
+    purchase_other_tax_accounts: dict[str, str] = Field(
+        default_factory=dict, max_length=100,
+        description="account of an additional tax on a purchase (a credit to recover) by SII "
+                    "tax code, over the defaults (ILA: 24, 25, 26, 27, 271 → 110715 ILA por "
+                    "Recuperar)")
+    issued_vat_tolerance: int = Field(
+        default=2, ge=0, le=1000,
+        description="pesos by which the IVA of a document the company issued may differ from "
+                    "round(neto × 19%) and still post as stated, with a note; beyond it the "
+                    "document is held. Received documents always post as stated, with a note")
 
 
 class AccountPairOut(BaseModel):
@@ -130,7 +143,12 @@ class InvoiceSettingsOut(BaseModel):
     collections_account: str | None
     auto_post: bool
     other_tax_accounts: dict[str, str] = Field(description="the account each additional "
-                                                           "tax posts to (defaults included)")
+                                                           "tax on a sale posts to (defaults "
+                                                           "included)")
+    purchase_other_tax_accounts: dict[str, str] = Field(
+        description="the account each additional tax on a purchase posts to (defaults included)")
+    issued_vat_tolerance: int = Field(description="pesos an issued document's IVA may differ "
+                                                  "from round(neto × 19%) and still post")
     missing: list[str] = Field(description="what is still required, in words")
 
 
