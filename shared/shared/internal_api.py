@@ -94,6 +94,7 @@ class ProposedLine(BaseModel):
 
 
 EntryKind = Literal["ingreso", "egreso", "traspaso"]
+NOTHING_TO_POST = "nothing_to_post"
 
 
 class ProposedEntry(BaseModel):
@@ -131,6 +132,10 @@ class Proposal(BaseModel):
     payment: PaymentRecorded | None = None
     entry: ProposedEntry | None = None
     hold_reason: str | None = Field(default=None, description="why it cannot be posted as is")
+    hold_code: Literal["nothing_to_post"] | None = Field(
+        default=None, description="nothing_to_post: by rule the document posts nothing (a "
+                                  "guía, a note that only corrects text), so it is no "
+                                  "difference between invoicing and the books")
 
     @model_validator(mode="after")
     def _entry_or_reason(self) -> "Proposal":
@@ -138,6 +143,8 @@ class Proposal(BaseModel):
             raise ValueError("a proposal has either an entry or a hold_reason")
         if (self.document is None) == (self.payment is None):
             raise ValueError("a proposal carries either a document or a payment")
+        if self.hold_code is not None and self.hold_reason is None:
+            raise ValueError("a hold_code comes with its hold_reason")
         return self
 
 

@@ -71,7 +71,9 @@ class Books:
         return Proposal(event_id=f"ev-{doc.document_key}", sync_id=sync_id,
                         company_rut=self.rut, source_key=doc.document_key, document=doc,
                         entry=None if held else outcome,
-                        hold_reason=outcome.reason if held else None)
+                        hold_reason=outcome.reason if held else None,
+                        hold_code="nothing_to_post" if held and outcome.nothing_to_post
+                        else None)
 
     def payment_proposal(self, payment: PaymentRecorded, profile=None) -> Proposal:
         outcome = propose_payment(payment, profile or self.profile)

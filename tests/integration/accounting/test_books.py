@@ -11,7 +11,13 @@ from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 
 from accounting.adapters.tables import journal_entries
-from shared.events import Counterparty, PaymentKind, PaymentRecorded, SyncManifest
+from shared.events import (
+    Counterparty,
+    DocumentReference,
+    PaymentKind,
+    PaymentRecorded,
+    SyncManifest,
+)
 from tests.integration.accounting.books_support import SETTINGS, Books, manifest_of
 from tests.integration.accounting.conftest import AS_WORKER
 
@@ -304,7 +310,11 @@ async def test_reconciliation_with_zero_differences_then_one_broken_document(
              books.doc("sales", 39, 43, date(2024, 8, 4), total=680, vat=0),
              books.doc("purchases", 33, 44, date(2024, 8, 5), net=50_000),
              books.doc("purchases", 46, 45, date(2024, 8, 6), net=10_000, vat=1_900,
-                       total=10_000)]
+                       total=10_000),
+             # By rule these post nothing: they are accounted for, not differences.
+             books.doc("sales", 61, 47, date(2024, 8, 7), vat=0, total=0, references=(
+                 DocumentReference(dte_type=33, folio=41, code=2, reason="corrige giro"),)),
+             books.doc("sales", 52, 48, date(2024, 8, 8), net=20_000)]
     url = f"/v1/companies/{books.id}/reports/reconciliation"
     none_yet = await client.get(url, params={"month": "2024-08"})
     assert none_yet.status_code == 409 and "Synchronise 2024-08-01 to 2024-08-31" in \
@@ -318,6 +328,10 @@ async def test_reconciliation_with_zero_differences_then_one_broken_document(
     assert lines[("sales", 33)]["invoicing"] == lines[("sales", 33)]["posted"] == {
         "count": 1, "net": 100_000, "exempt": 0, "vat": 19_000, "total": 119_000}
     assert lines[("purchases", 46)]["posted"]["total"] == 10_000
+    assert lines[("sales", 52)]["nothing_to_post"] == lines[("sales", 52)]["invoicing"] == {
+        "count": 1, "net": 20_000, "exempt": 0, "vat": 3_800, "total": 23_800}
+    assert lines[("sales", 61)]["nothing_to_post"]["count"] == 1
+    assert lines[("sales", 61)]["posted"]["count"] == 0
     assert all(x["difference"] == {"count": 0, "total": 0} for x in report["lines"])
 
     # A second month where one document does not add up: exactly that difference.

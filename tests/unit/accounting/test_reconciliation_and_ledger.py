@@ -59,3 +59,14 @@ def test_the_ledger_runs_its_balance_from_the_opening_one():
 def test_months():
     assert month_of(date(2026, 2, 14)) == "2026-02"
     assert month_bounds("2024-02") == (date(2024, 2, 1), date(2024, 2, 29))
+
+
+def test_what_by_rule_posts_nothing_is_accounted_for_not_a_difference():
+    guia = BookDocument("sales:76354771-K:52:9", "sales", 52, 9, Amounts(1, 100, 0, 19, 119),
+                        BookStatus.NOTHING_TO_POST, "a guía posts no amounts")
+    result = reconcile([InvoicingLine("sales", 52, Amounts(1, 100, 0, 19, 119))],
+                       [InvoicingDocument(guia.document_key, 119)], [guia])
+    assert result.balanced and result.differences == []
+    [line] = result.lines
+    assert line.nothing_to_post == Amounts(1, 100, 0, 19, 119)
+    assert (line.difference_count, line.difference_total) == (0, 0)

@@ -165,3 +165,16 @@ def test_a_purchase_tax_without_an_account_names_the_purchase_setting():
                                other_taxes=(OtherTax(code=24, amount=31_500),)), profile)
     assert isinstance(outcome, Hold)
     assert 'set purchase_other_tax_accounts["24"]' in outcome.reason
+
+
+# --- what posts nothing by rule is marked so (item 10) -----------------------------------
+
+
+def test_a_text_correction_and_a_guia_post_nothing_by_rule_and_say_so():
+    fixes_text = DocumentReference(dte_type=33, folio=77, code=2, reason="corrige giro")
+    note = propose(sale(61, references=(fixes_text,)), PROFILE)
+    guia = propose(sale(52, net=100, vat=19, total=119), PROFILE)
+    unbalanced = propose(sale(33, net=100, vat=19, total=120), PROFILE)
+    assert isinstance(note, Hold) and note.nothing_to_post
+    assert isinstance(guia, Hold) and guia.nothing_to_post
+    assert isinstance(unbalanced, Hold) and not unbalanced.nothing_to_post

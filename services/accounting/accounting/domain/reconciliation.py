@@ -17,6 +17,7 @@ class BookStatus(StrEnum):
     PENDING_REVIEW = "pending_review"
     HELD = "held"
     REVERSED = "reversed"  # posted, then reversed, and not posted again
+    NOTHING_TO_POST = "nothing_to_post"  # by rule it posts nothing: a guía, a code-2 note
     MISSING = "missing"  # never arrived in accounting
 
 
@@ -67,14 +68,16 @@ class Line:
     posted: Amounts
     pending_review: Amounts
     held: Amounts
+    nothing_to_post: Amounts = Amounts()
 
+    # What by rule posts nothing is accounted for, not missing from the books.
     @property
     def difference_count(self) -> int:
-        return self.invoicing.count - self.posted.count
+        return self.invoicing.count - self.posted.count - self.nothing_to_post.count
 
     @property
     def difference_total(self) -> int:
-        return self.invoicing.total - self.posted.total
+        return self.invoicing.total - self.posted.total - self.nothing_to_post.total
 
 
 @dataclass(frozen=True)
@@ -128,14 +131,15 @@ def reconcile(invoicing_lines: Iterable[InvoicingLine],
     def bucket(direction: str, dte_type: int) -> dict[str, Amounts]:
         return keys.setdefault((direction, dte_type), {
             "invoicing": Amounts(), "posted": Amounts(), "pending_review": Amounts(),
-            "held": Amounts()})
+            "held": Amounts(), "nothing_to_post": Amounts()})
 
     for line in invoicing_lines:
         b = bucket(line.direction, line.dte_type)
         b["invoicing"] = b["invoicing"] + line.amounts
     for book in books_by_key.values():
         name = {BookStatus.POSTED: "posted", BookStatus.PENDING_REVIEW: "pending_review",
-                BookStatus.HELD: "held"}.get(book.status)
+                BookStatus.HELD: "held",
+                BookStatus.NOTHING_TO_POST: "nothing_to_post"}.get(book.status)
         if name:
             b = bucket(book.direction, book.dte_type)
             b[name] = b[name] + book.amounts
@@ -149,6 +153,8 @@ def reconcile(invoicing_lines: Iterable[InvoicingLine],
                                           BookStatus.MISSING, _WHY[BookStatus.MISSING]))
             continue
         books_total = book.amounts.total
+        if book.status == BookStatus.NOTHING_TO_POST:
+            continue
         if invoiced is None:
             if book.status == BookStatus.POSTED:
                 differences.append(Difference(

@@ -19,6 +19,11 @@ class SyncStatus(StrEnum):
     CONFIRMED = "confirmed"
 
 
+# The hold code of a document that by rule posts nothing (a guía, a note that only corrects
+# text): it waits in review with its reason but is no difference in the cuadratura.
+NOTHING_TO_POST = "nothing_to_post"
+
+
 class DocumentStatus(StrEnum):
     READY = "ready"
     HELD = "held"

@@ -129,7 +129,7 @@ async def _add(uow: UnitOfWork, sync: Any, new: list[Proposal]) -> list[Any]:
         elif proposal.source_key in posted:
             status, reason = DocumentStatus.ALREADY_POSTED, None
         elif proposal.hold_reason:
-            status, reason = DocumentStatus.HELD, proposal.hold_reason
+            status, reason, code = DocumentStatus.HELD, proposal.hold_reason, proposal.hold_code
         elif out_of_range := _outside_range(proposal, sync):
             status, reason = DocumentStatus.HELD, out_of_range
         elif (month := month_of(proposal.entry.entry_date)) in closed:

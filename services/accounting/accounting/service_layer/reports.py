@@ -16,7 +16,7 @@ from accounting.domain.reconciliation import (
     InvoicingLine,
     reconcile,
 )
-from accounting.domain.syncs import DocumentStatus
+from accounting.domain.syncs import NOTHING_TO_POST, DocumentStatus
 from accounting.service_layer.companies import company_or_404
 from accounting.service_layer.unit_of_work import Services, UnitOfWork
 from shared.http.problems import Conflict, NotFound, Unprocessable
@@ -122,6 +122,7 @@ async def reconciliation(services: Services, company_id: str, month: str) -> dic
         "lines": [{"direction": line.direction, "dte_type": line.dte_type,
                    "invoicing": asdict(line.invoicing), "posted": asdict(line.posted),
                    "pending_review": asdict(line.pending_review), "held": asdict(line.held),
+                   "nothing_to_post": asdict(line.nothing_to_post),
                    "difference": {"count": line.difference_count,
                                   "total": line.difference_total}}
                   for line in result.lines],
@@ -166,6 +167,8 @@ async def _books(uow: UnitOfWork, company_id: str, first: date, last: date) -> l
             row = by_entry.get(entry.id, row)
         elif row.status == DocumentStatus.READY:
             status, reason = BookStatus.PENDING_REVIEW, None
+        elif row.status == DocumentStatus.HELD and row.hold_code == NOTHING_TO_POST:
+            status, reason = BookStatus.NOTHING_TO_POST, row.hold_reason
         elif row.status == DocumentStatus.HELD:
             status, reason = BookStatus.HELD, row.hold_reason
         else:

@@ -17,6 +17,9 @@ class Hold:
     """Why a document cannot be posted as it is, in words a person can act on."""
 
     reason: str
+    # The rules post nothing for it (a guía, a note that corrects text): not a difference
+    # between invoicing and the books, and nothing a person need fix.
+    nothing_to_post: bool = False
 
 
 @dataclass(frozen=True)
@@ -57,7 +60,8 @@ def _unsupported(doc: TaxDocument) -> Hold | None:
     name = f"{dte_types.name_of(doc.dte_type)} ({doc.dte_type})"
     if doc.dte_type in dte_types.NOT_POSTED:
         return _hold(doc, f"a {name} moves goods and posts no amounts; the invoice that covers "
-                          "it is posted instead, so there is nothing to post for it")
+                          "it is posted instead, so there is nothing to post for it",
+                     nothing_to_post=True)
     supported = dte_types.SALES if doc.direction is Direction.SALES else dte_types.PURCHASES
     if doc.dte_type in supported:
         return None
@@ -77,7 +81,7 @@ def _text_only_note(doc: TaxDocument) -> Hold | None:
         if ref.code == 2:
             return _hold(doc, "it only corrects text (reference code 2) of "
                               f"{dte_types.name_of(ref.dte_type)} N° {ref.folio}, so it posts no "
-                              "amounts: there is nothing to post for it")
+                              "amounts: there is nothing to post for it", nothing_to_post=True)
     return None
 
 
@@ -403,8 +407,8 @@ def _reverse(lines: list[_Line]) -> list[_Line]:
     return [line.reversed() for line in lines]
 
 
-def _hold(doc: TaxDocument, why: str) -> Hold:
-    return Hold(f"{dte_types.name_of(doc.dte_type)} N° {doc.folio}: {why}.")
+def _hold(doc: TaxDocument, why: str, *, nothing_to_post: bool = False) -> Hold:
+    return Hold(f"{dte_types.name_of(doc.dte_type)} N° {doc.folio}: {why}.", nothing_to_post)
 
 
 def pesos(amount: int) -> str:

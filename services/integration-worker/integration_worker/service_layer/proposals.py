@@ -14,7 +14,13 @@ from shared.events import (
     SettingsChanged,
     TaxDocument,
 )
-from shared.internal_api import PostingProfile, Proposal, ProposalBatch, ProposalResult
+from shared.internal_api import (
+    NOTHING_TO_POST,
+    PostingProfile,
+    Proposal,
+    ProposalBatch,
+    ProposalResult,
+)
 from shared.messaging import Delivery
 from shared.observability.correlation import correlation, current_correlation_id
 from shared.observability.metrics import WORKER_BATCH_SIZE, WORKER_POSTING_LATENCY
@@ -99,6 +105,8 @@ class ProposeEntries:
             document=document,
             entry=None if isinstance(outcome, Hold) else outcome,
             hold_reason=outcome.reason if isinstance(outcome, Hold) else None,
+            hold_code=(NOTHING_TO_POST if isinstance(outcome, Hold) and outcome.nothing_to_post
+                       else None),
         )
 
     async def _payment_proposal(self, event_id: str, event: PaymentRecorded) -> Proposal:

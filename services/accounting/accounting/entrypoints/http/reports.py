@@ -96,7 +96,8 @@ def reconciliation_csv(report: dict[str, Any]) -> Response:
     document that differs."""
     header = ["row", "direction", "dte_type", "invoicing_count", "invoicing_total",
               "posted_count", "posted_total", "pending_review_count", "pending_review_total",
-              "held_count", "held_total", "difference_count", "difference_total",
+              "held_count", "held_total", "nothing_to_post_count", "nothing_to_post_total",
+              "difference_count", "difference_total",
               "document_key", "folio", "books_total", "status", "reason"]
     rows: list[list[Any]] = []
     for line in report["lines"]:
@@ -105,11 +106,13 @@ def reconciliation_csv(report: dict[str, Any]) -> Response:
                      line["posted"]["count"], line["posted"]["total"],
                      line["pending_review"]["count"], line["pending_review"]["total"],
                      line["held"]["count"], line["held"]["total"],
+                     line["nothing_to_post"]["count"], line["nothing_to_post"]["total"],
                      line["difference"]["count"], line["difference"]["total"],
                      None, None, None, None, None])
     for d in report["differences"]:
         rows.append(["difference", d["direction"], d["dte_type"], None, d["invoicing_total"],
-                     None, None, None, None, None, None, None, None, d["document_key"],
+                     None, None, None, None, None, None, None, None, None, None,
+                     d["document_key"],
                      d["folio"], d["books_total"], d["status"], d["reason"]])
     return csv_response(f"cuadratura-{report['month']}.csv", header, rows)
 

@@ -418,6 +418,9 @@ class ReconciliationLine(BaseModel):
     posted: AmountsOut = Field(description="posted in the books (not reversed)")
     pending_review: AmountsOut
     held: AmountsOut
+    nothing_to_post: AmountsOut = Field(description="documents that by rule post nothing (a "
+                                                    "guía, a note that only corrects text): "
+                                                    "accounted for, not a difference")
     difference: DifferenceTotals
 
 
