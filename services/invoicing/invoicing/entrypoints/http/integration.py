@@ -43,7 +43,11 @@ class IntegrationOut(BaseModel):
     response_model=IntegrationOut,
     summary="Ask to be integrated with an accounting contract",
     responses={200: {"model": IntegrationOut,
-                     "description": "Already approved for that contract; nothing was sent"}},
+                     "description": "No new request: the current one is already pending or "
+                                    "approved for that contract, or the company is connected "
+                                    "to it. The request is announced to accounting again "
+                                    "(same id), which repairs a lost request or link and "
+                                    "changes nothing else"}},
 )
 async def request_integration(rut: CompanyRut, body: IntegrationIn, uow: Uow,
                               response: Response) -> IntegrationOut:
