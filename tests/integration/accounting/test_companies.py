@@ -85,9 +85,9 @@ async def test_conflict_then_hide_then_pending_then_approve(client, services, ru
     # Invoicing's users are not the contract's: they hear of the conflict without the names
     # or ids of its companies (issue 11.7).
     notice = conflicted.data["detail"]
-    assert contract in notice and "delete or hide" in notice
     for named in (first["id"], copy["id"], "Ferretería A"):
         assert named not in notice
+    assert contract in notice and "delete or hide" in notice
 
     refused = await client.post(f"/v1/integration-requests/{request_id}/approve",
                                 json={"company_id": first["id"]})
