@@ -5,6 +5,7 @@ to the connected accounting company."""
 import uuid
 from datetime import date
 
+import pytest
 from sqlalchemy import select
 
 from invoicing.adapters.tables import sync_exports
@@ -21,6 +22,7 @@ from shared.events import (
     SyncRequested,
 )
 from tests.integration.invoicing.conftest import outbox_events
+from tests.integration.invoicing.test_sync import Crash, DiesAfter
 
 A, B = "60805000-0", "12345678-5"
 
@@ -109,7 +111,11 @@ async def test_a_change_of_accountant_moves_the_documents_only_once_approved(
     assert completed.document_count == 1 and refused == []
 
     # The company asks for B: A1 keeps the books until B approves.
-    rb = (await put(client, company, B)).json()["request_id"]
+    asked = (await put(client, company, B)).json()
+    rb = asked["request_id"]
+    assert (asked["status"], asked["contract_rut"]) == ("pending", B)
+    assert asked["connection"] == {"contract_rut": A, "accounting_company_id": "A1",
+                                   "request_id": ra}
     assert await outbox_events(container, IntegrationWithdrawn.event_type, company) == []
     await record(client, company, 2)
     assert await live(container, company) == [2]
@@ -171,3 +177,25 @@ async def test_no_sync_without_an_approved_link(client, company, container):
     await approve(container, company, ra, A, "A1")
     await record(client, company, 2)
     assert await live(container, company) == []
+
+
+async def test_an_export_stops_when_its_accounting_company_is_disconnected(
+        client, company, container):
+    ra = (await put(client, company, A)).json()["request_id"]
+    await approve(container, company, ra, A, "A1")
+    for folio in range(1, 8):
+        await record(client, company, folio)
+    request = SyncRequested(sync_id=str(uuid.uuid4()), accounting_company_id="A1",
+                            company_rut=company, date_from=date(2024, 3, 1),
+                            date_to=date(2024, 3, 31))
+    event_id = str(uuid.uuid4())
+    # The first page of three commits, then the process dies.
+    with pytest.raises(Crash):
+        await handle_event(DiesAfter(container, 1), event_id, request, sync_page_size=3)
+    rb = (await put(client, company, B)).json()["request_id"]
+    await approve(container, company, rb, B, "B1")
+    # Delivered again after the change of accountant: A1 gets nothing more.
+    assert await handle_event(container.uow(), event_id, request, sync_page_size=3)
+    pages, completed, [refusal] = await answered(container, request.sync_id)
+    assert [p.page for p in pages] == [1] and completed == []
+    assert "not connected to accounting company A1" in refusal.reason
