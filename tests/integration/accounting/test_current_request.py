@@ -174,6 +174,15 @@ async def test_announcing_an_approved_request_again_repairs_its_link(client, ser
     assert (await connector(client, a1))["can_connect"]
     assert (await request_of(client, a, ra))["status"] == "approved"
 
+    # A late copy of that announcement, after a newer approval, moves nothing back.
+    b, rb = rut(), "rb-" + company_rut
+    b1 = await contract_with_company(client, company_rut, b)
+    await requested(services, rb, company_rut, b, 1)
+    assert (await approve(client, rb, b1)).status_code == 200
+    await requested(services, ra, company_rut, a, 0)
+    assert (await connector(client, b1))["can_connect"]
+    assert (await connector(client, a1))["request_status"] == "disconnected"
+
 
 async def test_a_refused_sync_says_why_and_cannot_be_confirmed(client, services, rut):
     company_rut, a = rut(), rut()

@@ -25,6 +25,7 @@ from accounting.domain.integrations import (
     RequestRef,
     RequestStatus,
     disconnected_detail,
+    is_older,
     newest,
     replaced_detail,
 )
@@ -246,12 +247,14 @@ def _must_be_open(request: Any) -> None:
 
 
 async def _reassert(uow: UnitOfWork, request: Any) -> None:
-    """Invoicing announced an approved request again: it is the company's current one, so
-    its link must be in force (unless a newer request of the company arrived since)."""
+    """Invoicing announced an approved request again: it is the company's connection, so
+    its link must be in force (unless a newer approval of the company arrived since: then
+    the announcement is late)."""
     if request.status != RequestStatus.APPROVED or request.company_id is None:
         return
-    current = newest(map(_ref, await uow.repo.requests_of_company(request.company_rut)))
-    if current is None or current.id != request.id:
+    this = _ref(request)
+    if any(other.status == RequestStatus.APPROVED and is_older(this, other)
+           for other in map(_ref, await uow.repo.requests_of_company(request.company_rut))):
         return
     link = await uow.repo.link_for_rut(request.company_rut)
     company = await uow.repo.get_company(request.company_id)

@@ -126,14 +126,15 @@ class IntegrationLink:
                                                  requested_at),
                        connection=self.connection)
 
-    def back_to_connection(self) -> "IntegrationLink":
+    def back_to_connection(self, at: datetime | None = None) -> "IntegrationLink":
         """The company asks again for the contract it is connected to: the connection's
-        approved request becomes the current one again (no new request)."""
+        approved request becomes the current one again (no new request), as of ``at``."""
         assert self.connection is not None
         return replace(self, contract_rut=self.connection.contract_rut,
                        status=LinkStatus.APPROVED, request_id=self.connection.request_id,
                        detail=APPROVED_DETAIL,
-                       accounting_company_id=self.connection.accounting_company_id)
+                       accounting_company_id=self.connection.accounting_company_id,
+                       requested_at=at)
 
     def withdrawal_by(self, replacement: "IntegrationLink") -> Withdrawal | None:
         """What accounting must be told this request became when ``replacement`` took its

@@ -38,7 +38,7 @@ async def request(uow: UnitOfWork, company_rut: str, contract_rut: str) -> Reque
             await uow.links.add(link)
         elif not current.needs_new_request(contract_rut):
             link = (current if current.contract_rut == contract_rut
-                    else current.back_to_connection())
+                    else current.back_to_connection(datetime.now(UTC)))
             if link != current:
                 await uow.links.update(link)
         else:
