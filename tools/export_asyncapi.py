@@ -31,11 +31,30 @@ CUSTOMER = {"rut": "77777777-7", "name": "Comercial Los Andes SpA"}
 REQUEST_ID = "0f5c2a52-6d1e-4b8e-9a57-3f0c9e7d2b11"
 ACCOUNTING_COMPANY_ID = "c6b8e1f2-5a34-4d7b-8e29-1a2b3c4d5e6f"
 SYNC_ID = "5b7d9e1a-2c3f-4a5b-8c6d-7e8f9a0b1c2d"
+NEWER_REQUEST_ID = "6a2e4c8d-1f3b-4d5e-8a7c-9b0d1e2f3a4b"
+OTHER_CONTRACT_RUT = "60805000-0"
 
 EXAMPLES: dict[str, dict[str, Any]] = {
     "invoicing.integration.requested.v1": {
         "request_id": REQUEST_ID, "company_rut": COMPANY["rut"],
-        "company_name": COMPANY["name"], "contract_rut": CONTRACT_RUT},
+        "company_name": COMPANY["name"], "contract_rut": CONTRACT_RUT,
+        "requested_at": "2026-10-31T15:04:05Z"},
+    "invoicing.integration.withdrawn.v1": {
+        "request_id": REQUEST_ID, "company_rut": COMPANY["rut"],
+        "company_name": COMPANY["name"], "contract_rut": CONTRACT_RUT,
+        "current_request_id": NEWER_REQUEST_ID, "current_contract_rut": OTHER_CONTRACT_RUT,
+        "connected_request_id": None},
+    "invoicing.integration.disconnected.v1": {
+        "request_id": REQUEST_ID, "company_rut": COMPANY["rut"], "contract_rut": CONTRACT_RUT,
+        "accounting_company_id": ACCOUNTING_COMPANY_ID,
+        "connected_request_id": NEWER_REQUEST_ID},
+    "invoicing.sync.refused.v1": {
+        "sync_id": SYNC_ID, "company_rut": COMPANY["rut"],
+        "accounting_company_id": ACCOUNTING_COMPANY_ID,
+        "reason": "Invoicing company 76354771-K is not connected to accounting company "
+                  f"{ACCOUNTING_COMPANY_ID}: its integration is approved for another one, so "
+                  "it sends this one no documents. To keep its books here, the company must "
+                  "request the integration with this contract again and it must be approved."},
     "invoicing.invoice.synced.v1": {
         "sync_id": SYNC_ID,
         "document": {
@@ -79,9 +98,10 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "reason": "the company is not a client of this firm"},
     "accounting.integration.conflicted.v1": {
         "request_id": REQUEST_ID, "company_rut": COMPANY["rut"], "contract_rut": CONTRACT_RUT,
-        "detail": "contract 78000000-7 has 2 active companies with RUT 76354771-K: "
-                  "'Ferretería El Martillo SpA' and 'Ferretería El Martillo SpA (copia)'; "
-                  "delete or hide one of them, then approve the request"},
+        "detail": "The accounting contract 78000000-7 has more than one active company with "
+                  "RUT 76354771-K, so the accountant cannot tell which one keeps your books. "
+                  "The accountant must delete or hide the duplicates and then approve the "
+                  "request; nothing is needed from you."},
     "accounting.integration.conflict-resolved.v1": {
         "request_id": REQUEST_ID, "company_rut": COMPANY["rut"], "contract_rut": CONTRACT_RUT},
     "accounting.sync.requested.v1": {

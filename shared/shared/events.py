@@ -151,6 +151,54 @@ class IntegrationRequested(Contract):
     company_rut: Rut
     company_name: str
     contract_rut: Rut = Field(description="the RUT that holds the accounting contract")
+    requested_at: datetime | None = Field(
+        default=None, description="when the company made the request (invoicing's clock): "
+                                  "of a company's requests the latest is its current one. "
+                                  "The same request may be announced again (same id) when "
+                                  "the company asks again for the same contract")
+
+
+class IntegrationWithdrawn(Contract):
+    """The company replaced a request accounting still had open: it can no longer be
+    approved. Sent in the same transaction as the request that replaces it (if any)."""
+
+    event_type: ClassVar[str] = "invoicing.integration.withdrawn.v1"
+    source: ClassVar[str] = INVOICING
+    request_id: str = Field(description="the withdrawn request")
+    company_rut: Rut
+    company_name: str = Field(description="so a withdrawal that overtakes its request is "
+                                          "still recorded")
+    contract_rut: Rut = Field(description="the contract the withdrawn request was for")
+    current_request_id: str = Field(description="the company's current request now")
+    current_contract_rut: Rut = Field(description="the contract of the current request")
+    connected_request_id: str | None = Field(
+        default=None, description="the approved request whose link is in force (the "
+                                  "accounting company the documents go to); null when none")
+
+
+class IntegrationDisconnected(Contract):
+    """A newer approval replaced the company's link: the accounting company of the older
+    one receives no more documents (a change of accountant)."""
+
+    event_type: ClassVar[str] = "invoicing.integration.disconnected.v1"
+    source: ClassVar[str] = INVOICING
+    request_id: str = Field(description="the approved request whose link ended")
+    company_rut: Rut
+    contract_rut: Rut
+    accounting_company_id: str = Field(description="the accounting company disconnected")
+    connected_request_id: str = Field(description="the approved request in force now")
+
+
+class SyncRefused(Contract):
+    """Invoicing sends no documents for a sync.requested: the accounting company that asked
+    is not the one the company's integration is approved for. Nothing was exported."""
+
+    event_type: ClassVar[str] = "invoicing.sync.refused.v1"
+    source: ClassVar[str] = INVOICING
+    sync_id: str
+    company_rut: Rut
+    accounting_company_id: str = Field(description="the accounting company that asked")
+    reason: str = Field(description="why, in words a person can act on")
 
 
 class InvoiceSynced(Contract):
@@ -293,7 +341,8 @@ class IntegrationConflicted(Contract):
     request_id: str
     company_rut: Rut
     contract_rut: Rut
-    detail: str
+    detail: str = Field(description="for the invoicing company's users: names none of the "
+                                    "contract's companies or their ids")
 
 
 class IntegrationConflictResolved(Contract):
@@ -368,6 +417,9 @@ CONTRACTS: dict[str, type[Contract]] = {
     model.event_type: model
     for model in (
         IntegrationRequested,
+        IntegrationWithdrawn,
+        IntegrationDisconnected,
+        SyncRefused,
         InvoiceSynced,
         InvoicesSynced,
         SyncManifestPage,

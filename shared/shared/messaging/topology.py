@@ -18,8 +18,11 @@ SUBSCRIPTIONS: dict[str, list[str]] = {
     ],
     "accounting": [
         "invoicing.integration.requested.v1",
+        "invoicing.integration.withdrawn.v1",
+        "invoicing.integration.disconnected.v1",
         "invoicing.sync.manifest.v1",
         "invoicing.sync.completed.v1",
+        "invoicing.sync.refused.v1",
     ],
     "integration-worker": [
         "invoicing.invoice.synced.v1",

@@ -82,7 +82,12 @@ async def test_conflict_then_hide_then_pending_then_approve(client, services, ru
         "Delete one or hide one, then approve this request.")
     [conflicted] = await outbox_events(services, "accounting.integration.conflicted.v1",
                                        request_id=request_id)
-    assert conflicted.data["detail"] == request["detail"]
+    # Invoicing's users are not the contract's: they hear of the conflict without the names
+    # or ids of its companies (issue 11.7).
+    notice = conflicted.data["detail"]
+    for named in (first["id"], copy["id"], "Ferretería A"):
+        assert named not in notice
+    assert contract in notice and "delete or hide" in notice
 
     refused = await client.post(f"/v1/integration-requests/{request_id}/approve",
                                 json={"company_id": first["id"]})

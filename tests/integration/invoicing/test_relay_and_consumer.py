@@ -84,7 +84,7 @@ async def test_request_goes_out_and_approval_comes_in(running, probe, infra, top
         assert event.id == message.message_id == row_event.id
         assert event.payload() == IntegrationRequested(
             request_id=request_id, company_rut=company, company_name="Live",
-            contract_rut=CONTRACT)
+            contract_rut=CONTRACT, requested_at=event.payload().requested_at)
 
         # Accounting's answer arrives through the consumer's queue.
         approved = CloudEvent.wrap(IntegrationApproved(

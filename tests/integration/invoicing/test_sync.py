@@ -17,6 +17,7 @@ from invoicing.entrypoints.cli import migrate
 from invoicing.service_layer.event_handlers import handle_event
 from invoicing.service_layer.unit_of_work import UnitOfWork
 from shared.events import (
+    IntegrationApproved,
     InvoicesSynced,
     SyncCompleted,
     SyncManifestPage,
@@ -29,6 +30,16 @@ from tests.integration.invoicing.conftest import new_rut, outbox_events, setting
 def sync_requested(company, date_from, date_to) -> SyncRequested:
     return SyncRequested(sync_id=str(uuid.uuid4()), accounting_company_id="acc-1",
                          company_rut=company, date_from=date_from, date_to=date_to)
+
+
+async def connect(client, container, company, accounting_company_id="acc-1"):
+    """The company's integration approved for ``accounting_company_id``: invoicing exports
+    only to the accounting company it is connected to."""
+    answer = await client.put(f"/v1/companies/{company}/integration",
+                              json={"contract_rut": "60805000-0"})
+    assert await handle_event(container.uow(), str(uuid.uuid4()), IntegrationApproved(
+        request_id=answer.json()["request_id"], company_rut=company, contract_rut="60805000-0",
+        accounting_company_id=accounting_company_id))
 
 
 async def record(client, company, **fields):
@@ -118,6 +129,7 @@ async def test_every_document_in_range_then_the_count(client, company, container
     other = new_rut()
     await client.post("/v1/companies", json={"rut": other, "name": "Otra"})
     await record(client, other, issue_date="2024-03-10")
+    await connect(client, container, company)
 
     request = sync_requested(company, date(2024, 3, 1), date(2024, 3, 31))
     # A small page size makes the handler walk several keyset pages.
@@ -160,6 +172,7 @@ async def test_every_document_in_range_then_the_count(client, company, container
 
 async def test_the_same_sync_event_twice_emits_nothing_more(client, company, container):
     await record(client, company)
+    await connect(client, container, company)
     request = sync_requested(company, date(2024, 1, 1), date(2024, 12, 31))
     event_id = str(uuid.uuid4())
     assert await handle_event(container.uow(), event_id, request) is True
@@ -171,6 +184,7 @@ async def test_the_same_sync_event_twice_emits_nothing_more(client, company, con
 
 
 async def test_an_empty_range_completes_with_zero(client, company, container):
+    await connect(client, container, company)
     request = sync_requested(company, date(2020, 1, 1), date(2020, 1, 31))
     await handle_event(container.uow(), str(uuid.uuid4()), request)
     pages, manifest_pages, [completed] = await synced(container, request.sync_id)
@@ -189,6 +203,7 @@ async def test_an_unknown_company_completes_with_zero(container, caplog):
 async def test_a_full_last_page_sends_no_empty_page(client, company, container):
     for folio in range(1, 7):
         await record(client, company, folio=folio, issue_date=f"2024-05-{folio:02d}")
+    await connect(client, container, company)
     request = sync_requested(company, date(2024, 5, 1), date(2024, 5, 31))
     assert await handle_event(container.uow(), str(uuid.uuid4()), request, sync_page_size=3)
     pages, manifest_pages, [completed] = await synced(container, request.sync_id)
@@ -204,6 +219,7 @@ async def test_each_page_commits_and_a_redelivery_resumes_after_it(invoicing):
     for folio in folios:
         await record(client, company, folio=folio, issue_date=f"2024-06-{folio:02d}",
                      net=1000 * folio, vat=190 * folio, total=1190 * folio)
+    await connect(client, container, company)
     request = sync_requested(company, date(2024, 6, 1), date(2024, 6, 30))
     event_id = str(uuid.uuid4())
 
@@ -248,6 +264,7 @@ async def test_a_crash_before_the_first_page_commits_starts_over(invoicing):
     client, container = invoicing
     company = await new_company(client)
     await record(client, company, folio=1, issue_date="2024-07-01")
+    await connect(client, container, company)
     request = sync_requested(company, date(2024, 7, 1), date(2024, 7, 31))
     with pytest.raises(Crash):
         await handle_event(DiesAfter(container, 0), str(uuid.uuid4()), request)

@@ -85,6 +85,11 @@ def test_re_requesting_an_approved_link_to_the_same_contract_is_a_no_op():
     assert approved.needs_new_request(OTHER_CONTRACT)
 
 
+def test_re_requesting_a_pending_request_to_the_same_contract_is_a_no_op():
+    assert not pending().needs_new_request(CONTRACT)
+    assert pending().needs_new_request(OTHER_CONTRACT)
+
+
 @pytest.mark.parametrize("state", ["pending", "rejected", "conflict"])
 def test_re_requesting_otherwise_makes_a_new_pending_request(state):
     link = pending()
@@ -92,7 +97,9 @@ def test_re_requesting_otherwise_makes_a_new_pending_request(state):
         link, _ = link.rejected("r1", "no")
     elif state == "conflict":
         link, _ = link.conflicted("r1", "dup")
-    assert link.needs_new_request(CONTRACT)
+    if state != "pending":
+        assert link.needs_new_request(CONTRACT)
+    assert link.needs_new_request(OTHER_CONTRACT)
     again = link.rerequested(OTHER_CONTRACT, "r2")
     assert (again.status, again.request_id, again.contract_rut) == (
         LinkStatus.PENDING, "r2", OTHER_CONTRACT)

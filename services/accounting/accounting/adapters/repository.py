@@ -13,6 +13,7 @@ from sqlalchemy import (
     bindparam,
     case,
     cast,
+    delete,
     exists,
     func,
     insert,
@@ -43,7 +44,7 @@ from accounting.adapters.tables import (
 from accounting.domain.accounts import Account, AccountType
 from accounting.domain.periods import CLOSED_PERIOD
 from accounting.domain.settings import IntegrationOptions, InvoiceSettings
-from accounting.domain.syncs import SyncKind, SyncStatus
+from accounting.domain.syncs import FINAL, SyncKind, SyncStatus
 from shared.db import json_text, upsert
 
 # Keys per IN (…) list: asyncpg takes at most 32,767 parameters in one statement.
@@ -255,6 +256,14 @@ class Repository:
             .limit(1)
         )
 
+    async def requests_of_company(self, company_rut: str, *,
+                                  lock: bool = False) -> Sequence[RowMapping]:
+        """An invoicing company's requests in every contract (to tell which is current)."""
+        query = (select(integration_requests)
+                 .where(integration_requests.c.company_rut == company_rut)
+                 .order_by(integration_requests.c.requested_at, integration_requests.c.id))
+        return await self._all(self._lock(query) if lock else query)
+
     async def update_request(self, request_id: str, **values: Any) -> None:
         await self.session.execute(
             update(integration_requests)
@@ -278,6 +287,10 @@ class Repository:
                 .where(integration_links.c.company_rut == company_rut)
                 .values(**values)
             )
+
+    async def delete_link(self, company_rut: str) -> None:
+        await self.session.execute(
+            delete(integration_links).where(integration_links.c.company_rut == company_rut))
 
     async def link_for_rut(self, company_rut: str) -> RowMapping | None:
         return await self._one(
@@ -534,7 +547,7 @@ class Repository:
         status = sync_sessions.c.status
         new_status = case(
             (sync_sessions.c.kind != SyncKind.RANGE.value, status),  # live: always in review
-            (status == SyncStatus.CONFIRMED.value, status),
+            (status.in_([s.value for s in FINAL]), status),
             (and_(sync_sessions.c.expected.is_not(None), received >= sync_sessions.c.expected),
              literal(SyncStatus.IN_REVIEW.value)),
             (received > 0, literal(SyncStatus.RECEIVING.value)),

@@ -86,12 +86,15 @@ integration_requests = Table(
     Column("contract_rut", RutColumn, nullable=False),
     Column("company_rut", RutColumn, nullable=False),
     Column("company_name", String(200), nullable=False),
-    Column("status", String(10), nullable=False),
+    Column("status", String(12), nullable=False),
     Column("detail", Text),
+    # The company's current request when this one was withdrawn or superseded.
+    Column("superseded_by", String(64)),
     Column("requested_at", DateTime(timezone=True), nullable=False),
     Column("decided_at", DateTime(timezone=True)),
     Column("company_id", Uuid, ForeignKey("companies.id")),  # the approved company
     Index(None, "contract_rut", "status"),
+    Index(None, "company_rut"),  # a company's requests in every contract: which is current
 )
 
 # Which accounting company keeps the books of an invoicing company (by its RUT).
@@ -144,6 +147,7 @@ sync_sessions = Table(
     # Big (every document of the range): read only by the reconciliation; None is SQL NULL
     # so whether there is one is known without reading it.
     Column("manifest", JSON(none_as_null=True)),
+    Column("detail", Text),  # why invoicing refused the sync (status refused)
     Index(None, "company_id", "kind", "status"),
 )
 

@@ -17,6 +17,11 @@ class SyncStatus(StrEnum):
     RECEIVING = "receiving"
     IN_REVIEW = "in_review"
     CONFIRMED = "confirmed"
+    REFUSED = "refused"  # invoicing sends this accounting company no documents (its detail)
+
+
+# Nothing moves a session out of these.
+FINAL = frozenset({SyncStatus.CONFIRMED, SyncStatus.REFUSED})
 
 
 # The hold code of a document that by rule posts nothing (a guía, a note that only corrects
@@ -48,7 +53,7 @@ def range_problem(date_from: date, date_to: date) -> str | None:
 
 def progress(status: SyncStatus, expected: int | None, received: int) -> SyncStatus:
     """Where a session stands once ``received`` of ``expected`` documents arrived."""
-    if status == SyncStatus.CONFIRMED:
+    if status in FINAL:
         return status
     if expected is not None and received >= expected:
         return SyncStatus.IN_REVIEW

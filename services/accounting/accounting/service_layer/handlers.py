@@ -5,16 +5,23 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from accounting.adapters.tables import processed_messages
-from accounting.service_layer.integration_requests import on_integration_requested
+from accounting.service_layer.integration_requests import (
+    on_integration_disconnected,
+    on_integration_requested,
+    on_integration_withdrawn,
+)
 from accounting.service_layer.manifests import on_sync_manifest_page
-from accounting.service_layer.syncs import on_sync_completed
+from accounting.service_layer.syncs import on_sync_completed, on_sync_refused
 from accounting.service_layer.unit_of_work import Services, UnitOfWork
 from shared.events import (
     CloudEvent,
     Contract,
+    IntegrationDisconnected,
     IntegrationRequested,
+    IntegrationWithdrawn,
     SyncCompleted,
     SyncManifestPage,
+    SyncRefused,
 )
 from shared.inbox import claim
 
@@ -24,6 +31,9 @@ Handler = Callable[..., Awaitable[None]]
 
 HANDLERS: dict[type[Contract], Handler] = {
     IntegrationRequested: on_integration_requested,
+    IntegrationWithdrawn: on_integration_withdrawn,
+    IntegrationDisconnected: on_integration_disconnected,
+    SyncRefused: on_sync_refused,
     SyncManifestPage: on_sync_manifest_page,
     SyncCompleted: on_sync_completed,
 }

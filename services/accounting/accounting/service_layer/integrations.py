@@ -88,7 +88,13 @@ async def _request_status(uow: UnitOfWork, company: Any) -> tuple[RequestStatus 
     if link is not None:
         return RequestStatus.APPROVED, link
     latest = await uow.repo.latest_request(company.contract_rut, company.rut)
-    if latest is None or latest.status == RequestStatus.APPROVED:
+    if latest is None:
+        return None, None
+    if latest.status == RequestStatus.APPROVED:
+        if latest.company_id == company.id:
+            # Approved for this company, but the invoicing company's link moved on (a newer
+            # approval elsewhere): disconnected, even before invoicing confirms it.
+            return RequestStatus.DISCONNECTED, None
         # Approved for another company with the same RUT: not this one's integration.
         return None, None
     return RequestStatus(latest.status), None

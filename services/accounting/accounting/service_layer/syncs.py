@@ -19,7 +19,7 @@ from accounting.service_layer.companies import company_or_404
 from accounting.service_layer.manifests import expect_manifest
 from accounting.service_layer.posting import Page, post_page, read_page
 from accounting.service_layer.unit_of_work import Services, UnitOfWork
-from shared.events import SyncCompleted
+from shared.events import SyncCompleted, SyncRefused
 from shared.http.problems import Conflict, NotFound, Unprocessable
 from shared.internal_api import LineRole
 from shared.observability.correlation import current_correlation_id, set_correlation_id
@@ -41,6 +41,7 @@ def sync_view(sync: Mapping[str, Any], counts: Mapping[str, int]) -> dict[str, A
         "created_at": sync["created_at"],
         "confirmed_at": sync["confirmed_at"],
         "has_manifest": bool(sync.get("has_manifest")) or sync.get("manifest") is not None,
+        "detail": sync.get("detail"),
     }
 
 
@@ -67,6 +68,23 @@ async def on_sync_completed(uow: UnitOfWork, event: SyncCompleted,
                                     sync.received)
     if values:
         await uow.repo.update_sync(sync.id, **values)
+
+
+async def on_sync_refused(uow: UnitOfWork, event: SyncRefused,
+                          *, correlation_id: str | None = None) -> None:
+    """Invoicing sends this session no (more) documents: it says so instead of waiting."""
+    sync = await uow.repo.get_sync(event.sync_id, lock=True)
+    if sync is None or sync.company_id != event.accounting_company_id \
+            or sync.company_rut != event.company_rut:
+        log.warning("sync.refused for sync session %s, which is not one of accounting company "
+                    "%s for %s; ignored", event.sync_id, event.accounting_company_id,
+                    event.company_rut)
+        return
+    if sync.status == SyncStatus.CONFIRMED:
+        log.warning("sync.refused for sync session %s, already confirmed; ignored", sync.id)
+        return
+    await uow.repo.update_sync(sync.id, status=SyncStatus.REFUSED, detail=event.reason)
+    log.warning("invoicing refused sync session %s: %s", sync.id, event.reason)
 
 
 async def list_syncs(services: Services, company_id: str, kind: SyncKind | None,
@@ -150,6 +168,9 @@ async def confirm(services: Services, sync_id: str) -> dict[str, Any]:
             await uow.repo.update_sync(sync_id, status=SyncStatus.CONFIRMED,
                                        confirmed_at=datetime.now(UTC))
             await uow.commit()
+        elif sync.status == SyncStatus.REFUSED:
+            raise Conflict(f"The sync session cannot be confirmed: invoicing refused it. "
+                           f"{sync.detail}", title="Sync session refused")
         elif sync.status != SyncStatus.CONFIRMED:
             raise Conflict(
                 "The sync session cannot be confirmed yet: "

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from invoicing.adapters.tables import companies, documents, integration_links, payments
 from invoicing.domain.companies import Company
 from invoicing.domain.documents import Counterparty, Direction, Document, OtherTax, Reference
-from invoicing.domain.integration import IntegrationLink, LinkStatus
+from invoicing.domain.integration import Connection, IntegrationLink, LinkStatus
 from invoicing.domain.payments import Payment, PaymentKind
 from shared.db import upsert
 
@@ -212,6 +212,14 @@ class IntegrationLinkRepository:
         row = (await self._session.execute(query)).first()
         if row is None:
             return None
+        connection = None
+        if row.connected_request_id is not None:
+            connection = Connection(
+                request_id=row.connected_request_id,
+                contract_rut=row.connected_contract_rut,
+                accounting_company_id=row.connected_accounting_company_id,
+                synced=row.first_synced_at is not None,
+            )
         return IntegrationLink(
             company_rut=row.company_rut,
             contract_rut=row.contract_rut,
@@ -219,19 +227,26 @@ class IntegrationLinkRepository:
             request_id=row.request_id,
             detail=row.detail,
             accounting_company_id=row.accounting_company_id,
-            synced=row.first_synced_at is not None,
+            connection=connection,
+            requested_at=row.requested_at,
         )
 
     def _values(self, link: IntegrationLink) -> dict:
+        connection = link.connection
         values = {
             "contract_rut": link.contract_rut,
             "status": str(link.status),
             "request_id": link.request_id,
             "detail": link.detail,
             "accounting_company_id": link.accounting_company_id,
+            "requested_at": link.requested_at,
+            "connected_request_id": connection.request_id if connection else None,
+            "connected_contract_rut": connection.contract_rut if connection else None,
+            "connected_accounting_company_id": (connection.accounting_company_id
+                                                if connection else None),
             "updated_at": _now(),
         }
-        if not link.synced:  # a new request starts over: no live flow until its first sync
+        if not link.synced:  # a new connection starts over: no live flow until its first sync
             values["first_synced_at"] = None
         return values
 

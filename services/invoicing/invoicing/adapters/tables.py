@@ -66,9 +66,15 @@ integration_links = Table(
     Column("status", String(10), nullable=False),
     Column("request_id", String(36), nullable=False),
     Column("detail", String(2000), nullable=False),
-    Column("accounting_company_id", String(64)),
+    Column("accounting_company_id", String(64)),  # the current request's, once approved
     Column("updated_at", DateTime(timezone=True), nullable=False),
-    Column("first_synced_at", DateTime(timezone=True)),
+    Column("requested_at", DateTime(timezone=True)),  # when the current request was made
+    # The connection in force (the approved request whose accounting company gets the
+    # documents): during a change of accountant it is not the current request.
+    Column("connected_request_id", String(36)),
+    Column("connected_contract_rut", RUT),
+    Column("connected_accounting_company_id", String(64)),
+    Column("first_synced_at", DateTime(timezone=True)),  # the connection's first sync
 )
 
 payments = Table(

@@ -11,10 +11,12 @@ from invoicing.domain.integration import IntegrationLink, Outcome
 from invoicing.service_layer.sync_export import export_sync
 from invoicing.service_layer.unit_of_work import UnitOfWork
 from shared.events import (
+    CloudEvent,
     Contract,
     IntegrationApproved,
     IntegrationConflicted,
     IntegrationConflictResolved,
+    IntegrationDisconnected,
     IntegrationRejected,
     SyncRequested,
 )
@@ -81,3 +83,15 @@ async def _apply_answer(uow: UnitOfWork, event_id: str, payload: IntegrationAnsw
     else:
         await uow.links.update(changed)
         log.info("integration of company %s is now %s", changed.company_rut, changed.status)
+        ended = link.disconnected_by(changed)
+        if ended is not None:
+            # A change of accountant completed: the old accounting company gets no more.
+            await uow.stage([CloudEvent.wrap(IntegrationDisconnected(
+                request_id=ended.request_id, company_rut=changed.company_rut,
+                contract_rut=ended.contract_rut,
+                accounting_company_id=ended.accounting_company_id,
+                connected_request_id=changed.request_id), subject=changed.company_rut)])
+            log.info("company %s is now connected to accounting company %s (request %s); "
+                     "accounting company %s (request %s) is disconnected",
+                     changed.company_rut, changed.accounting_company_id, changed.request_id,
+                     ended.accounting_company_id, ended.request_id)

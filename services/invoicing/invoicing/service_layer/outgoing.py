@@ -15,6 +15,8 @@ from shared.events import (
     SyncCompleted,
     SyncManifest,
     SyncManifestPage,
+    SyncRefused,
+    SyncRequested,
     TaxDocument,
 )
 
@@ -75,6 +77,13 @@ def sync_completed(export: SyncExport) -> CloudEvent:
                               manifest=SyncManifest(lines=manifest_lines(export.totals)),
                               manifest_pages=export.pages)
     return CloudEvent.wrap(completed, subject=export.company_rut, correlation_id=export.sync_id)
+
+
+def sync_refused(request: SyncRequested, reason: str) -> CloudEvent:
+    """No documents for this request: the accounting company that asked is not connected."""
+    refused = SyncRefused(sync_id=request.sync_id, company_rut=request.company_rut,
+                          accounting_company_id=request.accounting_company_id, reason=reason)
+    return CloudEvent.wrap(refused, subject=request.company_rut, correlation_id=request.sync_id)
 
 
 def payment_recorded(payment: Payment) -> CloudEvent:

@@ -7,15 +7,21 @@ page while the next is read, memory holds one page, and nothing waits for the wh
 range to be read. If the process dies half way, the redelivered request goes on after
 the last committed page: no page is lost or sent twice. The last page commits with
 sync.completed and the request's inbox claim, so a delivery after that changes nothing.
+
+Documents go only to the accounting company the company's link is approved for: a request
+from any other is answered with sync.refused (its reason, so the session in accounting
+does not wait forever) and nothing else, checked again before every page.
 """
 
 import logging
 
+from invoicing.domain.integration import never_requested_refusal
 from invoicing.domain.sync_exports import SyncExport
 from invoicing.service_layer.outgoing import (
     invoices_synced,
     sync_completed,
     sync_manifest_page,
+    sync_refused,
     tax_document,
 )
 from invoicing.service_layer.unit_of_work import UnitOfWork
@@ -34,6 +40,17 @@ async def export_sync(uow: UnitOfWork, event_id: str, request: SyncRequested,
             return False
     while True:
         async with uow:
+            # Checked on every page: a change of accountant approved half way through
+            # stops the export to the accounting company that is no longer connected.
+            refusal = await _refusal(uow, request)
+            if refusal is not None:
+                await uow.stage([sync_refused(request, refusal)])
+                await uow.claim(event_id, request.event_type)
+                await uow.commit()
+                log.warning("sync %s asked by accounting company %s for company %s refused: %s",
+                            request.sync_id, request.accounting_company_id,
+                            request.company_rut, refusal)
+                return True
             export, known = await _locked_export(uow, request)
             if export.completed:
                 # Finished by an earlier delivery of the request: nothing more to send.
@@ -64,6 +81,19 @@ async def export_sync(uow: UnitOfWork, event_id: str, request: SyncRequested,
                      export.sync_id, export.company_rut, export.document_count, export.pages,
                      export.date_from, export.date_to)
             return True
+
+
+async def _refusal(uow: UnitOfWork, request: SyncRequested) -> str | None:
+    """Why invoicing sends this request nothing: documents go only to the accounting
+    company the company's integration is approved for (never because a message named
+    one). A company invoicing does not know has no documents to send and is answered
+    with an empty sync, as before."""
+    link = await uow.links.get(request.company_rut)
+    if link is None:
+        if await uow.companies.get(request.company_rut) is None:
+            return None
+        return never_requested_refusal(request.company_rut)
+    return link.sync_refusal(request.accounting_company_id)
 
 
 async def _locked_export(uow: UnitOfWork, request: SyncRequested) -> tuple[SyncExport, bool]:

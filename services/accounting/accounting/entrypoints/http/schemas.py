@@ -6,6 +6,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from accounting.domain.accounts import AccountType
+from accounting.domain.integrations import RequestStatus
 from accounting.domain.syncs import DocumentStatus, SyncKind, SyncStatus
 from shared.events import (
     Counterparty,
@@ -73,11 +74,18 @@ class IntegrationRequestOut(BaseModel):
     contract_rut: str
     company_rut: str
     company_name: str
-    status: Literal["pending", "conflict", "approved", "rejected"]
-    detail: str | None = Field(description="why it is in conflict or was rejected")
+    status: RequestStatus = Field(
+        description="withdrawn: the company replaced it; superseded: a newer request of the "
+                    "company arrived first; disconnected: approved, then the company's link "
+                    "moved to a newer approval. None of these three can be approved")
+    detail: str | None = Field(description="why it is in conflict, was rejected, or can no "
+                                           "longer be approved (and which request is current)")
     company_id: str | None = Field(description="the approved accounting company")
     requested_at: datetime
     decided_at: datetime | None
+    superseded_by: str | None = Field(default=None,
+                                      description="the company's current request when this "
+                                                  "one was withdrawn or superseded")
 
 
 class ApproveIn(Body):
@@ -158,7 +166,8 @@ class InvoiceSettingsOut(BaseModel):
 class IntegrationOut(BaseModel):
     key: str = Field(examples=["factura-electronica"])
     name: str = Field(examples=["Factura Electrónica Nubox"])
-    request_status: Literal["none", "pending", "conflict", "approved", "rejected"]
+    request_status: Literal["none", "pending", "conflict", "approved", "rejected", "withdrawn",
+                            "superseded", "disconnected"]
     settings_configured: bool
     can_connect: bool
     missing: list[str]
@@ -187,6 +196,8 @@ class SyncOut(BaseModel):
     created_at: datetime
     confirmed_at: datetime | None
     has_manifest: bool = Field(description="invoicing sent the list of what it synchronised")
+    detail: str | None = Field(default=None,
+                               description="why invoicing refused the session (status refused)")
 
 
 class DocumentOut(BaseModel):

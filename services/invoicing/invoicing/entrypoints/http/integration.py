@@ -21,6 +21,12 @@ class IntegrationIn(BaseModel):
     )
 
 
+class ConnectionOut(BaseModel):
+    contract_rut: str = Field(examples=["60805000-0"])
+    accounting_company_id: str
+    request_id: str = Field(description="the approved request this link comes from")
+
+
 class IntegrationOut(BaseModel):
     status: Literal["pending", "approved", "rejected", "conflict"]
     contract_rut: str = Field(examples=["60805000-0"])
@@ -29,12 +35,21 @@ class IntegrationOut(BaseModel):
     accounting_company_id: str | None = Field(
         default=None, description="the company in accounting, once approved"
     )
+    connection: ConnectionOut | None = Field(
+        default=None, description="the approved link in force: the only accounting company "
+                                  "the documents go to. While a change of accountant waits "
+                                  "for approval it is the old one; null before any approval")
 
     @classmethod
     def of(cls, link: IntegrationLink) -> "IntegrationOut":
+        connection = link.connection
         return cls(status=link.status.value, contract_rut=link.contract_rut,
                    request_id=link.request_id, detail=link.detail,
-                   accounting_company_id=link.accounting_company_id)
+                   accounting_company_id=link.accounting_company_id,
+                   connection=ConnectionOut(contract_rut=connection.contract_rut,
+                                            accounting_company_id=connection.accounting_company_id,
+                                            request_id=connection.request_id)
+                   if connection else None)
 
 
 @router.put(
@@ -43,7 +58,11 @@ class IntegrationOut(BaseModel):
     response_model=IntegrationOut,
     summary="Ask to be integrated with an accounting contract",
     responses={200: {"model": IntegrationOut,
-                     "description": "Already approved for that contract; nothing was sent"}},
+                     "description": "No new request: the current one is already pending or "
+                                    "approved for that contract, or the company is connected "
+                                    "to it. The request is announced to accounting again "
+                                    "(same id), which repairs a lost request or link and "
+                                    "changes nothing else"}},
 )
 async def request_integration(rut: CompanyRut, body: IntegrationIn, uow: Uow,
                               response: Response) -> IntegrationOut:
