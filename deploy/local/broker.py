@@ -154,18 +154,23 @@ def provision(admin_amqp_url: str, topology: Topology, vhost: str, *,
     return BrokerUsers(vhost, urls)
 
 
-def remove(admin_amqp_url: str, vhost: str, users: list[str], *,
+def remove(admin_amqp_url: str, vhost: str | None, users: list[str], *,
            management: str | None = None) -> None:
-    """Delete the vhost (its queues, exchanges and permissions) and the users."""
+    """Delete the vhost (its queues, exchanges and permissions), unless None, and the
+    users."""
     how = _how(admin_amqp_url, management)
     if how == "rabbitmqctl":
-        _rabbitmqctl("delete_vhost", vhost)
-        for user in users:
-            _rabbitmqctl("delete_user", user)
+        for command in ([["delete_vhost", vhost]] if vhost is not None else []) + [
+                ["delete_user", user] for user in users]:
+            try:
+                _rabbitmqctl(*command)
+            except BrokerSetupError as error:
+                if "does not exist" not in str(error):  # already gone is fine
+                    raise
         return
     api = how.removeprefix("http:")
-    for path in [f"vhosts/{quote(vhost, safe='')}",
-                 *(f"users/{quote(u, safe='')}" for u in users)]:
+    paths = [f"vhosts/{quote(vhost, safe='')}"] if vhost is not None else []
+    for path in [*paths, *(f"users/{quote(u, safe='')}" for u in users)]:
         _http_delete(api, path)
 
 
