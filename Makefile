@@ -7,7 +7,8 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PKGS   := -e shared -e services/invoicing -e services/accounting -e services/integration-worker
 
-# Local services on this machine; override to point elsewhere.
+# Local services on this machine; override to point elsewhere. AMQP_URL is an
+# administrator's: `make run` and the tests only make the services' own broker users with it.
 export AMQP_URL ?= amqp://guest:guest@localhost:5672/
 TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 

@@ -14,7 +14,9 @@ import aio_pika
 import asyncpg
 from sqlalchemy.engine import make_url
 
+from deploy.local.broker import remove
 from shared.messaging import SUBSCRIPTIONS, Topology
+from shared.messaging.access import SERVICES
 
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
 DEFAULT_AMQP = "amqp://guest:guest@127.0.0.1:5672/"
@@ -53,6 +55,7 @@ class RunResources:
     databases: list[str] = field(default_factory=list)
     queues: list[str] = field(default_factory=list)
     exchanges: list[str] = field(default_factory=list)
+    broker_users: list[str] = field(default_factory=list)  # made by each Stack's start
     temp_dirs: list[Path] = field(default_factory=list)
 
     def topology(self, label: str) -> Topology:
@@ -61,6 +64,7 @@ class RunResources:
         for name in SUBSCRIPTIONS:
             self.queues += [topology.queue_name(name), topology.dead_letter_queue_name(name)]
         self.exchanges += [topology.exchange, topology.dead_letter_exchange]
+        self.broker_users += [topology.user_name(s) for s in SERVICES]
         return topology
 
     def queue(self, label: str) -> str:
@@ -105,6 +109,11 @@ class RunResources:
                 await connection.close()
         except Exception as error:  # noqa: BLE001 - report and go on with the databases
             leftovers.append(f"queues and exchanges bench.{self.run_id}.* ({error})")
+        try:
+            remove(self.amqp_url, None, self.broker_users,
+                   management=os.environ.get("RABBITMQ_MANAGEMENT_URL"))
+        except Exception as error:  # noqa: BLE001
+            leftovers.append(f"broker users bench.{self.run_id}.* ({error})")
         try:
             conn = await asyncpg.connect(asyncpg_dsn(self.postgres_admin_url))
             try:

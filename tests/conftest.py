@@ -2,6 +2,7 @@
 
 import pytest
 
+from deploy.local.broker import BrokerSetupError
 from tests.support.infra import Infra, MissingService
 
 # Every consumer the services declare; their test queues are deleted after the run.
@@ -12,7 +13,8 @@ CONSUMERS = ["invoicing", "accounting", "integration-worker", "probe"]
 async def infra():
     try:
         found = Infra.discover()
-    except MissingService as error:
+        found.users()  # the run's vhost and broker users, now: a failure says why
+    except (MissingService, BrokerSetupError) as error:
         pytest.fail(str(error), pytrace=False)
     yield found
     await found.cleanup(CONSUMERS)

@@ -10,7 +10,7 @@ import sys
 import httpx
 
 from deploy.local.client import FlowClient
-from deploy.local.run import broker_reachable, stack_from_environment
+from deploy.local.run import broker_reachable, create_broker_users, stack_from_environment
 from deploy.local.scenario import MONTH_FROM, MONTH_TO, run_scenario
 from deploy.local.stack import REPO, Stack
 from tools.cli import console, trial_balance_table
@@ -41,6 +41,8 @@ def main() -> int:
         if not broker_reachable(stack.amqp_url):
             print(f"RabbitMQ is not reachable at {stack.amqp_url}: start it "
                   "(`rabbitmq-server -detached`) or set AMQP_URL.", file=sys.stderr)
+            return 1
+        if not create_broker_users(stack):
             return 1
         print("Starting invoicing, accounting and the worker on SQLite (var/demo/) …")
         stack.migrate()

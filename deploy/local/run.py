@@ -2,7 +2,10 @@
 the foreground until Ctrl-C or SIGTERM, which stops all three.
 
 Databases: INVOICING_DATABASE_URL and ACCOUNTING_DATABASE_URL, SQLite files under var/
-by default. Broker: AMQP_URL (default amqp://guest:guest@localhost:5672/).
+by default. Broker: AMQP_URL, an administrator's URL (default
+amqp://guest:guest@localhost:5672/, the local broker's default administrator). With it,
+`make run` creates the vhost `dte` and one user per service with fresh passwords
+(deploy/local/broker.py); each service connects as its own user, never as AMQP_URL's.
 """
 
 import os
@@ -13,9 +16,11 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from deploy.local.broker import BrokerSetupError
 from deploy.local.stack import REPO, Stack
 
 DEFAULT_AMQP = "amqp://guest:guest@localhost:5672/"
+VHOST = "dte"  # the services' users and queues live here, as in production
 
 
 def broker_reachable(url: str) -> bool:
@@ -36,8 +41,20 @@ def stack_from_environment(data_dir: Path = REPO / "var", **overrides) -> Stack:
         accounting_database_url=os.environ.get(
             "ACCOUNTING_DATABASE_URL", f"sqlite:///{data_dir / 'accounting.db'}"),
         amqp_url=os.environ.get("AMQP_URL", DEFAULT_AMQP),
+        vhost=VHOST,
         **overrides,
     )
+
+
+def create_broker_users(stack: Stack) -> bool:
+    """The services' broker users, or a message saying why they cannot be made."""
+    try:
+        stack.create_broker_users()
+    except BrokerSetupError as error:
+        print(f"Cannot start: each service needs a RabbitMQ user of its own, and {error}",
+              file=sys.stderr)
+        return False
+    return True
 
 
 def main() -> int:
@@ -55,10 +72,13 @@ def main() -> int:
 
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
+    if not create_broker_users(stack):
+        return 1
     stack.migrate()
     stack.start()
     print(f"invoicing  {stack.invoicing_url}/docs\naccounting {stack.accounting_url}/docs\n"
-          "worker     running\nCtrl-C stops all three.", flush=True)
+          f"worker     running\nbroker     vhost {VHOST}, one user per service\n"
+          "Ctrl-C stops all three.", flush=True)
     code = 0
     while not stop:
         if (dead := stack.exited()) is not None:

@@ -2,6 +2,10 @@
 
 Each service is migrated first (`python -m <pkg> migrate`), then started; the stack is
 up when both APIs answer /readyz (their database and the broker are reachable).
+
+Each service connects to RabbitMQ as its own user (DESIGN.md §12). Given only an
+administrator's ``amqp_url``, ``start`` first creates those users, the vhost and the
+topology (deploy/local/broker.py); given ``amqp_urls``, the services use them as they are.
 """
 
 import os
@@ -14,6 +18,9 @@ from pathlib import Path
 from typing import IO
 
 import httpx
+
+from deploy.local.broker import provision, vhost_of
+from shared.messaging.topology import Topology
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -45,6 +52,8 @@ class Stack:
     queue_prefix: str | None = None
     log_dir: Path | None = None  # None: the services log to this terminal
     extra_env: dict[str, str] = field(default_factory=dict)
+    amqp_urls: dict[str, str] | None = None  # service → its own AMQP URL
+    vhost: str | None = None  # where start() makes the users; None: amqp_url's vhost
     services: list[Service] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -72,6 +81,23 @@ class Stack:
         ]
 
     @property
+    def topology(self) -> Topology:
+        defaults = Topology()
+        return Topology(self.exchange or defaults.exchange,
+                        self.queue_prefix or defaults.queue_prefix,
+                        int(self.extra_env.get("DELIVERY_LIMIT", defaults.delivery_limit)))
+
+    def create_broker_users(self) -> dict[str, str]:
+        """Each service's AMQP URL: made now (the users, in their vhost) unless given."""
+        if self.amqp_urls is None:
+            vhost = self.vhost or vhost_of(self.amqp_url)
+            self.amqp_urls = provision(self.amqp_url, self.topology, vhost,
+                                       management=os.environ.get("RABBITMQ_MANAGEMENT_URL")).urls
+        for service in self.services:
+            service.env["AMQP_URL"] = self.amqp_urls[service.name]
+        return self.amqp_urls
+
+    @property
     def invoicing_url(self) -> str:
         return self.services[0].url
 
@@ -91,6 +117,7 @@ class Stack:
                 )
 
     def start(self, timeout: float = 60.0) -> None:
+        self.create_broker_users()
         for service in self.services:
             if self.log_dir is not None:
                 self.log_dir.mkdir(parents=True, exist_ok=True)

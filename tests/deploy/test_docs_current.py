@@ -11,7 +11,7 @@ import yaml
 
 from shared.events import CONTRACTS
 from shared.messaging.topology import SUBSCRIPTIONS
-from tools import export_asyncapi, export_openapi
+from tools import export_asyncapi, export_openapi, export_rabbitmq_definitions
 
 STALE = "{path} is out of date with the code: run `make docs` and commit the result"
 
@@ -118,7 +118,7 @@ def test_every_contract_is_a_channel_with_its_schema_and_an_example(asyncapi):
         channel = channels[event_type]
         assert channel["bindings"]["amqp"]["exchange"] == {
             "name": "dte.events", "type": "topic", "durable": True, "autoDelete": False,
-            "vhost": "/"}
+            "vhost": export_rabbitmq_definitions.VHOST}
         (message,) = (messages[ref["$ref"].rsplit("/", 1)[1]]
                       for ref in channel["messages"].values())
         data_ref = message["payload"]["allOf"][1]["properties"]["data"]["$ref"]

@@ -9,12 +9,14 @@ import dataclasses
 import json
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
 
 from accounting.config import Settings as AccountingSettings
 from deploy.local.stack import Stack
+from deploy.rabbitmq.load_definitions import url_variable
 from integration_worker.config import Settings as WorkerSettings
 from invoicing.config import Settings as InvoicingSettings
 from shared.messaging.topology import Topology
@@ -108,10 +110,16 @@ def test_compose_gives_each_service_its_own_database(compose):
 def test_compose_rabbitmq_has_management_and_loads_the_definitions(compose):
     services = compose["services"]
     assert "management" in services["rabbitmq"]["image"]
+    assert services["rabbitmq"]["environment"]["RABBITMQ_DEFAULT_USER"] != "guest"
     loader = services["rabbitmq-definitions"]
-    assert "./deploy/rabbitmq/definitions.json:/definitions.json:ro" in loader["volumes"]
-    assert "@/definitions.json" in loader["command"]
-    assert any(arg.endswith(":15672/api/definitions") for arg in loader["command"])
+    assert "./deploy/rabbitmq:/rabbitmq:ro" in loader["volumes"]
+    assert loader["command"] == ["python", "/rabbitmq/load_definitions.py",
+                                 "/rabbitmq/definitions.json"]
+    assert loader["environment"]["RABBITMQ_MANAGEMENT_URL"].endswith("@rabbitmq:15672")
+    # Each user's password is the one in its service's URL.
+    for service in SETTINGS:
+        variable = url_variable(Topology().user_name(service))
+        assert loader["environment"][variable] == services[service]["environment"]["AMQP_URL"]
     for name, (_, spec) in app_services(compose).items():
         if not name.endswith("-migrate"):
             assert spec["depends_on"]["rabbitmq-definitions"]["condition"] == \
@@ -343,8 +351,44 @@ def test_the_definitions_job_imports_the_generated_configmap(resources):
     assert spec["volumes"] == [{"name": "definitions",
                                 "configMap": {"name": "rabbitmq-definitions"}}]
     (container,) = spec["containers"]
-    script = " ".join(container["command"])
-    assert "@/definitions/definitions.json" in script and "/api/definitions" in script
+    assert container["command"] == ["python", "/definitions/load_definitions.py",
+                                    "/definitions/definitions.json"]
+    loaded = by_kind(resources, "ConfigMap")["rabbitmq-definitions"]["data"]
+    assert loaded["load_definitions.py"] == export_rabbitmq_definitions.LOADER.read_text()
+    # The passwords of the users it creates are those of the services' own URLs.
+    env = {e["name"]: e["valueFrom"]["secretKeyRef"]["key"] for e in container["env"]}
+    users = [u["name"] for u in json.loads(loaded["definitions.json"])["users"]]
+    assert env == {"RABBITMQ_MANAGEMENT_URL": "RABBITMQ_MANAGEMENT_URL",
+                   **{url_variable(user): url_variable(user) for user in users}}
+
+
+def test_each_service_connects_to_the_broker_as_its_own_user(resources, compose):
+    """One broker user per service (issue 11.4): each Deployment's AMQP_URL is its own
+    secret, whose user is the definitions' user for that service; compose the same."""
+    secret = yaml.safe_load((K8S / "secret.example.yaml").read_text(encoding="utf-8"))
+    users = {u["name"] for u in json.loads(
+        export_rabbitmq_definitions.DEFINITIONS.read_text())["users"]}
+    assert users == {Topology().user_name(s) for s in SETTINGS}
+    for service in SETTINGS:
+        (container,) = by_kind(resources, "Deployment")[service]["spec"]["template"][
+            "spec"]["containers"]
+        (amqp,) = [e for e in container["env"] if e["name"] == "AMQP_URL"]
+        key = amqp["valueFrom"]["secretKeyRef"]["key"]
+        assert key == url_variable(Topology().user_name(service))
+        assert urlsplit(secret["stringData"][key]).username == Topology().user_name(service)
+        # ${VARIABLE:?message} stands for the password: compose requires it
+        url = re.sub(r"\$\{[A-Z_]+:\?[^}]*\}", "password",
+                     compose["services"][service]["environment"]["AMQP_URL"])
+        assert urlsplit(url).username == Topology().user_name(service), url
+        assert urlsplit(url).path == f"/{export_rabbitmq_definitions.VHOST}"
+
+
+def test_no_guest_user_in_compose_kubernetes_or_the_definitions():
+    files = [REPO / "docker-compose.yml", export_rabbitmq_definitions.DEFINITIONS,
+             *K8S.glob("*.yaml")]
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r"\bguest\b", text), f"{path.relative_to(REPO)} mentions guest"
 
 
 def test_images_are_the_same_in_compose_and_kubernetes(compose, kustomization):

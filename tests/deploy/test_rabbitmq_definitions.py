@@ -5,9 +5,14 @@ A failure here means shared/shared/messaging/topology.py changed: run
 """
 
 import json
+import re
 
 import aio_pika
+import pytest
 
+from deploy.rabbitmq import load_definitions
+from shared.events import CONTRACTS
+from shared.messaging.access import SERVICES, owner_of
 from shared.messaging.topology import SUBSCRIPTIONS, Topology
 from tools import export_rabbitmq_definitions as export
 
@@ -83,3 +88,39 @@ async def test_the_services_can_start_on_a_broker_loaded_with_the_definitions(in
         await channel.exchange_delete(ours.exchange)
         await channel.exchange_delete(ours.dead_letter_exchange)
         await connection.close()
+
+
+def test_every_service_has_a_user_limited_to_its_queues_and_its_routing_keys():
+    definitions = json.loads(export.DEFINITIONS.read_text(encoding="utf-8"))
+    assert {u["name"] for u in definitions["users"]} == set(SERVICES)
+    assert all("password" not in u and "password_hash" not in u for u in definitions["users"])
+    rights = {p["user"]: p for p in definitions["permissions"]}
+    topics = {p["user"]: p for p in definitions["topic_permissions"]}
+    for service in SERVICES:
+        own = re.compile(rights[service]["configure"])
+        assert own.match(service) and own.match(f"{service}.dlq")
+        assert not any(own.match(other) for other in SERVICES if other != service)
+        assert not re.match(rights[service]["configure"], "dte.events")
+        assert topics[service]["exchange"] == "dte.events"
+        for event_type in CONTRACTS:
+            may = bool(re.match(topics[service]["write"], event_type))
+            assert may == (owner_of(event_type) == service), (service, event_type)
+    assert not re.match(rights["integration-worker"]["write"], "dte.events")
+
+
+def test_the_loader_takes_each_password_from_its_services_url_and_refuses_to_clear_one():
+    definitions = export.build_definitions()
+    env = {load_definitions.url_variable(s): f"amqp://{s}:pw-{s}@rabbitmq:5672/dte"
+           for s in SERVICES}
+    passwords = load_definitions.passwords_from_environment(definitions, env)
+    filled = load_definitions.with_passwords(definitions, passwords)
+    assert {u["name"]: u["password"] for u in filled["users"]} == {
+        s: f"pw-{s}" for s in SERVICES}
+    with pytest.raises(load_definitions.DefinitionsError, match="ACCOUNTING_AMQP_URL"):
+        load_definitions.passwords_from_environment(
+            definitions, {k: v for k, v in env.items() if "ACCOUNTING" not in k})
+    with pytest.raises(load_definitions.DefinitionsError, match="must log in as 'invoicing'"):
+        load_definitions.passwords_from_environment(
+            definitions, {**env, "INVOICING_AMQP_URL": "amqp://accounting:x@rabbitmq/dte"})
+    with pytest.raises(load_definitions.DefinitionsError, match="no password"):
+        load_definitions.with_passwords(definitions, {})

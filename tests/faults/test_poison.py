@@ -28,9 +28,10 @@ DOCUMENTS = 1_000
 ROUTING_KEY = InvoiceSynced.event_type
 
 
-def poison(company_rut: str) -> list[aio_pika.Message]:
+def poison(company_rut: str, user_id: str) -> list[aio_pika.Message]:
     """Not JSON; a CloudEvent breaking its contract; and a valid event accounting always
-    refuses (its sync session does not exist), so it fails on every delivery."""
+    refuses (its sync session does not exist), so it fails on every delivery. All stamped
+    with invoicing's broker user, as invoicing would: the worker takes them for its."""
     broken = {"specversion": "1.0", "id": str(uuid.uuid4()), "source": "/invoicing",
               "type": ROUTING_KEY, "data": {"sync_id": None, "document": {"folio": -1}}}
     orphan = CloudEvent.wrap(InvoiceSynced(sync_id=str(uuid.uuid4()), document=TaxDocument(
@@ -38,7 +39,7 @@ def poison(company_rut: str) -> list[aio_pika.Message]:
         dte_type=34, folio=999_999, issue_date="2025-06-30", issuer_rut=company_rut,
         counterparty=Counterparty(rut="77777777-7", name="Nadie SpA"), exempt=1, total=1)))
     bodies = [b"\x00 not json {", json.dumps(broken).encode(), orphan.model_dump_json().encode()]
-    return [aio_pika.Message(body, message_id=str(uuid.uuid4()),
+    return [aio_pika.Message(body, message_id=str(uuid.uuid4()), user_id=user_id,
                              content_type="application/cloudevents+json") for body in bodies]
 
 
@@ -54,7 +55,7 @@ async def test_poison_messages_do_not_stop_a_sync(fault_stack, client):
         try:
             channel = await connection.channel(publisher_confirms=True)
             exchange = await topology.declare_exchange(channel)
-            for message in poison(company.rut):
+            for message in poison(company.rut, topology.user_name("invoicing")):
                 await exchange.publish(message, routing_key=ROUTING_KEY)
         finally:
             await connection.close()

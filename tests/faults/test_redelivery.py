@@ -50,7 +50,8 @@ async def test_every_event_delivered_twice_is_posted_once(fault_stack, client):
                     await exchange.publish(
                         aio_pika.Message(message.body, message_id=message.message_id,
                                          type=message.type, content_type=message.content_type,
-                                         correlation_id=message.correlation_id),
+                                         correlation_id=message.correlation_id,
+                                         user_id=message.user_id),  # the tests' operator may
                         routing_key=message.routing_key)
                 copied += len(CloudEvent.model_validate_json(message.body).payload().documents)
                 pages += 1

@@ -20,6 +20,7 @@ async def start_stack(infra, topology, log_dir: Path, name: str, cls: type[Stack
         invoicing_database_url=await infra.create_database(f"{name}_invoicing"),
         accounting_database_url=await infra.create_database(f"{name}_accounting"),
         amqp_url=infra.amqp_url,
+        amqp_urls=infra.users(topology).urls,  # each service as its own broker user
         invoicing_port=free_port(),
         accounting_port=free_port(),
         exchange=topology.exchange,

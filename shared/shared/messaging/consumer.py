@@ -9,6 +9,13 @@ by publishing a copy (with confirms) that says why — ``x-error``, ``x-consumer
 an operator sees the reason (see shared.messaging.dead_letters). If that publish fails,
 the broker's own delivery-limit dead-lettering remains the backstop. A failing batch is
 retried one message at a time, so one bad message cannot hold back the others.
+
+An event is accepted only from the broker user of the service that owns its type
+(shared.messaging.access): the AMQP ``user_id``, which RabbitMQ checks against the
+publishing connection, must be that user; anything else is dead-lettered with the reason
+and never reaches the handler. Our own dead letters and replays are published by this
+consumer's user, so they carry the verified original publisher in ``x-published-by``,
+which is believed only on a message whose ``user_id`` is this consumer's own user.
 """
 
 import asyncio
@@ -29,6 +36,7 @@ from aiormq.exceptions import AMQPError, ChannelInvalidStateError
 from pydantic import ValidationError
 
 from shared.events import CloudEvent, Contract, UnknownEventType, parse_event
+from shared.messaging.access import login_of, owner_of
 from shared.messaging.topology import Topology
 from shared.observability.correlation import correlation, valid_correlation_id
 from shared.observability.metrics import EVENTS_CONSUMED, EVENTS_DEAD_LETTERED
@@ -40,6 +48,9 @@ ERROR_HEADER = "x-error"
 CONSUMER_HEADER = "x-consumer"
 ORIGINAL_ROUTING_KEY_HEADER = "x-original-routing-key"
 DEAD_LETTERED_AT_HEADER = "x-dead-lettered-at"
+# Who published the original, as the broker verified it: set by our own consumer (dead
+# letters) and replay, whose messages carry our own user_id; forged anywhere else.
+PUBLISHED_BY_HEADER = "x-published-by"
 MAX_ERROR_LENGTH = 2000
 DEAD_LETTER_TIMEOUT = 15.0
 
@@ -93,6 +104,7 @@ class Consumer:
         max_in_flight: int = 1,
     ):
         self._url = amqp_url
+        self._user = login_of(amqp_url)
         self._topology = topology
         self._name = consumer_name
         self._bindings = bindings
@@ -338,14 +350,14 @@ class Consumer:
         # A channel of its own with confirms: a dead letter is acked only once stored.
         channel: AbstractChannel = await self._connection.channel(
             publisher_confirms=True, on_return_raises=True)
-        return await channel.declare_exchange(
-            self._topology.dead_letter_exchange, aio_pika.ExchangeType.DIRECT, durable=True)
+        return await self._topology.existing_dead_letter_exchange(channel)
 
     async def _publish_dead_letter(self, message: AbstractIncomingMessage, reason: str) -> bool:
         if self._dead_letters is None:
             return False
         headers = dict(message.headers or {})
         headers.pop("x-delivery-count", None)
+        set_published_by(headers, published_by(message, self._user))
         headers.update({
             ERROR_HEADER: reason[:MAX_ERROR_LENGTH],
             CONSUMER_HEADER: self._name,
@@ -360,6 +372,7 @@ class Consumer:
             type=message.type,
             content_type=message.content_type,
             timestamp=message.timestamp,
+            user_id=self._user,
             delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
         )
         try:
@@ -373,10 +386,51 @@ class Consumer:
         EVENTS_DEAD_LETTERED.labels(self._name, message.routing_key or "").inc()
         return True
 
+    def _untrusted(self, message: AbstractIncomingMessage, event: CloudEvent) -> str | None:
+        """Why the event must not be believed, or None when its owner published it."""
+        owner = owner_of(event.type)
+        expected = self._topology.user_name(owner) if owner else None
+        sender = published_by(message, self._user)
+        if expected is not None and sender == expected:
+            return None
+        if expected is None:
+            return f"Forged: no service publishes event type {event.type!r}"
+        return (f"Forged: event type {event.type!r} is published only by broker user "
+                f"{expected!r}, but this message was published by "
+                f"{repr(sender) if sender else 'a connection that set no user_id'}")
+
     def _parse(self, message: AbstractIncomingMessage) -> Delivery | str:
         """The delivery, or why the message breaks its contract."""
         try:
             event, payload = parse_event(message.body, message.type)
         except (ValidationError, UnknownEventType, ValueError) as error:
             return f"{error.__class__.__name__}: {error}"
+        if (refused := self._untrusted(message, event)) is not None:
+            return refused
         return Delivery(event=event, payload=payload, redelivered=bool(message.redelivered))
+
+
+def published_by(message: AbstractIncomingMessage, own_user: str) -> str | None:
+    """The broker user that published the original of ``message``, as verified.
+
+    RabbitMQ checks ``user_id`` against the publishing connection's user. A message with
+    our own user_id is one we published ourselves (a dead letter with its reason, or a
+    replay): its ``x-published-by`` header, which we set, names the original publisher.
+    """
+    user = _text(message.user_id)
+    if user is not None and user == own_user:
+        return _text((message.headers or {}).get(PUBLISHED_BY_HEADER))
+    return user
+
+
+def set_published_by(headers: dict, publisher: str | None) -> None:
+    """Stamp (or clear: a header someone else set must not survive) ``x-published-by``."""
+    headers.pop(PUBLISHED_BY_HEADER, None)
+    if publisher is not None:
+        headers[PUBLISHED_BY_HEADER] = publisher
+
+
+def _text(value: object) -> str | None:
+    if value is None or value == b"" or value == "":
+        return None
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)

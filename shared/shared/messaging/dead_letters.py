@@ -10,6 +10,9 @@ Replaying publishes a copy straight to the consumer's own queue (the default exc
 routing key = queue name) with confirms, then acks the dead letter. Publishing through
 the topic exchange would hand a second copy to every other subscriber of that event type,
 which already processed it; the original routing key stays in a header and ``type``.
+The copy is published by this consumer's own broker user (RabbitMQ allows no other
+``user_id``), so it names the original publisher, as verified, in ``x-published-by``:
+the consumer then checks the owner of the event type exactly as on the first delivery.
 """
 
 import json
@@ -22,11 +25,14 @@ import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractRobustConnection
 from aiormq.exceptions import ChannelNotFoundEntity
 
+from shared.messaging.access import login_of
 from shared.messaging.consumer import (
     CONSUMER_HEADER,
     DEAD_LETTERED_AT_HEADER,
     ERROR_HEADER,
     ORIGINAL_ROUTING_KEY_HEADER,
+    published_by,
+    set_published_by,
 )
 from shared.messaging.topology import Topology
 
@@ -115,6 +121,7 @@ class DeadLetters:
     def __init__(self, amqp_url: str, topology: Topology, consumer_name: str, *,
                  timeout: float = 10.0):
         self._url = amqp_url
+        self._user = login_of(amqp_url)
         self._topology = topology
         self._consumer = consumer_name
         self._timeout = timeout
@@ -181,6 +188,7 @@ class DeadLetters:
                          message: AbstractIncomingMessage) -> None:
         letter = _describe(message, self._consumer)
         headers = {k: v for k, v in (message.headers or {}).items() if k not in _OUR_HEADERS}
+        set_published_by(headers, published_by(message, self._user))
         headers[REPLAYED_AT_HEADER] = datetime.now().astimezone().isoformat(
             timespec="milliseconds")
         if letter.original_routing_key:
@@ -193,6 +201,7 @@ class DeadLetters:
             type=message.type or letter.event_type,
             content_type=message.content_type,
             timestamp=message.timestamp,
+            user_id=self._user,
             delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
         )
         await channel.default_exchange.publish(

@@ -1,5 +1,9 @@
 """Publishing with publisher confirms: a publish returns only once the broker has the
-message, or raises; a batch is published concurrently and confirmed together."""
+message, or raises; a batch is published concurrently and confirmed together.
+
+Every message carries the AMQP ``user_id`` of the connection's user: RabbitMQ refuses a
+message whose ``user_id`` is not the user that published it, so consumers can tell which
+service sent it (shared.messaging.access)."""
 
 import asyncio
 import logging
@@ -10,6 +14,7 @@ import aio_pika
 import aiormq
 from aio_pika.abc import AbstractExchange, AbstractRobustConnection
 
+from shared.messaging.access import login_of
 from shared.messaging.topology import SUBSCRIPTIONS, Topology
 from shared.observability.metrics import EVENTS_PUBLISHED
 
@@ -34,10 +39,14 @@ class OutgoingMessage:
 
 
 class Publisher:
-    def __init__(self, amqp_url: str, topology: Topology, *, confirm_timeout: float = 15.0):
+    def __init__(self, amqp_url: str, topology: Topology, *, confirm_timeout: float = 15.0,
+                 user_id: str | None = None):
+        """``user_id``: the connection's user by default; only a user with RabbitMQ's
+        ``impersonator`` tag (the tests' operator, never a service) may stamp another."""
         self._url = amqp_url
         self._topology = topology
         self._timeout = confirm_timeout
+        self._user_id = user_id or login_of(amqp_url)
         self._connection: AbstractRobustConnection | None = None
         self._exchange: AbstractExchange | None = None
 
@@ -45,8 +54,9 @@ class Publisher:
         self._connection = await aio_pika.connect_robust(self._url, timeout=self._timeout)
         # on_return_raises: an unroutable message fails its publish, so the outbox keeps it.
         channel = await self._connection.channel(publisher_confirms=True, on_return_raises=True)
-        await self._topology.declare_all(channel)
-        self._exchange = await self._topology.declare_exchange(channel)
+        # The exchange and the consumers' queues are the definitions' (a service may
+        # declare only its own queue): an event no queue takes yet fails its publish.
+        self._exchange = await self._topology.event_exchange(channel)
 
     async def close(self) -> None:
         if self._connection is not None:
@@ -83,6 +93,7 @@ class Publisher:
                         m.body,
                         message_id=m.message_id,
                         type=m.routing_key,
+                        user_id=self._user_id,
                         correlation_id=m.correlation_id,
                         content_type="application/cloudevents+json",
                         delivery_mode=aio_pika.DeliveryMode.PERSISTENT,

@@ -5,9 +5,10 @@ from dataclasses import dataclass
 import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractQueue
 
-# Who listens to what (DESIGN.md §4). Every process declares all of these queues before
-# it publishes, so an event emitted before its consumer first starts waits in its queue
-# instead of being dropped as unroutable.
+# Who listens to what (DESIGN.md §4). The operator's definitions (deploy/rabbitmq, or the
+# set-up of `make run` and the tests) declare all of these queues before any service
+# starts, so an event emitted before its consumer first starts waits in its queue; a
+# service may declare only its own queue (shared.messaging.access).
 SUBSCRIPTIONS: dict[str, list[str]] = {
     "invoicing": [
         "accounting.integration.approved.v1",
@@ -51,19 +52,35 @@ class Topology:
     def dead_letter_queue_name(self, consumer: str) -> str:
         return f"{self.queue_name(consumer)}.dlq"
 
+    def user_name(self, service: str) -> str:
+        """The broker user ``service`` connects as (prefixed like its queue)."""
+        return f"{self.queue_prefix}{service}"
+
     async def declare_exchange(self, channel: AbstractChannel) -> AbstractExchange:
         return await channel.declare_exchange(
             self.exchange, aio_pika.ExchangeType.TOPIC, durable=True
         )
 
+    async def declare_dead_letter_exchange(self, channel: AbstractChannel) -> AbstractExchange:
+        return await channel.declare_exchange(
+            self.dead_letter_exchange, aio_pika.ExchangeType.DIRECT, durable=True
+        )
+
+    async def event_exchange(self, channel: AbstractChannel) -> AbstractExchange:
+        """The existing event exchange (a passive declaration: the services may not
+        create or delete exchanges; the definitions do)."""
+        return await channel.declare_exchange(self.exchange, passive=True)
+
+    async def existing_dead_letter_exchange(self, channel: AbstractChannel) -> AbstractExchange:
+        return await channel.declare_exchange(self.dead_letter_exchange, passive=True)
+
     async def declare_queue(
         self, channel: AbstractChannel, consumer: str, bindings: list[str]
     ) -> AbstractQueue:
-        """The consumer's quorum queue bound to its event types, and its dead-letter queue."""
-        exchange = await self.declare_exchange(channel)
-        dlx = await channel.declare_exchange(
-            self.dead_letter_exchange, aio_pika.ExchangeType.DIRECT, durable=True
-        )
+        """The consumer's quorum queue bound to its event types, and its dead-letter queue,
+        on the existing exchanges."""
+        exchange = await self.event_exchange(channel)
+        dlx = await self.existing_dead_letter_exchange(channel)
         name = self.queue_name(consumer)
         dlq = await channel.declare_queue(
             self.dead_letter_queue_name(consumer),
@@ -86,5 +103,8 @@ class Topology:
         return queue
 
     async def declare_all(self, channel: AbstractChannel) -> None:
+        """Everything, exchanges included: what the definitions hold (an operator's job)."""
+        await self.declare_exchange(channel)
+        await self.declare_dead_letter_exchange(channel)
         for consumer, bindings in SUBSCRIPTIONS.items():
             await self.declare_queue(channel, consumer, bindings)

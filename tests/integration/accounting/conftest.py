@@ -30,7 +30,7 @@ async def accounting_db(infra):
 
 @pytest.fixture(scope="session")
 async def app(infra, topology, accounting_db):
-    settings = Settings(database_url=accounting_db, amqp_url=infra.amqp_url,
+    settings = Settings(database_url=accounting_db, amqp_url=infra.service_url("accounting"),
                         event_exchange=topology.exchange, queue_prefix=topology.queue_prefix)
     application = build_app(settings, background=False)
     yield application

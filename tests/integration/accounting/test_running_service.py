@@ -23,6 +23,7 @@ async def own_topology(infra, topology):
     staged, and those events must not reach other tests' consumers."""
     own = replace(topology, exchange=f"{topology.exchange}.accounting",
                   queue_prefix=f"{topology.queue_prefix}accounting-live.")
+    infra.users(own)  # its exchanges, queues and broker users
     yield own
     connection = await aio_pika.connect(infra.amqp_url)
     try:
@@ -39,14 +40,15 @@ async def own_topology(infra, topology):
 async def test_consumes_requests_and_publishes_outcomes(infra, own_topology, accounting_db,
                                                         rut):
     topology = own_topology
-    settings = Settings(database_url=accounting_db, amqp_url=infra.amqp_url,
+    settings = Settings(database_url=accounting_db,
+                        amqp_url=infra.service_url("accounting", topology),
                         event_exchange=topology.exchange, queue_prefix=topology.queue_prefix,
                         delivery_limit=topology.delivery_limit)
     app = build_app(settings)
     connection = await aio_pika.connect(infra.amqp_url)
     channel = await connection.channel()
     probe = await topology.declare_queue(channel, PROBE, ["accounting.integration.#"])
-    publisher = Publisher(infra.amqp_url, topology)
+    publisher = Publisher(infra.service_url("invoicing", topology), topology)
     await publisher.connect()
     try:
         async with app.router.lifespan_context(app):

@@ -33,7 +33,7 @@ async def migrated_database(infra, name: str) -> str:
 def settings_for(infra, topology, database_url: str) -> Settings:
     return Settings(
         database_url=database_url,
-        amqp_url=infra.amqp_url,
+        amqp_url=infra.service_url("invoicing"),
         event_exchange=topology.exchange,
         queue_prefix=topology.queue_prefix,
         delivery_limit=topology.delivery_limit,

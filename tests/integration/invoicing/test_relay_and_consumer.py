@@ -90,7 +90,7 @@ async def test_request_goes_out_and_approval_comes_in(running, probe, infra, top
         approved = CloudEvent.wrap(IntegrationApproved(
             request_id=request_id, company_rut=company, contract_rut=CONTRACT,
             accounting_company_id="acc-live"), subject=company, correlation_id=request_id)
-        publisher = Publisher(infra.amqp_url, topology)
+        publisher = Publisher(infra.service_url("accounting"), topology)  # its owner
         await publisher.connect()
         try:
             await publisher.publish([OutgoingMessage(

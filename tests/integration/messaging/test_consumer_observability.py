@@ -21,6 +21,7 @@ async def test_consumed_and_dead_lettered_events_are_counted_under_their_correla
     infra, topology, consumer_name
 ):
     key = f"test.{consumer_name}"
+    key_type = IntegrationRequested.event_type
     seen: list[tuple[str, str | None, str | None]] = []
 
     async def handler(deliveries: list[Delivery]) -> None:
@@ -35,7 +36,7 @@ async def test_consumed_and_dead_lettered_events_are_counted_under_their_correla
 
     consumer = Consumer(infra.amqp_url, topology, consumer_name, [key], handler,
                         retry_delay=0.02)
-    publisher = Publisher(infra.amqp_url, topology)
+    publisher = Publisher(infra.amqp_url, topology, user_id=infra.owner_user(key_type))
     good = requested("good")
     good.correlationid = "sync-abc"
     failing = requested("fails")

@@ -7,7 +7,7 @@ import aio_pika
 import pytest
 
 from shared.messaging import Consumer, Delivery
-from tests.integration.messaging.test_dead_letters import requested, running
+from tests.integration.messaging.test_dead_letters import owner, requested, running
 
 
 async def publish(infra, topology, key: str, ids: list[str]) -> None:
@@ -18,7 +18,8 @@ async def publish(infra, topology, key: str, ids: list[str]) -> None:
         for request_id in ids:
             event = requested(request_id)
             await exchange.publish(aio_pika.Message(event.model_dump_json().encode(),
-                                                    message_id=event.id), routing_key=key)
+                                                    message_id=event.id,
+                                                    user_id=owner(topology)), routing_key=key)
     finally:
         await connection.close()
 

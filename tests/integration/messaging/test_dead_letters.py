@@ -12,6 +12,7 @@ from shared.events import CloudEvent, IntegrationRequested
 from shared.http.dead_letters import dead_letters_router
 from shared.http.problems import install_problem_handlers
 from shared.messaging import Consumer, Delivery
+from shared.messaging.access import owner_of
 from shared.messaging.dead_letters import DeadLetters
 
 REQUESTED = IntegrationRequested.event_type
@@ -48,10 +49,16 @@ def key_of(consumer_name: str) -> str:
 
 async def publish(channel, topology, event: CloudEvent | None = None, *, body: bytes | None = None,
                   message_id: str | None = None, routing_key: str) -> None:
+    """As the owner of REQUESTED would: the operator stamps its user_id."""
     exchange = await channel.get_exchange(topology.exchange)
     payload = body if body is not None else event.model_dump_json().encode()
     await exchange.publish(aio_pika.Message(payload, message_id=message_id or event.id,
-                                            type=REQUESTED), routing_key=routing_key)
+                                            type=REQUESTED, user_id=owner(topology)),
+                           routing_key=routing_key)
+
+
+def owner(topology) -> str:
+    return topology.user_name(owner_of(REQUESTED))
 
 
 async def test_poison_and_failing_messages_are_listed_with_their_reason_and_replayed_once(

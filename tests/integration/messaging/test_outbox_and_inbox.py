@@ -40,7 +40,7 @@ async def engine(infra):
 
 @pytest.fixture(scope="module")
 async def publisher(infra, topology):
-    publisher = Publisher(infra.amqp_url, topology)
+    publisher = Publisher(infra.service_url("invoicing"), topology)  # REQUESTED's owner
     await publisher.connect()
     yield publisher
     await publisher.close()
@@ -135,9 +135,9 @@ async def test_poison_message_is_dead_lettered_and_the_stream_keeps_flowing(
             failing = requested(0).model_copy(update={"data": {
                 **requested(0).data, "request_id": "always-fails"}})
             for event in (requested(1), failing, requested(2)):
-                await exchange.publish(aio_pika.Message(event.model_dump_json().encode(),
-                                                        message_id=event.id),
-                                       routing_key=REQUESTED)
+                await exchange.publish(aio_pika.Message(
+                    event.model_dump_json().encode(), message_id=event.id,
+                    user_id=infra.owner_user(REQUESTED)), routing_key=REQUESTED)
 
             dlq = await channel.declare_queue(topology.dead_letter_queue_name(name),
                                               passive=True)
@@ -206,7 +206,7 @@ async def test_a_batch_is_published_in_a_few_turns_of_a_busy_event_loop(publishe
             time.sleep(0.002)  # noqa: ASYNC251 - blocking the loop is the point
             await asyncio.sleep(0)
 
-    batch = [OutgoingMessage(f"turns-{n}", "test.unrouted", b"{}") for n in range(300)]
+    batch = [OutgoingMessage(f"turns-{n}", "invoicing.test.unrouted", b"{}") for n in range(300)]
     async with running(ticking(), *(serving() for _ in range(5))):
         await asyncio.sleep(0.05)
         before = turns

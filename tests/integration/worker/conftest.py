@@ -22,6 +22,7 @@ from shared.internal_api import (
     ProposalResult,
 )
 from shared.messaging import SUBSCRIPTIONS
+from shared.messaging.access import owner_of
 
 COMPANY = "76354771-K"
 CUSTOMER = Counterparty(rut="12345678-5", name="Ferretería Sur Ltda.")
@@ -94,7 +95,7 @@ async def accounting():
 @pytest.fixture
 def settings(infra, topology, accounting) -> Settings:
     return Settings(
-        amqp_url=infra.amqp_url,
+        amqp_url=infra.service_url("integration-worker"),
         event_exchange=topology.exchange,
         queue_prefix=topology.queue_prefix,
         delivery_limit=topology.delivery_limit,
@@ -134,8 +135,11 @@ async def publish(channel, topology, events: list[CloudEvent] | list[tuple[str, 
         if isinstance(item, CloudEvent):
             item = (item.id, item.type, item.model_dump_json().encode())
         message_id, routing_key, body = item
+        # Stamped as its owner would (the tests' operator may): the worker checks it.
+        owner = owner_of(routing_key)
         await exchange.publish(
             aio_pika.Message(body, message_id=message_id, content_type="application/json",
+                             user_id=topology.user_name(owner) if owner else None,
                              delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
             routing_key=routing_key,
         )
