@@ -5,24 +5,26 @@ PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-PKGS   := -e shared -e services/invoicing -e services/accounting -e services/integration-worker
+PKGS   := -e shared -e services/invoicing -e services/accounting -e services/integration-worker \
+          -e services/web
 
 # Local services on this machine; override to point elsewhere.
 export AMQP_URL ?= amqp://guest:guest@localhost:5672/
 TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 
-.PHONY: install run demo test test-unit lint bench clean token
+.PHONY: install run demo test test-unit test-browser lint bench clean token
 
 $(STAMP): requirements.lock shared/pyproject.toml services/*/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip >&2
-	$(BIN)/pip install -q -r requirements.lock >&2
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(BIN)/pip install -q -r requirements.lock >&2
 	$(BIN)/pip install -q --no-deps $(PKGS) >&2
 	touch $(STAMP)
 
 install: $(STAMP)
 
-## Migrate and start invoicing (:8001), accounting (:8002) and the worker; Ctrl-C stops all.
+## Migrate and start invoicing (:8001), accounting (:8002), the worker and the web console
+## (:8000); Ctrl-C stops all.
 run: install
 	$(BIN)/python -m deploy.local.run
 
@@ -40,6 +42,11 @@ test: install
 
 test-unit: install
 	$(BIN)/pytest tests/unit
+
+## The web console in headless Chromium (Debian's chromium) against the real stack; the
+## screenshots of each screen go to var/screenshots/.
+test-browser: install
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(BIN)/pytest tests/browser -m browser
 
 lint: install
 	$(BIN)/ruff check .

@@ -1,5 +1,6 @@
-"""`make run`: migrate, then run invoicing (:8001), accounting (:8002) and the worker in
-the foreground until Ctrl-C or SIGTERM, which stops all three.
+"""`make run`: migrate, then run invoicing (:8001), accounting (:8002), the worker and the
+web console (:8000, WEB_PORT) in the foreground until Ctrl-C or SIGTERM, which stops them
+all.
 
 Databases: INVOICING_DATABASE_URL and ACCOUNTING_DATABASE_URL, SQLite files under var/
 by default. Broker: AMQP_URL (default amqp://guest:guest@localhost:5672/).
@@ -41,7 +42,7 @@ def stack_from_environment(data_dir: Path = REPO / "var", **overrides) -> Stack:
 
 
 def main() -> int:
-    stack = stack_from_environment()
+    stack = stack_from_environment(web_port=int(os.environ.get("WEB_PORT", "8000")))
     if not broker_reachable(stack.amqp_url):
         print(f"RabbitMQ is not reachable at {stack.amqp_url}. Start it (`rabbitmq-server "
               "-detached`, or `docker compose up -d rabbitmq`) or set AMQP_URL.",
@@ -57,8 +58,9 @@ def main() -> int:
     signal.signal(signal.SIGTERM, request_stop)
     stack.migrate()
     stack.start()
-    print(f"invoicing  {stack.invoicing_url}/docs\naccounting {stack.accounting_url}/docs\n"
-          "worker     running\nCtrl-C stops all three.", flush=True)
+    print(f"console    {stack.web_url}/  (open it in a browser)\n"
+          f"invoicing  {stack.invoicing_url}/docs\naccounting {stack.accounting_url}/docs\n"
+          "worker     running\nCtrl-C stops them all.", flush=True)
     code = 0
     while not stop:
         if (dead := stack.exited()) is not None:
