@@ -189,9 +189,10 @@ class Api:
                                 f"/v1/syncs/{sync_id}/documents/{document_id}",
                                 json={"detail_account": account})
 
-    async def confirm(self, token: str, sync_id: str, timeout: float) -> dict:
+    async def confirm(self, token: str, sync_id: str, seconds: float) -> dict:
+        """Confirm posts the whole sync in one request: it gets its own, longer, timeout."""
         return await self._json(self.accounting, token, "POST", f"/v1/syncs/{sync_id}/confirm",
-                                timeout=timeout)
+                                timeout=seconds)
 
     # --- accounting: books ------------------------------------------------------------
 

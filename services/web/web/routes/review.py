@@ -107,7 +107,7 @@ async def confirm(request: Request, sync_id: str, session: SignedIn,
     api = request.app.state.api
     try:
         summary = await api.confirm(session.token, sync_id,
-                                    timeout=request.app.state.settings.confirm_timeout_seconds)
+                                    seconds=request.app.state.settings.confirm_timeout_seconds)
     except ApiError as error:
         if error.status in (401, 404) or error.status >= 500:
             raise
