@@ -42,13 +42,26 @@ async def browser():
         await launched.close()
 
 
+# Every visible form control has a name a screen reader reads: a <label>, aria-label or
+# aria-labelledby (hidden inputs and buttons with text are fine by themselves).
+UNLABELLED = """() => [...document.querySelectorAll('input, select, textarea, button')]
+  .filter(e => e.type !== 'hidden' && e.offsetParent !== null)
+  .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label')
+               && !e.getAttribute('aria-labelledby') && !(e.tagName === 'BUTTON'
+               && e.textContent.trim()))
+  .map(e => e.outerHTML.slice(0, 120))"""
+
+
 @pytest.fixture(scope="session")
 def screenshots():
-    """await shoot(page, name): a full-page PNG of the screen, kept as a test artifact."""
+    """await shoot(page, name): a full-page PNG of the screen, kept as a test artifact,
+    after checking that every control on it is labelled."""
     shutil.rmtree(SCREENSHOT_DIR, ignore_errors=True)
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
 
     async def shoot(page, name: str) -> Path:
+        unlabelled = await page.evaluate(UNLABELLED)
+        assert not unlabelled, f"{name}: controls without a label: {unlabelled}"
         path = SCREENSHOT_DIR / f"{name}.png"
         await page.screenshot(path=str(path), full_page=True)
         _taken.append(path)
