@@ -5,14 +5,15 @@ PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-PKGS   := -e shared -e services/invoicing -e services/accounting -e services/integration-worker
+PKGS   := -e shared -e services/invoicing -e services/accounting -e services/integration-worker \
+          -e services/web
 
 # Local services on this machine; override to point elsewhere. AMQP_URL is an
 # administrator's: `make run` and the tests only make the services' own broker users with it.
 export AMQP_URL ?= amqp://guest:guest@localhost:5672/
 TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 
-.PHONY: install run demo test test-unit lint bench clean token
+.PHONY: install run demo test test-unit test-browser lint bench clean token
 
 SHELL := /bin/bash
 .SHELLFLAGS := -o pipefail -c
@@ -27,13 +28,14 @@ PIP_NOISE := { grep -v "^WARNING: Location 'file://.*' is ignored: it is neither
 $(STAMP): requirements.lock shared/pyproject.toml services/*/pyproject.toml
 	@test -x $(BIN)/python || { echo "creating $(VENV) and installing the pinned requirements" >&2; $(PYTHON) -m venv $(VENV); }
 	@$(QUIET_PIP) install -q --upgrade pip 2>&1 | $(PIP_NOISE)
-	@$(QUIET_PIP) install -q -r requirements.lock 2>&1 | $(PIP_NOISE)
+	@PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(QUIET_PIP) install -q -r requirements.lock 2>&1 | $(PIP_NOISE)
 	@$(QUIET_PIP) install -q --no-deps $(PKGS) 2>&1 | $(PIP_NOISE)
 	@touch $(STAMP)
 
 install: $(STAMP)
 
-## Migrate and start invoicing (:8001), accounting (:8002) and the worker; Ctrl-C stops all.
+## Migrate and start invoicing (:8001), accounting (:8002), the worker and the web console
+## (:8000); Ctrl-C stops all.
 run: install
 	$(BIN)/python -m deploy.local.run
 
@@ -51,6 +53,11 @@ test: install
 
 test-unit: install
 	$(BIN)/pytest tests/unit
+
+## The web console in headless Chromium (Debian's chromium) against the real stack; the
+## screenshots of each screen go to var/screenshots/.
+test-browser: install
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(BIN)/pytest tests/browser -m browser
 
 lint: install
 	$(BIN)/ruff check .

@@ -1,5 +1,6 @@
-"""`make run`: migrate, then run invoicing (:8001), accounting (:8002) and the worker in
-the foreground until Ctrl-C or SIGTERM, which stops all three.
+"""`make run`: migrate, then run invoicing (:8001), accounting (:8002), the worker and the
+web console (:8000, WEB_PORT) in the foreground until Ctrl-C or SIGTERM, which stops them
+all.
 
 Databases: INVOICING_DATABASE_URL and ACCOUNTING_DATABASE_URL, SQLite files under var/
 by default. Broker: AMQP_URL, an administrator's URL (default
@@ -58,7 +59,7 @@ def create_broker_users(stack: Stack) -> bool:
 
 
 def main() -> int:
-    stack = stack_from_environment()
+    stack = stack_from_environment(web_port=int(os.environ.get("WEB_PORT", "8000")))
     if not broker_reachable(stack.amqp_url):
         print(f"RabbitMQ is not reachable at {stack.amqp_url}. Start it (`rabbitmq-server "
               "-detached`, or `docker compose up -d rabbitmq`) or set AMQP_URL.",
@@ -76,9 +77,10 @@ def main() -> int:
         return 1
     stack.migrate()
     stack.start()
-    print(f"invoicing  {stack.invoicing_url}/docs\naccounting {stack.accounting_url}/docs\n"
+    print(f"console    {stack.web_url}/  (open it in a browser)\n"
+          f"invoicing  {stack.invoicing_url}/docs\naccounting {stack.accounting_url}/docs\n"
           f"worker     running\nbroker     vhost {VHOST}, one user per service\n"
-          "Ctrl-C stops all three.", flush=True)
+          "Ctrl-C stops them all.", flush=True)
     code = 0
     while not stop:
         if (dead := stack.exited()) is not None:

@@ -1,7 +1,9 @@
-"""Start invoicing, accounting and the worker as real processes, and stop them.
+"""Start invoicing, accounting and the worker (and, with ``web_port``, the web console) as
+real processes, and stop them.
 
-Each service is migrated first (`python -m <pkg> migrate`), then started; the stack is
-up when both APIs answer /readyz (their database and the broker are reachable).
+Each service with a database is migrated first (`python -m <pkg> migrate`), then started;
+the stack is up when every process with a port answers /readyz (the APIs: their database
+and the broker are reachable; the console: both APIs answer).
 
 Each service connects to RabbitMQ as its own user (DESIGN.md §12). Given only an
 administrator's ``amqp_url``, ``start`` first creates those users, the vhost and the
@@ -35,6 +37,7 @@ class Service:
     process: subprocess.Popen | None = None
     log_path: Path | None = None
     log_file: IO[bytes] | None = None
+    migrates: bool = True
 
     @property
     def url(self) -> str:
@@ -51,6 +54,7 @@ class Stack:
     exchange: str | None = None
     queue_prefix: str | None = None
     log_dir: Path | None = None  # None: the services log to this terminal
+    web_port: int | None = None  # the web console (services/web), when set
     extra_env: dict[str, str] = field(default_factory=dict)
     amqp_urls: dict[str, str] | None = None  # service → its own AMQP URL
     vhost: str | None = None  # where start() makes the users; None: amqp_url's vhost
@@ -79,6 +83,14 @@ class Stack:
                     [py, "-m", "integration_worker", "run"],
                     {**common, "ACCOUNTING_URL": f"http://127.0.0.1:{self.accounting_port}"}),
         ]
+        if self.web_port is not None:
+            self.services.append(Service(
+                "web", "web", [py, "-m", "web", "serve", "--port", str(self.web_port)],
+                # The console talks to the APIs only: it gets no broker credentials.
+                {**{k: v for k, v in common.items() if k != "AMQP_URL"},
+                 "INVOICING_URL": self.invoicing_url,
+                 "ACCOUNTING_URL": self.accounting_url},
+                self.web_port, migrates=False))
 
     @property
     def topology(self) -> Topology:
@@ -94,7 +106,8 @@ class Stack:
             self.amqp_urls = provision(self.amqp_url, self.topology, vhost,
                                        management=os.environ.get("RABBITMQ_MANAGEMENT_URL")).urls
         for service in self.services:
-            service.env["AMQP_URL"] = self.amqp_urls[service.name]
+            if service.name in self.amqp_urls:  # the web console uses no broker
+                service.env["AMQP_URL"] = self.amqp_urls[service.name]
         return self.amqp_urls
 
     @property
@@ -105,8 +118,12 @@ class Stack:
     def accounting_url(self) -> str:
         return self.services[1].url
 
+    @property
+    def web_url(self) -> str | None:
+        return f"http://127.0.0.1:{self.web_port}" if self.web_port is not None else None
+
     def migrate(self) -> None:
-        for service in self.services:
+        for service in (s for s in self.services if s.migrates):
             result = subprocess.run(
                 [sys.executable, "-m", service.package, "migrate"],
                 env=service.env, cwd=REPO, capture_output=True, text=True, timeout=120,

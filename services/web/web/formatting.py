@@ -1,0 +1,146 @@
+"""How the console writes amounts, RUTs, dates and the APIs' codes for a person in Chile:
+``$1.234.567``, ``12.345.678-5``, ``dd-mm-aaaa``, words instead of enum values."""
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from shared.rut import InvalidRut, canonical_rut, format_rut
+
+try:
+    SANTIAGO = ZoneInfo("America/Santiago")
+except ZoneInfoNotFoundError:  # a machine without the time zone database
+    SANTIAGO = UTC
+
+
+def pesos(amount: int | None) -> str:
+    """Whole pesos with dots between thousands: 1234567 → ``$1.234.567``; -500 → ``-$500``."""
+    if amount is None:
+        return ""
+    sign = "-" if amount < 0 else ""
+    return f"{sign}${abs(int(amount)):,}".replace(",", ".")
+
+
+def rut(value: str | None) -> str:
+    """Any accepted spelling of a RUT → ``12.345.678-5``; what is not a RUT stays as it is."""
+    if not value:
+        return ""
+    try:
+        return format_rut(canonical_rut(value))
+    except (InvalidRut, ValueError):
+        return value
+
+
+def fecha(value: str | date | datetime | None) -> str:
+    """A date (ISO text or a date) → ``dd-mm-aaaa``; a date-time is shown in Chile's time
+    with the hour: ``dd-mm-aaaa hh:mm``."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
+        except ValueError:
+            return value
+    if isinstance(value, datetime):
+        local = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(SANTIAGO)
+        return local.strftime("%d-%m-%Y %H:%M")
+    return value.strftime("%d-%m-%Y")
+
+
+def parse_fecha(text: str) -> date:
+    """``dd-mm-aaaa`` (or ``aaaa-mm-dd``, what a date input sends) → a date; ValueError
+    with a sentence in Spanish otherwise."""
+    text = (text or "").strip()
+    for pattern in ("%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    raise ValueError(f"«{text}» no es una fecha: escríbela como dd-mm-aaaa, p. ej. 01-10-2026"
+                     if text else "Indica la fecha (dd-mm-aaaa).")
+
+
+REQUEST_STATUS = {
+    "none": "sin solicitud",
+    "pending": "pendiente",
+    "approved": "aprobada",
+    "rejected": "rechazada",
+    "conflict": "en conflicto",
+}
+
+SYNC_STATUS = {
+    "requested": "solicitada",
+    "receiving": "recibiendo documentos",
+    "in_review": "en revisión",
+    "confirmed": "confirmada",
+}
+
+DOCUMENT_STATUS = {
+    "ready": "listo",
+    "held": "retenido",
+    "already_posted": "ya contabilizado",
+    "posted": "contabilizado",
+}
+
+COMPANY_STATUS = {"active": "activa", "hidden": "oculta", "deleted": "eliminada"}
+
+ACCOUNT_TYPE = {
+    "asset": "Activo",
+    "liability": "Pasivo",
+    "equity": "Patrimonio",
+    "income": "Ingreso",
+    "expense": "Gasto",
+}
+
+ENTRY_KIND = {"ingreso": "Ingreso", "egreso": "Egreso", "traspaso": "Traspaso"}
+
+DIRECTION = {"sales": "Venta", "purchases": "Compra"}
+
+LINE_ROLE = {
+    "auxiliary": "Cuenta auxiliar",
+    "detail": "Cuenta detalle",
+    "vat_debit": "IVA débito",
+    "vat_credit": "IVA crédito",
+    "vat_retained": "IVA retenido",
+    "other_tax": "Otro impuesto",
+    "cash": "Caja / banco",
+}
+
+DTE_TYPE = {
+    33: "Factura electrónica",
+    34: "Factura exenta electrónica",
+    39: "Boleta electrónica",
+    41: "Boleta exenta electrónica",
+    46: "Factura de compra electrónica",
+    52: "Guía de despacho electrónica",
+    56: "Nota de débito electrónica",
+    61: "Nota de crédito electrónica",
+    110: "Factura de exportación electrónica",
+    111: "Nota de débito de exportación electrónica",
+    112: "Nota de crédito de exportación electrónica",
+}
+
+
+def dte(dte_type: int | None) -> str:
+    if dte_type is None:
+        return ""
+    return DTE_TYPE.get(dte_type, f"Tipo DTE {dte_type}")
+
+
+def label(table: dict, value: object) -> str:
+    return table.get(value, str(value) if value is not None else "")
+
+
+FILTERS = {
+    "pesos": pesos,
+    "rut": rut,
+    "fecha": fecha,
+    "dte": dte,
+    "estado_solicitud": lambda v: label(REQUEST_STATUS, v),
+    "estado_sync": lambda v: label(SYNC_STATUS, v),
+    "estado_documento": lambda v: label(DOCUMENT_STATUS, v),
+    "estado_empresa": lambda v: label(COMPANY_STATUS, v),
+    "tipo_cuenta": lambda v: label(ACCOUNT_TYPE, v),
+    "tipo_comprobante": lambda v: label(ENTRY_KIND, v),
+    "sentido": lambda v: label(DIRECTION, v),
+    "rol_linea": lambda v: label(LINE_ROLE, v),
+}
