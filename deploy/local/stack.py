@@ -45,6 +45,10 @@ class Stack:
     queue_prefix: str | None = None
     log_dir: Path | None = None  # None: the services log to this terminal
     extra_env: dict[str, str] = field(default_factory=dict)
+    # Worker processes sharing the worker queue, as replicas in a cluster do: the first is
+    # "integration-worker", the others "integration-worker-2" and on (each its own log and
+    # a free port for its operator endpoints).
+    workers: int = 1
     services: list[Service] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -66,10 +70,13 @@ class Stack:
                     [py, "-m", "accounting", "serve", "--port", str(self.accounting_port)],
                     {**common, "DATABASE_URL": self.accounting_database_url},
                     self.accounting_port),
-            Service("integration-worker", "integration_worker",
-                    [py, "-m", "integration_worker", "run"],
-                    {**common, "ACCOUNTING_URL": f"http://127.0.0.1:{self.accounting_port}"}),
         ]
+        worker_env = {**common, "ACCOUNTING_URL": f"http://127.0.0.1:{self.accounting_port}"}
+        for number in range(1, self.workers + 1):
+            self.services.append(Service(
+                "integration-worker" if number == 1 else f"integration-worker-{number}",
+                "integration_worker", [py, "-m", "integration_worker", "run"],
+                worker_env if number == 1 else {**worker_env, "WORKER_HTTP_PORT": "0"}))
 
     @property
     def invoicing_url(self) -> str:
@@ -80,7 +87,7 @@ class Stack:
         return self.services[1].url
 
     def migrate(self) -> None:
-        for service in self.services:
+        for service in {s.package: s for s in self.services}.values():  # each package once
             result = subprocess.run(
                 [sys.executable, "-m", service.package, "migrate"],
                 env=service.env, cwd=REPO, capture_output=True, text=True, timeout=120,

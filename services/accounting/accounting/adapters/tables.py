@@ -119,6 +119,9 @@ invoice_settings = Table(
     # Overrides of the default account per SII tax code ({"24": "210720"}).
     Column("other_tax_accounts", JSON),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # Goes up by one with each change: the worker's cached posting profiles say which
+    # version they were read at, and a batch built with another is refused (proposals.py).
+    Column("version", Integer, nullable=False, server_default=text("0")),
 )
 
 sync_sessions = Table(
