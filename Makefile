@@ -67,9 +67,12 @@ clean:
 
 ## The sync benchmark (issue 5): a year of one company's documents through the whole flow,
 ## timed, checked, next to this machine's floor. `make bench N=10000 BENCH_ARGS="--live"`;
-## needs PostgreSQL (DATABASE_URL, an admin URL) and RabbitMQ (AMQP_URL).
+## the PostgreSQL run goes once with one worker and once with two on the queue (WORKERS=1,2;
+## `make bench WORKERS=2` for two only); needs PostgreSQL (DATABASE_URL, an admin URL) and
+## RabbitMQ (AMQP_URL).
 bench: install
-	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(BIN)/python -m bench $(BENCH_ARGS)
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(BIN)/python -m bench \
+	  $(if $(WORKERS),--workers $(WORKERS)) $(BENCH_ARGS)
 
 # --- generated files and deployment checks (issue 6) ---------------------------------
 .PHONY: docs rabbitmq-definitions deploy-check
@@ -96,8 +99,10 @@ deploy-check: install
 .PHONY: test-faults
 
 ## Kill, stop and cut off the services, RabbitMQ and PostgreSQL in the middle of syncs and
-## check nothing is lost or doubled. Restarts this machine's RabbitMQ once (a few seconds);
+## check nothing is lost or doubled; and two workers on one queue (tests/integration/replicas:
+## settings changes, lock order). Restarts this machine's RabbitMQ once (a few seconds);
 ## FAULT_OUTAGE_SECONDS sets how long accounting and the database stay down (default 20).
 test-faults: install
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} \
-	FAULT_OUTAGE_SECONDS=$${FAULT_OUTAGE_SECONDS:-20} $(BIN)/pytest tests/faults --durations=0
+	FAULT_OUTAGE_SECONDS=$${FAULT_OUTAGE_SECONDS:-20} $(BIN)/pytest tests/faults \
+	  tests/integration/replicas --durations=0

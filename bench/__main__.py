@@ -1,8 +1,8 @@
 """`make bench`: a year of one company's documents through the whole flow, timed.
 
 python -m bench [--n 100000] [--n-sqlite 10000] [--skip-sqlite] [--skip-floor]
-                [--skip-postgres] [--live] [--profile DIR]
-Environment: N, N_SQLITE, BENCH_LIVE=1, LIVE_RATE, LIVE_SECONDS, BENCH_TIMEOUT,
+                [--skip-postgres] [--live] [--profile DIR] [--workers 1,2]
+Environment: N, N_SQLITE, BENCH_LIVE=1, LIVE_RATE, LIVE_SECONDS, BENCH_TIMEOUT, WORKERS,
 BENCH_DATABASE_URL or DATABASE_URL (PostgreSQL admin URL), AMQP_URL, BENCH_KEEP_LOGS=1,
 BENCH_COMMIT (the label printed for the code measured; default: git's HEAD).
 """
@@ -47,7 +47,22 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="py-spy every process during the sync; raw stacks go to DIR")
     parser.add_argument("--timeout", type=float, default=None,
                         help="seconds each phase may take (env BENCH_TIMEOUT)")
+    parser.add_argument("--workers", type=_worker_counts,
+                        default=_worker_counts(os.environ.get("WORKERS") or "1,2"),
+                        help="worker processes sharing the queue in the PostgreSQL run: a "
+                             "count, or several (1,2: a run with each, side by side in the "
+                             "figures); env WORKERS, default 1,2")
     return parser.parse_args(argv)
+
+
+def _worker_counts(text: str) -> list[int]:
+    try:
+        counts = [int(part) for part in str(text).split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: worker counts, as 2 or 1,2") from None
+    if not counts or min(counts) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: at least one worker per run")
+    return counts
 
 
 def git_commit() -> str:
@@ -77,19 +92,22 @@ async def main(args: argparse.Namespace) -> int:
         if not args.skip_floor:
             say(f"[floor] broker and COPY, N = {args.n:,}")
             floor = await measure_floor(run, args.n)
-        plans = []
+        plans = []  # (label, N, on SQLite, workers)
         if not args.skip_postgres:
-            plans.append(("pg", args.n, False))
+            plans += [("pg" if workers == 1 else f"pg{workers}w", args.n, False, workers)
+                      for workers in args.workers]
         if not args.skip_sqlite:
-            plans.append(("sqlite", args.n_sqlite, True))
+            plans.append(("sqlite", args.n_sqlite, True, 1))
         live = LiveOptions(args.live_rate, args.live_seconds) if args.live else None
-        for label, n, sqlite in plans:
+        for index, (label, n, sqlite, workers) in enumerate(plans):
             timeout = args.timeout or float(os.environ.get("BENCH_TIMEOUT") or
                                             max(300.0, n / 50))
             try:
+                # The live mode once, with the first PostgreSQL run.
                 result = await run_stack(run, label, n, sqlite=sqlite, phase_timeout=timeout,
                                          say=say, profile_dir=args.profile,
-                                         live=live if not sqlite else None)
+                                         live=live if not sqlite and index == 0 else None,
+                                         workers=workers)
             except PhaseFailed as error:
                 log.print(f"[bold red]The {label} run (N = {n:,}) failed; no figures are "
                           f"printed:[/] {error}", highlight=False)

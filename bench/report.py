@@ -20,6 +20,11 @@ def _rate(n: int, seconds: float) -> str:
     return f"{n / seconds:,.0f}" if seconds > 0 else "—"
 
 
+def _name(r: RunResult) -> str:
+    """The run as the tables name it: its backend, and its workers when more than one."""
+    return r.backend if r.workers == 1 else f"{r.backend}, {r.workers} workers"
+
+
 def _mb(kb: int) -> str:
     return f"{kb / 1024:,.0f}"
 
@@ -40,22 +45,24 @@ def print_report(console: Console, *, commit: str, runs: list[RunResult],
                 ("posting (confirm → all posted)", t.posting),
                 ("overall", t.overall)]
         for i, (phase, seconds) in enumerate(rows):
-            table.add_row(r.backend if i == 0 else "", f"{r.n:,}" if i == 0 else "", phase,
+            table.add_row(_name(r) if i == 0 else "", f"{r.n:,}" if i == 0 else "", phase,
                           f"{seconds:.2f}", _rate(r.n, seconds),
                           style="bold" if phase == "overall" else None)
         table.add_row("", "", "[dim]seeding (not measured)[/]", f"[dim]{r.seed_seconds:.1f}[/]",
                       "", end_section=True)
     console.print(table)
+    _print_scaling(console, runs)
 
     memory = Table(title="Each process during connect → all posted: resident memory, MB (before "
-                         "→ peak), and CPU time, s (ms per document)")
+                         "→ peak), and CPU time, s (ms per document); with several workers, "
+                         "the largest one's memory and their CPU time added up")
     memory.add_column("backend")
     memory.add_column("N", justify="right")
     for name in PROCESSES:
         memory.add_column(name, justify="right")
     memory.add_column("load average (start → end)", justify="right")
     for r in runs:
-        memory.add_row(r.backend, f"{r.n:,}", *(
+        memory.add_row(_name(r), f"{r.n:,}", *(
             f"{_mb(r.rss_start_kb.get(p, 0))} → {_mb(r.rss_peak_kb.get(p, 0))} MB; "
             f"{r.cpu_seconds.get(p, 0):.1f} s ({1000 * r.cpu_seconds.get(p, 0) / r.n:.2f} ms)"
             for p in PROCESSES), f"{r.load[0]:.1f} → {r.load[1]:.1f}")
@@ -71,7 +78,7 @@ def print_report(console: Console, *, commit: str, runs: list[RunResult],
         checks.add_column(column, justify="right")
     for r in runs:
         v = r.verdict
-        checks.add_row(r.backend, f"{v.entries:,}", f"{v.lines:,}", "all", f"{v.debit:,}",
+        checks.add_row(_name(r), f"{v.entries:,}", f"{v.lines:,}", "all", f"{v.debit:,}",
                        f"{len(r.seeded.books)} accounts")
     console.print(checks)
 
@@ -83,6 +90,20 @@ def print_report(console: Console, *, commit: str, runs: list[RunResult],
             _print_live(console, r)
         if r.profile_dir is not None:
             print_profile(console, r)
+
+
+def _print_scaling(console: Console, runs: list[RunResult]) -> None:
+    """Delivery with several workers on the queue against one, same backend and N."""
+    one = {(r.backend, r.n): r for r in runs if r.workers == 1}
+    for r in runs:
+        base = one.get((r.backend, r.n))
+        if r.workers == 1 or base is None:
+            continue
+        ratio = base.timings.delivery / r.timings.delivery if r.timings.delivery else 0.0
+        console.print(
+            f"Delivery to review with {r.workers} workers ({r.backend}, N = {r.n:,}): "
+            f"[bold]{_rate(r.n, r.timings.delivery)}[/] documents/s against "
+            f"{_rate(base.n, base.timings.delivery)} with one ({ratio:.2f}×)")
 
 
 def _print_cpu(console: Console, runs: list[RunResult]) -> None:
@@ -108,7 +129,7 @@ def _print_cpu(console: Console, runs: list[RunResult]) -> None:
             parts = [used.get(name, 0.0) for name in names]
             other = max(used.get("machine", 0.0) - sum(parts), 0.0)
             idle = max(capacity - used.get("machine", 0.0), 0.0)
-            table.add_row(r.backend if i == 0 else "", f"{r.n:,}" if i == 0 else "", phase, *(
+            table.add_row(_name(r) if i == 0 else "", f"{r.n:,}" if i == 0 else "", phase, *(
                 f"{seconds:.1f} ({100 * seconds / capacity:.0f}%)"
                 for seconds in (*parts, other, idle)),
                 end_section=i == len(phases) - 1)
@@ -138,7 +159,7 @@ def _print_floor(console: Console, floor: Floor, runs: list[RunResult]) -> None:
         if r.backend == "PostgreSQL" and r.n == floor.n:
             overall = r.n / r.timings.overall
             console.print(
-                f"Ratio overall / floor (PostgreSQL, N = {r.n:,}): "
+                f"Ratio overall / floor ({_name(r)}, N = {r.n:,}): "
                 f"[bold]{overall / (floor.n / floor.total):.1%}[/] of broker + COPY; "
                 f"{overall / (floor.n / floor.broker):.1%} of the broker alone; "
                 f"{overall / (floor.n / floor.copy):.1%} of COPY alone")
@@ -152,10 +173,11 @@ def _print_targets(console: Console, runs: list[RunResult]) -> None:
         if r.backend != "PostgreSQL":
             continue
         rate = r.n / r.timings.overall
-        table.add_row(f"≥ {TARGET_RATE:,} documents/s overall (N = {r.n:,})", f"{rate:,.0f}",
-                      "yes" if rate >= TARGET_RATE else "[red]no[/]")
+        table.add_row(f"≥ {TARGET_RATE:,} documents/s overall ({_name(r)}, N = {r.n:,})",
+                      f"{rate:,.0f}", "yes" if rate >= TARGET_RATE else "[red]no[/]")
         peak = max(r.rss_peak_kb.values()) / 1024
-        table.add_row(f"every process's peak RSS ≤ {TARGET_RSS_MB} MB (N = {r.n:,})",
+        table.add_row(f"every process's peak RSS ≤ {TARGET_RSS_MB} MB ({_name(r)}, "
+                      f"N = {r.n:,})",
                       f"{peak:,.0f} MB", "yes" if peak <= TARGET_RSS_MB else "[red]no[/]")
         if r.live is not None:
             p99 = r.live.percentile(99)

@@ -34,6 +34,7 @@ class RunResult:
     label: str
     backend: str
     n: int
+    workers: int = 1  # worker processes sharing the queue
     seed_seconds: float = 0.0
     seeded: Seeded | None = None
     timings: Timings | None = None
@@ -51,8 +52,9 @@ class RunResult:
 async def run_stack(run: RunResources, label: str, n: int, *, sqlite: bool,
                     phase_timeout: float, say: Callable[[str], None],
                     profile_dir: Path | None = None,
-                    live: LiveOptions | None = None) -> RunResult:
-    result = RunResult(label=label, backend="SQLite" if sqlite else "PostgreSQL", n=n)
+                    live: LiveOptions | None = None, workers: int = 1) -> RunResult:
+    result = RunResult(label=label, backend="SQLite" if sqlite else "PostgreSQL", n=n,
+                       workers=workers)
     if sqlite:
         invoicing_db, accounting_db = run.sqlite_url("invoicing"), run.sqlite_url("accounting")
     else:
@@ -65,9 +67,10 @@ async def run_stack(run: RunResources, label: str, n: int, *, sqlite: bool,
         exchange=topology.exchange, queue_prefix=topology.queue_prefix,
         log_dir=run.log_dir(label),
         extra_env={"DELIVERY_LIMIT": str(topology.delivery_limit)},
+        workers=workers,
     )
-    say(f"[{label}] migrating and starting invoicing, accounting and the worker "
-        f"on {result.backend}")
+    say(f"[{label}] migrating and starting invoicing, accounting and "
+        f"{'the worker' if workers == 1 else f'{workers} workers'} on {result.backend}")
     stack.migrate()
     stack.start()
     client = FlowClient(stack.invoicing_url, stack.accounting_url,
@@ -99,9 +102,11 @@ async def run_stack(run: RunResources, label: str, n: int, *, sqlite: bool,
         with ProcessWatch(pids) as watch, Profiler(pids, result.profile_dir):
             result.timings = sync_year(client, company_id, n, timeout=phase_timeout, say=say,
                                        mark=watch.mark)
-        result.rss_start_kb, result.rss_peak_kb = watch.start_kb, dict(watch.peak_kb)
-        result.cpu_seconds, result.load = watch.cpu_seconds, watch.load
-        result.cpu_marks = watch.marks
+        # Several workers are one column: memory per process (the largest), CPU added up.
+        result.rss_start_kb = _per_service(watch.start_kb, max)
+        result.rss_peak_kb = _per_service(dict(watch.peak_kb), max)
+        result.cpu_seconds, result.load = _per_service(watch.cpu_seconds, sum), watch.load
+        result.cpu_marks = {mark: _per_service(used, sum) for mark, used in watch.marks.items()}
         _check_alive(stack)
         say(f"[{label}] checking the books")
         result.verdict = await check_books(accounting_db, client, company_id, result.seeded,
@@ -140,6 +145,16 @@ async def _live(client: FlowClient, stack: Stack, invoicing_db: str, accounting_
         return result, None
     except LiveUnsupported as error:
         return None, str(error)
+
+
+def _per_service(values: dict, combine: Callable) -> dict:
+    """Figures by process name with the workers' ("integration-worker-2", …) combined into
+    "integration-worker"'s."""
+    grouped: dict[str, list] = {}
+    for name, value in values.items():
+        base = "integration-worker" if name.startswith("integration-worker") else name
+        grouped.setdefault(base, []).append(value)
+    return {name: combine(group) for name, group in grouped.items()}
 
 
 def _short(text: str, width: int = 400) -> str:

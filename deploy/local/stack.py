@@ -58,6 +58,10 @@ class Stack:
     extra_env: dict[str, str] = field(default_factory=dict)
     amqp_urls: dict[str, str] | None = None  # service → its own AMQP URL
     vhost: str | None = None  # where start() makes the users; None: amqp_url's vhost
+    # Worker processes sharing the worker queue, as replicas in a cluster do: the first is
+    # "integration-worker", the others "integration-worker-2" and on (each its own log and
+    # a free port for its operator endpoints).
+    workers: int = 1
     services: list[Service] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -79,10 +83,13 @@ class Stack:
                     [py, "-m", "accounting", "serve", "--port", str(self.accounting_port)],
                     {**common, "DATABASE_URL": self.accounting_database_url},
                     self.accounting_port),
-            Service("integration-worker", "integration_worker",
-                    [py, "-m", "integration_worker", "run"],
-                    {**common, "ACCOUNTING_URL": f"http://127.0.0.1:{self.accounting_port}"}),
         ]
+        worker_env = {**common, "ACCOUNTING_URL": f"http://127.0.0.1:{self.accounting_port}"}
+        for number in range(1, self.workers + 1):
+            self.services.append(Service(
+                "integration-worker" if number == 1 else f"integration-worker-{number}",
+                "integration_worker", [py, "-m", "integration_worker", "run"],
+                worker_env if number == 1 else {**worker_env, "WORKER_HTTP_PORT": "0"}))
         if self.web_port is not None:
             self.services.append(Service(
                 "web", "web", [py, "-m", "web", "serve", "--port", str(self.web_port)],
@@ -106,8 +113,11 @@ class Stack:
             self.amqp_urls = provision(self.amqp_url, self.topology, vhost,
                                        management=os.environ.get("RABBITMQ_MANAGEMENT_URL")).urls
         for service in self.services:
-            if service.name in self.amqp_urls:  # the web console uses no broker
-                service.env["AMQP_URL"] = self.amqp_urls[service.name]
+            # Worker replicas share the worker's user; the web console uses no broker.
+            user = "integration-worker" if service.package == "integration_worker" \
+                else service.name
+            if user in self.amqp_urls:
+                service.env["AMQP_URL"] = self.amqp_urls[user]
         return self.amqp_urls
 
     @property
@@ -123,7 +133,7 @@ class Stack:
         return f"http://127.0.0.1:{self.web_port}" if self.web_port is not None else None
 
     def migrate(self) -> None:
-        for service in (s for s in self.services if s.migrates):
+        for service in {s.package: s for s in self.services if s.migrates}.values():
             result = subprocess.run(
                 [sys.executable, "-m", service.package, "migrate"],
                 env=service.env, cwd=REPO, capture_output=True, text=True, timeout=120,

@@ -17,6 +17,11 @@ from shared.rut import Rut
 
 INTERNAL_PREFIX = "/internal/v1"
 
+# The problem type of a proposal batch built with settings that are no longer current: the
+# worker drops the profiles it cached for the companies named, fetches them again and
+# builds the batch again (see ProposalBatch.settings_versions).
+STALE_SETTINGS = "/problems/stale-settings"
+
 
 class AccountPair(BaseModel):
     auxiliary_account: str = Field(description="control account tracked per counterparty RUT")
@@ -65,6 +70,11 @@ class PostingProfile(BaseModel):
                     "19%) and still post as stated, with a note; received documents always "
                     "post as stated",
     )
+    settings_version: int = Field(
+        default=0, ge=0,
+        description="the company's settings version this profile was read at: it goes up "
+                    "by one with every change of the settings; a batch of proposals says "
+                    "which version it was built with (ProposalBatch.settings_versions)")
 
 
 class LineRole(StrEnum):
@@ -151,6 +161,14 @@ class Proposal(BaseModel):
 class ProposalBatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
     proposals: list[Proposal] = Field(min_length=1, max_length=2000)
+    settings_versions: dict[str, int] | None = Field(
+        default=None,
+        description="the settings version (PostingProfile.settings_version) each proposal "
+                    "was built with, by accounting company id. Accounting refuses the whole "
+                    "batch with 409 " + STALE_SETTINGS + " when a company it stores into "
+                    "has another version now (or is missing here), naming those companies, "
+                    "so nothing is stored with stale accounts. The worker always sends it; "
+                    "null (tools and tests that build proposals by hand) is not checked.")
 
 
 class ProposalResult(BaseModel):

@@ -132,9 +132,35 @@ class Consumer:
 
     @property
     def is_consuming(self) -> bool:
-        """Subscribed to its queue, connected, and its loop still running."""
+        """Subscribed to its queue, connected right now, and its loop still running.
+
+        A robust connection is not "closed" while it reconnects (RabbitMQ down): whether
+        it is up now is ``connected`` (issue 12: /readyz said the broker was fine while
+        RabbitMQ was down, 8 probes of 8)."""
         return (self.ready.is_set() and self._task is not None and not self._task.done()
-                and self._connection is not None and not self._connection.is_closed)
+                and self._connection is not None and not self._connection.is_closed
+                and self._connection.connected.is_set())
+
+    async def check(self, patience: float = 3.0) -> None:
+        """For /readyz: raise unless consuming and the broker answers now. A connection
+        the broker stopped answering on without closing it still looks connected until
+        heartbeats time out (a minute), so this asks the broker something (it opens and
+        closes a channel) and gives up after ``patience`` seconds."""
+        if not self.is_consuming:
+            raise ConnectionError(f"{self._name} is not connected to RabbitMQ"
+                                  + (" (reconnecting)" if self.ready.is_set() else ""))
+        assert self._connection is not None
+        try:
+            async with asyncio.timeout(patience):
+                channel = await self._connection.channel(publisher_confirms=False)
+                await channel.close()
+        except TimeoutError:
+            raise ConnectionError(f"RabbitMQ did not answer {self._name} within "
+                                  f"{patience:g} s") from None
+        except (AMQPError, ChannelInvalidStateError, ConnectionError, RuntimeError) as error:
+            # The connection went while asking (aio-pika says "closed" with RuntimeError).
+            raise ConnectionError(f"RabbitMQ is not reachable from {self._name}: "
+                                  f"{error.__class__.__name__}: {error}") from None
 
     async def stop(self) -> None:
         """Let the batch in hand finish (handled and acked), then end ``run()``.

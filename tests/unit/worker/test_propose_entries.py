@@ -10,9 +10,10 @@ from integration_worker.adapters.accounting_client import (
     AccountingRejected,
     AccountingUnavailable,
 )
-from integration_worker.service_layer.proposals import ProposeEntries
+from integration_worker.service_layer.ports import StaleSettings
+from integration_worker.service_layer.proposals import STALE_SETTINGS_ATTEMPTS, ProposeEntries
 from shared.events import CloudEvent, InvoicesSynced, InvoiceSynced, SettingsChanged
-from shared.internal_api import ProposalBatch, ProposalResult
+from shared.internal_api import STALE_SETTINGS, Proposal, ProposalBatch, ProposalResult
 from shared.messaging import Delivery
 from shared.observability.correlation import current_correlation_id
 from tests.unit.worker.test_posting_rules import COMPANY, PROFILE, doc
@@ -66,6 +67,81 @@ async def test_the_profile_is_cached_until_settings_change():
     changed = SettingsChanged(accounting_company_id="c-1", company_rut=COMPANY)
     await handle([delivery(changed), synced(3)])
     assert accounting.profile_requests == [COMPANY, COMPANY]
+
+
+class ChangingAccounting(FakeAccounting):
+    """Accounting whose settings moved to version 2 (a new detail account) after the
+    worker cached version 1: it refuses batches built with version 1, as the real one."""
+
+    def __init__(self):
+        super().__init__()
+        self.version = 1
+
+    async def posting_profile(self, company_rut):
+        self.profile_requests.append(company_rut)
+        sales = PROFILE.sales.model_copy(update={"detail_account": f"31012{self.version}"})
+        return PROFILE.model_copy(update={"settings_version": self.version, "sales": sales})
+
+    async def submit(self, batch):
+        self.batches.append(batch)
+        used = batch.settings_versions[PROFILE.accounting_company_id]
+        if used != self.version:
+            raise StaleSettings(f"version {self.version}, the batch used {used}", {COMPANY})
+        return ProposalResult(accepted=len(batch.proposals), duplicates=0)
+
+
+async def test_a_batch_built_with_stale_settings_is_built_again_with_fresh_ones():
+    # The other worker heard settings.changed; this one only learns it from accounting.
+    accounting = ChangingAccounting()
+    handle = ProposeEntries(accounting)
+    await handle([synced(1)])
+    accounting.version = 2
+    await handle([synced(2), synced(3)])
+
+    refused, again = accounting.batches[1:]
+    assert refused.settings_versions == {PROFILE.accounting_company_id: 1}
+    assert again.settings_versions == {PROFILE.accounting_company_id: 2}
+    assert [p.source_key for p in again.proposals] == [p.source_key for p in refused.proposals]
+    details = {line.account_code for p in again.proposals for line in p.entry.lines
+               if line.role == "detail"}
+    assert details == {"310122"}
+    assert accounting.profile_requests == [COMPANY, COMPANY]
+
+
+async def test_settings_that_keep_changing_fail_the_batch_after_a_few_attempts():
+    class Restless(ChangingAccounting):
+        async def posting_profile(self, company_rut):
+            profile = await super().posting_profile(company_rut)
+            self.version += 1  # changed again before the batch arrives
+            return profile
+
+    accounting = Restless()
+    with pytest.raises(StaleSettings):
+        await ProposeEntries(accounting)([synced(1)])
+    assert len(accounting.batches) == STALE_SETTINGS_ATTEMPTS
+
+
+async def test_the_client_raises_stale_settings_for_accountings_409():
+    problem = {"type": STALE_SETTINGS, "title": "Settings changed", "status": 409,
+               "detail": "changed", "stale": [{"accounting_company_id": "c-1",
+                                               "company_ruts": [COMPANY], "version": 3}]}
+    other = {"type": "/problems/conflict", "title": "Conflict", "status": 409, "detail": "no"}
+    answers = iter([problem, other])
+
+    def reply(request):
+        return httpx.Response(409, json=next(answers))
+
+    client = AccountingClient("http://accounting", transport=httpx.MockTransport(reply))
+    batch = ProposalBatch(proposals=[Proposal(
+        event_id="e", sync_id="s", company_rut=COMPANY, source_key="k",
+        document=doc("sales", 33, net=100, vat=19, total=119), hold_reason="x")])
+    with pytest.raises(StaleSettings) as stale:
+        await client.submit(batch)
+    assert stale.value.company_ruts == {COMPANY}
+    with pytest.raises(AccountingRejected) as rejected:
+        await client.submit(batch)
+    assert not isinstance(rejected.value, StaleSettings)
+    await client.close()
 
 
 async def test_settings_changes_alone_send_nothing():

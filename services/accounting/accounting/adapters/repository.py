@@ -1,4 +1,25 @@
-"""Reading and writing the accounting tables for the use cases (SQLAlchemy Core)."""
+"""Reading and writing the accounting tables for the use cases (SQLAlchemy Core).
+
+LOCK ORDER. Every transaction takes its row locks in this one order: a SELECT … FOR UPDATE,
+an UPDATE, and an INSERT of a key another transaction may be inserting too (an upsert, ON
+CONFLICT: it waits for that transaction to end) all lock. Two transactions that took locks
+in opposite orders wait for each other, and PostgreSQL breaks the circle by failing one of
+them (a deadlock); in one order they can only queue. From first to last:
+
+1. counterparties, by (company, RUT): intake records a whole batch's new ones first;
+2. range sync sessions, in id order; for each, its manifest rows (documents by key, then
+   the manifest's state), then its new documents (by key), then the session's row (the
+   consumer's inbox claim of an event goes with its session's rows);
+3. the company's live session; 4. the company's row (posting, closing or reopening a
+   month, reversing, hiding or deleting the company);
+5. the contract's integration requests (by request time and id), then links;
+6. documents changing status or entry, and the entries posted or reversed;
+7. per-status document counts, by (session, status), just before the commit.
+
+Within one kind the keys go in order (sorted here, in add_documents, add_counterparties,
+flush_counts and ManifestRepository.add_documents); the use cases keep the order across
+kinds (proposals.receive, handlers.handle_events, posting, periods, entries.reverse).
+"""
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -354,14 +375,25 @@ class Repository:
         )
         if exists is None:
             await self.session.execute(
-                insert(invoice_settings).values(company_id=company_id, **values)
+                insert(invoice_settings).values(company_id=company_id, version=1, **values)
             )
         else:
             await self.session.execute(
                 update(invoice_settings)
                 .where(invoice_settings.c.company_id == company_id)
-                .values(**values)
+                .values(version=invoice_settings.c.version + 1, **values)
             )
+
+    async def settings_versions(self, company_ids: Iterable[str]) -> dict[str, int]:
+        """Each company's settings version (0 for a company that never saved any)."""
+        company_ids = list(company_ids)
+        versions = dict.fromkeys(company_ids, 0)
+        if company_ids:
+            rows = await self.session.execute(
+                select(invoice_settings.c.company_id, invoice_settings.c.version)
+                .where(invoice_settings.c.company_id.in_(company_ids)))
+            versions.update((str(company_id), version) for company_id, version in rows.all())
+        return versions
 
     # --- sync sessions and their documents -------------------------------------------
 
@@ -524,6 +556,9 @@ class Repository:
         skipped. The ids stored."""
         if not rows:
             return set()
+        # In key order (see LOCK ORDER): a key a concurrent batch is inserting too is waited
+        # for, and two batches that wait on each other's keys in opposite orders deadlock.
+        rows = sorted(rows, key=lambda row: (row["sync_id"], row["source_key"]))
         if len(rows) >= BULK_FROM and (raw := await self._postgres()) is not None:
             # One statement over arrays: SQLAlchemy's multi-row VALUES spent more CPU
             # building a batch of 2,000 documents' parameters than PostgreSQL storing them.
@@ -789,14 +824,19 @@ class Repository:
         return names
 
     async def add_counterparties(self, company_id: str, names: dict[str, str]) -> None:
-        """Each RUT once: a concurrent insert of the same RUT is not an error."""
+        """Each RUT once: a concurrent insert of the same RUT is not an error.
+
+        In RUT order (see LOCK ORDER): an insert of a RUT another transaction is inserting
+        waits for that one to end, so two batches of one company that insert the same new
+        RUTs in their pages' orders locked them in opposite orders and deadlocked (issue 12:
+        11-16 deadlocks per 20,000-document sync with two workers)."""
         if not names:
             return
         created = now()
         await self.session.execute(
             upsert(self.session, counterparties).on_conflict_do_nothing(),
-            [{"company_id": company_id, "rut": rut, "name": name, "created_at": created}
-             for rut, name in names.items()])
+            [{"company_id": company_id, "rut": rut, "name": names[rut], "created_at": created}
+             for rut in sorted(names)])
 
     async def add_entries(self, entries: list[dict[str, Any]], lines: list[dict[str, Any]]) -> None:
         if len(entries) >= BULK_FROM and (raw := await self._postgres()) is not None:

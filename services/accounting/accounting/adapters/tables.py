@@ -125,6 +125,9 @@ invoice_settings = Table(
     # Pesos an issued document's IVA may be off round(neto × 19%) and still post (§6b).
     Column("issued_vat_tolerance", Integer, nullable=False, server_default="2"),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # Goes up by one with each change: the worker's cached posting profiles say which
+    # version they were read at, and a batch built with another is refused (proposals.py).
+    Column("version", Integer, nullable=False, server_default=text("0")),
 )
 
 sync_sessions = Table(

@@ -27,6 +27,9 @@ async def reverse(services: Services, entry_id: str, reason: str | None,
                   on: date | None) -> dict[str, Any]:
     day = on or datetime.now(UTC).date()
     async with services.uow() as uow:
+        # The company's row before the entry's (repository.py, LOCK ORDER), as posting does.
+        company = await uow.repo.get_company((await _entry(uow, entry_id)).company_id,
+                                             lock=True)
         original = await _entry(uow, entry_id, lock=True)
         label = f"comprobante N° {original.number}"
         if original.reversed_by_entry_id:
@@ -44,7 +47,6 @@ async def reverse(services: Services, entry_id: str, reason: str | None,
             raise Unprocessable(f"The {label} cannot be reversed then: {problem}.",
                                 errors=[{"field": "date", "message": problem}])
         month = month_of(day)
-        company = await uow.repo.get_company(original.company_id, lock=True)
         if month in await uow.repo.closed_months(original.company_id):
             raise Conflict(f"Period {month} is closed, so the reversal of the {label} cannot "
                            f"be posted on {day}: reopen {month}, or give a date in an open "

@@ -40,11 +40,25 @@ HANDLERS: dict[type[Contract], Handler] = {
 
 
 async def handle_events(services: Services, events: list[CloudEvent]) -> None:
-    """Apply a batch of events in one transaction; redelivered ones change nothing."""
+    """Apply a batch of events in one transaction; redelivered ones change nothing.
+
+    The events of sync sessions go session by session in id order, each session's in the
+    order they arrived (a manifest page and sync.completed may come in either order and
+    agree either way): taken in arrival order, a batch with events of two sessions locked
+    them in the opposite order to an intake of proposals of both (which goes in id order,
+    proposals.receive), and the two deadlocked (issue 12). The others (integration
+    requests, which lock no session) go first, in arrival order."""
     async with services.uow() as uow:
-        for event in events:
+        for event in sorted(events, key=_session_of):
             await _handle(uow, event)
         await uow.commit()
+
+
+def _session_of(event: CloudEvent) -> str:
+    """The sync session an event is about ("" for none): handle_events' order. sorted()
+    is stable, so events of one session keep their arrival order."""
+    sync_id = event.data.get("sync_id") if isinstance(event.data, dict) else None
+    return str(sync_id) if sync_id else ""
 
 
 async def handle_event(services: Services, payload: Contract, **envelope: Any) -> CloudEvent:

@@ -15,9 +15,9 @@ from accounting.domain.periods import CLOSED_PERIOD, closed_reason, month_of
 from accounting.domain.syncs import DocumentStatus, SyncKind, SyncStatus
 from accounting.service_layer.posting import change, post_documents
 from accounting.service_layer.unit_of_work import Services, UnitOfWork
-from shared.http.problems import NotFound, Unprocessable
+from shared.http.problems import Conflict, NotFound, Unprocessable
 from shared.ids import new_ids
-from shared.internal_api import Proposal, ProposalBatch, ProposalResult
+from shared.internal_api import STALE_SETTINGS, Proposal, ProposalBatch, ProposalResult
 from shared.rut import FINAL_CONSUMER_RUT
 
 LATE_ARRIVAL = ("it arrived after the sync session was confirmed: synchronise its date range "
@@ -35,23 +35,29 @@ async def receive(services: Services, batch: ProposalBatch) -> ProposalResult:
             by_sync[proposal.sync_id].append(proposal)
     accepted = duplicates = 0
     async with services.uow() as uow:
-        # Sessions are locked in one order so concurrent batches cannot deadlock.
-        for sync_id in sorted(by_sync):
-            new, repeated = await _store(uow, sync_id, by_sync[sync_id])
+        # Where each group goes, read without locks; then the locks in the one order of
+        # repository.py (LOCK ORDER): the batch's new counterparties, the range sessions in
+        # id order, then the live sessions (and their companies) in RUT order.
+        syncs = {sync_id: await _session_for(uow, sync_id, by_sync[sync_id])
+                 for sync_id in sorted(by_sync)}
+        links = {rut: await _link_for(uow, rut) for rut in sorted(live)}
+        groups = [(syncs[s].company_id, by_sync[s]) for s in syncs]
+        groups += [(links[rut].company_id, live[rut]) for rut in links]
+        await _check_settings_versions(uow, batch.settings_versions, groups)
+        notes = await _record_counterparties(uow, groups)
+        for sync_id, sync in syncs.items():
+            new, repeated = await _store(uow, sync, by_sync[sync_id], notes)
             accepted += new
             duplicates += repeated
-        for company_rut in sorted(live):
-            new, repeated = await _store_live(uow, company_rut, live[company_rut])
+        for company_rut, link in links.items():
+            new, repeated = await _store_live(uow, link, live[company_rut], notes)
             accepted += new
             duplicates += repeated
         await uow.commit()
     return ProposalResult(accepted=accepted, duplicates=duplicates)
 
 
-async def _store(uow: UnitOfWork, sync_id: str, proposals: list[Proposal]) -> tuple[int, int]:
-    # Not locked: concurrent batches of one session proceed side by side. The documents'
-    # unique (session, key) stores each once, and the counters move in one UPDATE at the
-    # end, which is also where a confirm that came in between shows (see _add).
+async def _session_for(uow: UnitOfWork, sync_id: str, proposals: list[Proposal]) -> Any:
     sync = await uow.repo.get_sync(sync_id)
     if sync is None:
         raise NotFound(f"There is no sync session with id {sync_id}.")
@@ -60,18 +66,64 @@ async def _store(uow: UnitOfWork, sync_id: str, proposals: list[Proposal]) -> tu
             raise Unprocessable(
                 f"Proposal {proposal.source_key} is for company {proposal.company_rut}, but "
                 f"sync session {sync_id} is for company {sync.company_rut}.")
-    seen = await uow.repo.stored_source_keys(sync_id, {p.source_key for p in proposals})
-    new = _first_of_each(proposals, seen)
-    stored = await _add(uow, sync, new) if new else []
-    return len(stored), len(proposals) - len(stored)
+    return sync
 
 
-async def _store_live(uow: UnitOfWork, company_rut: str,
-                      proposals: list[Proposal]) -> tuple[int, int]:
+async def _link_for(uow: UnitOfWork, company_rut: str) -> Any:
     link = await uow.repo.link_for_rut(company_rut)
     if link is None:
         raise NotFound(f"No accounting company is linked to the invoicing company "
                        f"{company_rut}: its integration request is not approved.")
+    return link
+
+
+async def _check_settings_versions(uow: UnitOfWork, used: dict[str, int] | None,
+                                   groups: list[tuple[str, list[Proposal]]]) -> None:
+    """Refuse a batch built with settings that changed since (409 STALE_SETTINGS).
+
+    Why a version and not only the settings.changed event: each worker caches posting
+    profiles, and the event reaches one of the workers sharing the queue, so the others
+    went on posting to the old accounts (issue 12: 10,000 of 20,000 entries after a change
+    of the default accounts). A queue per worker for the event would still leave a window
+    (a batch built just before the event arrives) and depends on every replica staying
+    subscribed; the version is checked here, where the proposals are stored, so no cache
+    can outlive a change whatever it heard. The worker then drops the profiles named,
+    fetches them again and builds the batch again (integration_worker ProposeEntries).
+
+    Read without a lock: a change committed while this batch is stored orders after it, as
+    if the batch had arrived first, which is all a batch built before the change could
+    mean anyway; a sync started after a change returned is checked against it."""
+    if used is None:  # built by hand (tools, tests), not from a cached profile
+        return
+    ruts: dict[str, set[str]] = defaultdict(set)
+    for company_id, proposals in groups:
+        ruts[company_id].update(p.company_rut for p in proposals)
+    current = await uow.repo.settings_versions(sorted(ruts))
+    stale = [{"accounting_company_id": company_id, "company_ruts": sorted(ruts[company_id]),
+              "version": version, "used": used.get(company_id)}
+             for company_id, version in current.items() if used.get(company_id) != version]
+    if stale:
+        names = "; ".join(f"company {s['accounting_company_id']} is at version {s['version']}, "
+                          f"the batch used {s['used']}" for s in stale)
+        raise Conflict(f"The default accounts changed since these proposals were built ({names})"
+                       ": fetch the posting profile again and build them again. Nothing of "
+                       "the batch was stored.", title="Settings changed",
+                       type=STALE_SETTINGS, stale=stale)
+
+
+async def _store(uow: UnitOfWork, sync: Any, proposals: list[Proposal],
+                 notes: dict[tuple[str, str], str]) -> tuple[int, int]:
+    # Not locked: concurrent batches of one session proceed side by side. The documents'
+    # unique (session, key) stores each once, and the counters move in one UPDATE at the
+    # end, which is also where a confirm that came in between shows (see _add).
+    seen = await uow.repo.stored_source_keys(sync.id, {p.source_key for p in proposals})
+    new = _first_of_each(proposals, seen)
+    stored = await _add(uow, sync, new, notes) if new else []
+    return len(stored), len(proposals) - len(stored)
+
+
+async def _store_live(uow: UnitOfWork, link: Any, proposals: list[Proposal],
+                      notes: dict[tuple[str, str], str]) -> tuple[int, int]:
     # Once per (company, source_key) across all its live sessions, so a redelivered live
     # document or payment is not stored again after its session was confirmed.
     seen = await uow.repo.live_source_keys(link.company_id, {p.source_key for p in proposals})
@@ -79,7 +131,7 @@ async def _store_live(uow: UnitOfWork, company_rut: str,
     if not new:
         return 0, len(proposals)
     sync = await _open_live_session(uow, link)
-    rows = await _add(uow, sync, new)
+    rows = await _add(uow, sync, new, notes)
     if (await uow.repo.get_options(link.company_id)).auto_post:
         await post_documents(uow, sync, [r for r in rows if r.status == DocumentStatus.READY])
     return len(rows), len(proposals) - len(rows)
@@ -115,11 +167,11 @@ def _first_of_each(proposals: list[Proposal], seen: set[str]) -> list[Proposal]:
     return new
 
 
-async def _add(uow: UnitOfWork, sync: Any, new: list[Proposal]) -> list[Any]:
+async def _add(uow: UnitOfWork, sync: Any, new: list[Proposal],
+               notes: dict[tuple[str, str], str]) -> list[Any]:
     posted = await uow.repo.posted_source_keys(sync.company_id, [p.source_key for p in new])
     chart = await uow.repo.chart(sync.company_id)
     closed = await uow.repo.closed_months(sync.company_id)
-    notes = await _counterparty_notes(uow, sync.company_id, new)
     now = datetime.now(UTC)
     rows = []
     for proposal, document_id in zip(new, new_ids(len(new)), strict=True):
@@ -138,7 +190,7 @@ async def _add(uow: UnitOfWork, sync: Any, new: list[Proposal]) -> list[Any]:
             reason = hold_reason(proposal.entry.lines, chart)
             status = DocumentStatus.HELD if reason else DocumentStatus.READY
         rows.append(_row(document_id, proposal, sync, status, reason, code,
-                         _note(proposal, notes), now))
+                         _note(proposal, sync.company_id, notes), now))
     inserted = await uow.repo.add_documents(rows)
     if len(inserted) < len(rows):  # a concurrent batch stored some of them first
         rows = [row for row in rows if row["id"] in inserted]
@@ -156,10 +208,11 @@ async def _add(uow: UnitOfWork, sync: Any, new: list[Proposal]) -> list[Any]:
     return [_Stored(row) for row in rows]
 
 
-def _note(proposal: Proposal, counterparty_notes: dict[str, str]) -> str | None:
+def _note(proposal: Proposal, company_id: str,
+          counterparty_notes: dict[tuple[str, str], str]) -> str | None:
     """What the rules noted (an IVA posted as stated…) and what intake saw, together."""
     said = [proposal.entry.note if proposal.entry else None,
-            counterparty_notes.get(proposal.source_key)]
+            counterparty_notes.get((company_id, proposal.source_key))]
     return "; ".join(note for note in said if note) or None
 
 
@@ -180,26 +233,31 @@ def _outside_range(proposal: Proposal, sync: Any) -> str | None:
             f"{sync.date_to}: synchronise a range that holds that date to review it")
 
 
-async def _counterparty_notes(uow: UnitOfWork, company_id: str,
-                              proposals: list[Proposal]) -> dict[str, str]:
-    """Record new auxiliares; note (not hold) a RUT that comes under another name."""
-    parties = {}
-    for proposal in proposals:
-        source = proposal.document or proposal.payment
-        party = source.counterparty
-        if party.rut != FINAL_CONSUMER_RUT:  # boletas name the final consumer freely
-            parties.setdefault(party.rut, []).append((proposal.source_key, party.name))
-    known = await uow.repo.counterparty_names(company_id, parties)
-    await uow.repo.add_counterparties(
-        company_id, {rut: named[0][1] for rut, named in parties.items() if rut not in known})
+async def _record_counterparties(uow: UnitOfWork, groups: list[tuple[str, list[Proposal]]]
+                                 ) -> dict[tuple[str, str], str]:
+    """Record the batch's new auxiliares, company by company and RUT by RUT (the LOCK
+    ORDER's second step, before any session); note (not hold) a RUT that comes under
+    another name. The notes by (company id, source key)."""
+    by_company: dict[str, dict[str, list[tuple[str, str]]]] = defaultdict(dict)
+    for company_id, proposals in groups:
+        parties = by_company[company_id]
+        for proposal in proposals:
+            party = (proposal.document or proposal.payment).counterparty
+            if party.rut != FINAL_CONSUMER_RUT:  # boletas name the final consumer freely
+                parties.setdefault(party.rut, []).append((proposal.source_key, party.name))
     notes = {}
-    for rut, named in parties.items():
-        name = known.get(rut, named[0][1])
-        for source_key, other in named:
-            if other.strip().casefold() != name.strip().casefold():
-                notes[source_key] = (
-                    f"RUT {rut} is already known as '{name}', but this names it '{other}': "
-                    f"the auxiliary keeps '{name}'; check the RUT if they are not the same")
+    for company_id in sorted(by_company):
+        parties = by_company[company_id]
+        known = await uow.repo.counterparty_names(company_id, parties)
+        await uow.repo.add_counterparties(
+            company_id, {rut: named[0][1] for rut, named in parties.items() if rut not in known})
+        for rut, named in parties.items():
+            name = known.get(rut, named[0][1])
+            for source_key, other in named:
+                if other.strip().casefold() != name.strip().casefold():
+                    notes[(company_id, source_key)] = (
+                        f"RUT {rut} is already known as '{name}', but this names it '{other}': "
+                        f"the auxiliary keeps '{name}'; check the RUT if they are not the same")
     return notes
 
 

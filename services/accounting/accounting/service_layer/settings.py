@@ -79,6 +79,10 @@ async def posting_profile(services: Services, company_rut: str) -> PostingProfil
         if link is None:
             raise NotFound(f"No accounting company is linked to the invoicing company "
                            f"{company_rut}: its integration request is not approved.")
+        # The version first: a change committed between these reads gives newer settings
+        # under the older version, which a batch is refused for (and the profile read
+        # again), never older settings under the newer version.
+        version = (await uow.repo.settings_versions([link.company_id]))[link.company_id]
         settings = await uow.repo.get_settings(link.company_id)
         options = await uow.repo.get_options(link.company_id)
     if settings.missing:
@@ -98,4 +102,5 @@ async def posting_profile(services: Services, company_rut: str) -> PostingProfil
         purchase_other_tax_accounts=options.purchase_tax_accounts(
             DEFAULT_PURCHASE_OTHER_TAX_ACCOUNTS),
         issued_vat_tolerance=options.issued_vat_tolerance,
+        settings_version=version,
     )

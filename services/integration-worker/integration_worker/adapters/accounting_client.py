@@ -14,7 +14,14 @@ from typing import Any
 
 import httpx
 
-from shared.internal_api import INTERNAL_PREFIX, PostingProfile, ProposalBatch, ProposalResult
+from integration_worker.service_layer.ports import StaleSettings
+from shared.internal_api import (
+    INTERNAL_PREFIX,
+    STALE_SETTINGS,
+    PostingProfile,
+    ProposalBatch,
+    ProposalResult,
+)
 from shared.observability.correlation import CORRELATION_HEADER, current_correlation_id
 
 log = logging.getLogger(__name__)
@@ -34,6 +41,14 @@ class AccountingRejected(AccountingError):
     def __init__(self, status_code: int, message: str):
         super().__init__(message)
         self.status_code = status_code
+
+
+class SettingsChangedMeanwhile(AccountingRejected, StaleSettings):
+    """409 STALE_SETTINGS: the proposals were built with settings that changed since."""
+
+    def __init__(self, message: str, company_ruts: set[str]):
+        AccountingRejected.__init__(self, 409, message)
+        self.company_ruts = company_ruts
 
 
 class AccountingClient:
@@ -86,6 +101,8 @@ class AccountingClient:
             else:
                 if response.status_code < 400:
                     return response
+                if response.status_code == 409 and (stale := _stale_settings(response)) is not None:
+                    raise SettingsChangedMeanwhile(_problem_detail(response), stale)
                 if response.status_code < 500:
                     raise AccountingRejected(
                         response.status_code,
@@ -123,3 +140,15 @@ def _problem_detail(response: httpx.Response) -> str:
     if "errors" in body:
         parts.append(f"errors: {body['errors']}")
     return " — ".join(parts) or str(body)[:300]
+
+
+def _stale_settings(response: httpx.Response) -> set[str] | None:
+    """The invoicing companies a STALE_SETTINGS problem names (None: another problem)."""
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    if not isinstance(body, dict) or body.get("type") != STALE_SETTINGS:
+        return None
+    return {rut for stale in body.get("stale") or [] if isinstance(stale, dict)
+            for rut in stale.get("company_ruts") or []}

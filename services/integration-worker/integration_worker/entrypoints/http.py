@@ -25,8 +25,7 @@ log = logging.getLogger(__name__)
 
 def build_http_app(settings: Settings, consumer: Consumer) -> FastAPI:
     async def broker_check() -> None:
-        if not consumer.is_consuming:
-            raise ConnectionError("the event consumer is not consuming from RabbitMQ")
+        await consumer.check()
 
     async def accounting_check() -> None:
         async with httpx.AsyncClient(timeout=2.0) as client:

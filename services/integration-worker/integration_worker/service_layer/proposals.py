@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from integration_worker.domain import Hold, propose, propose_payment
 from integration_worker.domain.payments import source_key
-from integration_worker.service_layer.ports import AccountingApi
+from integration_worker.service_layer.ports import AccountingApi, StaleSettings
 from shared.events import (
     InvoicesSynced,
     InvoiceSynced,
@@ -30,12 +30,24 @@ log = logging.getLogger(__name__)
 # The internal API's maximum (ProposalBatch): fewer, larger requests cost accounting less.
 MAX_PROPOSALS_PER_REQUEST = 2000
 
+# How many times a batch is built again because accounting said the settings it used
+# changed meanwhile (each time with profiles fetched anew); more means they keep changing.
+STALE_SETTINGS_ATTEMPTS = 5
+
+# What a proposal is made from: (event id, sync id, document or payment, the event's time).
+Source = tuple[str, str | None, TaxDocument | PaymentRecorded, datetime]
+
 
 class ProposeEntries:
     """Handles a batch of deliveries; raising makes the consumer retry them.
 
-    Posting profiles are cached per company RUT for the life of the process and dropped
-    when accounting says the company's settings changed.
+    Posting profiles are cached per company RUT for the life of the process. Every batch
+    handed to accounting says which settings version it was built with, and accounting
+    refuses one built with a version that is no longer current (StaleSettings): the
+    profiles it names are dropped, fetched again and the batch built again. That, not the
+    settings.changed event, is what keeps a cache from posting with old accounts: the event
+    goes to the queue the workers share, so only one of them hears it (issue 12). Hearing
+    it still drops the profile at once, sparing that worker the refused request.
     """
 
     def __init__(self, accounting: AccountingApi):
@@ -44,40 +56,56 @@ class ProposeEntries:
 
     async def __call__(self, deliveries: list[Delivery]) -> None:
         WORKER_BATCH_SIZE.observe(len(deliveries))
-        proposals: list[Proposal] = []
-        sent_at: list[datetime] = []  # each proposal's event time, for the posting latency
+        sources: list[Source] = []
         for delivery in deliveries:
-            payload = delivery.payload
+            payload, event = delivery.payload, delivery.event
             if isinstance(payload, SettingsChanged):
                 self._profiles.pop(payload.company_rut, None)
-                continue
-            if isinstance(payload, InvoicesSynced):
+            elif isinstance(payload, InvoicesSynced):
                 # A page of a sync: every document shares the page's event id (for tracing;
                 # accounting keeps each proposal once per (sync_id, source_key)).
-                for document in payload.documents:
-                    proposals.append(await self._proposal(delivery.event.id, payload.sync_id,
-                                                          document))
-                sent_at.extend([delivery.event.time] * len(payload.documents))
-                continue
-            if isinstance(payload, InvoiceSynced):
-                proposals.append(await self._proposal(delivery.event.id, payload.sync_id,
-                                                      payload.document))
+                sources.extend((event.id, payload.sync_id, document, event.time)
+                               for document in payload.documents)
+            elif isinstance(payload, InvoiceSynced):
+                sources.append((event.id, payload.sync_id, payload.document, event.time))
             elif isinstance(payload, PaymentRecorded):
-                proposals.append(await self._payment_proposal(delivery.event.id, payload))
+                sources.append((event.id, None, payload, event.time))  # payments are live
             else:
                 log.warning("ignoring %s %s: not an event this worker handles",
-                            delivery.event.type, delivery.event.id)
-                continue
-            sent_at.append(delivery.event.time)
-        for start in range(0, len(proposals), MAX_PROPOSALS_PER_REQUEST):
-            chunk = proposals[start:start + MAX_PROPOSALS_PER_REQUEST]
-            with correlation(_correlation_of(chunk)):
-                result = await self._accounting.submit(ProposalBatch(proposals=chunk))
+                            event.type, event.id)
+        for start in range(0, len(sources), MAX_PROPOSALS_PER_REQUEST):
+            chunk = sources[start:start + MAX_PROPOSALS_PER_REQUEST]
+            proposals, result = await self._hand_over(chunk)
             accepted = datetime.now(UTC)
-            for time in sent_at[start:start + MAX_PROPOSALS_PER_REQUEST]:
+            for *_, time in chunk:
                 time = time if time.tzinfo else time.replace(tzinfo=UTC)
                 WORKER_POSTING_LATENCY.observe(max((accepted - time).total_seconds(), 0.0))
-            self._log_handed(chunk, result)
+            self._log_handed(proposals, result)
+
+    async def _hand_over(self, chunk: list[Source]) -> tuple[list[Proposal], ProposalResult]:
+        """Build the chunk's proposals and hand them to accounting, building them again
+        with fresh profiles while accounting says the settings used are stale."""
+        for attempt in range(1, STALE_SETTINGS_ATTEMPTS + 1):
+            proposals, versions = [], {}
+            for event_id, sync_id, source, _ in chunk:
+                profile = await self._profile(source.company_rut)
+                proposals.append(_propose(event_id, sync_id, source, profile))
+                company = profile.accounting_company_id
+                versions[company] = min(versions.get(company, profile.settings_version),
+                                        profile.settings_version)
+            batch = ProposalBatch(proposals=proposals, settings_versions=versions)
+            try:
+                with correlation(_correlation_of(proposals)):
+                    return proposals, await self._accounting.submit(batch)
+            except StaleSettings as stale:
+                ruts = stale.company_ruts or {p.company_rut for p in proposals}
+                log.info("accounting refused %d proposals built with settings that changed "
+                         "since (%s); fetching the posting profiles of %s again (attempt "
+                         "%d)", len(proposals), stale, ", ".join(sorted(ruts)), attempt)
+                for rut in ruts:
+                    self._profiles.pop(rut, None)
+                if attempt == STALE_SETTINGS_ATTEMPTS:
+                    raise
 
     @staticmethod
     def _log_handed(chunk: list[Proposal], result: ProposalResult) -> None:
@@ -94,40 +122,27 @@ class ProposeEntries:
                          "%d new, %d already there", count, sync_id, len(chunk),
                          result.accepted, result.duplicates)
 
-    async def _proposal(self, event_id: str, sync_id: str | None,
-                        document: TaxDocument) -> Proposal:
-        outcome = propose(document, await self._profile(document.company_rut))
-        return Proposal(
-            event_id=event_id,
-            sync_id=sync_id,
-            company_rut=document.company_rut,
-            source_key=document.document_key,
-            document=document,
-            entry=None if isinstance(outcome, Hold) else outcome,
-            hold_reason=outcome.reason if isinstance(outcome, Hold) else None,
-            hold_code=(NOTHING_TO_POST if isinstance(outcome, Hold) and outcome.nothing_to_post
-                       else None),
-        )
-
-    async def _payment_proposal(self, event_id: str, event: PaymentRecorded) -> Proposal:
-        # Payments are live: they belong to no sync session.
-        outcome = propose_payment(event, await self._profile(event.company_rut))
-        return Proposal(
-            event_id=event_id,
-            sync_id=None,
-            company_rut=event.company_rut,
-            source_key=source_key(event),
-            payment=event,
-            entry=None if isinstance(outcome, Hold) else outcome,
-            hold_reason=outcome.reason if isinstance(outcome, Hold) else None,
-        )
-
     async def _profile(self, company_rut: str) -> PostingProfile:
         profile = self._profiles.get(company_rut)
         if profile is None:
             profile = await self._accounting.posting_profile(company_rut)
             self._profiles[company_rut] = profile
         return profile
+
+
+def _propose(event_id: str, sync_id: str | None, source: TaxDocument | PaymentRecorded,
+             profile: PostingProfile) -> Proposal:
+    if isinstance(source, PaymentRecorded):
+        outcome = propose_payment(source, profile)
+        key, document, payment = source_key(source), None, source
+    else:
+        outcome = propose(source, profile)
+        key, document, payment = source.document_key, source, None
+    held = isinstance(outcome, Hold)
+    return Proposal(event_id=event_id, sync_id=sync_id, company_rut=source.company_rut,
+                    source_key=key, document=document, payment=payment,
+                    entry=None if held else outcome, hold_reason=outcome.reason if held else None,
+                    hold_code=NOTHING_TO_POST if held and outcome.nothing_to_post else None)
 
 
 def _correlation_of(chunk: list[Proposal]) -> str | None:
