@@ -136,6 +136,38 @@ def asyncpg_dsn(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+# --- one database's outage ---------------------------------------------------------------
+# Only the test's own database goes away (the server and everyone else's databases stay):
+# new connections to it are refused, as PostgreSQL refuses them while it starts or stops,
+# and the ones open are ended, as a crash or restart ends them.
+
+
+async def refuse_connections(database_url: str, admin_url: str) -> None:
+    database = make_url(database_url).database
+    admin = await asyncpg.connect(asyncpg_dsn(admin_url))
+    try:
+        await admin.execute(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS false')
+        await admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                            "WHERE datname = $1", database)
+    finally:
+        await admin.close()
+
+
+async def allow_connections(database_url: str, admin_url: str) -> None:
+    admin = await asyncpg.connect(asyncpg_dsn(admin_url))
+    try:
+        await admin.execute(
+            f'ALTER DATABASE "{make_url(database_url).database}" ALLOW_CONNECTIONS true')
+    finally:
+        await admin.close()
+
+
+async def dead_letter_counts(stack: "FaultStack") -> dict[str, int]:
+    """Messages in each service's dead-letter queue."""
+    return {name: await queue_depth(stack.amqp_url, stack.topology.dead_letter_queue_name(name))
+            for name in ("invoicing", "accounting", WORKER)}
+
+
 # --- documents --------------------------------------------------------------------------
 
 
