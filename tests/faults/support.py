@@ -95,8 +95,11 @@ class FaultStack(Stack):
 async def start_fault_stack(infra, topology: Topology, log_dir, name: str) -> FaultStack:
     # Small worker batches (two pages of 50 documents): a sync takes many requests to
     # accounting, so a fault lands in the middle of one rather than after it ended.
+    # Confirm pages of 500 and a 10 s lease: a confirm takes many pages, so a kill lands in
+    # the middle of one, and the restarted process resumes it soon after.
     stack = await start_stack(infra, topology, log_dir, name, cls=FaultStack,
-                              env={"BATCH_BYTES": "32768"})
+                              env={"BATCH_BYTES": "32768", "CONFIRM_PAGE_SIZE": "500",
+                                   "CONFIRM_LEASE_SECONDS": "10"})
     stack.topology = topology
     return stack
 
