@@ -185,8 +185,12 @@ def follow_sync(client: FlowClient, sync_id: str, *, timeout: float = 3600) -> d
             session = client.sync(sync_id)
             progress.update(task, completed=session["received"], total=session["expected"],
                             description=session["status"])
-            if session["status"] in ("in_review", "confirmed"):
+            if session["status"] in ("in_review", "confirming", "confirmed"):
                 return session
+            if session["status"] == "stalled":
+                raise click.ClickException(
+                    f"sync {sync_id} is stalled: {session['stalled_reason']} "
+                    f"(POST /v1/syncs/{sync_id}/resume)")
             if time.monotonic() > deadline:
                 raise click.ClickException(f"sync {sync_id} still {session['status']}")
             time.sleep(0.3)

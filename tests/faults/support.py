@@ -95,8 +95,11 @@ class FaultStack(Stack):
 async def start_fault_stack(infra, topology: Topology, log_dir, name: str) -> FaultStack:
     # Small worker batches (two pages of 50 documents): a sync takes many requests to
     # accounting, so a fault lands in the middle of one rather than after it ended.
+    # Confirm pages of 500 and a 10 s lease: a confirm takes many pages, so a kill lands in
+    # the middle of one, and the restarted process resumes it soon after.
     stack = await start_stack(infra, topology, log_dir, name, cls=FaultStack,
-                              env={"BATCH_BYTES": "32768"})
+                              env={"BATCH_BYTES": "32768", "CONFIRM_PAGE_SIZE": "500",
+                                   "CONFIRM_LEASE_SECONDS": "10"})
     stack.topology = topology
     return stack
 
@@ -134,6 +137,38 @@ async def queue_depth(amqp_url: str, queue: str) -> int:
 
 def asyncpg_dsn(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+# --- one database's outage ---------------------------------------------------------------
+# Only the test's own database goes away (the server and everyone else's databases stay):
+# new connections to it are refused, as PostgreSQL refuses them while it starts or stops,
+# and the ones open are ended, as a crash or restart ends them.
+
+
+async def refuse_connections(database_url: str, admin_url: str) -> None:
+    database = make_url(database_url).database
+    admin = await asyncpg.connect(asyncpg_dsn(admin_url))
+    try:
+        await admin.execute(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS false')
+        await admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                            "WHERE datname = $1", database)
+    finally:
+        await admin.close()
+
+
+async def allow_connections(database_url: str, admin_url: str) -> None:
+    admin = await asyncpg.connect(asyncpg_dsn(admin_url))
+    try:
+        await admin.execute(
+            f'ALTER DATABASE "{make_url(database_url).database}" ALLOW_CONNECTIONS true')
+    finally:
+        await admin.close()
+
+
+async def dead_letter_counts(stack: "FaultStack") -> dict[str, int]:
+    """Messages in each service's dead-letter queue."""
+    return {name: await queue_depth(stack.amqp_url, stack.topology.dead_letter_queue_name(name))
+            for name in ("invoicing", "accounting", WORKER)}
 
 
 # --- documents --------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from shared.money import vat_of
 from shared.rut import rut_from_number
 from tests.faults.support import (
     OUTAGE_SECONDS,
+    allow_connections,
     asyncpg_dsn,
     connect_company,
     count_rows,
@@ -60,15 +61,6 @@ async def commit_events_and_cut_off(database_url: str, admin_url: str,
                 "WHERE datname = $1 AND pid <> $2", database, writer.get_server_pid())
     finally:
         await writer.close()
-        await admin.close()
-
-
-async def allow_connections(database_url: str, admin_url: str) -> None:
-    admin = await asyncpg.connect(asyncpg_dsn(admin_url))
-    try:
-        await admin.execute(
-            f'ALTER DATABASE "{make_url(database_url).database}" ALLOW_CONNECTIONS true')
-    finally:
         await admin.close()
 
 

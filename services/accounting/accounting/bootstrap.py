@@ -4,6 +4,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import aio_pika
 from fastapi import Depends, FastAPI
@@ -15,6 +16,7 @@ from accounting.config import Settings, ensure_sqlite_dir
 from accounting.entrypoints.consumer import build_consumer
 from accounting.entrypoints.http import internal, public, reports
 from accounting.entrypoints.http.access import resource_in_scope
+from accounting.service_layer.syncs import resume_interrupted_confirms
 from accounting.service_layer.unit_of_work import Services
 from shared.background import ensure_running, log_if_failed
 from shared.db import create_engine, session_factory
@@ -42,13 +44,27 @@ configure default accounts, review synchronised documents and post them as compr
 Errors are RFC 9457 problem details (`application/problem+json`)."""
 
 
+async def resume_confirms(services: Services) -> None:
+    """Finish, now and then, the confirms a process left half way (it died mid-confirm):
+    on start-up and every few seconds, for those without a page posted for the lease."""
+    every = min(max(services.confirm_lease.total_seconds() / 3, 1.0), 10.0)
+    while True:
+        try:
+            await resume_interrupted_confirms(services)
+        except Exception:  # noqa: BLE001 - the database may be what failed; next round
+            log.warning("could not look for interrupted confirms; trying again in %.0fs",
+                        every, exc_info=True)
+        await asyncio.sleep(every)
+
+
 class Background:
-    """The outbox relay and the event consumer, running beside the API."""
+    """The outbox relay, the event consumer and the confirm resumer, beside the API."""
 
     def __init__(self, settings: Settings, services: Services, relay: OutboxRelay,
                  publisher: Publisher):
         self.publisher = publisher
         self._relay = relay
+        self._services = services
         self._consumer: Consumer = build_consumer(settings, services)
         self._amqp_url = settings.amqp_url
         self.tasks: list[asyncio.Task] = []
@@ -57,7 +73,8 @@ class Background:
         # Connecting declares every queue, so nothing we emit is dropped as unroutable.
         await self.publisher.connect()
         for name, coroutine in (("outbox-relay", self._relay.run()),
-                                ("consumer", self._consumer.run())):
+                                ("consumer", self._consumer.run()),
+                                ("confirm-resumer", resume_confirms(self._services))):
             task = asyncio.create_task(coroutine, name=f"accounting-{name}")
             task.add_done_callback(log_if_failed)
             self.tasks.append(task)
@@ -96,7 +113,9 @@ def build_app(settings: Settings | None = None, *, background: bool = True) -> F
     relay = OutboxRelay(engine, outbox, publisher, service="accounting")
     services = Services(session_factory(engine),
                         wake_relay=relay.wake if background else (lambda: None),
-                        page_size=settings.confirm_page_size)
+                        page_size=settings.confirm_page_size,
+                        stall_after=timedelta(seconds=settings.sync_stall_seconds),
+                        confirm_lease=timedelta(seconds=settings.confirm_lease_seconds))
     tasks = Background(settings, services, relay, publisher) if background else None
 
     @contextlib.asynccontextmanager
@@ -141,5 +160,5 @@ def build_app(settings: Settings | None = None, *, background: bool = True) -> F
     app.include_router(dead_letters_router(
         DeadLetters(settings.amqp_url, settings.topology, settings.consumer_name),
         dependencies=[Depends(operator_principal)]))
-    install_observability(app, refresh=[sync_states(engine)])
+    install_observability(app, refresh=[sync_states(engine, services.stall_after)])
     return app

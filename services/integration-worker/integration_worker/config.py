@@ -28,8 +28,9 @@ class Settings(CommonSettings):
     http_retries: int = Field(default=3, ge=0, description="retries of a transient failure")
     http_patience: float = Field(
         default=120.0, ge=0,
-        description="seconds to keep retrying while accounting is unreachable before the "
-                    "message is requeued (each requeue counts towards the delivery limit)")
+        description="seconds the HTTP client keeps retrying a failing request; then an "
+                    "unreachable or 503 accounting is waited out by the consumer (no requeue, "
+                    "no delivery spent), and a 500 requeues the message")
     # The operator endpoints (/healthz, /readyz, /v1/dead-letters); loopback by default.
     worker_http_host: str = Field(default="127.0.0.1", description="WORKER_HTTP_HOST")
     worker_http_port: int = Field(default=8003, ge=0, le=65535,

@@ -16,6 +16,14 @@ publishing connection, must be that user; anything else is dead-lettered with th
 and never reaches the handler. Our own dead letters and replays are published by this
 consumer's user, so they carry the verified original publisher in ``x-published-by``,
 which is believed only on a message whose ``user_id`` is this consumer's own user.
+
+A handler that fails because a dependency is unreachable (its database refusing
+connections, accounting's API down: shared.unavailable) is not the message's fault: the
+consumer keeps the batch, waits with capped exponential backoff and calls the handler
+again, in-process, until it succeeds. Nothing is nacked meanwhile, so the quorum queue's
+delivery count does not grow and an outage of any length dead-letters nothing; no new
+batch is taken while it waits. Stopping (or the broker dropping the channel) ends the wait
+and leaves the batch unacked for the broker to deliver again.
 """
 
 import asyncio
@@ -39,7 +47,12 @@ from shared.events import CloudEvent, Contract, UnknownEventType, parse_event
 from shared.messaging.access import login_of, owner_of
 from shared.messaging.topology import Topology
 from shared.observability.correlation import correlation, valid_correlation_id
-from shared.observability.metrics import EVENTS_CONSUMED, EVENTS_DEAD_LETTERED
+from shared.observability.metrics import (
+    CONSUMER_WAITING,
+    EVENTS_CONSUMED,
+    EVENTS_DEAD_LETTERED,
+)
+from shared.unavailable import is_unavailable
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +66,13 @@ DEAD_LETTERED_AT_HEADER = "x-dead-lettered-at"
 PUBLISHED_BY_HEADER = "x-published-by"
 MAX_ERROR_LENGTH = 2000
 DEAD_LETTER_TIMEOUT = 15.0
+# Longest pause between two tries of a batch while a dependency is unreachable.
+MAX_UNAVAILABLE_DELAY = 30.0
+
+
+class _Abandoned(Exception):
+    """The consumer stopped, or the channel closed, while a batch waited for a dependency:
+    the batch is left unacked, and the broker delivers it again."""
 
 
 @dataclass(frozen=True)
@@ -102,6 +122,7 @@ class Consumer:
         retry_delay: float = 0.5,
         batch_bytes: int | None = None,
         max_in_flight: int = 1,
+        max_unavailable_delay: float = MAX_UNAVAILABLE_DELAY,
     ):
         self._url = amqp_url
         self._user = login_of(amqp_url)
@@ -122,6 +143,11 @@ class Consumer:
         self._closing = False
         self._prefetch = prefetch or max(batch_size * 2, 10)
         self._retry_delay = retry_delay
+        self._max_unavailable_delay = max(max_unavailable_delay, retry_delay)
+        self._stopping = asyncio.Event()
+        # Once a batch was abandoned, later batches ack message by message: a multiple-ack
+        # would also ack the abandoned, unhandled messages before them.
+        self._ack_singly = False
         self._inbox: asyncio.Queue[AbstractIncomingMessage] = asyncio.Queue()
         self._connection: AbstractRobustConnection | None = None
         self._dead_letters: AbstractExchange | None = None
@@ -170,6 +196,7 @@ class Consumer:
         """
         if self._task is None or self._task.done():
             return
+        self._stopping.set()  # a batch waiting for a dependency gives up its wait
         while not self._idle.is_set():
             await self._idle.wait()
         # No await between the check and the cancel: run() is parked waiting for messages.
@@ -179,6 +206,8 @@ class Consumer:
     async def run(self) -> None:
         self._task = asyncio.current_task()
         self._closing, self._failure = False, None
+        self._stopping.clear()
+        self._ack_singly = False
         self._connection = await aio_pika.connect_robust(self._url)
         try:
             channel = await self._connection.channel()
@@ -296,17 +325,52 @@ class Consumer:
 
     async def _call(self, good: list[tuple[AbstractIncomingMessage, Delivery]]
                     ) -> Exception | None:
-        """Run the handler on the batch; the exception it raised, if any."""
+        """Run the handler on the batch, again and again while what it fails on is an
+        unreachable dependency; the exception it raised otherwise, if any (``_Abandoned``
+        when the consumer stopped or the channel closed meanwhile)."""
+        deliveries = [d for _, d in good]
+        attempt = 0
+        while True:
+            try:
+                with correlation(_shared_correlation_id(deliveries)):
+                    await self._handler(deliveries)
+            except Exception as error:  # noqa: BLE001 - settled (retried) by _settle
+                if not is_unavailable(error):
+                    return error
+                if not await self._wait_out(good, error, attempt):
+                    return _Abandoned()
+                attempt += 1
+            else:
+                return None
+
+    async def _wait_out(self, good: list[tuple[AbstractIncomingMessage, Delivery]],
+                        error: Exception, attempt: int) -> bool:
+        """Pause before trying a batch again (capped exponential backoff); False if the
+        consumer is stopping or the batch can no longer be acked (channel closed)."""
+        delay = min(self._retry_delay * 2 ** attempt, self._max_unavailable_delay)
+        log.warning("%s: a dependency is unavailable (%s: %s); keeping %d messages and "
+                    "trying again in %.1fs (attempt %d; the delivery limit is not spent)",
+                    self._name, error.__class__.__name__, str(error)[:300], len(good),
+                    delay, attempt + 1)
+        CONSUMER_WAITING.labels(self._name).inc()
         try:
-            with correlation(_shared_correlation_id([d for _, d in good])):
-                await self._handler([d for _, d in good])
-        except Exception as error:  # noqa: BLE001 - settled (retried) by _settle
-            return error
-        return None
+            await asyncio.wait_for(self._stopping.wait(), delay)
+        except TimeoutError:
+            pass
+        finally:
+            CONSUMER_WAITING.labels(self._name).dec()
+        if self._stopping.is_set() or len(_on_open_channels([m for m, _ in good])) < len(good):
+            log.warning("%s: stopped waiting for the dependency; %d messages are left to the "
+                        "broker to deliver again", self._name, len(good))
+            self._ack_singly = True
+            return False
+        return True
 
     async def _settle(self, good: list[tuple[AbstractIncomingMessage, Delivery]],
                       error: Exception | None) -> None:
         """Ack a handled batch, or retry a failed one message by message."""
+        if isinstance(error, _Abandoned):
+            return
         if error is not None:
             if len(good) == 1:
                 with correlation(good[0][1].event.correlationid):
@@ -315,17 +379,22 @@ class Consumer:
             log.warning("batch of %d failed; retrying one by one", len(good), exc_info=error)
             for message, delivery in good:
                 with correlation(delivery.event.correlationid):
-                    try:
-                        await self._handler([delivery])
-                    except Exception as single_error:
+                    single_error = await self._call([(message, delivery)])
+                    if isinstance(single_error, _Abandoned):
+                        continue
+                    if single_error is not None:
                         await self._failed(message, delivery, single_error)
                     else:
                         await message.ack()
                         self._consumed([delivery])
             return
-        # Deliveries reach us in tag order and earlier ones are all settled, so one
-        # multiple-ack on the last settles exactly this batch.
-        await good[-1][0].ack(multiple=True)
+        if self._ack_singly:
+            for message, _ in good:
+                await message.ack()
+        else:
+            # Deliveries reach us in tag order and earlier ones are all settled, so one
+            # multiple-ack on the last settles exactly this batch.
+            await good[-1][0].ack(multiple=True)
         self._consumed([d for _, d in good])
 
     def _consumed(self, deliveries: list[Delivery]) -> None:

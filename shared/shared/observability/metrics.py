@@ -32,6 +32,10 @@ EVENTS_DEAD_LETTERED = Counter(
     "dte_events_dead_lettered_total",
     "Messages sent to the dead-letter queue, by consumer and event type (routing key)",
     ["consumer", "type"])
+CONSUMER_WAITING = Gauge(
+    "dte_consumer_waiting_for_dependency",
+    "Batches a consumer holds while a dependency (database, broker, accounting) is "
+    "unreachable, waiting to try them again", ["consumer"])
 OUTBOX_BACKLOG = Gauge(
     "dte_outbox_backlog", "Outbox rows not yet published, as last seen by the relay",
     ["service"])

@@ -60,14 +60,18 @@ async def test_confirm_posts_page_by_page_resumes_after_a_stop_and_never_twice(
         raise AssertionError("the confirm should have stopped")
     except Interrupted:
         pass
+    # The status says what is true: the confirm has not finished.
     state = (await client.get(f"/v1/syncs/{sync_id}")).json()
-    assert (state["status"], state["posted"], state["ready"]) == ("confirmed", 4, 5)
+    assert (state["status"], state["posted"], state["ready"]) == ("confirming", 4, 5)
 
     # Confirming again finishes the job, in pages, without posting anything twice.
     summary = await confirm(replace(services, page_size=2), sync_id)
     assert summary == {"id": sync_id, "status": "confirmed", "posted": 9, "held": 0,
                        "already_posted": 0}
     assert await confirm(replace(services, page_size=2), sync_id) == summary
+    state = (await client.get(f"/v1/syncs/{sync_id}")).json()
+    assert (state["status"], state["ready"]) == ("confirmed", 0)
+    assert state["confirmed_at"] is not None
 
     entries = await books.entries(**{"from": "2024-05-01", "to": "2024-05-31"})
     assert len(entries) == 9

@@ -177,10 +177,13 @@ async def test_the_same_sync_event_twice_emits_nothing_more(client, company, con
     event_id = str(uuid.uuid4())
     assert await handle_event(container.uow(), event_id, request) is True
     assert await handle_event(container.uow(), event_id, request) is False
-    # Another delivery of the finished request under another id changes nothing either.
+    # A new request for the finished export (accounting resuming a session that never
+    # heard the end) sends no page again, only the completion, the same as before.
     assert await handle_event(container.uow(), str(uuid.uuid4()), request) is False
     pages, manifest_pages, completed = await synced(container, request.sync_id)
-    assert (len(pages), len(manifest_pages), len(completed)) == (1, 1, 1)
+    assert (len(pages), len(manifest_pages), len(completed)) == (1, 1, 2)
+    assert completed[0].payload() == completed[1].payload()
+    assert completed[0].id != completed[1].id
 
 
 async def test_an_empty_range_completes_with_zero(client, company, container):

@@ -7,6 +7,7 @@ import pytest
 
 from integration_worker.adapters.accounting_client import (
     AccountingClient,
+    AccountingFailed,
     AccountingRejected,
     AccountingUnavailable,
 )
@@ -16,6 +17,7 @@ from shared.events import CloudEvent, InvoicesSynced, InvoiceSynced, SettingsCha
 from shared.internal_api import STALE_SETTINGS, Proposal, ProposalBatch, ProposalResult
 from shared.messaging import Delivery
 from shared.observability.correlation import current_correlation_id
+from shared.unavailable import is_unavailable
 from tests.unit.worker.test_posting_rules import COMPANY, PROFILE, doc
 
 
@@ -214,6 +216,24 @@ async def test_retries_run_out():
     client = client_with([httpx.Response(502, text="bad gateway")] * 4, calls)
     with pytest.raises(AccountingUnavailable, match="failed 4 times, last: 502: bad gateway"):
         await client.posting_profile(COMPANY)
+    await client.close()
+
+
+async def test_unavailable_is_waited_out_and_a_lasting_500_is_the_batchs_own_failure():
+    """503 (accounting's database down) and connection errors are a dependency being
+    unavailable, which the consumer waits out; a 500 on every try is the request's own
+    failure, which spends deliveries and ends in the dead-letter queue."""
+    client = client_with([httpx.ConnectError("refused")] * 4, [])
+    with pytest.raises(AccountingUnavailable) as unavailable:
+        await client.posting_profile(COMPANY)
+    assert is_unavailable(unavailable.value)
+    client = client_with([httpx.Response(503, json={"title": "Service unavailable"})] * 4, [])
+    with pytest.raises(AccountingUnavailable):
+        await client.posting_profile(COMPANY)
+    client = client_with([httpx.Response(500, json={"title": "Internal error"})] * 4, [])
+    with pytest.raises(AccountingFailed, match="failed 4 times, last: 500") as failed:
+        await client.posting_profile(COMPANY)
+    assert not is_unavailable(failed.value)
     await client.close()
 
 

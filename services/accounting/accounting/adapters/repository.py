@@ -65,7 +65,7 @@ from accounting.adapters.tables import (
 from accounting.domain.accounts import Account, AccountType
 from accounting.domain.periods import CLOSED_PERIOD
 from accounting.domain.settings import IntegrationOptions, InvoiceSettings
-from accounting.domain.syncs import FINAL, SyncKind, SyncStatus
+from accounting.domain.syncs import CLOSED, DELIVERING, RESUMABLE, SyncKind, SyncStatus
 from shared.db import json_text, upsert
 
 # Keys per IN (…) list: asyncpg takes at most 32,767 parameters in one statement.
@@ -422,19 +422,46 @@ class Repository:
         query = (select(*SYNC_COLUMNS)
                  .where(sync_sessions.c.company_id == company_id,
                         sync_sessions.c.kind == SyncKind.LIVE,
-                        sync_sessions.c.status != SyncStatus.CONFIRMED)
+                        sync_sessions.c.status.not_in(CLOSED))
                  .order_by(sync_sessions.c.created_at).limit(1))
         return await self._one(self._lock(query) if lock else query)
 
-    async def list_syncs(self, company_id: str, kind: str | None,
-                         status: str | None) -> Sequence[RowMapping]:
+    async def list_syncs(self, company_id: str, kind: str | None, status: str | None,
+                         *, stalled_before: datetime | None = None) -> Sequence[RowMapping]:
+        """The company's sessions, newest first; ``status`` "stalled": those open and
+        without progress since ``stalled_before``."""
         query = (select(*SYNC_COLUMNS).where(sync_sessions.c.company_id == company_id)
                  .order_by(sync_sessions.c.created_at.desc(), sync_sessions.c.id))
         if kind:
             query = query.where(sync_sessions.c.kind == kind)
-        if status:
+        if status == SyncStatus.STALLED:
+            query = query.where(sync_sessions.c.status.in_(RESUMABLE),
+                                _last_progress() < stalled_before)
+        elif status:
             query = query.where(sync_sessions.c.status == status)
         return await self._all(query)
+
+    async def delivering_overlapping(self, company_id: str, date_from: date,
+                                     date_to: date) -> RowMapping | None:
+        """A range session of the company still receiving documents of dates that overlap
+        ``date_from`` to ``date_to`` (the oldest), if any."""
+        return await self._one(
+            select(*SYNC_COLUMNS)
+            .where(sync_sessions.c.company_id == company_id,
+                   sync_sessions.c.kind == SyncKind.RANGE,
+                   sync_sessions.c.status.in_(DELIVERING),
+                   sync_sessions.c.date_from <= date_to, sync_sessions.c.date_to >= date_from)
+            .order_by(sync_sessions.c.created_at).limit(1))
+
+    async def claim_interrupted_confirms(self, idle_since: datetime, at: datetime) -> list[str]:
+        """Sessions left confirming with no page posted since ``idle_since``, marked as
+        progressing ``at`` (so one replica takes each); their ids."""
+        return list((await self.session.execute(
+            update(sync_sessions)
+            .where(sync_sessions.c.status == SyncStatus.CONFIRMING,
+                   _last_progress() < idle_since)
+            .values(progress_at=at).returning(sync_sessions.c.id)
+        )).scalars().all())
 
     async def counts_by_sync(self, sync_ids: list[str]) -> dict[str, dict[str, int]]:
         counts: dict[str, dict[str, int]] = {sync_id: {} for sync_id in sync_ids}
@@ -582,14 +609,14 @@ class Repository:
         status = sync_sessions.c.status
         new_status = case(
             (sync_sessions.c.kind != SyncKind.RANGE.value, status),  # live: always in review
-            (status.in_([s.value for s in FINAL]), status),
+            (status.in_([s.value for s in CLOSED]), status),
             (and_(sync_sessions.c.expected.is_not(None), received >= sync_sessions.c.expected),
              literal(SyncStatus.IN_REVIEW.value)),
             (received > 0, literal(SyncStatus.RECEIVING.value)),
             else_=status)
         return (await self.session.execute(
             update(sync_sessions).where(sync_sessions.c.id == sync_id)
-            .values(received=received, status=new_status)
+            .values(received=received, status=new_status, progress_at=now())
             .returning(sync_sessions.c.status)
         )).scalar_one()
 
@@ -892,6 +919,10 @@ class Repository:
             .group_by(journal_lines.c.account_code, accounts.c.name)
             .order_by(journal_lines.c.account_code)
         )
+
+
+def _last_progress():  # noqa: ANN202
+    return func.coalesce(sync_sessions.c.progress_at, sync_sessions.c.created_at)
 
 
 def _entries_in(company_id: str, date_from: date | None, date_to: date | None):  # noqa: ANN202

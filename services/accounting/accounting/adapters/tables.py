@@ -146,6 +146,10 @@ sync_sessions = Table(
     Column("received", Integer, nullable=False, server_default="0"),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("confirmed_at", DateTime(timezone=True)),
+    # The last time the session moved on (created, documents received, the count known, a
+    # page of its confirm posted, resumed): a session open and still for too long is shown
+    # stalled, and an interrupted confirm is resumed once this is older than its lease.
+    Column("progress_at", DateTime(timezone=True)),
     # What invoicing says it sent (SyncCompleted.manifest): the reconciliation's other side.
     # Big (every document of the range): read only by the reconciliation; None is SQL NULL
     # so whether there is one is known without reading it.

@@ -1,7 +1,7 @@
 """Sync sessions: a date range of documents received, reviewed and confirmed."""
 
 import calendar
-from datetime import date
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 MAX_RANGE_MONTHS = 24
@@ -16,12 +16,23 @@ class SyncStatus(StrEnum):
     REQUESTED = "requested"
     RECEIVING = "receiving"
     IN_REVIEW = "in_review"
+    # Confirm accepted and posting in pages; "confirmed" once every page is done. A confirm
+    # that stopped half way stays here (and is resumed) until it finishes.
+    CONFIRMING = "confirming"
     CONFIRMED = "confirmed"
     REFUSED = "refused"  # invoicing sends this accounting company no documents (its detail)
+    # Shown, never stored: an open session that has made no progress for too long.
+    STALLED = "stalled"
 
 
-# Nothing moves a session out of these.
-FINAL = frozenset({SyncStatus.CONFIRMED, SyncStatus.REFUSED})
+# Documents still on their way from invoicing: a second sync of the same dates would
+# export and deliver them again.
+DELIVERING = (SyncStatus.REQUESTED, SyncStatus.RECEIVING)
+# Nothing in the session changes any more (reviewed, or refused by invoicing), and late
+# arrivals are held.
+CLOSED = (SyncStatus.CONFIRMING, SyncStatus.CONFIRMED, SyncStatus.REFUSED)
+# What can stall (and be resumed).
+RESUMABLE = (*DELIVERING, SyncStatus.CONFIRMING)
 
 
 # The hold code of a document that by rule posts nothing (a guía, a note that only corrects
@@ -53,7 +64,7 @@ def range_problem(date_from: date, date_to: date) -> str | None:
 
 def progress(status: SyncStatus, expected: int | None, received: int) -> SyncStatus:
     """Where a session stands once ``received`` of ``expected`` documents arrived."""
-    if status in FINAL:
+    if status in CLOSED:
         return status
     if expected is not None and received >= expected:
         return SyncStatus.IN_REVIEW
@@ -68,3 +79,29 @@ def not_ready_to_confirm(status: SyncStatus, expected: int | None, received: int
                 "yet how many to expect; confirm when the session is in review")
     return (f"still receiving documents: {received} of {expected} arrived; confirm when the "
             "session is in review")
+
+
+def stalled_reason(status: SyncStatus, expected: int | None, received: int, ready: int,
+                   last_progress: datetime, now: datetime, stall_after: timedelta,
+                   ) -> str | None:
+    """Why an open session cannot progress, once it made no progress for ``stall_after``
+    (None while it still may, or when it is not waiting for anything)."""
+    if status not in RESUMABLE or now - last_progress < stall_after:
+        return None
+    since = f"since {last_progress.isoformat(timespec='seconds')}"
+    if status == SyncStatus.CONFIRMING:
+        return (f"the confirm stopped before it finished: {ready} documents are still ready "
+                f"to post and none was posted {since}. Resume it (or confirm again): it posts "
+                "what is left, and nothing twice")
+    if received == 0:
+        return (f"no document has arrived {since}, when the sync was requested: invoicing "
+                "has not exported the range (it may be down, or its database unreachable). "
+                "Resume it to ask invoicing again; nothing is sent twice")
+    if expected is None:
+        return (f"{received} documents arrived, none {since}, and invoicing has not said how "
+                "many to expect: its export stopped or its last message was lost. Resume it "
+                "to ask invoicing to go on from where it stopped")
+    return (f"{received} of {expected} documents arrived, none {since}: the rest did not "
+            "get through (look for them in the dead-letter queues: GET /v1/dead-letters on "
+            "the integration worker and on accounting, and replay them once their problem "
+            "is fixed)")

@@ -54,6 +54,10 @@ async def request_sync(services: Services, company_id: str, date_from: date,
         if missing:
             raise Conflict(cannot_connect_detail(missing), title="Cannot connect yet",
                            missing=missing)
+        # The company's lock makes two requests at once see each other's session.
+        await uow.repo.get_company(company_id, lock=True)
+        await _refuse_while_delivering(uow, company_id, date_from, date_to)
+        now = datetime.now(UTC)
         sync = {
             "id": str(uuid.uuid4()),
             "company_id": company_id,
@@ -64,8 +68,9 @@ async def request_sync(services: Services, company_id: str, date_from: date,
             "status": SyncStatus.REQUESTED,
             "expected": None,
             "received": 0,
-            "created_at": datetime.now(UTC),
+            "created_at": now,
             "confirmed_at": None,
+            "progress_at": now,
         }
         await uow.repo.add_sync(sync)
         # From here on the sync's id is the correlation id: its events carry it through
@@ -80,6 +85,21 @@ async def request_sync(services: Services, company_id: str, date_from: date,
         await uow.commit()
     log.info("sync session %s requested from invoicing", sync["id"])
     return sync_view(sync, {})
+
+
+async def _refuse_while_delivering(uow: UnitOfWork, company_id: str, date_from: date,
+                                   date_to: date) -> None:
+    """A second sync of dates a session is still receiving would export and deliver those
+    documents again: 409, naming the session to follow (or resume) instead."""
+    open_sync = await uow.repo.delivering_overlapping(company_id, date_from, date_to)
+    if open_sync is None:
+        return
+    raise Conflict(
+        f"Sync session {open_sync.id} ({open_sync.date_from} to {open_sync.date_to}) is still "
+        f"receiving these dates' documents ({open_sync.status}, {open_sync.received} so far): "
+        f"follow it at /v1/syncs/{open_sync.id} (POST /v1/syncs/{open_sync.id}/resume if it "
+        "is stalled), or synchronise dates it does not cover.",
+        title="A sync of these dates is already open", sync_id=str(open_sync.id))
 
 
 async def _request_status(uow: UnitOfWork, company: Any) -> tuple[RequestStatus | None, Any]:

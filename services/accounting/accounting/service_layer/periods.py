@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from accounting.domain.periods import month_bounds
-from accounting.domain.syncs import DocumentStatus, SyncKind, SyncStatus
+from accounting.domain.syncs import CLOSED, DocumentStatus, SyncKind
 from accounting.service_layer.companies import company_or_404
 from accounting.service_layer.posting import change, post_documents
 from accounting.service_layer.unit_of_work import Services, UnitOfWork
@@ -67,7 +67,7 @@ async def _release(uow: UnitOfWork, company_id: str, month: str) -> None:
     if not (await uow.repo.get_options(company_id)).auto_post:
         return
     live = [d for d in waiting if d.sync_kind == SyncKind.LIVE
-            and d.sync_status != SyncStatus.CONFIRMED]
+            and d.sync_status not in CLOSED]
     if live:
         sync = await uow.repo.get_sync(live[0].sync_id, lock=True)
         await post_documents(uow, sync, await uow.repo.documents_by_id([d.id for d in live]))

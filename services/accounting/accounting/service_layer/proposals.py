@@ -12,7 +12,7 @@ from typing import Any
 
 from accounting.domain.journal import hold_reason
 from accounting.domain.periods import CLOSED_PERIOD, closed_reason, month_of
-from accounting.domain.syncs import DocumentStatus, SyncKind, SyncStatus
+from accounting.domain.syncs import CLOSED, DocumentStatus, SyncKind, SyncStatus
 from accounting.service_layer.posting import change, post_documents
 from accounting.service_layer.unit_of_work import Services, UnitOfWork
 from shared.http.problems import Conflict, NotFound, Unprocessable
@@ -153,7 +153,7 @@ async def _open_live_session(uow: UnitOfWork, link: Any) -> Any:
         "kind": SyncKind.LIVE, "date_from": None, "date_to": None,
         # Nothing more to wait for: live documents can be reviewed and confirmed any time.
         "status": SyncStatus.IN_REVIEW, "expected": None, "received": 0,
-        "created_at": datetime.now(UTC), "confirmed_at": None,
+        "created_at": datetime.now(UTC), "confirmed_at": None, "progress_at": None,
     })
     return await uow.repo.get_sync(sync_id, lock=True)
 
@@ -176,7 +176,7 @@ async def _add(uow: UnitOfWork, sync: Any, new: list[Proposal],
     rows = []
     for proposal, document_id in zip(new, new_ids(len(new)), strict=True):
         code = None
-        if sync.status == SyncStatus.CONFIRMED:
+        if sync.status in CLOSED:
             status, reason = DocumentStatus.HELD, LATE_ARRIVAL
         elif proposal.source_key in posted:
             status, reason = DocumentStatus.ALREADY_POSTED, None
@@ -197,7 +197,7 @@ async def _add(uow: UnitOfWork, sync: Any, new: list[Proposal],
     if not rows:
         return []
     status = await uow.repo.count_received(sync.id, len(rows))
-    if status == SyncStatus.CONFIRMED and sync.status != SyncStatus.CONFIRMED:
+    if status in CLOSED and sync.status not in CLOSED:
         # Confirmed while this batch was on its way: late arrivals, like any other.
         late = [change(row["id"], DocumentStatus.HELD, hold_reason=LATE_ARRIVAL)
                 for row in rows]

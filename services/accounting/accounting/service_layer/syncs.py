@@ -3,23 +3,26 @@
 import asyncio
 import logging
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from accounting.domain.accounts import Account
 from accounting.domain.settings import account_problems, detail_role
 from accounting.domain.syncs import (
+    CLOSED,
+    DELIVERING,
     DocumentStatus,
     SyncKind,
     SyncStatus,
     not_ready_to_confirm,
     progress,
+    stalled_reason,
 )
 from accounting.service_layer.companies import company_or_404
 from accounting.service_layer.manifests import expect_manifest
 from accounting.service_layer.posting import Page, post_page, read_page
 from accounting.service_layer.unit_of_work import Services, UnitOfWork
-from shared.events import SyncCompleted, SyncRefused
+from shared.events import SyncCompleted, SyncRefused, SyncRequested
 from shared.http.problems import Conflict, NotFound, Unprocessable
 from shared.internal_api import LineRole
 from shared.observability.correlation import current_correlation_id, set_correlation_id
@@ -27,14 +30,24 @@ from shared.observability.correlation import current_correlation_id, set_correla
 log = logging.getLogger(__name__)
 
 
-def sync_view(sync: Mapping[str, Any], counts: Mapping[str, int]) -> dict[str, Any]:
+def sync_view(sync: Mapping[str, Any], counts: Mapping[str, int],
+              stall_after: timedelta | None = None) -> dict[str, Any]:
+    """The session as the API shows it; with ``stall_after``, an open session that made
+    no progress for that long is "stalled", with the reason and what to do."""
+    last_progress = sync.get("progress_at") or sync["created_at"]
+    reason = None if stall_after is None else stalled_reason(
+        SyncStatus(sync["status"]), sync["expected"], sync["received"],
+        counts.get(DocumentStatus.READY, 0), _aware(last_progress), datetime.now(UTC),
+        stall_after)
     return {
         "id": sync["id"],
         "company_id": sync["company_id"],
         "kind": sync.get("kind") or SyncKind.RANGE,
         "from": sync["date_from"],
         "to": sync["date_to"],
-        "status": sync["status"],
+        "status": SyncStatus.STALLED if reason else sync["status"],
+        "stalled_reason": reason,
+        "last_progress_at": last_progress,
         "expected": sync["expected"],
         "received": sync["received"],
         **{status.value: counts.get(status.value, 0) for status in DocumentStatus},
@@ -61,11 +74,12 @@ async def on_sync_completed(uow: UnitOfWork, event: SyncCompleted,
         manifest = await expect_manifest(uow, event)
     sync = await uow.repo.get_sync(event.sync_id, lock=True)
     values: dict[str, Any] = {} if manifest is None else {"manifest": manifest}
-    if sync.status != SyncStatus.CONFIRMED:
+    if sync.status not in CLOSED:
         # Once confirmed (reviewed and posted) only the manifest still matters.
         values["expected"] = event.document_count
         values["status"] = progress(SyncStatus(sync.status), event.document_count,
                                     sync.received)
+        values["progress_at"] = datetime.now(UTC)
     if values:
         await uow.repo.update_sync(sync.id, **values)
 
@@ -91,15 +105,67 @@ async def list_syncs(services: Services, company_id: str, kind: SyncKind | None,
                      status: SyncStatus | None) -> list[dict[str, Any]]:
     async with services.uow() as uow:
         await company_or_404(uow, company_id)
-        rows = await uow.repo.list_syncs(company_id, kind, status)
+        rows = await uow.repo.list_syncs(
+            company_id, kind, status, stalled_before=datetime.now(UTC) - services.stall_after)
         counts = await uow.repo.counts_by_sync([r.id for r in rows])
-    return [sync_view(r, counts[r.id]) for r in rows]
+    return [sync_view(r, counts[r.id], services.stall_after) for r in rows]
 
 
 async def get_sync(services: Services, sync_id: str) -> dict[str, Any]:
     async with services.uow() as uow:
         sync = await _sync(uow, sync_id)
-        return sync_view(sync, await uow.repo.document_counts(sync_id))
+        return sync_view(sync, await uow.repo.document_counts(sync_id), services.stall_after)
+
+
+async def resume(services: Services, sync_id: str) -> dict[str, Any]:
+    """Make a session that cannot progress go on: one still receiving asks invoicing for
+    its range again (its export goes on after the last page it committed, and an export
+    already finished sends its completion again), one whose confirm stopped finishes it.
+    Safe to call any number of times: nothing is sent, stored or posted twice."""
+    async with services.uow() as uow:
+        sync = await _sync(uow, sync_id, lock=True)
+        status = SyncStatus(sync.status)
+        if status == SyncStatus.CONFIRMING:
+            pass  # finished below, outside this transaction
+        elif status in DELIVERING and sync.kind == SyncKind.RANGE:
+            set_correlation_id(str(sync.id))
+            log.info("sync session %s resumed (%s, %d of %s received): asking invoicing "
+                     "again", sync.id, status, sync.received, sync.expected)
+            uow.emit(SyncRequested(sync_id=str(sync.id), accounting_company_id=sync.company_id,
+                                   company_rut=sync.company_rut, date_from=sync.date_from,
+                                   date_to=sync.date_to),
+                     subject=str(sync.id), correlation_id=str(sync.id))
+            await uow.repo.update_sync(sync_id, progress_at=datetime.now(UTC))
+            await uow.commit()
+            sync = await uow.repo.get_sync(sync_id)
+            return sync_view(sync, await uow.repo.document_counts(sync_id),
+                             services.stall_after)
+        else:
+            raise Conflict(f"The sync session is {status.value}: it is not waiting for "
+                           "anything, so there is nothing to resume"
+                           + (" (confirm it to post its documents)."
+                              if status == SyncStatus.IN_REVIEW else "."),
+                           title="Nothing to resume")
+    await confirm(services, sync_id)
+    return await get_sync(services, sync_id)
+
+
+async def resume_interrupted_confirms(services: Services) -> list[str]:
+    """Finish the confirms whose process stopped half way (no page posted for the lease);
+    each is claimed by one replica. The sessions resumed."""
+    now = datetime.now(UTC)
+    async with services.uow() as uow:
+        claimed = await uow.repo.claim_interrupted_confirms(now - services.confirm_lease, now)
+        await uow.commit()
+    for sync_id in claimed:
+        log.warning("sync session %s was left confirming (its confirm stopped half way); "
+                    "resuming it", sync_id)
+        try:
+            await confirm(services, str(sync_id))
+        except Exception:  # noqa: BLE001 - the next round tries again
+            log.exception("resuming the confirm of sync session %s failed; it stays "
+                          "confirming and is tried again", sync_id)
+    return [str(s) for s in claimed]
 
 
 async def list_documents(services: Services, sync_id: str, status: DocumentStatus | None,
@@ -119,7 +185,7 @@ async def change_detail_account(services: Services, sync_id: str, document_id: s
         document = await uow.repo.get_document(sync_id, document_id)
         if document is None:
             raise NotFound(f"Sync session {sync_id} has no document {document_id}.")
-        if sync.status == SyncStatus.CONFIRMED:
+        if sync.status in CLOSED:
             raise Conflict("The sync session is already confirmed and its entries are posted; "
                            "posted entries cannot change.")
         if document.document is None:
@@ -152,10 +218,12 @@ async def confirm(services: Services, sync_id: str) -> dict[str, Any]:
     released since), in pages of ``services.page_size``, each page its own transaction.
 
     One transaction for a year of documents would hold the company's lock and a growing
-    transaction for the whole posting, so the session is marked confirmed first (from then
-    on nothing in it can change and late arrivals are held) and each page commits with
-    its entries and its EntriesPosted event. If a confirm stops half way (a crash, a lost
-    connection), what it did not reach is still ready: confirming again posts the rest and
+    transaction for the whole posting, so the session is marked confirming first (from
+    then on nothing in it can change and late arrivals are held), each page commits with
+    its entries, its EntriesPosted event and the session's progress time, and the session
+    is confirmed once the last page is done. If a confirm stops half way (a crash, a lost
+    connection), the session stays confirming and what it did not reach is still ready:
+    confirming again (or resume, or a replica once the lease passed) posts the rest and
     answers the same summary; a posted document is no longer ready, and the partial unique
     index on active entries refuses a second posting of a key in any case.
     """
@@ -165,13 +233,13 @@ async def confirm(services: Services, sync_id: str) -> dict[str, Any]:
         log.info("confirming sync session %s, request %s", sync.id, current_correlation_id())
         set_correlation_id(str(sync.id))
         if sync.status == SyncStatus.IN_REVIEW:
-            await uow.repo.update_sync(sync_id, status=SyncStatus.CONFIRMED,
-                                       confirmed_at=datetime.now(UTC))
+            await uow.repo.update_sync(sync_id, status=SyncStatus.CONFIRMING,
+                                       progress_at=datetime.now(UTC))
             await uow.commit()
         elif sync.status == SyncStatus.REFUSED:
             raise Conflict(f"The sync session cannot be confirmed: invoicing refused it. "
                            f"{sync.detail}", title="Sync session refused")
-        elif sync.status != SyncStatus.CONFIRMED:
+        elif sync.status not in CLOSED:
             raise Conflict(
                 "The sync session cannot be confirmed yet: "
                 + not_ready_to_confirm(SyncStatus(sync.status), sync.expected, sync.received)
@@ -187,6 +255,8 @@ async def confirm(services: Services, sync_id: str) -> dict[str, Any]:
         ahead = asyncio.create_task(read(page.after))
         try:
             async with services.uow() as uow:
+                # The session's row before the company's, the order live intake takes them.
+                await uow.repo.update_sync(sync_id, progress_at=datetime.now(UTC))
                 await post_page(uow, sync, page)
                 await uow.commit()
         except BaseException:
@@ -194,6 +264,12 @@ async def confirm(services: Services, sync_id: str) -> dict[str, Any]:
             raise
         page = await ahead
     async with services.uow() as uow:
+        done = await uow.repo.get_sync(sync_id, lock=True)
+        if done.status == SyncStatus.CONFIRMING:
+            now = datetime.now(UTC)
+            await uow.repo.update_sync(sync_id, status=SyncStatus.CONFIRMED, confirmed_at=now,
+                                       progress_at=now)
+            await uow.commit()
         counts = await uow.repo.document_counts(sync_id)
     summary = _summary({**sync, "status": SyncStatus.CONFIRMED}, counts)
     log.info("sync session %s confirmed: %d posted, %d held, %d already posted", sync_id,
@@ -239,3 +315,8 @@ async def _sync(uow: UnitOfWork, sync_id: str, *, lock: bool = False):  # noqa: 
     if sync is None:
         raise NotFound(f"There is no sync session with id {sync_id}.")
     return sync
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite gives back naive datetimes: they were stored in UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -57,12 +58,16 @@ class UnitOfWork:
 
 @dataclass
 class Services:
-    """What the use cases need: a way to open a unit of work, the relay's bell, and how
-    many documents confirm posts per transaction."""
+    """What the use cases need: a way to open a unit of work, the relay's bell, how many
+    documents confirm posts per transaction, after how long without progress an open sync
+    session is stalled, and after how long a confirm without a page posted is taken as
+    interrupted (and resumed)."""
 
     sessions: async_sessionmaker
     wake_relay: Callable[[], None] = field(default=lambda: None)
     page_size: int = 2_000
+    stall_after: timedelta = timedelta(minutes=5)
+    confirm_lease: timedelta = timedelta(seconds=30)
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.sessions, self.wake_relay)

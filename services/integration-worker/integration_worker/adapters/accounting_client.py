@@ -1,11 +1,14 @@
 """Accounting's internal API over HTTP: one httpx.AsyncClient for the whole process.
 
 Transient failures (connection errors, timeouts, 5xx) are retried with exponential backoff
-(capped) for at least ``retries`` attempts and ``patience`` seconds, then raised, so the
-consumer requeues the message. The patience rides out a restart or short outage of
-accounting without spending the messages' deliveries, which end in the dead-letter queue
-once the delivery limit is reached. A 4xx will not get better by retrying: it is raised
-at once with accounting's problem detail.
+(capped) for at least ``retries`` attempts and ``patience`` seconds, then raised. When
+accounting cannot be reached or says it is unavailable (connection errors, timeouts, 502,
+503 — its database down — or 504), that is ``AccountingUnavailable``, a
+DependencyUnavailable: the consumer keeps the batch and tries again later without spending
+its deliveries, however long the outage. A 500 that outlasts the patience is the batch's
+own failure (``AccountingFailed``): the message is requeued and, failing again, ends in
+the dead-letter queue at the delivery limit. A 4xx will not get better by retrying: it is
+raised at once with accounting's problem detail.
 """
 
 import asyncio
@@ -23,16 +26,25 @@ from shared.internal_api import (
     ProposalResult,
 )
 from shared.observability.correlation import CORRELATION_HEADER, current_correlation_id
+from shared.unavailable import DependencyUnavailable
 
 log = logging.getLogger(__name__)
+
+
+# Answers that say accounting (or what is in front of it) cannot serve now.
+UNAVAILABLE_STATUSES = (502, 503, 504)
 
 
 class AccountingError(Exception):
     """Accounting's internal API could not do what was asked."""
 
 
-class AccountingUnavailable(AccountingError):
-    """Still failing after the retries: worth trying again later."""
+class AccountingUnavailable(AccountingError, DependencyUnavailable):
+    """Unreachable or unavailable still after the retries: worth trying again later."""
+
+
+class AccountingFailed(AccountingError):
+    """A 500 still after the retries: something in the request makes accounting fail."""
 
 
 class AccountingRejected(AccountingError):
@@ -92,12 +104,14 @@ class AccountingClient:
 
     async def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         attempt = 0
+        unavailable = True
         give_up_at = asyncio.get_running_loop().time() + self._patience
         while True:
             try:
                 response = await self._http.request(method, path, **kwargs)
             except httpx.TransportError as error:  # connection errors and timeouts
                 failure = f"{type(error).__name__}: {error}"
+                unavailable = True
             else:
                 if response.status_code < 400:
                     return response
@@ -110,8 +124,9 @@ class AccountingClient:
                         f"{_problem_detail(response)}",
                     )
                 failure = f"{response.status_code}: {_problem_detail(response)}"
+                unavailable = response.status_code in UNAVAILABLE_STATUSES
             if attempt >= self._retries and asyncio.get_running_loop().time() >= give_up_at:
-                raise AccountingUnavailable(
+                raise (AccountingUnavailable if unavailable else AccountingFailed)(
                     f"{method} {path} to accounting failed {attempt + 1} times, last: {failure}"
                 )
             delay = min(self._backoff * 2**attempt, self._max_backoff)

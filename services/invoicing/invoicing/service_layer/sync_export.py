@@ -6,7 +6,8 @@ cursor, page count and running totals (sync_exports). So the relay publishes the
 page while the next is read, memory holds one page, and nothing waits for the whole
 range to be read. If the process dies half way, the redelivered request goes on after
 the last committed page: no page is lost or sent twice. The last page commits with
-sync.completed and the request's inbox claim, so a delivery after that changes nothing.
+sync.completed and the request's inbox claim, so a delivery after that changes nothing;
+a new request for a finished export (accounting's resume) sends sync.completed again.
 
 Documents go only to the accounting company the company's link is approved for: a request
 from any other is answered with sync.refused (its reason, so the session in accounting
@@ -53,11 +54,14 @@ async def export_sync(uow: UnitOfWork, event_id: str, request: SyncRequested,
                 return True
             export, known = await _locked_export(uow, request)
             if export.completed:
-                # Finished by an earlier delivery of the request: nothing more to send.
-                await uow.claim(event_id, request.event_type)
+                # Finished by an earlier delivery of the request: nothing more to send. A
+                # request of its own (accounting resuming a session that never heard the
+                # end) gets the completion again: accounting applies it once.
+                if await uow.claim(event_id, request.event_type):
+                    await uow.stage([sync_completed(export)])
                 await uow.commit()
-                log.info("sync %s was already exported (%d documents); event %s skipped",
-                         export.sync_id, export.document_count, event_id)
+                log.info("sync %s was already exported (%d documents); event %s sent its "
+                         "completion again", export.sync_id, export.document_count, event_id)
                 return False
             page = (await uow.documents.page_after(
                 export.company_rut, export.date_from, export.date_to, export.after, page_size)

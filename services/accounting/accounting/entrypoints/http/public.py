@@ -259,6 +259,17 @@ async def confirm_sync(sync_id: str, services: ServicesDep) -> ConfirmOut:
     return ConfirmOut(**await syncs.confirm(services, sync_id))
 
 
+@router.post("/syncs/{sync_id}/resume", status_code=status.HTTP_202_ACCEPTED, tags=["syncs"],
+             summary="Make a stalled session go on: ask invoicing again, or finish its confirm")
+async def resume_sync(sync_id: str, services: ServicesDep) -> SyncOut:
+    """A session still receiving asks invoicing for its range again (the export goes on
+    after its last committed page; one already finished sends its completion again); one
+    whose confirm stopped half way is finished. Nothing is sent, stored or posted twice, so
+    it is safe to call again. 409 for a session that waits for nothing (in review,
+    confirmed, live)."""
+    return SyncOut(**await syncs.resume(services, sync_id))
+
+
 # --- books --------------------------------------------------------------------------
 
 

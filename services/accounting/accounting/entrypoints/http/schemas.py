@@ -186,7 +186,16 @@ class SyncOut(BaseModel):
                                        "and payments that arrived by themselves")
     date_from: date | None = Field(alias="from", description="null for live sessions")
     date_to: date | None = Field(alias="to")
-    status: SyncStatus
+    status: SyncStatus = Field(
+        description="requested → receiving → in_review → confirming (posting, in pages) → "
+                    "confirmed; stalled: open (requested, receiving or confirming) with no "
+                    "progress for SYNC_STALL_SECONDS, see stalled_reason")
+    stalled_reason: str | None = Field(
+        default=None, description="why a stalled session cannot progress and what to do "
+                                  "(POST /v1/syncs/{id}/resume); null otherwise")
+    last_progress_at: datetime = Field(
+        description="when the session last moved on: created, documents received, the count "
+                    "known, a page of its confirm posted, resumed")
     expected: int | None = Field(description="documents invoicing will send; null until known")
     received: int
     ready: int
