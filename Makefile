@@ -13,6 +13,10 @@ TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 
 .PHONY: install run demo test test-unit lint bench clean token
 
+# What runs here runs on the public development secrets unless AUTH_SECRET and
+# WORKER_SERVICE_SECRET are set: say so, as every deployment must not (README, Security).
+run demo token test test-unit bench test-faults: export ENVIRONMENT ?= development
+
 $(STAMP): requirements.lock shared/pyproject.toml services/*/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip >&2
@@ -30,7 +34,7 @@ run: install
 demo: install
 	$(BIN)/python -m deploy.local.demo
 
-## A development bearer token: make token CONTRACTS=78000000-7 COMPANIES=76354771-K [ROLES=service]
+## A development bearer token: make token CONTRACTS=78000000-7 COMPANIES=76354771-K [ROLES=operator]
 token: install
 	@$(BIN)/python -m tools.token --contracts "$(CONTRACTS)" --companies "$(COMPANIES)" --roles "$(ROLES)"
 
