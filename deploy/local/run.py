@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from deploy.local.stack import REPO, Stack
+from shared.redaction import redact_url
 
 DEFAULT_AMQP = "amqp://guest:guest@localhost:5672/"
 
@@ -43,8 +44,8 @@ def stack_from_environment(data_dir: Path = REPO / "var", **overrides) -> Stack:
 def main() -> int:
     stack = stack_from_environment()
     if not broker_reachable(stack.amqp_url):
-        print(f"RabbitMQ is not reachable at {stack.amqp_url}. Start it (`rabbitmq-server "
-              "-detached`, or `docker compose up -d rabbitmq`) or set AMQP_URL.",
+        print(f"RabbitMQ is not reachable at {redact_url(stack.amqp_url)}. Start it "
+              "(`rabbitmq-server -detached`, or `docker compose up -d rabbitmq`) or set AMQP_URL.",
               file=sys.stderr)
         return 1
     stop = False

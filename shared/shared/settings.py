@@ -214,8 +214,10 @@ def startup_check(settings: CommonSettings) -> str | None:
             f"{names}: refusing to start with a public value (the development default or "
             "the example placeholder); set your own (`openssl rand -hex 32`), or "
             "ENVIRONMENT=development to run with the development one")
-    return (f"ENVIRONMENT=development: {names} is the public development value, so anyone "
-            "can mint tokens this process accepts; never expose it")
+    value = "are public development values" if len(public) > 1 else \
+        "is a public development value"
+    return (f"ENVIRONMENT=development: {names} {value}, so anyone can mint tokens this "
+            "process accepts; never expose it")
 
 
 def settings_or_exit(settings_type: type[S], prog: str) -> S:

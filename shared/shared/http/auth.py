@@ -125,6 +125,12 @@ class TokenVerifier:
                                          "verify_aud": self.audience is not None})
         except jwt.ExpiredSignatureError:
             raise Unauthorized("the bearer token has expired: get a new one") from None
+        except jwt.InvalidIssuerError:
+            raise Unauthorized("the bearer token is from another issuer: its iss must be "
+                               f"{self.issuer!r} (AUTH_ISSUER)") from None
+        except jwt.InvalidAudienceError:
+            raise Unauthorized("the bearer token is for another service: its aud must "
+                               f"include {self.audience!r} (AUTH_AUDIENCE)") from None
         except jwt.InvalidTokenError as error:
             raise Unauthorized(f"the bearer token is not valid ({error})") from None
         self._check_lifetime(claims)
