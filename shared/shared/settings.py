@@ -129,12 +129,7 @@ class CommonSettings(BaseSettings):
         return TokenVerifier(
             key=self.auth_public_key if asymmetric else self.auth_secret,
             algorithm=self.auth_algorithm, max_lifetime=self.auth_max_token_lifetime,
-            issuer=self.auth_issuer, audience=self.auth_audience,
-            credential="AUTH_PUBLIC_KEY" if asymmetric else "AUTH_SECRET")
-
-    @property
-    def uses_development_secret(self) -> bool:
-        return self.auth_algorithm == "HS256" and self.auth_secret == DEVELOPMENT_SECRET
+            issuer=self.auth_issuer, audience=self.auth_audience)
 
     def public_secrets(self) -> list[str]:
         """The variables whose value is public (development or placeholder)."""
@@ -162,8 +157,7 @@ class WorkerCredentialSettings(CommonSettings):
     @property
     def service_token_verifier(self) -> TokenVerifier:
         return TokenVerifier(key=self.worker_service_secret,
-                             max_lifetime=SERVICE_TOKEN_LIFETIME,
-                             credential="WORKER_SERVICE_SECRET")
+                             max_lifetime=SERVICE_TOKEN_LIFETIME)
 
     def public_secrets(self) -> list[str]:
         public = super().public_secrets()

@@ -111,8 +111,6 @@ class TokenVerifier:
     max_lifetime: int = DEFAULT_MAX_LIFETIME
     issuer: str | None = None
     audience: str | None = None
-    # Named in errors so the caller knows which credential the endpoint wants.
-    credential: str = "AUTH_SECRET"
 
     def claims(self, token: str) -> dict[str, Any]:
         required = ["sub", "exp", *(["iss"] if self.issuer else []),
