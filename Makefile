@@ -25,6 +25,10 @@ SHELL := /bin/bash
 QUIET_PIP := PYTHONWARNINGS=ignore::UserWarning $(BIN)/pip
 PIP_NOISE := { grep -v "^WARNING: Location 'file://.*' is ignored: it is neither a file nor a directory" >&2 || true; }
 
+# What runs here runs on the public development secrets unless AUTH_SECRET and
+# WORKER_SERVICE_SECRET are set: say so, as every deployment must not (README, Security).
+run demo token test test-unit bench test-faults: export ENVIRONMENT ?= development
+
 $(STAMP): requirements.lock shared/pyproject.toml services/*/pyproject.toml
 	@test -x $(BIN)/python || { echo "creating $(VENV) and installing the pinned requirements" >&2; $(PYTHON) -m venv $(VENV); }
 	@$(QUIET_PIP) install -q --upgrade pip 2>&1 | $(PIP_NOISE)
@@ -43,7 +47,7 @@ run: install
 demo: install
 	$(BIN)/python -m deploy.local.demo
 
-## A development bearer token: make token CONTRACTS=78000000-7 COMPANIES=76354771-K [ROLES=service]
+## A development bearer token: make token CONTRACTS=78000000-7 COMPANIES=76354771-K [ROLES=operator]
 token: install
 	@$(BIN)/python -m tools.token --contracts "$(CONTRACTS)" --companies "$(COMPANIES)" --roles "$(ROLES)"
 

@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 from deploy.local.broker import remove
 from shared.messaging import SUBSCRIPTIONS, Topology
 from shared.messaging.access import SERVICES
+from shared.redaction import redact_url
 
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
 DEFAULT_AMQP = "amqp://guest:guest@127.0.0.1:5672/"
@@ -27,7 +28,7 @@ def admin_postgres_url() -> str:
            or DEFAULT_POSTGRES)
     if not make_url(url).drivername.startswith("postgresql"):
         raise SystemExit(f"BENCH_DATABASE_URL / DATABASE_URL must be a PostgreSQL admin URL "
-                         f"(used to create and drop the bench's databases), got {url}")
+                         f"(used to create and drop the bench's databases), got {redact_url(url)}")
     return url
 
 

@@ -66,7 +66,7 @@ async def run_stack(run: RunResources, label: str, n: int, *, sqlite: bool,
         amqp_url=run.amqp_url, invoicing_port=free_port(), accounting_port=free_port(),
         exchange=topology.exchange, queue_prefix=topology.queue_prefix,
         log_dir=run.log_dir(label),
-        extra_env={"DELIVERY_LIMIT": str(topology.delivery_limit)},
+        extra_env={"ENVIRONMENT": "development", "DELIVERY_LIMIT": str(topology.delivery_limit)},
         workers=workers,
     )
     say(f"[{label}] migrating and starting invoicing, accounting and "

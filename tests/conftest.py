@@ -1,9 +1,15 @@
 """Fixtures for tests on real PostgreSQL and RabbitMQ (see tests/support/infra.py)."""
 
+import os
+
 import pytest
 
 from deploy.local.broker import BrokerSetupError
 from tests.support.infra import Infra, MissingService
+
+# The services the tests start, in process or as processes, run on the public development
+# secrets: say so explicitly, as `make run` does (shared/settings.py, startup_check).
+os.environ["ENVIRONMENT"] = "development"
 
 # Every consumer the services declare; their test queues are deleted after the run.
 CONSUMERS = ["invoicing", "accounting", "integration-worker", "probe"]

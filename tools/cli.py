@@ -5,8 +5,9 @@
     python -m tools.cli sync start COMPANY_ID 2026-10-01 2026-10-31 --follow
     python -m tools.cli report trial-balance COMPANY_ID 2026-10-01 2026-10-31
 
-URLs from INVOICING_URL / ACCOUNTING_URL (default :8001 / :8002); the token is minted
-with AUTH_SECRET for the RUTs a command names (development), or taken from DTE_TOKEN.
+URLs from INVOICING_URL / ACCOUNTING_URL (default :8001 / :8002); the token is taken from
+DTE_TOKEN, or minted for the RUTs a command names with AUTH_SECRET (or, with
+ENVIRONMENT=development, the development secret; see deploy/local/auth.py).
 """
 
 import os
@@ -20,6 +21,7 @@ from rich.table import Table
 
 from deploy.local.auth import GrantingAuth
 from deploy.local.client import ApiError, FlowClient
+from shared.settings import SettingsError
 
 console = Console()
 
@@ -36,7 +38,10 @@ class _FixedToken(httpx.Auth):
 def _client(ctx: click.Context) -> FlowClient:
     if ctx.obj is None:
         token = os.environ.get("DTE_TOKEN")
-        auth = _FixedToken(token) if token else GrantingAuth()
+        try:
+            auth = _FixedToken(token) if token else GrantingAuth()
+        except SettingsError as error:
+            raise click.ClickException(f"{error} (or set DTE_TOKEN)") from None
         ctx.obj = FlowClient(os.environ.get("INVOICING_URL", "http://127.0.0.1:8001"),
                              os.environ.get("ACCOUNTING_URL", "http://127.0.0.1:8002"),
                              auth=auth)

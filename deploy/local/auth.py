@@ -3,23 +3,61 @@
 `GrantingAuth` signs each request with a token naming every contract and company the
 client has created or addressed by RUT so far — what an operator with the secret would
 mint by hand. Tests of access control use explicit tokens instead.
+
+They sign as the services expect (``Signer.from_environment``): with AUTH_SECRET, or with
+AUTH_PRIVATE_KEY when AUTH_ALGORITHM is RS256 or EdDSA, and with AUTH_ISSUER /
+AUTH_AUDIENCE when set. The public development secret only with ENVIRONMENT=development.
 """
 
 import json
 import os
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
 from shared.http.auth import DEVELOPMENT_SECRET, mint_token
 from shared.rut import InvalidRut, canonical_rut
+from shared.settings import DEVELOPMENT, SettingsError
 
 _BY_RUT = re.compile(r"^/v1/(contracts|companies)/([^/]+)")
 
 
+@dataclass(frozen=True)
+class Signer:
+    key: str
+    algorithm: str = "HS256"
+    issuer: str | None = None
+    audience: str | None = None
+
+    @classmethod
+    def from_environment(cls, env: Mapping[str, str] = os.environ) -> "Signer":
+        algorithm = env.get("AUTH_ALGORITHM") or "HS256"
+        if algorithm != "HS256":
+            key = env.get("AUTH_PRIVATE_KEY", "").replace("\\n", "\n").strip()
+            if not key:
+                raise SettingsError(f"AUTH_PRIVATE_KEY: AUTH_ALGORITHM={algorithm} tokens are "
+                                    "signed with the issuer's private key; set it (PEM) to "
+                                    "mint development tokens")
+        else:
+            key = env.get("AUTH_SECRET") or ""
+            if not key and env.get("ENVIRONMENT") != DEVELOPMENT:
+                raise SettingsError("AUTH_SECRET: not set; set it to the services' secret, or "
+                                    "ENVIRONMENT=development to sign with the development one")
+            key = key or DEVELOPMENT_SECRET
+        return cls(key, algorithm, env.get("AUTH_ISSUER") or None,
+                   env.get("AUTH_AUDIENCE") or None)
+
+    def mint(self, sub: str, **claims: Any) -> str:
+        return mint_token(self.key, sub, algorithm=self.algorithm, issuer=self.issuer,
+                          audience=self.audience, **claims)
+
+
 class GrantingAuth(httpx.Auth):
-    def __init__(self, secret: str | None = None, sub: str = "developer"):
-        self._secret = secret or os.environ.get("AUTH_SECRET") or DEVELOPMENT_SECRET
+    def __init__(self, signer: Signer | None = None, sub: str = "developer"):
+        self._signer = signer or Signer.from_environment()
         self._sub = sub
         self.contracts: set[str] = set()
         self.companies: set[str] = set()
@@ -35,8 +73,9 @@ class GrantingAuth(httpx.Auth):
     @property
     def token(self) -> str:
         if self._token is None:
-            self._token = mint_token(self._secret, self._sub, contracts=sorted(self.contracts),
-                                     companies=sorted(self.companies), ttl_seconds=8 * 3600)
+            self._token = self._signer.mint(self._sub, contracts=sorted(self.contracts),
+                                            companies=sorted(self.companies),
+                                            ttl_seconds=8 * 3600)
         return self._token
 
     def auth_flow(self, request: httpx.Request):  # noqa: ANN201 - httpx's generator protocol

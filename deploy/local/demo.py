@@ -13,6 +13,7 @@ from deploy.local.client import FlowClient
 from deploy.local.run import broker_reachable, create_broker_users, stack_from_environment
 from deploy.local.scenario import MONTH_FROM, MONTH_TO, run_scenario
 from deploy.local.stack import REPO, Stack
+from shared.redaction import redact_url
 from tools.cli import console, trial_balance_table
 
 INVOICING_URL, ACCOUNTING_URL = "http://127.0.0.1:8001", "http://127.0.0.1:8002"
@@ -39,7 +40,7 @@ def main() -> int:
     else:
         stack = demo_stack()
         if not broker_reachable(stack.amqp_url):
-            print(f"RabbitMQ is not reachable at {stack.amqp_url}: start it "
+            print(f"RabbitMQ is not reachable at {redact_url(stack.amqp_url)}: start it "
                   "(`rabbitmq-server -detached`) or set AMQP_URL.", file=sys.stderr)
             return 1
         if not create_broker_users(stack):

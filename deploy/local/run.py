@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from deploy.local.broker import BrokerSetupError
 from deploy.local.stack import REPO, Stack
+from shared.redaction import redact_url
 
 DEFAULT_AMQP = "amqp://guest:guest@localhost:5672/"
 VHOST = "dte"  # the services' users and queues live here, as in production
@@ -61,8 +62,8 @@ def create_broker_users(stack: Stack) -> bool:
 def main() -> int:
     stack = stack_from_environment(web_port=int(os.environ.get("WEB_PORT", "8000")))
     if not broker_reachable(stack.amqp_url):
-        print(f"RabbitMQ is not reachable at {stack.amqp_url}. Start it (`rabbitmq-server "
-              "-detached`, or `docker compose up -d rabbitmq`) or set AMQP_URL.",
+        print(f"RabbitMQ is not reachable at {redact_url(stack.amqp_url)}. Start it "
+              "(`rabbitmq-server -detached`, or `docker compose up -d rabbitmq`) or set AMQP_URL.",
               file=sys.stderr)
         return 1
     stop = False

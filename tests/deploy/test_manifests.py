@@ -35,7 +35,12 @@ _DEFAULTS = {f.name: f.default for f in dataclasses.fields(Stack)}
 PORTS = {"invoicing": _DEFAULTS["invoicing_port"], "accounting": _DEFAULTS["accounting_port"]}
 APIS = sorted(PORTS)
 # Read by a service only once its issue lands; until then pydantic-settings ignores it.
-PENDING_ENV = {"AUTH_SECRET": "issue 4 (auth) adds it to the Settings"}
+PENDING_ENV: dict[str, str] = {}
+# Who holds which secret (README, "Security"): the worker's credential is for the worker
+# and accounting only.
+SECRETS = {"invoicing": {"AUTH_SECRET"},
+           "accounting": {"AUTH_SECRET", "WORKER_SERVICE_SECRET"},
+           "integration-worker": {"AUTH_SECRET", "WORKER_SERVICE_SECRET"}}
 DEV_ONLY = ["ruff", "pytest", "pytest-asyncio", "hypothesis", "testcontainers", "docker"]
 
 
@@ -161,6 +166,19 @@ def test_compose_volumes_are_named_and_declared(compose):
     used = {v.split(":", 1)[0] for spec in compose["services"].values()
             for v in spec.get("volumes", []) if not v.startswith(".")}
     assert used == declared == {"pgdata", "rabbitdata"}
+
+
+def test_compose_requires_the_secrets_and_runs_no_service_in_development(compose):
+    for name, (service, spec) in app_services(compose).items():
+        env = spec.get("environment", {})
+        assert "ENVIRONMENT" not in env, name  # a deployment: the default, production
+        if name.endswith("-migrate"):
+            assert not {k for k in env if "SECRET" in k}, f"{name} needs no secret"
+            continue
+        assert {k for k in env if k.endswith("_SECRET")} == SECRETS[service], name
+        for secret in SECRETS[service]:
+            # ${VAR:?message}: compose stops with the message when it is not set.
+            assert env[secret].startswith("${" + secret + ":?"), (name, secret)
 
 
 def test_compose_runs_competing_workers(compose):
@@ -321,7 +339,7 @@ def test_secret_and_config_keys_exist(resources):
     secret = yaml.safe_load((K8S / "secret.example.yaml").read_text(encoding="utf-8"))
     assert secret["kind"] == "Secret" and secret["metadata"]["name"] == "dte-secrets"
     secret_keys = set(secret["stringData"])
-    assert "AUTH_SECRET" in secret_keys
+    assert {"AUTH_SECRET", "WORKER_SERVICE_SECRET"} <= secret_keys
     config = by_kind(resources, "ConfigMap")["dte-config"]["data"]
     for kind in ("Deployment", "Job"):
         for resource in by_kind(resources, kind).values():
@@ -395,3 +413,62 @@ def test_images_are_the_same_in_compose_and_kubernetes(compose, kustomization):
     compose_images = {spec["image"].split(":")[0] for _, spec in app_services(compose).values()}
     k8s_images = {i["name"] for i in kustomization["images"]}
     assert compose_images == k8s_images == {f"dte-{s}" for s in SETTINGS}
+
+
+def test_each_service_gets_only_its_secrets(resources):
+    for name, deployment in by_kind(resources, "Deployment").items():
+        (container,) = deployment["spec"]["template"]["spec"]["containers"]
+        secrets = {e["valueFrom"]["secretKeyRef"]["key"] for e in container["env"]
+                   if "secretKeyRef" in e.get("valueFrom", {})}
+        assert {k for k in secrets if k.endswith("_SECRET")} == SECRETS[name], name
+        assert not any(e["name"] == "ENVIRONMENT" for e in container["env"]), name
+
+
+def test_no_pod_mounts_a_service_account_token(resources):
+    for kind in ("Deployment", "Job"):
+        for name, resource in by_kind(resources, kind).items():
+            spec = resource["spec"]["template"]["spec"]
+            assert spec.get("automountServiceAccountToken") is False, f"{kind} {name}"
+
+
+def _ingress_from(policy: dict) -> list[dict]:
+    (rule,) = policy["spec"]["ingress"]
+    return rule["from"]
+
+
+def _policy_for(resources: list[dict], app: str) -> dict:
+    (policy,) = [p for p in by_kind(resources, "NetworkPolicy").values()
+                 if p["spec"]["podSelector"].get("matchLabels") == {"app.kubernetes.io/name": app}]
+    return policy
+
+
+def test_every_pod_is_closed_to_connections_by_default(resources):
+    policies = by_kind(resources, "NetworkPolicy")
+    assert any(p["spec"]["podSelector"] == {} and p["spec"]["policyTypes"] == ["Ingress"]
+               and not p["spec"].get("ingress") for p in policies.values())
+    # The worker serves nothing to anyone: no policy opens it.
+    assert all(p["spec"]["podSelector"].get("matchLabels") !=
+               {"app.kubernetes.io/name": "integration-worker"} for p in policies.values())
+
+
+def test_only_the_worker_and_the_ingress_reach_accounting(resources):
+    policy = _policy_for(resources, "accounting")
+    (rule,) = policy["spec"]["ingress"]
+    assert rule["ports"] == [{"protocol": "TCP", "port": PORTS["accounting"]}]
+    pods = [f["podSelector"]["matchLabels"] for f in rule["from"] if "podSelector" in f]
+    assert pods == [{"app.kubernetes.io/name": "integration-worker"}]
+    # The worker's pods carry that label, and nothing else may come from inside.
+    worker = by_kind(resources, "Deployment")["integration-worker"]
+    assert worker["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/name"] == \
+        "integration-worker"
+    namespaces = [f for f in rule["from"] if "podSelector" not in f]
+    assert len(namespaces) == 1 and set(namespaces[0]) == {"namespaceSelector"}
+
+
+def test_invoicing_is_reached_from_the_ingress_only(resources):
+    (rule,) = _policy_for(resources, "invoicing")["spec"]["ingress"]
+    assert rule["ports"] == [{"protocol": "TCP", "port": PORTS["invoicing"]}]
+    assert [set(f) for f in rule["from"]] == [{"namespaceSelector"}]
+    accounting_ingress = [f for f in _ingress_from(_policy_for(resources, "accounting"))
+                          if "namespaceSelector" in f]
+    assert rule["from"] == accounting_ingress  # the same way in for both APIs

@@ -29,7 +29,9 @@ async def start_stack(infra, topology, log_dir: Path, name: str, cls: type[Stack
         # WORKER_HTTP_PORT 0: a free port, so stacks running side by side do not clash.
         # Small sync pages, so the tests' syncs of tens or hundreds of documents go in
         # several invoices.synced messages, as a year of documents does.
-        extra_env={"DELIVERY_LIMIT": str(topology.delivery_limit), "WORKER_HTTP_PORT": "0",
+        # ENVIRONMENT=development: they run on the public development secrets.
+        extra_env={"ENVIRONMENT": "development",
+                   "DELIVERY_LIMIT": str(topology.delivery_limit), "WORKER_HTTP_PORT": "0",
                    "SYNC_PAGE_SIZE": "50", **(env or {})},
         **options,
     )

@@ -31,6 +31,7 @@ from shared.messaging import Consumer, Publisher
 from shared.messaging.dead_letters import DeadLetters
 from shared.observability.http import install_observability
 from shared.outbox import OutboxRelay
+from shared.redaction import redact_url
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +67,7 @@ class Background:
         self._relay = relay
         self._services = services
         self._consumer: Consumer = build_consumer(settings, services)
-        self._amqp_url = settings.amqp_url
+        self._amqp_url = redact_url(settings.amqp_url)
         self.tasks: list[asyncio.Task] = []
 
     async def start(self) -> None:
@@ -151,7 +152,8 @@ def build_app(settings: Settings | None = None, *, background: bool = True) -> F
     install_body_limit(app, settings.max_body_bytes, limit_for=lambda path: (
         INTERNAL_BODY_LIMIT if path.startswith(INTERNAL_PREFIX) else settings.max_body_bytes))
     app.include_router(health_router({"database": database_check, "broker": broker_check}))
-    app.state.auth_secret = settings.auth_secret
+    app.state.tokens = settings.token_verifier
+    app.state.service_tokens = settings.service_token_verifier  # the worker's, for /internal
     scoped = [Depends(resource_in_scope)]
     app.include_router(public.router, dependencies=scoped)
     app.include_router(reports.router, dependencies=scoped)

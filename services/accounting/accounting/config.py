@@ -4,12 +4,12 @@ from pathlib import Path
 
 from pydantic import Field
 
-from shared.settings import CommonSettings
+from shared.settings import WorkerCredentialSettings
 
 DEFAULT_DATABASE_URL = "sqlite:///var/accounting.db"
 
 
-class Settings(CommonSettings):
+class Settings(WorkerCredentialSettings):
     database_url: str = Field(default=DEFAULT_DATABASE_URL,
                               description="plain URL: postgresql://… or sqlite:///…")
     consumer_name: str = "accounting"

@@ -38,7 +38,8 @@ def build_worker(settings: Settings, *, retry_backoff: float = 0.2) -> Worker:
         retries=settings.http_retries,
         backoff=retry_backoff,
         patience=settings.http_patience,
-        auth=ServiceToken(settings.auth_secret, sub=CONSUMER_NAME),
+        # Its own credential: the secret users' tokens are signed with cannot reach /internal.
+        auth=ServiceToken(settings.worker_service_secret, sub=CONSUMER_NAME),
     )
     consumer = Consumer(
         settings.amqp_url,

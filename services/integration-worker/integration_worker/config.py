@@ -2,12 +2,12 @@
 
 from pydantic import Field
 
-from shared.settings import CommonSettings
+from shared.settings import WorkerCredentialSettings
 
 CONSUMER_NAME = "integration-worker"
 
 
-class Settings(CommonSettings):
+class Settings(WorkerCredentialSettings):
     accounting_url: str = Field(
         default="http://127.0.0.1:8002", description="base URL of the accounting service"
     )

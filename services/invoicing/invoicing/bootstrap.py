@@ -27,6 +27,7 @@ from shared.messaging import SUBSCRIPTIONS, Consumer, Publisher
 from shared.messaging.dead_letters import DeadLetters
 from shared.observability.http import install_observability
 from shared.outbox import OutboxRelay
+from shared.redaction import redact_url
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +85,7 @@ async def _start_background(container: Container) -> None:
         ready.cancel()
         await _stop_background(container)
         raise RuntimeError(f"the event consumer did not start; is RabbitMQ reachable at "
-                           f"{settings.amqp_url}?")
+                           f"{redact_url(settings.amqp_url)}?")
 
 
 async def _stop_background(container: Container) -> None:

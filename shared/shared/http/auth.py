@@ -1,10 +1,18 @@
-"""Bearer JWT (HS256, PyJWT) for every public endpoint.
+"""Bearer JWTs (PyJWT) for every public endpoint, and the worker's service credential.
 
-Claims: ``sub``; ``contracts`` (contract-holder RUTs a user of accounting may reach);
-``companies`` (company RUTs a user of invoicing may reach); ``roles`` (``service`` for
-the worker's internal calls). RUTs in claims may be written in any accepted form; they
-are compared canonically. A resource outside the token's scope answers 404, as if it did
-not exist, so a token cannot probe for other companies' books.
+Claims: ``sub``; ``exp`` (required; the token may live at most the configured lifetime);
+``iss`` / ``aud`` when the deployment configures them; ``contracts`` (contract-holder
+RUTs a user of accounting may reach); ``companies`` (company RUTs a user of invoicing may
+reach); ``roles`` (``operator`` for the dead-letter API). RUTs in claims may be written in
+any accepted form; they are compared canonically. A resource outside the token's scope
+answers 404, as if it did not exist, so a token cannot probe for other companies' books.
+
+User tokens are HS256 with a shared secret (development) or RS256 / EdDSA, verified with
+the issuer's public key only, so a process that verifies holds nothing that signs. The
+worker's calls to accounting's internal API carry short-lived ``service`` tokens signed
+with a secret only the worker and accounting hold (WORKER_SERVICE_SECRET): whoever issues
+user tokens cannot reach the internal API, and the worker's credential reaches no one's
+public data.
 """
 
 import time
@@ -21,10 +29,17 @@ from shared.http.problems import Problem
 from shared.rut import InvalidRut, canonical_rut
 
 ALGORITHM = "HS256"
+ALGORITHMS = ("HS256", "RS256", "EdDSA")
 SERVICE_ROLE = "service"
 OPERATOR_ROLE = "operator"  # dead letters and other operations of a whole deployment
-# What `make run`, `make demo` and `make token` use unless AUTH_SECRET is set.
+# Public values (they are in this repository): accepted only with ENVIRONMENT=development.
 DEVELOPMENT_SECRET = "development-only-secret-change-me-in-production"
+DEVELOPMENT_SERVICE_SECRET = "development-only-worker-secret-change-me-too"
+DEFAULT_MAX_LIFETIME = 24 * 3600
+# The worker's service tokens live this long (renewed at half): accounting accepts no more.
+SERVICE_TOKEN_LIFETIME = 900
+# Clock skew tolerated between the issuer and us, on exp, iat and the lifetime.
+LEEWAY_SECONDS = 30
 
 
 class Unauthorized(Problem):
@@ -69,52 +84,116 @@ def _ruts(values: Any, claim: str) -> frozenset[str]:
         raise Unauthorized(f"the token's '{claim}' claim has a bad RUT: {error}") from None
 
 
-def mint_token(secret: str, sub: str, *, contracts: Iterable[str] = (),
+def mint_token(key: str, sub: str, *, contracts: Iterable[str] = (),
                companies: Iterable[str] = (), roles: Iterable[str] = (),
-               ttl_seconds: int = 3600) -> str:
+               ttl_seconds: int = 3600, algorithm: str = ALGORITHM,
+               issuer: str | None = None, audience: str | None = None) -> str:
+    """A token signed with ``key``: the HS256 secret, or a PEM private key for RS256 or
+    EdDSA (development and tests; production tokens come from the deployment's issuer)."""
     now = int(time.time())
-    claims = {"sub": sub, "iat": now, "exp": now + ttl_seconds,
-              "contracts": list(contracts), "companies": list(companies), "roles": list(roles)}
-    return jwt.encode(claims, secret, algorithm=ALGORITHM)
+    claims: dict[str, Any] = {"sub": sub, "iat": now, "exp": now + ttl_seconds,
+                              "contracts": list(contracts), "companies": list(companies),
+                              "roles": list(roles)}
+    if issuer:
+        claims["iss"] = issuer
+    if audience:
+        claims["aud"] = audience
+    return jwt.encode(claims, key, algorithm=algorithm)
 
 
-def verify_token(secret: str, token: str) -> Principal:
-    try:
-        claims = jwt.decode(token, secret, algorithms=[ALGORITHM],
-                            options={"require": ["sub", "exp"]})
-    except jwt.ExpiredSignatureError:
-        raise Unauthorized("the bearer token has expired: get a new one") from None
-    except jwt.InvalidTokenError as error:
-        raise Unauthorized(f"the bearer token is not valid ({error})") from None
-    roles = claims.get("roles") or []
-    if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
-        raise Unauthorized("the token's 'roles' claim must be a list of strings")
-    return Principal(sub=str(claims["sub"]), contracts=_ruts(claims.get("contracts"), "contracts"),
-                     companies=_ruts(claims.get("companies"), "companies"),
-                     roles=frozenset(roles))
+@dataclass(frozen=True)
+class TokenVerifier:
+    """How this process checks a bearer token. ``key`` is the HS256 secret or the
+    issuer's PEM public key; ``issuer`` and ``audience`` are checked when set."""
+
+    key: str
+    algorithm: str = ALGORITHM
+    max_lifetime: int = DEFAULT_MAX_LIFETIME
+    issuer: str | None = None
+    audience: str | None = None
+
+    def claims(self, token: str) -> dict[str, Any]:
+        required = ["sub", "exp", *(["iss"] if self.issuer else []),
+                    *(["aud"] if self.audience else [])]
+        try:
+            claims = jwt.decode(token, self.key, algorithms=[self.algorithm],
+                                issuer=self.issuer, audience=self.audience,
+                                leeway=LEEWAY_SECONDS,
+                                options={"require": required,
+                                         "verify_aud": self.audience is not None})
+        except jwt.ExpiredSignatureError:
+            raise Unauthorized("the bearer token has expired: get a new one") from None
+        except jwt.InvalidIssuerError:
+            raise Unauthorized("the bearer token is from another issuer: its iss must be "
+                               f"{self.issuer!r} (AUTH_ISSUER)") from None
+        except jwt.InvalidAudienceError:
+            raise Unauthorized("the bearer token is for another service: its aud must "
+                               f"include {self.audience!r} (AUTH_AUDIENCE)") from None
+        except jwt.InvalidTokenError as error:
+            raise Unauthorized(f"the bearer token is not valid ({error})") from None
+        self._check_lifetime(claims)
+        return claims
+
+    def _check_lifetime(self, claims: dict[str, Any]) -> None:
+        # A stolen token is useful for as long as it lives: no token lives longer than
+        # the cap, whatever its issuer wrote. Without iat, what is left of it counts.
+        start = claims.get("iat")
+        if not isinstance(start, int | float):
+            start = time.time()
+        if claims["exp"] - start > self.max_lifetime + LEEWAY_SECONDS:
+            raise Unauthorized(
+                f"the bearer token lives longer than this service accepts "
+                f"({self.max_lifetime} s between iat and exp, AUTH_MAX_TOKEN_LIFETIME): "
+                "get a shorter-lived one")
+
+    def verify(self, token: str) -> Principal:
+        claims = self.claims(token)
+        roles = claims.get("roles") or []
+        if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
+            raise Unauthorized("the token's 'roles' claim must be a list of strings")
+        return Principal(sub=str(claims["sub"]),
+                         contracts=_ruts(claims.get("contracts"), "contracts"),
+                         companies=_ruts(claims.get("companies"), "companies"),
+                         roles=frozenset(roles))
 
 
-_bearer = HTTPBearer(auto_error=False, description="A JWT signed with the service's AUTH_SECRET")
+_bearer = HTTPBearer(auto_error=False, description="A JWT from the deployment's issuer "
+                                                   "(`make token` in development)")
+
+BearerCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
-async def current_principal(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Principal:
-    """FastAPI dependency; the app stores its secret in ``app.state.auth_secret``."""
+def _token(credentials: HTTPAuthorizationCredentials | None) -> str:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("send an 'Authorization: Bearer <token>' header; "
                            "`make token` prints one for development")
-    return verify_token(request.app.state.auth_secret, credentials.credentials)
+    return credentials.credentials
+
+
+async def current_principal(request: Request, credentials: BearerCredentials) -> Principal:
+    """FastAPI dependency; the app keeps its TokenVerifier in ``app.state.tokens``."""
+    return request.app.state.tokens.verify(_token(credentials))
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
-async def service_principal(principal: CurrentPrincipal) -> Principal:
-    if not principal.is_service:
+async def service_principal(request: Request, credentials: BearerCredentials) -> Principal:
+    """The worker's internal calls: only a token signed with the worker's own credential
+    (``app.state.service_tokens``) and carrying the service role gets through."""
+    token = _token(credentials)
+    try:
+        principal: Principal | None = request.app.state.service_tokens.verify(token)
+    except Unauthorized as refused:
+        try:
+            request.app.state.tokens.verify(token)  # a user's token: 403, not 401
+        except Unauthorized:
+            raise refused from None
+        principal = None
+    if principal is None or not principal.is_service:
         raise Forbidden("this endpoint is for the integration worker: it needs the "
-                        f"'{SERVICE_ROLE}' role")
+                        f"'{SERVICE_ROLE}' role in a token signed with the worker's "
+                        "credential (WORKER_SERVICE_SECRET)")
     return principal
 
 
@@ -129,10 +208,10 @@ async def operator_principal(principal: CurrentPrincipal) -> Principal:
 
 
 class ServiceToken(httpx.Auth):
-    """Signs the worker's internal calls with a short-lived ``service`` token, renewed
-    well before it expires."""
+    """Signs the worker's internal calls with a short-lived ``service`` token (HS256 with
+    the worker's own secret), renewed well before it expires."""
 
-    def __init__(self, secret: str, sub: str, *, ttl_seconds: int = 900):
+    def __init__(self, secret: str, sub: str, *, ttl_seconds: int = SERVICE_TOKEN_LIFETIME):
         self._secret, self._sub, self._ttl = secret, sub, ttl_seconds
         self._token, self._renew_at = "", 0.0
 

@@ -5,6 +5,8 @@ from collections.abc import Awaitable, Callable
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
+from shared.redaction import redact_secrets
+
 Check = Callable[[], Awaitable[None]]
 
 
@@ -23,7 +25,9 @@ def health_router(checks: dict[str, Check]) -> APIRouter:
                 await check()
                 results[name] = "ok"
             except Exception as error:  # noqa: BLE001 - any failure means not ready
-                results[name] = f"unavailable: {error.__class__.__name__}: {error}"[:300]
+                # An error may quote a URL with its password: masked before anyone sees it.
+                results[name] = redact_secrets(
+                    f"unavailable: {error.__class__.__name__}: {error}")[:300]
         ready = all(v == "ok" for v in results.values())
         return JSONResponse(
             {"status": "ready" if ready else "not ready", "checks": results},

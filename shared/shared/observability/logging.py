@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from shared.observability.correlation import current_correlation_id
+from shared.redaction import redact_secrets
 
 LogFormat = Literal["json", "text"]
 
@@ -74,7 +75,12 @@ class TextFormatter(logging.Formatter):
 
 class _OurHandler(logging.StreamHandler):
     """Marks the handler configure_logging installed, so calling it again replaces it
-    without touching handlers others added (pytest's, for one)."""
+    without touching handlers others added (pytest's, for one). The last guard against a
+    secret in a log line: any URL's password in it (a library's message, a traceback) is
+    masked."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact_secrets(super().format(record))
 
 
 def configure_logging(level: str = "INFO", *, fmt: LogFormat = "text",

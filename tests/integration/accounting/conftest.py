@@ -14,10 +14,10 @@ from accounting.config import Settings
 from accounting.entrypoints.cli import migrate
 from deploy.local.auth import GrantingAuth
 from shared.events import CloudEvent
-from shared.http.auth import DEVELOPMENT_SECRET, ServiceToken
+from shared.http.auth import DEVELOPMENT_SERVICE_SECRET, ServiceToken
 
-# What the integration worker sends to the internal API.
-AS_WORKER = ServiceToken(DEVELOPMENT_SECRET, sub="integration-worker")
+# What the integration worker sends to the internal API, signed with its own credential.
+AS_WORKER = ServiceToken(DEVELOPMENT_SERVICE_SECRET, sub="integration-worker")
 
 
 @pytest.fixture(scope="session")

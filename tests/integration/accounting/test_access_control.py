@@ -8,7 +8,7 @@ from datetime import date
 import httpx
 import pytest
 
-from shared.http.auth import DEVELOPMENT_SECRET, mint_token
+from shared.http.auth import DEVELOPMENT_SECRET, DEVELOPMENT_SERVICE_SECRET, mint_token
 from tests.integration.accounting.books_support import Books
 from tests.integration.accounting.conftest import new_rut
 
@@ -90,6 +90,31 @@ async def test_internal_routes_need_the_service_role(client, other_contract):
         f"/internal/v1/integrations/{other_contract['company_rut']}/posting-profile",
         headers={"Authorization": f"Bearer {user}"})
     assert response.status_code == 403 and "service" in response.json()["detail"]
+
+
+async def test_a_users_token_with_the_service_role_does_not_reach_the_internal_api(client,
+                                                                                 other_contract):
+    """The service role counts only in a token signed with the worker's own credential."""
+    forged = mint_token(DEVELOPMENT_SECRET, "integration-worker", roles=["service"])
+    response = await client.get(
+        f"/internal/v1/integrations/{other_contract['company_rut']}/posting-profile",
+        headers={"Authorization": f"Bearer {forged}"})
+    assert response.status_code == 403
+    assert "WORKER_SERVICE_SECRET" in response.json()["detail"]
+    worker = mint_token(DEVELOPMENT_SERVICE_SECRET, "integration-worker", roles=["service"],
+                        ttl_seconds=600)
+    public = await client.get(f"/v1/contracts/{other_contract['rut']}/companies",
+                              headers={"Authorization": f"Bearer {worker}"})
+    assert public.status_code == 401  # and the worker's credential reaches no one's books
+
+
+async def test_a_token_living_longer_than_the_cap_is_refused(client, other_contract):
+    token = mint_token(DEVELOPMENT_SECRET, "accountant", contracts=[other_contract["rut"]],
+                       ttl_seconds=30 * 24 * 3600)
+    response = await client.get(f"/v1/contracts/{other_contract['rut']}/companies",
+                                headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 401
+    assert "AUTH_MAX_TOKEN_LIFETIME" in response.json()["detail"]
 
 
 async def test_dead_letters_are_for_operators_only(client, other_contract):

@@ -1,14 +1,18 @@
 """`python -m accounting migrate` and `python -m accounting serve`."""
 
 import argparse
+import logging
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 
 from accounting.config import Settings, ensure_sqlite_dir
+from shared.settings import log_startup, settings_or_exit, startup_check_or_exit
 
 SERVICE_DIR = Path(__file__).resolve().parents[2]
+PROG = "python -m accounting"
+log = logging.getLogger("accounting")
 
 
 def migrate(database_url: str) -> None:
@@ -20,16 +24,17 @@ def migrate(database_url: str) -> None:
     command.upgrade(config, "head")
 
 
-def serve(host: str, port: int) -> None:
+def serve(settings: Settings, host: str, port: int) -> None:
     import uvicorn
 
     from accounting.bootstrap import build_app
     from shared.logs import configure_logging
     from shared.runtime import tune_garbage_collector
 
-    settings = Settings()
+    warning = startup_check_or_exit(settings, PROG)
     configure_logging(settings.log_level, fmt=settings.log_format or "json",
                       service="accounting")
+    log_startup(log, settings, warning, database=settings.database_url)
     # log_config=None: uvicorn's own loggers go through ours (JSON, with correlation ids).
     app = build_app(settings)
     tune_garbage_collector()
@@ -38,14 +43,15 @@ def serve(host: str, port: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m accounting")
+    parser = argparse.ArgumentParser(prog=PROG)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("migrate", help="apply pending database migrations")
     serve_parser = commands.add_parser("serve", help="run the HTTP API, relay and consumer")
     serve_parser.add_argument("--host", default="127.0.0.1")
     serve_parser.add_argument("--port", type=int, default=8002)
     args = parser.parse_args(argv)
+    settings = settings_or_exit(Settings, PROG)
     if args.command == "migrate":
-        migrate(Settings().database_url)
+        migrate(settings.database_url)
     else:
-        serve(args.host, args.port)
+        serve(settings, args.host, args.port)

@@ -9,13 +9,16 @@ from integration_worker.bootstrap import build_worker
 from integration_worker.config import Settings
 from integration_worker.entrypoints.http import build_http_app, serve
 from shared.logs import configure_logging
+from shared.redaction import redact_url
 from shared.runtime import tune_garbage_collector
+from shared.settings import log_startup, settings_or_exit, startup_check_or_exit
 
 log = logging.getLogger("integration_worker")
+PROG = "python -m integration_worker"
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m integration_worker")
+    parser = argparse.ArgumentParser(prog=PROG)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("migrate", help="nothing to do: the worker owns no database")
     commands.add_parser("run", help="consume invoice.synced, payment.recorded and "
@@ -26,9 +29,11 @@ def main(argv: list[str] | None = None) -> None:
         # Accounting keeps proposals once per (sync, source_key): that is the idempotency.
         print("integration-worker owns no database: nothing to migrate")
         return
-    settings = Settings()
+    settings = settings_or_exit(Settings, PROG)
+    warning = startup_check_or_exit(settings, PROG)
     configure_logging(settings.log_level, fmt=settings.log_format or "json",
                       service="integration-worker")
+    log_startup(log, settings, warning, accounting=settings.accounting_url)
     tune_garbage_collector()
     asyncio.run(_run(settings))
 
@@ -40,7 +45,7 @@ async def _run(settings: Settings) -> None:
         loop.add_signal_handler(signum, stop.set)
     log.info("consuming from %s on %s; proposals go to %s",
              settings.topology.queue_name("integration-worker"), settings.event_exchange,
-             settings.accounting_url)
+             redact_url(settings.accounting_url))
     worker = build_worker(settings)
     app = build_http_app(settings, worker.consumer)
     http = asyncio.create_task(serve(app, settings.worker_http_host, settings.worker_http_port,

@@ -34,7 +34,7 @@ def build_http_app(settings: Settings, consumer: Consumer) -> FastAPI:
 
     app = FastAPI(title="Integration worker", version="1.0.0",
                   summary="Health of the worker and the messages it dead-lettered.")
-    app.state.auth_secret = settings.auth_secret
+    app.state.tokens = settings.token_verifier
     install_problem_handlers(app)
     app.include_router(health_router({"broker": broker_check, "accounting": accounting_check}))
     letters = DeadLetters(settings.amqp_url, settings.topology, CONSUMER_NAME)

@@ -10,11 +10,13 @@ from alembic.config import Config
 from invoicing.config import Settings, ensure_sqlite_directory
 from invoicing.domain.imports import ImportFormat
 from shared.logs import configure_logging
+from shared.settings import log_startup, settings_or_exit, startup_check_or_exit
 
 # services/invoicing/alembic.ini, wherever the command is run from.
 ALEMBIC_INI = Path(__file__).resolve().parents[2] / "alembic.ini"
 
 log = logging.getLogger("invoicing")
+PROG = "python -m invoicing"
 
 
 def migrate(database_url: str) -> None:
@@ -25,12 +27,13 @@ def migrate(database_url: str) -> None:
     command.upgrade(config, "head")
 
 
-def serve(settings: Settings, host: str, port: int) -> None:
+def serve(settings: Settings, host: str, port: int, warning: str | None) -> None:
     import uvicorn
 
     from invoicing.bootstrap import build_app
     from shared.runtime import tune_garbage_collector
 
+    log_startup(log, settings, warning, database=settings.database_url)
     app = build_app(settings)
     tune_garbage_collector()
     # log_config=None: uvicorn's own loggers go through ours (JSON, with correlation ids).
@@ -39,8 +42,8 @@ def serve(settings: Settings, host: str, port: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    settings = Settings()
-    parser = argparse.ArgumentParser(prog="python -m invoicing")
+    settings = settings_or_exit(Settings, PROG)
+    parser = argparse.ArgumentParser(prog=PROG)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("migrate", help="apply pending migrations to DATABASE_URL")
     serve_parser = commands.add_parser("serve", help="run the HTTP API, outbox relay and consumer")
@@ -53,6 +56,7 @@ def main(argv: list[str] | None = None) -> None:
     import_parser.add_argument("--format", choices=[f.value for f in ImportFormat],
                                help="force the format (detected when left out)")
     args = parser.parse_args(argv)
+    warning = startup_check_or_exit(settings, PROG) if args.command == "serve" else None
     configure_logging(settings.log_level, service="invoicing",
                       fmt=settings.log_format or ("json" if args.command == "serve" else "text"))
     if args.command == "import":
@@ -63,4 +67,4 @@ def main(argv: list[str] | None = None) -> None:
         migrate(settings.database_url)
         log.info("invoicing database is at the latest revision")
     else:
-        serve(settings, args.host, args.port)
+        serve(settings, args.host, args.port, warning)

@@ -37,7 +37,7 @@ def install_routes(app: FastAPI, container) -> None:  # noqa: ANN001
     app.add_middleware(ImportSizeLimit, max_bytes=container.settings.import_max_bytes)
     app.include_router(health_router({"database": container.check_database,
                                       "broker": container.check_broker}))
-    app.state.auth_secret = container.settings.auth_secret
+    app.state.tokens = container.settings.token_verifier
     scoped = [Depends(company_in_scope)]
     for module in (companies, documents, integration, imports, payments):
         app.include_router(module.router, dependencies=scoped)
