@@ -9,7 +9,7 @@ import jwt
 import pytest
 from fastapi.routing import APIRoute
 
-from shared.http.auth import DEVELOPMENT_SECRET, verify_token
+from shared.http.auth import DEVELOPMENT_SECRET, TokenVerifier
 from web.app import create_app
 from web.config import Settings
 from web.routes import accounting, books, invoicing, review, signin
@@ -119,7 +119,7 @@ async def test_signing_in_mints_a_token_kept_on_the_server_under_a_new_session_i
     assert signed != anonymous
     assert "eyJ" not in answer.headers["set-cookie"]  # the cookie holds no token
     session = client.app.state.sessions.get(signed)
-    principal = verify_token(DEVELOPMENT_SECRET, session.token)
+    principal = TokenVerifier(DEVELOPMENT_SECRET).verify(session.token)
     assert principal.sub == "ana"
     assert principal.contracts == {CONTRACT} and principal.companies == {COMPANY_RUT}
     assert client.app.state.sessions.get(anonymous) is None
@@ -216,8 +216,9 @@ async def test_outside_development_the_person_pastes_the_identity_providers_toke
 
 
 def test_the_development_secret_means_development_mode():
-    assert Settings().development
-    assert not Settings(auth_secret="z" * 40).development
+    # The test run itself sets ENVIRONMENT=development: say "unset" here explicitly.
+    assert Settings(environment=None).development
+    assert not Settings(auth_secret="z" * 40, environment=None).development
     assert Settings(auth_secret="z" * 40, environment="development").development
     assert not Settings(environment="production").development
 
