@@ -56,7 +56,12 @@ async def test_a_page_delivered_again_changes_nothing(stack, topology, client):
         async with probe.iterator(timeout=60) as messages:
             async for message in messages:
                 await message.ack()
-                if CloudEvent.model_validate_json(message.body).payload().sync_id == sync["id"]:
+                # Other tests of the run publish on the same exchange, poison included.
+                try:
+                    payload = CloudEvent.model_validate_json(message.body).payload()
+                except ValueError:
+                    continue
+                if payload.sync_id == sync["id"]:
                     pages.append(message)
                 if len(pages) == 3:
                     break

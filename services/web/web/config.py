@@ -15,9 +15,11 @@ class Settings(BaseSettings):
                                description="public API of invoicing (Factura Electrónica)")
     accounting_url: str = Field(default="http://127.0.0.1:8002",
                                 description="public API of accounting (Contabilidad)")
-    environment: Literal["development", "production"] | None = Field(
-        default=None, description="development: sign in by choosing RUTs, the token minted "
-                                  "here. Unset: development when AUTH_SECRET is unset too")
+    environment: Literal["development", "production"] = Field(
+        default="production", description="development: sign in by choosing RUTs, the token "
+                                          "minted here with AUTH_SECRET; production (the "
+                                          "default, as for the services): a bearer token from "
+                                          "the identity provider")
     auth_secret: str = Field(default=DEVELOPMENT_SECRET, min_length=32,
                              description="the services' AUTH_SECRET: signs development tokens")
     session_idle_minutes: int = Field(default=8 * 60, ge=1,
@@ -34,11 +36,11 @@ class Settings(BaseSettings):
                                        "libro diario")
     log_level: str = "INFO"
 
+    # Only an explicit ENVIRONMENT=development opens the choose-your-RUTs sign-in: a console
+    # deployed without settings must not mint tokens for whoever asks.
     @property
     def development(self) -> bool:
-        if self.environment is not None:
-            return self.environment == "development"
-        return self.auth_secret == DEVELOPMENT_SECRET
+        return self.environment == "development"
 
     @property
     def secure_cookie(self) -> bool:

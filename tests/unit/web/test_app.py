@@ -215,10 +215,10 @@ async def test_outside_development_the_person_pastes_the_identity_providers_toke
         assert bad.status_code == 422 and "No es un token válido" in bad.text
 
 
-def test_the_development_secret_means_development_mode():
-    # The test run itself sets ENVIRONMENT=development: say "unset" here explicitly.
-    assert Settings(environment=None).development
-    assert not Settings(auth_secret="z" * 40, environment=None).development
+def test_only_an_explicit_development_environment_means_development_mode():
+    # The test run itself sets ENVIRONMENT=development: say "production" here explicitly.
+    assert not Settings(environment="production").development
+    assert not Settings(environment="production", auth_secret="z" * 40).development
     assert Settings(auth_secret="z" * 40, environment="development").development
     assert not Settings(environment="production").development
 
