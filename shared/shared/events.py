@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 from shared.money import Pesos
 from shared.observability.correlation import current_correlation_id
 from shared.rut import Rut
+from shared.text import IDENTIFIER_MAX_LENGTH
 
 
 class Contract(BaseModel):
@@ -111,7 +112,8 @@ class TaxDocument(BaseModel):
     """A DTE as invoicing holds it, in the form accounting needs to post it."""
 
     model_config = ConfigDict(frozen=True)
-    document_id: str = Field(description="invoicing's id of the document")
+    document_id: str = Field(max_length=IDENTIFIER_MAX_LENGTH,
+                             description="invoicing's id of the document")
     company_rut: Rut = Field(description="the invoicing company the document belongs to")
     direction: Direction
     dte_type: int = Field(ge=1, le=999)
@@ -303,7 +305,7 @@ class PaymentKind(StrEnum):
 class PaymentRecorded(Contract):
     event_type: ClassVar[str] = "invoicing.payment.recorded.v1"
     source: ClassVar[str] = INVOICING
-    payment_id: str
+    payment_id: str = Field(max_length=IDENTIFIER_MAX_LENGTH)
     company_rut: Rut
     kind: PaymentKind
     counterparty: Counterparty

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from shared.events import PaymentRecorded, TaxDocument
 from shared.money import Pesos
 from shared.rut import Rut
+from shared.text import IDENTIFIER_MAX_LENGTH
 
 INTERNAL_PREFIX = "/internal/v1"
 
@@ -134,14 +135,19 @@ class Proposal(BaseModel):
     """One document (or payment) turned into a proposed entry, or held with a reason."""
 
     model_config = ConfigDict(extra="forbid")
-    event_id: str = Field(description="the event it came from, for tracing")
-    sync_id: str | None = Field(default=None, description="null for live documents")
+    # Bounded as the columns that keep them are, so a longer one is a 422 and not a
+    # database error.
+    event_id: str = Field(max_length=64, description="the event it came from, for tracing")
+    sync_id: str | None = Field(default=None, max_length=IDENTIFIER_MAX_LENGTH,
+                                description="null for live documents")
     company_rut: Rut
-    source_key: str = Field(description="natural key: what makes it unique in the books")
+    source_key: str = Field(max_length=200,
+                            description="natural key: what makes it unique in the books")
     document: TaxDocument | None = None
     payment: PaymentRecorded | None = None
     entry: ProposedEntry | None = None
-    hold_reason: str | None = Field(default=None, description="why it cannot be posted as is")
+    hold_reason: str | None = Field(default=None, max_length=2000,
+                                   description="why it cannot be posted as is")
     hold_code: Literal["nothing_to_post"] | None = Field(
         default=None, description="nothing_to_post: by rule the document posts nothing (a "
                                   "guía, a note that only corrects text), so it is no "

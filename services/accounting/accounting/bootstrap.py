@@ -26,6 +26,7 @@ from shared.http.date_range import install_date_range_check
 from shared.http.dead_letters import dead_letters_router
 from shared.http.health import health_router
 from shared.http.problems import install_problem_handlers
+from shared.http.query_params import install_single_query_parameters
 from shared.internal_api import INTERNAL_PREFIX
 from shared.messaging import Consumer, Publisher
 from shared.messaging.dead_letters import DeadLetters
@@ -149,6 +150,7 @@ def build_app(settings: Settings | None = None, *, background: bool = True) -> F
     install_problem_handlers(app)
     # The worker's proposal batches are bounded by its batch size, not by a person.
     install_date_range_check(app)  # from ≤ to, at most 24 months
+    install_single_query_parameters(app)  # ?from=…&from=… is a 422
     install_body_limit(app, settings.max_body_bytes, limit_for=lambda path: (
         INTERNAL_BODY_LIMIT if path.startswith(INTERNAL_PREFIX) else settings.max_body_bytes))
     app.include_router(health_router({"database": database_check, "broker": broker_check}))

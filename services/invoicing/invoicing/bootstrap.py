@@ -23,6 +23,7 @@ from shared.http.auth import operator_principal
 from shared.http.body_limit import install_body_limit
 from shared.http.date_range import install_date_range_check
 from shared.http.dead_letters import dead_letters_router
+from shared.http.query_params import install_single_query_parameters
 from shared.messaging import SUBSCRIPTIONS, Consumer, Publisher
 from shared.messaging.dead_letters import DeadLetters
 from shared.observability.http import install_observability
@@ -128,6 +129,7 @@ def build_app(settings: Settings | None = None, *, background: bool = True) -> F
     install_routes(app, container)
     # File imports have their own, larger limit (ImportSizeLimit).
     install_date_range_check(app)  # from ≤ to, at most 24 months
+    install_single_query_parameters(app)  # ?from=…&from=… is a 422
     install_body_limit(app, settings.max_body_bytes, limit_for=lambda path: (
         None if path.endswith(IMPORT_PATH_SUFFIX) else settings.max_body_bytes))
     # Operators' view of our consumer's dead letters.

@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 
 from shared.http.problems import PROBLEM_RESPONSES, NotFound, Problem
 from shared.messaging.dead_letters import DeadLetter, DeadLetters
+from shared.text import Text
 
 MAX_LIST = 100
 
@@ -81,7 +82,7 @@ def dead_letters_router(dead_letters: DeadLetters, *,
     @router.post("/{message_id}/replay", status_code=status.HTTP_202_ACCEPTED,
                  summary="Send a dead letter back to the consumer once its cause is fixed")
     async def replay_dead_letter(
-        message_id: Annotated[str, Path(min_length=1, max_length=200)],
+        message_id: Annotated[Text(200), Path(min_length=1)],
     ) -> ReplayOut:
         try:
             replayed = await dead_letters.replay(message_id)

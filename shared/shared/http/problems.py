@@ -5,6 +5,7 @@ are turned into the same shape. No stack trace ever reaches a client.
 """
 
 import logging
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -68,24 +69,78 @@ class Unprocessable(Problem):
     type = "/problems/validation-error"
 
 
+# What a validation error may say, at most: a client's bad value is quoted by a short
+# prefix (shared.text.preview) or not at all, never whole. The locations are cut too: a
+# field name is the client's own text when it is an unknown field or a dict key. pydantic
+# puts each error's whole ``input`` in the error; it is never part of the answer.
+MAX_ERRORS = 20
+MAX_LOCATION_PART = 60
+MAX_MESSAGE = 300
+MAX_INSTANCE = 200
+
+
+def _shortened(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 def problem_response(status: int, title: str, detail: str | None, *,
                      type: str = "about:blank", instance: str | None = None,
                      **extra: Any) -> JSONResponse:
     body = {"type": type, "title": title, "status": status, "detail": detail}
     if instance:
-        body["instance"] = instance
+        # The request's path: a client's text, as long as the client made it.
+        body["instance"] = _shortened(instance, MAX_INSTANCE)
     body.update(extra)
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
 
 
 def _location(loc: tuple[Any, ...]) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path")]
+    parts = [_shortened(str(p), MAX_LOCATION_PART) for p in loc
+             if p not in ("body", "query", "path")]
     return ".".join(parts) or "body"
 
 
 def _message(text: str) -> str:
     # pydantic prefixes our validators' own sentences; the person only needs the sentence.
-    return text.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    return _shortened(text.removeprefix("Value error, ").removeprefix("Assertion failed, "),
+                      MAX_MESSAGE)
+
+
+def validation_errors(raw: Sequence[Mapping[str, Any]]) -> tuple[str, list[dict[str, str]]]:
+    """The ``detail`` and ``errors`` of a 422 for pydantic's errors: field and message of
+    at most MAX_ERRORS of them (the detail says how many more there were)."""
+    errors = [{"field": _location(tuple(e["loc"])), "message": _message(e["msg"])}
+              for e in raw[:MAX_ERRORS]]
+    detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+    if len(raw) > MAX_ERRORS:
+        detail += f"; and {len(raw) - MAX_ERRORS} more errors"
+    return detail, errors
+
+
+def forget_frames(exc: RequestValidationError) -> None:
+    """Drop the tracebacks of a validation error and of the exceptions our validators
+    raised (pydantic keeps each one in its error's ``ctx``).
+
+    Each traceback holds the frames that validated the request, and those frames hold the
+    error again (a local variable, the list of errors) and the request body: a reference
+    cycle, which only the cyclic collector frees. The services run it rarely (see
+    shared.runtime), so a stream of invalid megabyte bodies stayed in memory, one body per
+    request, until it did. Without the tracebacks there is no cycle: the body is freed
+    with the answer.
+    """
+    raised: list[BaseException] = [exc]
+    for error in exc.errors():
+        cause = (error.get("ctx") or {}).get("error")
+        if isinstance(cause, BaseException):
+            raised.append(cause)
+    seen: set[int] = set()
+    while raised:
+        error = raised.pop()
+        if id(error) in seen:
+            continue
+        seen.add(id(error))
+        error.__traceback__ = None
+        raised.extend(e for e in (error.__cause__, error.__context__) if e is not None)
 
 
 # SQLSTATEs that mean the database cannot be reached now, not that the query is wrong:
@@ -123,11 +178,8 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [
-            {"field": _location(tuple(e["loc"])), "message": _message(e["msg"])}
-            for e in exc.errors()
-        ]
-        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+        forget_frames(exc)
+        detail, errors = validation_errors(exc.errors())
         return problem_response(422, "Request is not valid", detail,
                                 type="/problems/validation-error",
                                 instance=request.url.path, errors=errors)

@@ -16,6 +16,7 @@ from shared.http.auth import operator_principal
 from shared.http.dead_letters import dead_letters_router
 from shared.http.health import health_router
 from shared.http.problems import install_problem_handlers
+from shared.http.query_params import install_single_query_parameters
 from shared.messaging import Consumer
 from shared.messaging.dead_letters import DeadLetters
 from shared.observability.http import install_observability
@@ -36,6 +37,7 @@ def build_http_app(settings: Settings, consumer: Consumer) -> FastAPI:
                   summary="Health of the worker and the messages it dead-lettered.")
     app.state.tokens = settings.token_verifier
     install_problem_handlers(app)
+    install_single_query_parameters(app)
     app.include_router(health_router({"broker": broker_check, "accounting": accounting_check}))
     letters = DeadLetters(settings.amqp_url, settings.topology, CONSUMER_NAME)
     app.include_router(dead_letters_router(letters,

@@ -10,6 +10,7 @@ from accounting.service_layer.access import NOT_FOUND, owning_contract
 from shared.http.auth import CurrentPrincipal, Forbidden, Principal
 from shared.http.problems import NotFound
 from shared.rut import InvalidRut, canonical_rut
+from shared.text import IDENTIFIER_MAX_LENGTH, text_problem
 
 
 async def resource_in_scope(request: Request, principal: CurrentPrincipal,
@@ -23,6 +24,8 @@ async def resource_in_scope(request: Request, principal: CurrentPrincipal,
                 value = canonical_rut(value)
             except InvalidRut:
                 continue  # the route's own validation answers 422 with the reason
+        elif text_problem(value, IDENTIFIER_MAX_LENGTH) is not None:
+            continue  # too long or a control character (NUL): never looked up; 422 likewise
         contract = await owning_contract(services, parameter, value)
         if contract is None or not principal.reaches_contract(contract):
             raise NotFound(message.format(value))

@@ -52,11 +52,16 @@ from shared.http.auth import CurrentPrincipal
 from shared.http.pagination import MAX_OFFSET, PageQuery
 from shared.http.problems import PROBLEM_RESPONSES
 from shared.rut import Rut
+from shared.text import Identifier, Text
 
 router = APIRouter(prefix="/v1", responses=PROBLEM_RESPONSES)
 
 RutPath = Annotated[Rut, Path(description="RUT, e.g. 76354771-K or 76.354.771-K")]
-CompanyId = Annotated[str, Path(description="accounting company id")]
+CompanyId = Annotated[Identifier, Path(description="accounting company id")]
+RequestId = Annotated[Identifier, Path(description="integration request id")]
+SyncId = Annotated[Identifier, Path(description="sync session id")]
+DocumentId = Annotated[Identifier, Path(description="the session's document id")]
+EntryId = Annotated[Identifier, Path(description="journal entry id")]
 Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
 Limit = Annotated[int, Query(ge=1, le=500)]
 From = Annotated[date | None, Query(alias="from", description="first day, inclusive")]
@@ -152,7 +157,7 @@ async def list_integration_requests(
 
 @router.post("/integration-requests/{request_id}/approve", tags=["integration requests"],
              summary="Approve a pending request, choosing the company that keeps the books")
-async def approve_request(request_id: str, body: ApproveIn,
+async def approve_request(request_id: RequestId, body: ApproveIn,
                           services: ServicesDep) -> IntegrationRequestOut:
     return IntegrationRequestOut(
         **await integration_requests.approve(services, request_id, body.company_id))
@@ -160,7 +165,7 @@ async def approve_request(request_id: str, body: ApproveIn,
 
 @router.post("/integration-requests/{request_id}/reject", tags=["integration requests"],
              summary="Reject a pending or conflicting request")
-async def reject_request(request_id: str, services: ServicesDep,
+async def reject_request(request_id: RequestId, services: ServicesDep,
                          body: RejectIn | None = None) -> IntegrationRequestOut:
     reason = body.reason if body else None
     return IntegrationRequestOut(**await integration_requests.reject(services, request_id,
@@ -230,14 +235,14 @@ async def list_syncs(
 
 
 @router.get("/syncs/{sync_id}", tags=["syncs"], summary="A sync session and its progress")
-async def get_sync(sync_id: str, services: ServicesDep) -> SyncOut:
+async def get_sync(sync_id: SyncId, services: ServicesDep) -> SyncOut:
     return SyncOut(**await syncs.get_sync(services, sync_id))
 
 
 @router.get("/syncs/{sync_id}/documents", tags=["syncs"],
             summary="The session's documents with their proposed entries")
 async def list_sync_documents(
-    sync_id: str, services: ServicesDep,
+    sync_id: SyncId, services: ServicesDep,
     status_filter: Annotated[DocumentStatus | None, Query(alias="status")] = None,
     offset: Offset = 0, limit: Limit = 100,
 ) -> SyncDocumentPage:
@@ -247,7 +252,8 @@ async def list_sync_documents(
 
 @router.patch("/syncs/{sync_id}/documents/{document_id}", tags=["syncs"],
               summary="Change the detail account (cuenta detalle) of a ready document")
-async def change_detail_account(sync_id: str, document_id: str, body: DetailAccountIn,
+async def change_detail_account(sync_id: SyncId, document_id: DocumentId,
+                                body: DetailAccountIn,
                                 services: ServicesDep) -> SyncDocumentOut:
     return SyncDocumentOut(**await syncs.change_detail_account(services, sync_id, document_id,
                                                                body.detail_account))
@@ -255,7 +261,7 @@ async def change_detail_account(sync_id: str, document_id: str, body: DetailAcco
 
 @router.post("/syncs/{sync_id}/confirm", tags=["syncs"],
              summary="Post every ready document as a comprobante (idempotent)")
-async def confirm_sync(sync_id: str, services: ServicesDep) -> ConfirmOut:
+async def confirm_sync(sync_id: SyncId, services: ServicesDep) -> ConfirmOut:
     return ConfirmOut(**await syncs.confirm(services, sync_id))
 
 
@@ -283,14 +289,14 @@ async def list_entries(company_id: CompanyId, services: ServicesDep,
 
 
 @router.get("/entries/{entry_id}", tags=["books"], summary="A journal entry with its lines")
-async def get_entry(entry_id: str, services: ServicesDep) -> EntryOut:
+async def get_entry(entry_id: EntryId, services: ServicesDep) -> EntryOut:
     return EntryOut(**await entries.get_entry(services, entry_id))
 
 
 @router.post("/entries/{entry_id}/reverse", status_code=status.HTTP_201_CREATED,
              tags=["books"],
              summary="Reverse a posted entry: a new entry with debit and credit swapped")
-async def reverse_entry(entry_id: str, services: ServicesDep, response: Response,
+async def reverse_entry(entry_id: EntryId, services: ServicesDep, response: Response,
                         body: ReverseIn | None = None) -> EntryOut:
     body = body or ReverseIn()
     reversal = await entries.reverse(services, entry_id, body.reason, body.on)
@@ -300,8 +306,8 @@ async def reverse_entry(entry_id: str, services: ServicesDep, response: Response
 
 # --- periods -------------------------------------------------------------------------
 
-Month = Annotated[str, Path(pattern=MONTH_PATTERN, description="YYYY-MM",
-                            examples=["2026-10"])]
+Month = Annotated[Text(7), Path(pattern=MONTH_PATTERN, description="YYYY-MM",
+                                examples=["2026-10"])]
 
 
 @router.get("/companies/{company_id}/periods", tags=["periods"],

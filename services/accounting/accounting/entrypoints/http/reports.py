@@ -16,13 +16,16 @@ from accounting.entrypoints.http.schemas import (
 )
 from accounting.service_layer import reports
 from shared.http.problems import PROBLEM_RESPONSES
+from shared.text import Identifier, Text
 
 __all__ = ["CSV_RESPONSE", "Format", "router", "trial_balance_csv", "wants_csv"]
 
 router = APIRouter(prefix="/v1/companies/{company_id}/reports", tags=["reports"],
                    responses={**PROBLEM_RESPONSES, **CSV_RESPONSE})
 
-CompanyId = Annotated[str, Path(description="accounting company id")]
+CompanyId = Annotated[Identifier, Path(description="accounting company id")]
+Account = Annotated[Text(20), Query(min_length=1, examples=["110310"])]
+Month = Annotated[Text(7), Query(pattern=MONTH_PATTERN, examples=["2026-10"])]
 From = Annotated[date | None, Query(alias="from", description="first day, inclusive")]
 To = Annotated[date | None, Query(alias="to", description="last day, inclusive")]
 
@@ -45,8 +48,7 @@ async def journal(company_id: CompanyId, services: ServicesDep, request: Request
 
 @router.get("/ledger", summary="Libro mayor of one account: opening and running balance")
 async def ledger(company_id: CompanyId, services: ServicesDep, request: Request,
-                 account: Annotated[str, Query(min_length=1, max_length=20,
-                                               examples=["110310"])],
+                 account: Account,
                  date_from: From = None, date_to: To = None,
                  format: Format = None) -> LedgerOut:
     report = await reports.account_ledger(services, company_id, account, date_from, date_to)
@@ -65,8 +67,7 @@ async def ledger(company_id: CompanyId, services: ServicesDep, request: Request,
 @router.get("/auxiliary-balances",
             summary="Balances per RUT of an auxiliary account (Clientes, Proveedores)")
 async def auxiliary_balances(company_id: CompanyId, services: ServicesDep, request: Request,
-                             account: Annotated[str, Query(min_length=1, max_length=20,
-                                                           examples=["110310"])],
+                             account: Account,
                              date_from: From = None, date_to: To = None,
                              format: Format = None) -> AuxiliaryBalancesOut:
     report = await reports.auxiliary_balances(services, company_id, account, date_from,
@@ -82,8 +83,7 @@ async def auxiliary_balances(company_id: CompanyId, services: ServicesDep, reque
 @router.get("/reconciliation",
             summary="Cuadratura of a month: invoicing's documents versus the books")
 async def reconciliation(company_id: CompanyId, services: ServicesDep, request: Request,
-                         month: Annotated[str, Query(pattern=MONTH_PATTERN,
-                                                     examples=["2026-10"])],
+                         month: Month,
                          format: Format = None) -> ReconciliationOut:
     report = await reports.reconciliation(services, company_id, month)
     if wants_csv(request, format):

@@ -17,6 +17,12 @@ from shared.events import (
 )
 from shared.money import Pesos
 from shared.rut import Rut
+from shared.text import Identifier, Text
+
+# Every string a request carries is bounded and has no control characters (shared.text).
+Name = Text(200)
+AccountCode = Text(20)
+TaxCode = Text(10)
 
 
 class Body(BaseModel):
@@ -28,7 +34,7 @@ class Body(BaseModel):
 
 class ContractIn(Body):
     rut: Rut = Field(description="the contract holder's RUT", examples=["76354771-K"])
-    name: str = Field(min_length=1, max_length=200, examples=["Contadores Asociados SpA"])
+    name: Name = Field(min_length=1, examples=["Contadores Asociados SpA"])
 
 
 class ContractOut(BaseModel):
@@ -38,7 +44,7 @@ class ContractOut(BaseModel):
 
 class CompanyIn(Body):
     rut: Rut = Field(examples=["12345678-5"])
-    name: str = Field(min_length=1, max_length=200, examples=["Ferretería A"])
+    name: Name = Field(min_length=1, examples=["Ferretería A"])
 
 
 class CompanyOut(BaseModel):
@@ -50,9 +56,9 @@ class CompanyOut(BaseModel):
 
 
 class AccountIn(Body):
-    code: str = Field(pattern=r"^\d{1,20}$", description="digits, unique in the company",
-                      examples=["310130"])
-    name: str = Field(min_length=1, max_length=200, examples=["Ventas Online"])
+    code: AccountCode = Field(pattern=r"^\d{1,20}$", description="digits, unique in the company",
+                              examples=["310130"])
+    name: Name = Field(min_length=1, examples=["Ventas Online"])
     type: AccountType
     auxiliary: bool = Field(default=False, description="tracks counterparties (per RUT)")
 
@@ -89,20 +95,20 @@ class IntegrationRequestOut(BaseModel):
 
 
 class ApproveIn(Body):
-    company_id: str = Field(description="the accounting company that keeps these books")
+    company_id: Identifier = Field(description="the accounting company that keeps these books")
 
 
 class RejectIn(Body):
-    reason: str | None = Field(default=None, max_length=500)
+    reason: Text(500, multiline=True) | None = Field(default=None)
 
 
 # --- settings ---------------------------------------------------------------------------
 
 class AccountPairIn(Body):
-    auxiliary_account: str | None = Field(default=None, min_length=1, max_length=20,
-                                          examples=["110310"])
-    detail_account: str | None = Field(default=None, min_length=1, max_length=20,
-                                       examples=["310115"])
+    auxiliary_account: AccountCode | None = Field(default=None, min_length=1,
+                                                  examples=["110310"])
+    detail_account: AccountCode | None = Field(default=None, min_length=1,
+                                               examples=["310115"])
 
 
 class InvoiceSettingsIn(Body):
@@ -118,11 +124,11 @@ class InvoiceSettingsIn(Body):
     }]})
     sales: AccountPairIn = Field(default_factory=AccountPairIn)
     purchases: AccountPairIn = Field(default_factory=AccountPairIn)
-    payments_account: str | None = Field(default=None, min_length=1, max_length=20)
-    collections_account: str | None = Field(default=None, min_length=1, max_length=20)
+    payments_account: AccountCode | None = Field(default=None, min_length=1)
+    collections_account: AccountCode | None = Field(default=None, min_length=1)
     auto_post: bool = Field(default=False, description="post live documents and payments at "
                                                        "once instead of waiting for review")
-    other_tax_accounts: dict[str, str] = Field(
+    other_tax_accounts: dict[TaxCode, AccountCode] = Field(
         default_factory=dict, max_length=100,
         description="account of an additional tax on a sale (a tax to pay) by SII tax code, "
                     "over the defaults (ILA: 24→210720, 25→210721, 26→210722, 27→210723, "
@@ -271,7 +277,7 @@ class SyncDocumentPage(BaseModel):
 
 
 class DetailAccountIn(Body):
-    detail_account: str = Field(min_length=1, max_length=20, examples=["310120"])
+    detail_account: AccountCode = Field(min_length=1, examples=["310120"])
 
 
 class ConfirmOut(BaseModel):
@@ -333,8 +339,8 @@ class TrialBalanceOut(BaseModel):
 
 
 class ReverseIn(Body):
-    reason: str | None = Field(default=None, max_length=300,
-                               examples=["Factura anulada por el cliente"])
+    reason: Text(300, multiline=True) | None = Field(
+        default=None, examples=["Factura anulada por el cliente"])
     on: date | None = Field(default=None, alias="date",
                             description="the reversal's date (default: today); in an open "
                                         "period, not before the entry's own date")

@@ -7,6 +7,7 @@ from invoicing.service_layer import companies
 from shared.http.auth import CurrentPrincipal
 from shared.http.problems import PROBLEM_RESPONSES
 from shared.rut import Rut
+from shared.text import Text
 
 router = APIRouter(prefix="/v1/companies", tags=["companies"], responses=PROBLEM_RESPONSES)
 
@@ -18,7 +19,7 @@ class CompanyIn(BaseModel):
         json_schema_extra={"examples": [{"rut": "76.354.771-K", "name": "Comercial Andes SpA"}]},
     )
     rut: Rut
-    name: str = Field(min_length=1, max_length=200)
+    name: Text(200) = Field(min_length=1)
 
 
 class CompanyOut(BaseModel):

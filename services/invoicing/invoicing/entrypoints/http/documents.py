@@ -19,6 +19,7 @@ from shared.http.pagination import MAX_OFFSET
 from shared.http.problems import PROBLEM_RESPONSES
 from shared.money import Pesos
 from shared.rut import Rut
+from shared.text import Text
 
 router = APIRouter(prefix="/v1/companies/{rut}/documents", tags=["documents"],
                    responses=PROBLEM_RESPONSES)
@@ -28,10 +29,20 @@ _DTE_TYPE_DESCRIPTION = "tipo DTE (SII code); supported: " + ", ".join(
 )
 
 
+# Request models check every string (bounded, no control characters: shared.text); the
+# answers have their own models, so a document imported with, say, a tab in a name is
+# still shown.
+
+
 class CounterpartyModel(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     rut: Rut
-    name: str = Field(min_length=1, max_length=200, examples=["Distribuidora Sur Ltda."])
+    name: Text(200) = Field(min_length=1, examples=["Distribuidora Sur Ltda."])
+
+
+class CounterpartyOut(BaseModel):
+    rut: str = Field(examples=["12345678-5"])
+    name: str = Field(examples=["Distribuidora Sur Ltda."])
 
 
 class ReferenceModel(BaseModel):
@@ -42,7 +53,17 @@ class ReferenceModel(BaseModel):
     code: Literal[1, 2, 3] | None = Field(
         default=None, description="1 anula, 2 corrige texto, 3 corrige montos"
     )
-    reason: str | None = Field(default=None, max_length=200)
+    reason: Text(200) | None = None
+
+
+class ReferenceOut(BaseModel):
+    dte_type: int = Field(examples=[33])
+    folio: int = Field(examples=[1021])
+    issue_date: date | None = None
+    code: Literal[1, 2, 3] | None = Field(
+        default=None, description="1 anula, 2 corrige texto, 3 corrige montos"
+    )
+    reason: str | None = None
 
 
 class OtherTaxModel(BaseModel):
@@ -107,12 +128,12 @@ class DocumentOut(BaseModel):
     folio: int
     issue_date: date
     issuer_rut: str = Field(description="who issued the DTE: the seller, or the buyer for a 46")
-    counterparty: CounterpartyModel
+    counterparty: CounterpartyOut
     net: int
     exempt: int
     vat: int
     total: int
-    references: list[ReferenceModel]
+    references: list[ReferenceOut]
     other_taxes: list[OtherTaxModel] = Field(default_factory=list)
     vat_retained: int = 0
 
@@ -121,10 +142,10 @@ class DocumentOut(BaseModel):
         return cls(
             id=d.id, company_rut=d.company_rut, direction=d.direction, dte_type=d.dte_type,
             folio=d.folio, issue_date=d.issue_date, issuer_rut=d.issuer_rut,
-            counterparty=CounterpartyModel(rut=d.counterparty.rut, name=d.counterparty.name),
+            counterparty=CounterpartyOut(rut=d.counterparty.rut, name=d.counterparty.name),
             net=d.net, exempt=d.exempt, vat=d.vat, total=d.total,
-            references=[ReferenceModel(dte_type=r.dte_type, folio=r.folio,
-                                       issue_date=r.issue_date, code=r.code, reason=r.reason)
+            references=[ReferenceOut(dte_type=r.dte_type, folio=r.folio,
+                                     issue_date=r.issue_date, code=r.code, reason=r.reason)
                         for r in d.references],
             other_taxes=[OtherTaxModel(code=t.code, rate=t.rate, amount=t.amount)
                          for t in d.other_taxes],

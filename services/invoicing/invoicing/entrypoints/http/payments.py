@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt
 from invoicing.domain.documents import Counterparty, Reference
 from invoicing.domain.payments import Payment, PaymentKind
 from invoicing.entrypoints.http.dependencies import CompanyRut, Uow
-from invoicing.entrypoints.http.documents import CounterpartyModel
+from invoicing.entrypoints.http.documents import CounterpartyModel, CounterpartyOut
 from invoicing.service_layer import payments
 from shared.http.pagination import MAX_OFFSET
 from shared.http.problems import PROBLEM_RESPONSES
@@ -45,7 +45,7 @@ class PaymentOut(BaseModel):
     id: str
     company_rut: str
     kind: PaymentKind
-    counterparty: CounterpartyModel
+    counterparty: CounterpartyOut
     amount: int
     paid_on: date
     documents: list[PaidDocument]
@@ -53,8 +53,8 @@ class PaymentOut(BaseModel):
     @classmethod
     def of(cls, p: Payment) -> "PaymentOut":
         return cls(id=p.id, company_rut=p.company_rut, kind=p.kind,
-                   counterparty=CounterpartyModel(rut=p.counterparty.rut,
-                                                  name=p.counterparty.name),
+                   counterparty=CounterpartyOut(rut=p.counterparty.rut,
+                                                name=p.counterparty.name),
                    amount=p.amount, paid_on=p.paid_on,
                    documents=[PaidDocument(dte_type=r.dte_type, folio=r.folio,
                                            issue_date=r.issue_date) for r in p.documents])
