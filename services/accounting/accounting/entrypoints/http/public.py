@@ -267,7 +267,7 @@ async def confirm_sync(sync_id: SyncId, services: ServicesDep) -> ConfirmOut:
 
 @router.post("/syncs/{sync_id}/resume", status_code=status.HTTP_202_ACCEPTED, tags=["syncs"],
              summary="Make a stalled session go on: ask invoicing again, or finish its confirm")
-async def resume_sync(sync_id: str, services: ServicesDep) -> SyncOut:
+async def resume_sync(sync_id: SyncId, services: ServicesDep) -> SyncOut:
     """A session still receiving asks invoicing for its range again (the export goes on
     after its last committed page; one already finished sends its completion again); one
     whose confirm stopped half way is finished. Nothing is sent, stored or posted twice, so

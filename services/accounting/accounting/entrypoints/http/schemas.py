@@ -133,7 +133,7 @@ class InvoiceSettingsIn(Body):
         description="account of an additional tax on a sale (a tax to pay) by SII tax code, "
                     "over the defaults (ILA: 24→210720, 25→210721, 26→210722, 27→210723, "
                     "271→210724)")
-    purchase_other_tax_accounts: dict[str, str] = Field(
+    purchase_other_tax_accounts: dict[TaxCode, AccountCode] = Field(
         default_factory=dict, max_length=100,
         description="account of an additional tax on a purchase (a credit to recover) by SII "
                     "tax code, over the defaults (ILA: 24, 25, 26, 27, 271 → 110715 ILA por "
