@@ -240,14 +240,38 @@ def _envio_then_broken() -> bytes:
     return text[: text.index(b"</SetDTE>")]
 
 
+def _huge_root_attribute() -> bytes:
+    # One 16 MiB attribute: expat 2.5 re-reads an unfinished token on every chunk fed, so
+    # this cost minutes of CPU before the reader bounded a tag's size.
+    return (b'<?xml version="1.0" encoding="ISO-8859-1"?>\r\n<EnvioDTE xmlns="'
+            b'http://www.sii.cl/SiiDte" version="1.0" x="' + b"A" * (16 << 20)
+            + b'"><SetDTE ID="S"></SetDTE></EnvioDTE>\r\n')
+
+
+def _huge_comment() -> bytes:
+    return (b'<?xml version="1.0"?><EnvioDTE xmlns="http://www.sii.cl/SiiDte"><!--'
+            + b"<> " * (1 << 20) + b"--><SetDTE/></EnvioDTE>")
+
+
+def _huge_text() -> bytes:
+    text = (FIXTURES / "envio_dte.xml").read_bytes()
+    return text.replace(b"<NmbItem>Pisco reservado</NmbItem>",
+                        b"<NmbItem>" + b"Pisco " * 400_000 + b"</NmbItem>")
+
+
 @pytest.mark.parametrize(("content", "expected"), [
+    (_huge_root_attribute(), "a tag (with its attributes), comment or processing "
+                             "instruction of more than 256 KiB, starting at line 2"),
+    (_huge_comment(), "comment or processing instruction of more than 256 KiB"),
+    (_huge_text(), "text of more than 1,048,576 characters in one element (line 16)"),
     (BILLION_LAUGHS, "billion laughs"),
     (EXTERNAL_ENTITY, "external-entity"),
     (EXTERNAL_DTD, "DOCTYPE"),
     (PARAMETER_ENTITY, "DOCTYPE"),
     (_deep(), "nests elements more than"),
     (_envio_then_broken(), "not well-formed XML"),
-], ids=["billion-laughs", "external-entity", "external-dtd", "parameter-entity",
+], ids=["huge-attribute", "huge-comment", "huge-text", "billion-laughs", "external-entity",
+        "external-dtd", "parameter-entity",
         "deep-nesting", "truncated"])
 async def test_hostile_or_broken_xml_is_refused_whole(http, content, expected):
     company = await register(http)

@@ -24,6 +24,7 @@ from invoicing.domain.errors import InvoicingError
 class ImportFormat(StrEnum):
     DTE_XML = "dte-xml"  # one <DTE>
     ENVIO_DTE = "envio-dte"  # <EnvioDTE> with a <SetDTE> of many
+    ENVIO_BOLETA = "envio-boleta"  # <EnvioBOLETA> with a <SetDTE> of boletas (39, 41)
     RCV_COMPRAS = "rcv-compras"  # Registro de Compras (registro) CSV export
     RCV_VENTAS = "rcv-ventas"  # Registro de Ventas CSV export
 

@@ -1,16 +1,15 @@
 """Import a file of SII documents: every document through the same rules and repository
 as one recorded by hand, in batches, each batch one transaction.
 
-The whole file is checked first (a hostile or malformed file imports nothing); then it
-is read again in batches, so memory stays bounded whatever its size. A folio already
-recorded is reported as a duplicate and left as it is, so importing a file twice
-changes nothing.
+The whole file is read first, once (a hostile or malformed file imports nothing), its
+documents kept in a spool; then they are imported in batches, so memory stays bounded
+whatever its size. A folio already recorded is reported as a duplicate and left as it
+is, so importing a file twice changes nothing.
 """
 
 import asyncio
-import itertools
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -50,21 +49,17 @@ async def import_file(uow: UnitOfWorkFactory, company_rut: str, file: BinaryIO,
         if await unit.companies.get(company_rut) is None:
             raise NotFound(company_not_found_detail(company_rut))
     # Parsing is CPU work: off the event loop, so the API keeps answering meanwhile.
-    kind = await asyncio.to_thread(sii.detect, file, forced)
-    expected = await asyncio.to_thread(sii.check, file, kind)
-    summary = ImportSummary(format=kind)
-    if progress:
-        progress(0, expected)
-    parsed = sii.read(file, kind)
-    while batch := await asyncio.to_thread(_take, parsed, options.batch_size):
-        await _import_batch(uow, company_rut, batch, summary, options)
+    with await asyncio.to_thread(sii.parse, file, forced,
+                                 batch_size=options.batch_size) as parsed:
+        summary = ImportSummary(format=parsed.format)
         if progress:
-            progress(summary.processed, expected)
+            progress(0, parsed.count)
+        batches = parsed.batches()
+        while batch := await asyncio.to_thread(next, batches, None):
+            await _import_batch(uow, company_rut, batch, summary, options)
+            if progress:
+                progress(summary.processed, parsed.count)
     return summary
-
-
-def _take(items: Iterator, count: int) -> list:
-    return list(itertools.islice(items, count))
 
 
 async def _import_batch(uow: UnitOfWorkFactory, company_rut: str,

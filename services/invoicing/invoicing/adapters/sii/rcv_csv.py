@@ -139,22 +139,15 @@ def _header(reader, kind: ImportFormat) -> dict[str, int]:  # noqa: ANN001
     return {name: i for i, name in enumerate(names)}
 
 
-def check(file: BinaryIO, kind: ImportFormat) -> int:
-    """Refuse a file-wide problem before anything is imported; the number of documents."""
+def read(file: BinaryIO, kind: ImportFormat) -> Iterator[SourceDocument | Rejection]:
+    """Every document of the file, in order; raises UnreadableFile for a file-wide problem."""
     reader = csv.reader(_lines(file), delimiter=DELIMITER)
-    columns = COLUMNS[kind]
     try:
         index = _header(reader, kind)
-        return sum(1 for values in reader if not _continues(_Row(values, index, 0), columns))
+        yield from _documents(reader, index, kind)
     except csv.Error as error:
         raise UnreadableFile(f"The CSV is malformed near line {reader.line_num}: {error}; "
                              "nothing was imported.") from None
-
-
-def read(file: BinaryIO, kind: ImportFormat) -> Iterator[SourceDocument | Rejection]:
-    reader = csv.reader(_lines(file), delimiter=DELIMITER)
-    index = _header(reader, kind)
-    yield from _documents(reader, index, kind)
 
 
 class _Row:
