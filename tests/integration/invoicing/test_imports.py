@@ -263,7 +263,7 @@ def _huge_text() -> bytes:
     (_huge_root_attribute(), "a tag (with its attributes), comment or processing "
                              "instruction of more than 256 KiB, starting at line 2"),
     (_huge_comment(), "comment or processing instruction of more than 256 KiB"),
-    (_huge_text(), "text of more than 1,048,576 characters in one element (line 16)"),
+    (_huge_text(), "text of more than 1,048,576 characters in one element (line 19)"),
     (BILLION_LAUGHS, "billion laughs"),
     (EXTERNAL_ENTITY, "external-entity"),
     (EXTERNAL_DTD, "DOCTYPE"),
