@@ -7,6 +7,7 @@ a version: new optional fields, never a removed or re-typed one.
 
 import uuid
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from enum import StrEnum
 from functools import cache
 from typing import Any, ClassVar, Literal
@@ -107,6 +108,20 @@ class OtherTax(BaseModel):
     amount: Pesos
 
 
+class ForeignCurrencyAmount(BaseModel):
+    """What a document issued in another currency states there (exports 110-112)."""
+
+    model_config = ConfigDict(frozen=True)
+    currency: str = Field(min_length=1, max_length=30, examples=["DOLAR USA"],
+                          description="the DTE's TpoMoneda")
+    total: Decimal = Field(ge=0, max_digits=24, examples=["30276.00"],
+                           description="MntTotal in that currency, as stated (a decimal string)")
+    exchange_rate: Decimal | None = Field(
+        default=None, gt=0, max_digits=24, examples=["950.45"],
+        description="TpoCambio: pesos per unit of the currency; null when the DTE gave the "
+                    "pesos (MntTotOtrMnda) without it")
+
+
 class TaxDocument(BaseModel):
     """A DTE as invoicing holds it, in the form accounting needs to post it."""
 
@@ -130,6 +145,17 @@ class TaxDocument(BaseModel):
     vat_retained: Pesos = Field(
         default=0, description="IVA retained by the buyer (subtracted from the total); "
                                "total = net + exempt + vat + Σ other_taxes − vat_retained"
+    )
+    foreign_currency: ForeignCurrencyAmount | None = Field(
+        default=None, description="set when the document was issued in another currency "
+                                  "(exports): the amounts above are already its pesos "
+                                  "(OtraMoneda), this is what it states in its currency, "
+                                  "for the entry's glosa"
+    )
+    received_on: date | None = Field(
+        default=None, description="purchases: the day the company received the document "
+                                  "(RCV Fecha Recepcion, or the day its DTE was imported), "
+                                  "which dates its crédito fiscal (DL 825 art. 24)"
     )
 
     @property

@@ -5,6 +5,7 @@ import csv
 import io
 import os
 import sys
+from datetime import date
 from pathlib import Path
 
 import httpx
@@ -14,6 +15,7 @@ from deploy.local.auth import GrantingAuth
 from invoicing.adapters.sii.rcv_csv import COMPRAS_HEADER
 from invoicing.bootstrap import build_app
 from invoicing.service_layer.imports import ImportOptions, import_file
+from invoicing.service_layer.outgoing import tax_document
 from tests.integration.invoicing.conftest import migrated_database, new_rut, settings_for
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "sii"
@@ -54,6 +56,11 @@ async def documents(http, company: str) -> list[dict]:
     return response.json()["items"]
 
 
+def as_company(company: str, name: str) -> bytes:
+    """A fixture whose company (76354771-K) is this test's own."""
+    return (FIXTURES / name).read_bytes().replace(b"76354771-K", company.encode())
+
+
 def by_folio(docs: list[dict]) -> dict[tuple[int, int], dict]:
     return {(d["dte_type"], d["folio"]): d for d in docs}
 
@@ -90,7 +97,9 @@ async def test_the_sii_example_f60t33_is_a_purchase_of_its_receptor(http):
         "folio": 60, "issue_date": "2003-10-13", "issuer_rut": "97975000-5",
         "counterparty": {"rut": "97975000-5", "name": "RUT DE PRUEBA"},
         "net": 100_000, "exempt": 0, "vat": 19_000, "total": 119_000, "references": [],
-        "other_taxes": [], "vat_retained": 0,
+        "other_taxes": [], "vat_retained": 0, "foreign_currency": None,
+        # A DTE file says nothing of its reception: the day it was imported.
+        "received_on": date.today().isoformat(),
     }
 
     again = await upload(http, company, "F60T33.xml", items="all")
@@ -426,3 +435,174 @@ async def test_the_cli_imports_with_a_progress_bar(imports_app, http):
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
     output = (await refused.communicate())[0].decode()
     assert refused.returncode == 1 and "not imported" in output
+
+
+# --- issue 13: exports, boletas, bounds, dates, folios, names, empty envelopes --------
+
+
+async def test_exports_in_foreign_currency_are_stored_in_pesos_keeping_the_currency(
+        http, imports_app):
+    company = await register(http)
+    response = await upload(http, company, "envio_exportaciones.xml",
+                            as_company(company, "envio_exportaciones.xml"))
+    assert response.status_code == 200, response.text
+    summary = response.json()
+    assert (summary["created"], summary["rejected"]) == (3, 1)
+    [refused] = summary["items"]
+    assert (refused["xml_path"], refused["folio"]) == ("/EnvioDTE/SetDTE/DTE[4]", 503)
+    assert "the amounts are in DOLAR USA" in refused["reason"]
+    assert "missing /EnvioDTE/SetDTE/DTE[4]/Exportaciones/Encabezado/OtraMoneda/" \
+           "MntTotOtrMnda" in refused["reason"]
+    docs = by_folio(await documents(http, company))
+    stated = docs[(110, 501)]  # MntTotOtrMnda gives the pesos
+    assert (stated["direction"], stated["exempt"], stated["vat"], stated["total"]) == (
+        "sales", 28_775_824, 0, 28_775_824)
+    assert stated["foreign_currency"] == {"currency": "DOLAR USA", "total": "30276.00",
+                                          "exchange_rate": "950.45"}
+    assert stated["counterparty"] == {"rut": "55555555-5", "name": "Wine Importers Inc."}
+    rated = docs[(110, 502)]  # only TpoCambio: round(1250.50 × 1021.3377 = 1,277,182.79)
+    assert rated["total"] == rated["exempt"] == 1_277_183
+    assert rated["foreign_currency"]["currency"] == "EURO"
+    note = docs[(112, 20)]  # 605.00 × 948.1 = 573,600.5, rounded half up
+    assert note["total"] == 573_601
+    assert note["references"][0]["folio"] == 501
+
+    # Its event carries the pesos in the amounts and the currency beside them.
+    async with imports_app.state.container.uow() as unit:
+        page = await unit.documents.page(company, None, None, 0, 10)
+    event = tax_document(next(d for d in page if d.folio == 501)).model_dump(mode="json")
+    assert (event["exempt"], event["total"]) == (28_775_824, 28_775_824)
+    assert event["foreign_currency"] == {"currency": "DOLAR USA", "total": "30276.00",
+                                         "exchange_rate": "950.45"}
+
+
+async def test_an_envio_boleta_with_the_iva_inside_the_total(http):
+    company = await register(http)
+    response = await upload(http, company, "envio_boleta.xml",
+                            as_company(company, "envio_boleta.xml"), items="all")
+    assert response.status_code == 200, response.text
+    summary = response.json()
+    assert (summary["format"], summary["created"], summary["rejected"]) == ("envio-boleta", 4, 0)
+    assert summary["items"][1]["xml_path"] == "/EnvioBOLETA/SetDTE/DTE[2]"
+    docs = by_folio(await documents(http, company))
+    only_total = docs[(39, 3001)]  # neto = round(5990 / 1.19) = 5034, IVA the rest
+    assert (only_total["net"], only_total["vat"], only_total["total"]) == (5_034, 956, 5_990)
+    assert only_total["direction"] == "sales"
+    assert only_total["counterparty"]["rut"] == "66666666-6"
+    with_exempt = docs[(39, 3002)]  # no receptor at all: the final consumer
+    assert (with_exempt["net"], with_exempt["exempt"], with_exempt["vat"]) == (10_000, 1_000,
+                                                                              1_900)
+    assert with_exempt["counterparty"] == {"rut": "66666666-6", "name": "Consumidor final"}
+    assert (docs[(39, 3003)]["net"], docs[(39, 3003)]["vat"]) == (8_403, 1_597)
+    exenta = docs[(41, 77)]
+    assert (exenta["net"], exenta["exempt"], exenta["vat"], exenta["total"]) == (0, 3_500, 0,
+                                                                                3_500)
+
+
+async def test_an_envio_dte_without_documents_is_refused(http):
+    company = await register(http)
+    content = (b'<?xml version="1.0" encoding="ISO-8859-1"?>\r\n<EnvioDTE xmlns="'
+               b'http://www.sii.cl/SiiDte" version="1.0"><SetDTE ID="S"><Caratula version="1.0">'
+               b"<RutEmisor>97975000-5</RutEmisor></Caratula></SetDTE></EnvioDTE>\r\n")
+    response = await upload(http, company, "envio.xml", content)
+    assert response.status_code == 422, response.text
+    assert "holds no DTE in its SetDTE" in response.json()["detail"]
+
+
+def _single(folio: str = "8", fecha: str = "2024-03-01", name: str = "Peñalolén Ltda.",
+            total: str = "1190", net: str = "1000") -> bytes:
+    return f"""<?xml version="1.0" encoding="ISO-8859-1"?>
+<DTE xmlns="http://www.sii.cl/SiiDte" version="1.0"><Documento ID="X"><Encabezado>
+<IdDoc><TipoDTE>33</TipoDTE><Folio>{folio}</Folio><FchEmis>{fecha}</FchEmis></IdDoc>
+<Emisor><RUTEmisor>97975000-5</RUTEmisor><RznSoc>{name}</RznSoc></Emisor>
+<Receptor><RUTRecep>76354771-K</RUTRecep><RznSocRecep>Andes</RznSocRecep></Receptor>
+<Totales><MntNeto>{net}</MntNeto><IVA>190</IVA><MntTotal>{total}</MntTotal></Totales>
+</Encabezado></Documento></DTE>""".replace("\n", "\r\n").encode("iso-8859-1",
+                                                       errors="xmlcharrefreplace")
+
+
+@pytest.mark.parametrize(("content", "expected"), [
+    (_single(folio="+8"), "Folio is '+8', not a whole number ≥ 0 written in digits 0-9"),
+    (_single(folio="８"), "Folio is '８', not a whole number"),
+    (_single(folio="٨"), "Folio is '٨', not a whole number"),
+    (_single(folio="12345678901"), "folio must be a positive integer of at most 10 digits"),
+    (_single(net="1" + "0" * 16, total="1" + "0" * 13 + "190"),
+     "total is 10000000000000190, beyond the largest amount that can be recorded"),
+    (_single(fecha="2002-12-31"), "the issue date 2002-12-31 is before 2003-01-01"),
+    (_single(fecha="2099-01-01"), "the issue date 2099-01-01 is more than 60 days ahead"),
+], ids=["plus", "fullwidth", "arabic-indic", "eleven-digits", "amount-overflow", "before-2003",
+        "far-ahead"])
+async def test_a_document_that_cannot_be_recorded_is_rejected_with_its_reason(
+        http, content, expected):
+    company = await register(http)
+    response = await upload(http, company, "dte.xml",
+                            content.replace(b"76354771-K", company.encode()))
+    assert response.status_code == 200, response.text
+    summary = response.json()
+    assert (summary["created"], summary["rejected"]) == (0, 1), summary
+    assert expected in summary["items"][0]["reason"]
+
+
+@pytest.mark.parametrize("name", ["Proveedor\x1bSpA", "Proveedor&#1;SpA"])
+async def test_control_characters_are_not_xml_so_the_file_is_refused(http, name):
+    company = await register(http)
+    response = await upload(http, company, "dte.xml",
+                            _single(name=name).replace(b"76354771-K", company.encode()))
+    assert response.status_code == 422, response.text
+    assert "not well-formed XML" in response.json()["detail"]
+
+
+async def test_rcv_rows_with_control_characters_or_impossible_dates_are_rejected(http):
+    company = await register(http)
+    content = rcv_compras([
+        compra(1),
+        {**compra(2), "Razon Social": "Proveedor\x00SpA"},
+        {**compra(3), "Razon Social": "Provee\x07dor"},
+        {**compra(4), "Fecha Docto": "31/12/2002"},
+        {**compra(5), "Folio": "+5"},
+        {**compra(6), "Folio": "\uff16"},
+        compra(7),
+    ])
+    summary = (await upload(http, company, "rcv.csv", content)).json()
+    assert (summary["created"], summary["rejected"]) == (2, 5), summary
+    reasons = {item["line"]: item["reason"] for item in summary["items"]}
+    assert "control character (NUL, U+0000 at position 10)" in reasons[3]
+    assert "control character (U+0007 at position 7)" in reasons[4]
+    assert "before 2003-01-01" in reasons[5]
+    assert "'Folio' is '+5', not a whole number" in reasons[6]
+    assert "'Folio' is '\uff16', not a whole number" in reasons[7]
+
+
+async def test_an_unbalanced_quote_refuses_the_file_naming_its_line(http):
+    company = await register(http)
+    content = rcv_compras([compra(n) for n in range(1, 5)])
+    # Line 3: the quote never closes there (a later quote would close it, rows merged).
+    content = content.replace(b";Proveedor SpA;2;", b';"Proveedor SpA;2;', 1)
+    response = await upload(http, company, "rcv.csv", content)
+    assert response.status_code == 422, response.text
+    detail = response.json()["detail"]
+    assert "A quote (\") opens on line 3" in detail and "nothing was imported" in detail
+    assert await documents(http, company) == []
+
+
+async def test_cr_only_line_endings_are_read(http):
+    company = await register(http)
+    content = rcv_compras([compra(n) for n in range(1, 4)]).replace(b"\r\n", b"\r")
+    summary = (await upload(http, company, "rcv.csv", content)).json()
+    assert (summary["created"], summary["rejected"]) == (3, 0), summary
+
+
+async def test_utf16_and_the_rcv_resumen_get_a_message_to_act_on(http):
+    company = await register(http)
+    utf16 = rcv_compras([compra(1)]).decode().encode("utf-16")
+    response = await upload(http, company, "rcv.csv", utf16)
+    assert response.status_code == 422
+    assert "UTF-16" in response.json()["detail"] and "CSV UTF-8" in response.json()["detail"]
+    resumen = (b"Tipo Documento;Total Documentos;Monto Exento;Monto Neto;"
+               b"IVA Recuperable;Monto Total\r\nFactura Electronica (33);12;0;1000000;"
+               b"190000;1190000\r\n")
+    response = await upload(http, company, "resumen.csv", resumen)
+    assert response.status_code == 422
+    assert "resumen" in response.json()["detail"]
+    assert "Descargar Detalles" in response.json()["detail"]
+    assert await documents(http, company) == []

@@ -3,13 +3,21 @@
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
 from sqlalchemy import and_, func, insert, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from invoicing.adapters.tables import companies, documents, integration_links, payments
 from invoicing.domain.companies import Company
-from invoicing.domain.documents import Counterparty, Direction, Document, OtherTax, Reference
+from invoicing.domain.documents import (
+    Counterparty,
+    Direction,
+    Document,
+    ForeignCurrency,
+    OtherTax,
+    Reference,
+)
 from invoicing.domain.integration import IntegrationLink, LinkStatus
 from invoicing.domain.payments import Payment, PaymentKind
 from shared.db import upsert
@@ -66,6 +74,22 @@ def _tax(data: dict) -> OtherTax:
     return OtherTax(code=data["code"], amount=data["amount"], rate=data.get("rate"))
 
 
+def _foreign_json(foreign: ForeignCurrency | None) -> dict | None:
+    if foreign is None:
+        return None
+    rate = foreign.exchange_rate
+    return {"currency": foreign.currency, "total": str(foreign.total),
+            "exchange_rate": None if rate is None else str(rate)}
+
+
+def _foreign(data: dict | None) -> ForeignCurrency | None:
+    if not data:
+        return None
+    rate = data.get("exchange_rate")
+    return ForeignCurrency(currency=data["currency"], total=Decimal(data["total"]),
+                           exchange_rate=None if rate is None else Decimal(rate))
+
+
 def _document(row) -> Document:  # noqa: ANN001
     return Document(
         id=row.id,
@@ -83,6 +107,8 @@ def _document(row) -> Document:  # noqa: ANN001
         references=tuple(_reference(r) for r in row.doc_references),
         other_taxes=tuple(_tax(t) for t in row.other_taxes or ()),
         vat_retained=row.vat_retained or 0,
+        foreign_currency=_foreign(row.foreign_currency),
+        received_on=row.received_on,
     )
 
 
@@ -113,6 +139,8 @@ def _row(document: Document) -> dict:
         "doc_references": [_reference_json(r) for r in document.references],
         "other_taxes": [_tax_json(t) for t in document.other_taxes],
         "vat_retained": document.vat_retained,
+        "foreign_currency": _foreign_json(document.foreign_currency),
+        "received_on": document.received_on,
         "created_at": _now(),
     }
 

@@ -7,6 +7,7 @@ be a DTE at all.
 
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 
 from invoicing.domain.errors import InvalidDocument
 from shared.events import Direction
@@ -31,6 +32,11 @@ SUPPORTED_DTE_TYPES: dict[int, str] = {
 ISSUED_BY_BUYER = frozenset({46})
 
 REFERENCE_CODES = (1, 2, 3)  # 1 anula, 2 corrige texto, 3 corrige montos
+
+# What the database and the event contracts hold: amounts as shared.money.Pesos (up to
+# 10^15), folios as the SII's schema writes them (up to 10 digits).
+MAX_PESOS = 10**15
+MAX_FOLIO = 10**10 - 1
 
 
 @dataclass(frozen=True)
@@ -58,6 +64,16 @@ class OtherTax:
 
 
 @dataclass(frozen=True)
+class ForeignCurrency:
+    """A document issued in another currency (exports: Totales in TpoMoneda): what it
+    states there. The document's amounts are its pesos (OtraMoneda)."""
+
+    currency: str  # TpoMoneda as the DTE names it, e.g. "DOLAR USA"
+    total: Decimal  # MntTotal in that currency
+    exchange_rate: Decimal | None = None  # TpoCambio: pesos per unit of the currency
+
+
+@dataclass(frozen=True)
 class DocumentDraft:
     """A document as submitted, before it has an id and an issuer."""
 
@@ -73,6 +89,8 @@ class DocumentDraft:
     references: tuple[Reference, ...] = field(default_factory=tuple)
     other_taxes: tuple[OtherTax, ...] = field(default_factory=tuple)
     vat_retained: int = 0
+    foreign_currency: ForeignCurrency | None = None
+    received_on: date | None = None  # purchases: when the company received it (DL 825 art. 24)
 
 
 @dataclass(frozen=True)
@@ -92,6 +110,8 @@ class Document:
     references: tuple[Reference, ...]
     other_taxes: tuple[OtherTax, ...] = ()
     vat_retained: int = 0
+    foreign_currency: ForeignCurrency | None = None
+    received_on: date | None = None
 
 
 def issuer_rut(company_rut: str, direction: Direction, dte_type: int,
@@ -125,6 +145,8 @@ def new_document(document_id: str, company_rut: str, draft: DocumentDraft) -> Do
         references=draft.references,
         other_taxes=draft.other_taxes,
         vat_retained=draft.vat_retained,
+        foreign_currency=draft.foreign_currency,
+        received_on=draft.received_on,
     )
 
 
@@ -139,20 +161,23 @@ def validate(draft: DocumentDraft) -> None:
         problems.append(
             f"dte_type {draft.dte_type} is not supported; use one of: {supported_types_text()}"
         )
-    if draft.folio < 1:
-        problems.append(f"folio must be a positive integer, got {draft.folio}")
+    if not 1 <= draft.folio <= MAX_FOLIO:
+        problems.append(f"folio must be a positive integer of at most 10 digits, got "
+                        f"{draft.folio}")
     for name in ("net", "exempt", "vat", "total", "vat_retained"):
-        amount = getattr(draft, name)
-        if isinstance(amount, bool) or not isinstance(amount, int) or amount < 0:
-            problems.append(f"{name} must be whole pesos (an integer ≥ 0), got {amount!r}")
+        problem = _pesos_problem(name, getattr(draft, name))
+        if problem:
+            problems.append(problem)
     for i, tax in enumerate(draft.other_taxes):
         if not 1 <= tax.code <= 999:
             problems.append(f"other_taxes.{i}.code must be an SII tax code (1-999)")
-        if isinstance(tax.amount, bool) or not isinstance(tax.amount, int) or tax.amount < 0:
-            problems.append(f"other_taxes.{i}.amount must be whole pesos (an integer ≥ 0)")
+        problem = _pesos_problem(f"other_taxes.{i}.amount", tax.amount)
+        if problem:
+            problems.append(problem)
     for i, ref in enumerate(draft.references):
-        if ref.folio < 1:
-            problems.append(f"references.{i}.folio must be a positive integer")
+        if not 1 <= ref.folio <= MAX_FOLIO:
+            problems.append(f"references.{i}.folio must be a positive integer of at most "
+                            "10 digits")
         if ref.code is not None and ref.code not in REFERENCE_CODES:
             problems.append(
                 f"references.{i}.code must be 1 (anula), 2 (corrige texto) or "
@@ -160,6 +185,15 @@ def validate(draft: DocumentDraft) -> None:
             )
     if problems:
         raise InvalidDocument("; ".join(problems), errors=problems)
+
+
+def _pesos_problem(name: str, amount: object) -> str | None:
+    if isinstance(amount, bool) or not isinstance(amount, int) or amount < 0:
+        return f"{name} must be whole pesos (an integer ≥ 0), got {amount!r}"
+    if amount > MAX_PESOS:
+        return (f"{name} is {amount}, beyond the largest amount that can be recorded "
+                f"({MAX_PESOS:,} pesos)")
+    return None
 
 
 def duplicate_detail(company_rut: str, draft: DocumentDraft, issuer: str,

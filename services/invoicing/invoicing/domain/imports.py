@@ -6,8 +6,9 @@ company, and in which direction, is decided here, as are the checks an imported 
 gets on top of the ones every document gets (documents.validate).
 """
 
+import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 
 from invoicing.domain.documents import (
@@ -15,6 +16,7 @@ from invoicing.domain.documents import (
     Counterparty,
     Direction,
     DocumentDraft,
+    ForeignCurrency,
     OtherTax,
     Reference,
 )
@@ -80,6 +82,8 @@ class SourceDocument:
     receptor: Party | None = None
     direction: Direction | None = None
     counterparty: Party | None = None
+    foreign_currency: ForeignCurrency | None = None
+    received_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -146,8 +150,44 @@ def amounts_problem(source: SourceDocument) -> str | None:
             f"{source.total}; correct the document at its source and import it again")
 
 
-def draft_for(company_rut: str, source: SourceDocument) -> DocumentDraft:
+# The SII's electronic documents start in 2003; a date far ahead is a typing error.
+FIRST_ISSUE_DATE = date(2003, 1, 1)
+DAYS_AHEAD = 60
+# U+2400 is how the CSV reader passes on a NUL (the csv module refuses the whole line).
+NUL_MARK = "\u2400"
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2400]")
+
+
+def _name_problem(source: SourceDocument) -> str | None:
+    for role, party in (("emisor", source.emisor), ("receptor", source.receptor),
+                        ("counterparty", source.counterparty)):
+        if party is not None:
+            found = _CONTROL_CHARACTERS.search(party.name)
+            if found:
+                which = "NUL, U+0000" if found[0] == NUL_MARK else f"U+{ord(found[0]):04X}"
+                return (f"the {role}'s name has a control character ({which} at position "
+                        f"{found.start() + 1}), which no name has; correct it at its source")
+    return None
+
+
+def _date_problem(issue_date: date, today: date) -> str | None:
+    latest = today + timedelta(days=DAYS_AHEAD)
+    if issue_date < FIRST_ISSUE_DATE:
+        return (f"the issue date {issue_date} is before {FIRST_ISSUE_DATE}, when the SII's "
+                "electronic documents began; check the date at its source")
+    if issue_date > latest:
+        return (f"the issue date {issue_date} is more than {DAYS_AHEAD} days ahead "
+                f"(after {latest}); check the date at its source")
+    return None
+
+
+def draft_for(company_rut: str, source: SourceDocument, today: date | None = None
+              ) -> DocumentDraft:
     """The draft a file's document becomes for this company; raises Rejected saying why not."""
+    today = today or date.today()
+    problem = _name_problem(source) or _date_problem(source.issue_date, today)
+    if problem:
+        raise Rejected(problem)
     direction, counterparty = _direction_and_counterparty(company_rut, source)
     problem = amounts_problem(source)
     if problem:
@@ -165,6 +205,11 @@ def draft_for(company_rut: str, source: SourceDocument) -> DocumentDraft:
         references=source.references,
         other_taxes=source.other_taxes,
         vat_retained=source.vat_retained,
+        foreign_currency=source.foreign_currency,
+        # A purchase counts from its reception (DL 825 art. 24): the RCV's Fecha Recepcion,
+        # or for a DTE file the day it is imported.
+        received_on=(source.received_on or today) if direction is Direction.PURCHASES
+        else None,
     )
 
 

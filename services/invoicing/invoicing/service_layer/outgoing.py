@@ -8,6 +8,7 @@ from shared.events import (
     CloudEvent,
     Counterparty,
     DocumentReference,
+    ForeignCurrencyAmount,
     InvoicesSynced,
     InvoiceSynced,
     OtherTax,
@@ -42,6 +43,10 @@ def tax_document(document: Document) -> TaxDocument:
         other_taxes=tuple(OtherTax(code=t.code, rate=t.rate, amount=t.amount)
                           for t in document.other_taxes),
         vat_retained=document.vat_retained,
+        foreign_currency=None if (foreign := document.foreign_currency) is None else
+        ForeignCurrencyAmount(currency=foreign.currency, total=foreign.total,
+                              exchange_rate=foreign.exchange_rate),
+        received_on=document.received_on,
     )
 
 

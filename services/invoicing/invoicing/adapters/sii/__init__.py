@@ -28,6 +28,17 @@ UNKNOWN_DETAIL = (
     "envio-dte|envio-boleta|rcv-compras|rcv-ventas."
 )
 
+UTF16_DETAIL = (
+    "The file is UTF-16 text (a spreadsheet's 'Unicode text'); the SII's RCV export is "
+    "UTF-8. Nothing was imported: download the RCV again from the SII, or save the file as "
+    "'CSV UTF-8' with ';' as separator."
+)
+RESUMEN_DETAIL = (
+    "This is the RCV's resumen (totals per tipo de documento), which names no document, so "
+    "there is nothing to import from it. In the SII's Registro de Compras y Ventas, download "
+    "the detail instead ('Descargar Detalles'): one row per document."
+)
+
 Item = SourceDocument | Rejection
 
 
@@ -76,7 +87,13 @@ def detect(file: BinaryIO, forced: ImportFormat | None = None) -> ImportFormat |
     """The format, or None for an XML file (its root element says which, when read)."""
     head = file.read(HEAD_BYTES)
     file.seek(0)
-    stripped = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = head[:200].decode("utf-16", errors="replace")
+        if not text.lstrip("\ufeff \r\n\t").startswith("<"):  # UTF-16 XML is expat's
+            raise UnreadableFile(UTF16_DETAIL)
+        stripped = b"<"
+    else:
+        stripped = head.removeprefix(b"\xef\xbb\xbf").lstrip()
     if not stripped:
         raise UnreadableFile("The file is empty.")
     is_xml = stripped.startswith(b"<")
@@ -88,9 +105,11 @@ def detect(file: BinaryIO, forced: ImportFormat | None = None) -> ImportFormat |
         return forced
     if is_xml:
         return None
-    first_line = stripped.split(b"\n", 1)[0].decode("utf-8", errors="replace")
+    first_line = stripped.splitlines()[0].decode("utf-8", errors="replace")
     found = rcv_csv.format_of_header(first_line)
     if found is None:
+        if "total documentos" in first_line.lower() or "resumen" in first_line.lower():
+            raise UnreadableFile(RESUMEN_DETAIL)
         raise UnreadableFile(UNKNOWN_DETAIL)
     return found
 
@@ -112,6 +131,13 @@ def parse(file: BinaryIO, forced: ImportFormat | None = None, *,
             parsed.format = kind
             for item in rcv_csv.read(file, kind):
                 parsed.add(item)
+        if parsed.format in (ImportFormat.ENVIO_DTE, ImportFormat.ENVIO_BOLETA) \
+                and not parsed.count:
+            root = "EnvioDTE" if parsed.format is ImportFormat.ENVIO_DTE else "EnvioBOLETA"
+            raise UnreadableFile(
+                f"The {root} holds no DTE in its SetDTE: there is nothing to import. Check "
+                "that it is the envelope as sent, with its documents."
+            )
     except BaseException:
         parsed.close()
         raise

@@ -13,12 +13,14 @@ SII document's. Only the DTE being read is built as a tree, and dropped once rea
 """
 
 import pyexpat
+import re
 from collections.abc import Iterator
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 from typing import BinaryIO
 from xml.etree.ElementTree import Element, TreeBuilder
 
-from invoicing.domain.documents import OtherTax, Reference
+from invoicing.domain.documents import ForeignCurrency, OtherTax, Reference
 from invoicing.domain.imports import (
     VAT_RETENTION_CODES,
     ImportFormat,
@@ -28,6 +30,7 @@ from invoicing.domain.imports import (
     SourceDocument,
     UnreadableFile,
 )
+from shared.money import split_gross
 from shared.rut import FINAL_CONSUMER_RUT, InvalidRut, canonical_rut
 
 SII_NAMESPACE = "http://www.sii.cl/SiiDte"
@@ -40,6 +43,10 @@ MAX_ELEMENTS_OUTSIDE_DTES = 10_000
 MAX_MARKUP_BYTES = 256 * 1024
 MAX_TEXT_CHARS = 1024 * 1024
 NAME_LENGTH = 200
+BOLETAS = (39, 41)
+
+_WHOLE = re.compile(r"[0-9]{1,19}")
+_DECIMAL = re.compile(r"[0-9]{1,18}(\.[0-9]{1,6})?")
 
 _ROOTS = {"DTE": ImportFormat.DTE_XML, "EnvioDTE": ImportFormat.ENVIO_DTE,
           "EnvioBOLETA": ImportFormat.ENVIO_BOLETA}
@@ -280,16 +287,25 @@ class _Fields:
         value = self.text(path, required=required)
         if value is None:
             return default
-        try:
-            number = int(value)
-        except ValueError:
-            number = -1
-        if number < 0:
+        if not _WHOLE.fullmatch(value):  # not int(): it takes "+5", "５" and "1_000"
             self.problems.append(
-                f"{self.path}/{path} is '{value}', not a whole number ≥ 0 (whole pesos)"
+                f"{self.path}/{path} is '{value[:40]}', not a whole number ≥ 0 written in "
+                "digits 0-9"
             )
             return default
-        return number
+        return int(value)
+
+    def decimal(self, path: str, *, required: bool = True) -> Decimal | None:
+        value = self.text(path, required=required)
+        if value is None:
+            return None
+        if not _DECIMAL.fullmatch(value):
+            self.problems.append(
+                f"{self.path}/{path} is '{value[:40]}', not an amount ≥ 0 (digits 0-9, "
+                "a point before the decimals)"
+            )
+            return None
+        return Decimal(value)
 
     def day(self, path: str) -> date | None:
         value = self.text(path)
@@ -301,8 +317,9 @@ class _Fields:
             self.problems.append(f"{self.path}/{path} is '{value}', not a date (YYYY-MM-DD)")
             return None
 
-    def party(self, rut_path: str, *name_paths: str) -> Party | None:
-        rut = self.text(rut_path)
+    def party(self, rut_path: str, *name_paths: str, default_rut: str | None = None
+              ) -> Party | None:
+        rut = self.text(rut_path, required=default_rut is None) or default_rut
         canonical = None
         if rut is not None:
             try:
@@ -324,11 +341,15 @@ def _document(dte: Element, path: str) -> SourceDocument | Rejection:
     issue_date = fields.day("Encabezado/IdDoc/FchEmis")
     emisor = fields.party("Encabezado/Emisor/RUTEmisor", "Encabezado/Emisor/RznSoc",
                           "Encabezado/Emisor/RznSocEmisor")
-    receptor = fields.party("Encabezado/Receptor/RUTRecep", "Encabezado/Receptor/RznSocRecep")
-    net = fields.integer("Encabezado/Totales/MntNeto", required=False, default=0)
-    exempt = fields.integer("Encabezado/Totales/MntExe", required=False, default=0)
-    vat = fields.integer("Encabezado/Totales/IVA", required=False, default=0)
-    total = fields.integer("Encabezado/Totales/MntTotal")
+    # A boleta to a final consumer may name no receptor (DESIGN.md §6: 66.666.666-6).
+    receptor = fields.party("Encabezado/Receptor/RUTRecep", "Encabezado/Receptor/RznSocRecep",
+                            default_rut=FINAL_CONSUMER_RUT if dte_type in BOLETAS else None)
+    currency = fields.text("Encabezado/Totales/TpoMoneda", required=False)
+    foreign = None
+    if currency is None or _is_pesos(currency):
+        net, exempt, vat, total = _pesos(fields, dte_type)
+    else:
+        net, exempt, vat, total, foreign = _in_pesos(fields, currency[:30])
     other_taxes, retained = _taxes(fields, _at(body, "Encabezado/Totales"))
     references = _references(body)
     location = Location(xml_path=path)
@@ -337,8 +358,73 @@ def _document(dte: Element, path: str) -> SourceDocument | Rejection:
     return SourceDocument(
         location=location, dte_type=dte_type, folio=folio, issue_date=issue_date, net=net,
         exempt=exempt, vat=vat, total=total, other_taxes=other_taxes, vat_retained=retained,
-        references=references, emisor=emisor, receptor=receptor,
+        references=references, emisor=emisor, receptor=receptor, foreign_currency=foreign,
     )
+
+
+def _is_pesos(currency: str) -> bool:
+    return currency.upper().replace(" ", "") in ("PESOCL", "PESOCHILENO", "CLP")
+
+
+def _pesos(fields: _Fields, dte_type: int | None) -> tuple[int, int, int, int]:
+    """Totales in pesos. A boleta's MntTotal includes its IVA and may come alone: the
+    neto is then round(afecto / 1.19) and the IVA the rest (DESIGN.md §6)."""
+    net = fields.integer("Encabezado/Totales/MntNeto", required=False)
+    exempt = fields.integer("Encabezado/Totales/MntExe", required=False)
+    vat = fields.integer("Encabezado/Totales/IVA", required=False)
+    total = fields.integer("Encabezado/Totales/MntTotal")
+    if dte_type in BOLETAS and total is not None:
+        if dte_type == 41:
+            if exempt is None and vat is None:
+                exempt = total - (net or 0)
+        elif vat is None:
+            if net is None:
+                net, vat = split_gross(total - (exempt or 0))
+            else:
+                vat = total - (exempt or 0) - net
+        elif net is None:
+            net = total - (exempt or 0) - vat
+    return net or 0, exempt or 0, vat or 0, total or 0
+
+
+def _in_pesos(fields: _Fields, currency: str
+              ) -> tuple[int, int, int, int, ForeignCurrency | None]:
+    """An export's Totales are in its currency, with decimals; the books need its pesos:
+    OtraMoneda (TpoMoneda PESO CL) MntTotOtrMnda, else round(total × TpoCambio)."""
+    totales = "Encabezado/Totales"
+    foreign = {name: fields.decimal(f"{totales}/{name}", required=name == "MntTotal")
+               for name in ("MntNeto", "IVA", "MntTotal")}
+    other = "Encabezado/OtraMoneda"
+    other_currency = fields.text(f"{other}/TpoMoneda", required=False)
+    pesos: dict[str, Decimal | None] = {}
+    rate = None
+    if other_currency is not None and _is_pesos(other_currency):
+        rate = fields.decimal(f"{other}/TpoCambio", required=False)
+        pesos = {name: fields.decimal(f"{other}/{name}OtrMnda", required=False)
+                 for name in ("MntNeto", "IVA")}
+        pesos["MntTotal"] = fields.decimal(f"{other}/MntTotOtrMnda", required=False)
+    for name, amount in foreign.items():
+        if pesos.get(name) is None and amount is not None and rate is not None:
+            pesos[name] = amount * rate
+    if foreign["MntTotal"] is None:
+        return 0, 0, 0, 0, None
+    if pesos.get("MntTotal") is None:
+        found = f"OtraMoneda in {other_currency[:30]}" if other_currency else "no OtraMoneda"
+        fields.problems.append(
+            f"the amounts are in {currency} ({fields.path}/{totales}/TpoMoneda) and the "
+            f"document has {found}, so its pesos cannot be known: missing "
+            f"{fields.path}/{other}/MntTotOtrMnda or {fields.path}/{other}/TpoCambio with "
+            "TpoMoneda PESO CL"
+        )
+        return 0, 0, 0, 0, None
+    net, vat, total = (_round(pesos.get(n)) for n in ("MntNeto", "IVA", "MntTotal"))
+    # The exempt part is what the total leaves, so the pesos add up whatever the rounding.
+    return net, total - net - vat, vat, total, ForeignCurrency(
+        currency=currency, total=foreign["MntTotal"], exchange_rate=rate)
+
+
+def _round(amount: Decimal | None) -> int:
+    return 0 if amount is None else int(amount.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def _taxes(fields: _Fields, totales: Element | None) -> tuple[tuple[OtherTax, ...], int]:
@@ -373,8 +459,9 @@ def _references(body: Element) -> tuple[Reference, ...]:
             is not None else ""
         folio = (_child(ref, "FolioRef").text or "").strip() if _child(ref, "FolioRef") \
             is not None else ""
-        if not (kind.isdigit() and folio.isdigit() and 1 <= int(kind) <= 999
-                and int(folio) >= 1):
+        # 801 (orden de compra) and the other codes from 800 up are not tax documents.
+        if not (_WHOLE.fullmatch(kind) and _WHOLE.fullmatch(folio) and 1 <= int(kind) < 800
+                and 1 <= int(folio) < 10**10):
             continue
         fields = _Fields(ref, "")
         issued = fields.text("FchRef", required=False)

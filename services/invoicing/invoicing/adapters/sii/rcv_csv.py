@@ -9,6 +9,7 @@ it (no Nro, Fecha Recepcion or Monto Total): those rows are folded into the docu
 """
 
 import csv
+import re
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, datetime
@@ -16,6 +17,7 @@ from typing import BinaryIO
 
 from invoicing.domain.documents import Direction, OtherTax, Reference
 from invoicing.domain.imports import (
+    NUL_MARK,
     ImportFormat,
     Location,
     Party,
@@ -27,6 +29,8 @@ from shared.rut import InvalidRut, canonical_rut
 
 DELIMITER = ";"
 NAME_LENGTH = 200
+CHUNK_BYTES = 64 * 1024
+_WHOLE = re.compile(r"[0-9]{1,19}")
 
 COMPRAS_HEADER = (
     "Nro", "Tipo Doc", "Tipo Compra", "RUT Proveedor", "Razon Social", "Folio", "Fecha Docto",
@@ -99,9 +103,22 @@ def _expected_text(kind: ImportFormat) -> str:
     return DELIMITER.join(COLUMNS[kind].header)
 
 
+def _raw_lines(file: BinaryIO) -> Iterator[bytes]:
+    """Lines ending in CRLF, LF or a lone CR (old Mac spreadsheets), read in chunks."""
+    rest = b""
+    while chunk := file.read(CHUNK_BYTES):
+        lines = (rest + chunk).splitlines(keepends=True)
+        rest = lines.pop()  # maybe incomplete, or a CR whose LF is in the next chunk
+        yield from lines
+    if rest:
+        yield rest
+
+
 def _lines(file: BinaryIO) -> Iterator[str]:
     """The file's lines as text, decoded one by one so an error names its line."""
-    for number, raw in enumerate(file, start=1):
+    for number, raw in enumerate(_raw_lines(file), start=1):
+        if b"\0" in raw:  # the csv module refuses a whole line for it: rejected per row
+            raw = raw.replace(b"\0", NUL_MARK.encode())
         try:
             # utf-8-sig: a spreadsheet's "CSV UTF-8" starts with a BOM; the SII's does not.
             yield raw.decode("utf-8-sig" if number == 1 else "utf-8")
@@ -141,7 +158,7 @@ def _header(reader, kind: ImportFormat) -> dict[str, int]:  # noqa: ANN001
 
 def read(file: BinaryIO, kind: ImportFormat) -> Iterator[SourceDocument | Rejection]:
     """Every document of the file, in order; raises UnreadableFile for a file-wide problem."""
-    reader = csv.reader(_lines(file), delimiter=DELIMITER)
+    reader = csv.reader(_lines(file), delimiter=DELIMITER, strict=True)
     try:
         index = _header(reader, kind)
         yield from _documents(reader, index, kind)
@@ -164,14 +181,11 @@ class _Row:
             if required:
                 self.problems.append(f"column '{name}' is empty")
             return 0
-        try:
-            number = int(value)
-        except ValueError:
-            number = -1
-        if number < 0:
-            self.problems.append(f"column '{name}' is '{value}', not a whole number ≥ 0")
+        if not _WHOLE.fullmatch(value):  # not int(): it takes "+5", "５" and "1_000"
+            self.problems.append(f"column '{name}' is '{value[:40]}', not a whole number ≥ 0 "
+                                 "written in digits 0-9")
             return 0
-        return number
+        return int(value)
 
     def day(self, name: str) -> date | None:
         value = self.get(name)
@@ -203,7 +217,7 @@ def _documents(reader, index: dict[str, int], kind: ImportFormat  # noqa: ANN001
                ) -> Iterator[SourceDocument | Rejection]:
     columns = COLUMNS[kind]
     pending: SourceDocument | None = None
-    for values in reader:
+    for values in _rows(reader):
         if not any(v.strip() for v in values):
             continue
         row = _Row(values, index, reader.line_num)
@@ -234,6 +248,34 @@ def _documents(reader, index: dict[str, int], kind: ImportFormat  # noqa: ANN001
             pending = item
     if pending is not None:
         yield _settled(pending, kind)
+
+
+def _unbalanced_quote(first: int, last: int | None) -> UnreadableFile:
+    lines = f"lines {first}-{last}" if last else f"every line from {first} on"
+    return UnreadableFile(
+        f"A quote (\") opens on line {first} and does not close on that line, so {lines} "
+        "would be read as one row; nothing was imported. The SII's RCV export never breaks "
+        "a value across lines: remove or close the quote on that line and import the file "
+        "again."
+    )
+
+
+def _rows(reader) -> Iterator[list[str]]:  # noqa: ANN001
+    """The reader's rows, refusing one that a stray quote stretched over several lines."""
+    last = reader.line_num
+    while True:
+        try:
+            values = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            if "unexpected end of data" in str(error):
+                raise _unbalanced_quote(last + 1, None) from None
+            raise
+        first, last = last + 1, reader.line_num
+        if last > first and any("\n" in v or "\r" in v for v in values):
+            raise _unbalanced_quote(first, last)
+        yield values
 
 
 def _continues(row: _Row, columns: _Columns) -> bool:

@@ -1,0 +1,27 @@
+"""What SII files add to a document: an export's original currency and a purchase's
+reception date.
+
+Revision ID: 0005_sii
+Revises: 0004
+Create Date: 2026-12-01
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0005_sii"
+down_revision = "0004"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("documents") as batch:
+        batch.add_column(sa.Column("foreign_currency", sa.JSON))
+        batch.add_column(sa.Column("received_on", sa.Date))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("documents") as batch:
+        batch.drop_column("received_on")
+        batch.drop_column("foreign_currency")
