@@ -14,6 +14,7 @@ import pytest
 from deploy.local.auth import GrantingAuth
 from invoicing.adapters.sii.rcv_csv import COMPRAS_HEADER
 from invoicing.bootstrap import build_app
+from invoicing.domain.imports import ImportInterrupted
 from invoicing.service_layer.imports import ImportOptions, import_file
 from invoicing.service_layer.outgoing import tax_document
 from tests.integration.invoicing.conftest import migrated_database, new_rut, settings_for
@@ -606,3 +607,54 @@ async def test_utf16_and_the_rcv_resumen_get_a_message_to_act_on(http):
     assert "resumen" in response.json()["detail"]
     assert "Descargar Detalles" in response.json()["detail"]
     assert await documents(http, company) == []
+
+
+async def test_values_beyond_what_can_be_stored_are_rejected_per_row_and_all_rows_counted(
+        imports_app, http, tmp_path):
+    company = await register(http)
+    rows = [compra(n) for n in range(1, 2_501)]
+    rows[2_099]["Folio"] = 10**16  # line 2,101 (the header is line 1)
+    rows[2_299].update({"Monto Neto": 10**16, "Monto IVA Recuperable": 0,
+                        "Monto Total": 10**16})
+    path = tmp_path / "rcv.csv"
+    path.write_bytes(rcv_compras(rows))
+    with path.open("rb") as file:
+        summary = await import_file(imports_app.state.container.uow, company, file,
+                                    options=ImportOptions(batch_size=500))
+    assert (summary.created, summary.duplicates, summary.rejected) == (2_498, 0, 2)
+    assert summary.processed == 2_500
+    folio, amount = summary.items
+    assert folio.location.line == 2_101
+    assert "folio must be a positive integer of at most 10 digits" in folio.reason
+    assert amount.location.line == 2_301 and "beyond the largest amount" in amount.reason
+    listed = await http.get(f"/v1/companies/{company}/documents", params={"limit": 1})
+    assert listed.json()["total"] == 2_498
+
+
+async def test_an_import_the_database_stops_says_what_was_recorded(imports_app, http, tmp_path):
+    company = await register(http)
+    path = tmp_path / "rcv.csv"
+    path.write_bytes(rcv_compras([compra(n) for n in range(1, 1_001)]))
+    real, opened = imports_app.state.container.uow, []
+
+    def failing_third_batch():  # the database going away while the third batch commits
+        opened.append(1)
+        unit = real()
+        if len(opened) == 4:  # the first opens to find the company
+            async def broken_commit():
+                raise ConnectionError("connection to the database lost")
+            unit.commit = broken_commit
+        return unit
+
+    with path.open("rb") as file, pytest.raises(ImportInterrupted) as stopped:
+        await import_file(failing_third_batch, company, file,
+                          options=ImportOptions(batch_size=300))
+    assert "stopped at line 602 of 1000 documents" in stopped.value.detail
+    assert "The 600 documents before it are done (600 created" in stopped.value.detail
+    assert stopped.value.extra["created"] == 600
+    listed = await http.get(f"/v1/companies/{company}/documents", params={"limit": 1})
+    assert listed.json()["total"] == 600  # exactly what the error says
+
+    with path.open("rb") as file:
+        again = await import_file(real, company, file, options=ImportOptions(batch_size=300))
+    assert (again.created, again.duplicates) == (400, 600)

@@ -174,6 +174,9 @@ def validate(draft: DocumentDraft) -> None:
         problem = _pesos_problem(f"other_taxes.{i}.amount", tax.amount)
         if problem:
             problems.append(problem)
+        if tax.rate is not None and not 0 <= tax.rate <= 1000:
+            problems.append(f"other_taxes.{i}.rate must be a percentage from 0 to 1000, got "
+                            f"{tax.rate}")
     for i, ref in enumerate(draft.references):
         if not 1 <= ref.folio <= MAX_FOLIO:
             problems.append(f"references.{i}.folio must be a positive integer of at most "

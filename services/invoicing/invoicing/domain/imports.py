@@ -41,6 +41,10 @@ class UnreadableFile(InvoicingError):
     """The file as a whole cannot be imported (hostile, malformed, wrong format)."""
 
 
+class ImportInterrupted(InvoicingError):
+    """The import stopped part-way (the database failed): what was recorded is said."""
+
+
 @dataclass(frozen=True)
 class Party:
     rut: str  # canonical

@@ -19,9 +19,11 @@ from invoicing.domain.companies import company_not_found_detail
 from invoicing.domain.errors import InvalidDocument, NotFound
 from invoicing.domain.imports import (
     ImportFormat,
+    ImportInterrupted,
     ImportItem,
     ImportSummary,
     ItemStatus,
+    Location,
     Rejected,
     Rejection,
     SourceDocument,
@@ -56,7 +58,10 @@ async def import_file(uow: UnitOfWorkFactory, company_rut: str, file: BinaryIO,
             progress(0, parsed.count)
         batches = parsed.batches()
         while batch := await asyncio.to_thread(next, batches, None):
-            await _import_batch(uow, company_rut, batch, summary, options)
+            try:
+                await _import_batch(uow, company_rut, batch, summary, options)
+            except Exception as error:
+                raise _interrupted(summary, parsed.count, batch[0].location) from error
             if progress:
                 progress(summary.processed, parsed.count)
     return summary
@@ -96,6 +101,19 @@ async def _import_batch(uow: UnitOfWorkFactory, company_rut: str,
                 outcome = ImportItem(item.location, ItemStatus.DUPLICATE, outcome.dte_type,
                                      outcome.folio, duplicate_reason(existing_id), existing_id)
         _count(summary, outcome, options)
+
+
+def _interrupted(summary: ImportSummary, count: int, at: Location) -> ImportInterrupted:
+    """Each batch commits alone: say what is recorded, so nothing is stored unreported."""
+    return ImportInterrupted(
+        f"The import stopped at {at} of {count} documents: the database failed. The "
+        f"{summary.processed} documents before it are done ({summary.created} created, "
+        f"{summary.duplicates} duplicates, {summary.rejected} rejected); nothing from {at} "
+        "on was recorded. Import the same file again once the service is back: what is "
+        "already recorded is reported as a duplicate and left as it is.",
+        created=summary.created, duplicates=summary.duplicates, rejected=summary.rejected,
+        documents=count,
+    )
 
 
 def _key(document: rules.Document) -> tuple[str, str, int, int]:

@@ -45,7 +45,7 @@ MAX_TEXT_CHARS = 1024 * 1024
 NAME_LENGTH = 200
 BOLETAS = (39, 41)
 
-_WHOLE = re.compile(r"[0-9]{1,19}")
+_WHOLE = re.compile(r"[0-9]{1,30}")  # too large for its field: said by documents.validate
 _DECIMAL = re.compile(r"[0-9]{1,18}(\.[0-9]{1,6})?")
 
 _ROOTS = {"DTE": ImportFormat.DTE_XML, "EnvioDTE": ImportFormat.ENVIO_DTE,

@@ -30,7 +30,7 @@ from shared.rut import InvalidRut, canonical_rut
 DELIMITER = ";"
 NAME_LENGTH = 200
 CHUNK_BYTES = 64 * 1024
-_WHOLE = re.compile(r"[0-9]{1,19}")
+_WHOLE = re.compile(r"[0-9]{1,30}")  # too large for its field: said by documents.validate
 
 COMPRAS_HEADER = (
     "Nro", "Tipo Doc", "Tipo Compra", "RUT Proveedor", "Razon Social", "Folio", "Fecha Docto",
