@@ -91,7 +91,8 @@ async def test_the_sii_example_f60t33_is_a_purchase_of_its_receptor(http):
     response = await upload(http, company, "F60T33.xml")
     assert response.status_code == 200, response.text
     assert response.json() == {"format": "dte-xml", "created": 1, "duplicates": 0,
-                               "rejected": 0, "items": [], "items_omitted": 0}
+                               "rejected": 0, "conflicts": 0, "items": [],
+                               "items_omitted": 0}
     [doc] = await documents(http, company)
     assert doc == {
         "id": doc["id"], "company_rut": "77777777-7", "direction": "purchases", "dte_type": 33,
@@ -658,3 +659,53 @@ async def test_an_import_the_database_stops_says_what_was_recorded(imports_app, 
     with path.open("rb") as file:
         again = await import_file(real, company, file, options=ImportOptions(batch_size=300))
     assert (again.created, again.duplicates) == (400, 600)
+
+
+async def test_the_same_folio_with_other_amounts_is_a_conflict_showing_both(http):
+    company = await register(http)
+    await upload(http, company, "rcv.csv", rcv_compras([compra(1), compra(2)]))
+    again = rcv_compras([compra(1), compra(2, neto=2000, iva=380, total=2380)])
+    response = await upload(http, company, "rcv.csv", again)
+    summary = response.json()
+    assert (summary["created"], summary["duplicates"], summary["conflicts"],
+            summary["rejected"]) == (0, 1, 1, 0)
+    [conflict] = summary["items"]
+    assert (conflict["status"], conflict["line"], conflict["folio"]) == ("conflict", 3, 2)
+    assert "recorded total 1190, neto 1000" in conflict["reason"]
+    assert "this file says total 2380, neto 2000" in conflict["reason"]
+    recorded = by_folio(await documents(http, company))[(33, 2)]
+    assert conflict["document_id"] == recorded["id"] and recorded["total"] == 1190
+
+
+async def _cli(env, *args):
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "invoicing", "import", *args, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+    output = (await process.communicate())[0].decode()
+    return process.returncode, output
+
+
+async def test_the_cli_exit_codes_and_registering_the_company(imports_app, http, tmp_path):
+    env = {**os.environ, "DATABASE_URL": imports_app.state.container.settings.database_url,
+           "COLUMNS": "200"}
+    ventas = str(FIXTURES / "rcv_ventas_2024_03.csv")
+    company = new_rut()
+    code, output = await _cli(env, ventas, "--company", company)
+    assert code == 1 and f"Company {company} is not registered" in output
+    assert "--name" in output
+
+    code, output = await _cli(env, ventas, "--company", company, "--name", "Ferretería Sur")
+    assert code == 0, output
+    assert f"registered company {company} (Ferretería Sur)" in output
+    assert "5 created" in output
+    company_page = await http.get(f"/v1/companies/{company}")
+    assert company_page.json()["name"] == "Ferretería Sur"
+
+    all_bad = tmp_path / "rcv.csv"
+    all_bad.write_bytes(rcv_compras([compra(n, tipo=52) for n in range(1, 4)]))
+    code, output = await _cli(env, str(all_bad), "--company", company)
+    assert code == 3, output
+    assert "3 rejected" in output and "every document of the file was rejected" in output
+
+    code, output = await _cli(env, str(tmp_path / "missing.csv"), "--company", company)
+    assert code == 2 and "is not a file" in output

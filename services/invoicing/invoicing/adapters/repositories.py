@@ -2,6 +2,7 @@
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -145,6 +146,15 @@ def _row(document: Document) -> dict:
     }
 
 
+@dataclass(frozen=True)
+class RecordedAmounts:
+    id: str
+    net: int
+    exempt: int
+    vat: int
+    total: int
+
+
 _ORDER = (documents.c.issue_date, documents.c.folio, documents.c.id)
 
 
@@ -168,9 +178,11 @@ class DocumentRepository:
         result = await self._session.execute(statement, [_row(d) for d in batch])
         return set(result.scalars().all())
 
-    async def ids_by_folio(self, company_rut: str, keys: Sequence[tuple[str, str, int, int]]
-                           ) -> dict[tuple[str, str, int, int], str]:
-        """Ids of the recorded documents with these (direction, issuer, tipo, folio) keys."""
+    async def recorded_by_folio(self, company_rut: str,
+                                keys: Sequence[tuple[str, str, int, int]]
+                                ) -> dict[tuple[str, str, int, int], "RecordedAmounts"]:
+        """Id and amounts of the recorded documents with these (direction, issuer, tipo,
+        folio) keys."""
         if not keys:
             return {}
         # One seek of the unique folio index per (direction, issuer, tipo): a list of row
@@ -180,7 +192,8 @@ class DocumentRepository:
             groups[(str(direction), issuer, dte_type)].append(folio)
         rows = (await self._session.execute(
             select(documents.c.direction, documents.c.issuer_rut, documents.c.dte_type,
-                   documents.c.folio, documents.c.id).where(
+                   documents.c.folio, documents.c.id, documents.c.net, documents.c.exempt,
+                   documents.c.vat, documents.c.total).where(
                 documents.c.company_rut == company_rut,
                 or_(*(and_(documents.c.direction == direction,
                            documents.c.issuer_rut == issuer,
@@ -189,7 +202,8 @@ class DocumentRepository:
                       for (direction, issuer, dte_type), folios in groups.items())),
             )
         )).all()
-        return {(r.direction, r.issuer_rut, r.dte_type, r.folio): r.id for r in rows}
+        return {(r.direction, r.issuer_rut, r.dte_type, r.folio):
+                RecordedAmounts(r.id, r.net, r.exempt, r.vat, r.total) for r in rows}
 
     async def find_by_folio(self, company_rut: str, direction: Direction, issuer_rut: str,
                             dte_type: int, folio: int) -> str | None:

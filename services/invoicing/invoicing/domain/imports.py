@@ -34,6 +34,7 @@ class ImportFormat(StrEnum):
 class ItemStatus(StrEnum):
     CREATED = "created"
     DUPLICATE = "duplicate"
+    CONFLICT = "conflict"  # the same folio again, with other amounts: left as recorded
     REJECTED = "rejected"
 
 
@@ -110,12 +111,13 @@ class ImportSummary:
     created: int = 0
     duplicates: int = 0
     rejected: int = 0
+    conflicts: int = 0
     items: list = field(default_factory=list)
     items_omitted: int = 0
 
     @property
     def processed(self) -> int:
-        return self.created + self.duplicates + self.rejected
+        return self.created + self.duplicates + self.conflicts + self.rejected
 
 
 def _direction_and_counterparty(company_rut: str, source: SourceDocument
@@ -233,6 +235,17 @@ class ImportItem:
     folio: int | None = None
     reason: str | None = None
     document_id: str | None = None
+
+
+def conflict_reason(document_id: str, recorded: tuple[int, int, int, int],
+                    stated: tuple[int, int, int, int]) -> str:
+    def amounts(values: tuple[int, int, int, int]) -> str:
+        return ", ".join(f"{name} {value}" for name, value in
+                         zip(("total", "neto", "exento", "IVA"), values, strict=True))
+    return (f"the same folio is already recorded as document {document_id} with other "
+            f"amounts: recorded {amounts(recorded)}; this file says {amounts(stated)}. The "
+            "recorded document was left as it is: if the file is right, correct the "
+            "document with a nota de crédito or débito at its source")
 
 
 def duplicate_reason(document_id: str | None) -> str:

@@ -27,6 +27,7 @@ from invoicing.domain.imports import (
     Rejected,
     Rejection,
     SourceDocument,
+    conflict_reason,
     draft_for,
     duplicate_reason,
 )
@@ -86,10 +87,9 @@ async def _import_batch(uow: UnitOfWorkFactory, company_rut: str,
     async with uow() as unit:
         inserted = await unit.documents.add_new(new)
         await stage_live([d for d in new if d.id in inserted], unit)
-        # Which document a duplicate repeats matters only when duplicates are listed.
-        existing = await unit.documents.ids_by_folio(
-            company_rut, [_key(d) for d in new if d.id not in inserted]
-        ) if options.all_items else {}
+        # A folio already recorded: a duplicate, or a conflict if its amounts differ.
+        existing = await unit.documents.recorded_by_folio(
+            company_rut, [_key(d) for d in new if d.id not in inserted])
         await unit.commit()
     for item, outcome in zip(batch, outcomes, strict=True):
         if isinstance(outcome, rules.Document):
@@ -97,10 +97,22 @@ async def _import_batch(uow: UnitOfWorkFactory, company_rut: str,
                 outcome = ImportItem(item.location, ItemStatus.CREATED, outcome.dte_type,
                                      outcome.folio, document_id=outcome.id)
             else:
-                existing_id = existing.get(_key(outcome))
-                outcome = ImportItem(item.location, ItemStatus.DUPLICATE, outcome.dte_type,
-                                     outcome.folio, duplicate_reason(existing_id), existing_id)
+                outcome = _repeated(item, outcome, existing.get(_key(outcome)))
         _count(summary, outcome, options)
+
+
+def _repeated(item: SourceDocument, document: rules.Document, recorded) -> ImportItem:  # noqa: ANN001
+    stated = (document.total, document.net, document.exempt, document.vat)
+    if recorded is None:  # recorded by a concurrent import of the same file meanwhile
+        return ImportItem(item.location, ItemStatus.DUPLICATE, document.dte_type,
+                          document.folio, duplicate_reason(None))
+    amounts = (recorded.total, recorded.net, recorded.exempt, recorded.vat)
+    if amounts != stated:
+        return ImportItem(item.location, ItemStatus.CONFLICT, document.dte_type,
+                          document.folio, conflict_reason(recorded.id, amounts, stated),
+                          recorded.id)
+    return ImportItem(item.location, ItemStatus.DUPLICATE, document.dte_type, document.folio,
+                      duplicate_reason(recorded.id), recorded.id)
 
 
 def _interrupted(summary: ImportSummary, count: int, at: Location) -> ImportInterrupted:
@@ -125,9 +137,11 @@ def _count(summary: ImportSummary, item: ImportItem, options: ImportOptions) -> 
         summary.created += 1
     elif item.status is ItemStatus.DUPLICATE:
         summary.duplicates += 1
+    elif item.status is ItemStatus.CONFLICT:
+        summary.conflicts += 1
     else:
         summary.rejected += 1
-    if item.status is ItemStatus.REJECTED or options.all_items:
+    if item.status in (ItemStatus.REJECTED, ItemStatus.CONFLICT) or options.all_items:
         if len(summary.items) < options.max_items:
             summary.items.append(item)
         else:

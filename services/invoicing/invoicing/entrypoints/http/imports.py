@@ -18,8 +18,8 @@ class ImportItemOut(BaseModel):
     dte_type: int | None = None
     folio: int | None = None
     status: ItemStatus
-    reason: str | None = Field(default=None, description="why it was rejected, or whose "
-                                                         "duplicate it is")
+    reason: str | None = Field(default=None, description="why it was rejected, whose "
+                                                         "duplicate it is, or how it conflicts")
     document_id: str | None = Field(default=None, description="the created or existing "
                                                               "document")
 
@@ -35,8 +35,12 @@ class ImportOut(BaseModel):
     created: int = Field(description="documents recorded by this import")
     duplicates: int = Field(description="documents already recorded, left as they were")
     rejected: int = Field(description="documents refused; each is listed with its reason")
+    conflicts: int = Field(
+        default=0, description="folios already recorded with other amounts, left as recorded; "
+                               "each is listed with both amounts")
     items: list[ImportItemOut] = Field(
-        description="the rejected documents (all documents with items=all), in file order")
+        description="the rejected and conflicting documents (all documents with items=all), "
+                    "in file order")
     items_omitted: int = Field(
         default=0, description="items not listed because of the listing limit; the counts "
                                "above are complete")
@@ -45,6 +49,7 @@ class ImportOut(BaseModel):
     def of(cls, summary: ImportSummary) -> "ImportOut":
         return cls(format=summary.format, created=summary.created,
                    duplicates=summary.duplicates, rejected=summary.rejected,
+                   conflicts=summary.conflicts,
                    items=[ImportItemOut.of(i) for i in summary.items],
                    items_omitted=summary.items_omitted)
 
