@@ -168,6 +168,10 @@ async def test_an_rcv_compras_month(http):
     assert docs[(34, 45)]["counterparty"]["name"] == "Asesorías Ñandú EIRL"
     assert docs[(46, 9)]["issuer_rut"] == company and docs[(46, 9)]["vat_retained"] == 38_000
     assert docs[(56, 5)]["total"] == 5_950
+    # Fecha Recepcion, which dates the crédito fiscal (DL 825 art. 24), stays on each.
+    assert {d["received_on"] for d in docs.values()} <= {f"2024-03-{n:02d}" for n in
+                                                         range(1, 32)}
+    assert docs[(33, 60)]["received_on"] == "2024-03-04"
 
     again = (await upload(http, company, "rcv_compras_2024_03.csv")).json()
     assert (again["created"], again["duplicates"], again["rejected"]) == (0, 7, 0)

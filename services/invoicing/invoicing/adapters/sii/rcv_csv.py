@@ -187,8 +187,12 @@ class _Row:
             return 0
         return int(value)
 
-    def day(self, name: str) -> date | None:
+    def day(self, name: str, *, required: bool = True) -> date | None:
         value = self.get(name)
+        if not value and not required:
+            return None
+        # Fecha Recepcion comes with its time ("05/03/2024 10:12:40"): the day is enough.
+        value = value.split(" ", 1)[0] if name == "Fecha Recepcion" else value
         for pattern in ("%d/%m/%Y", "%Y-%m-%d"):
             try:
                 return datetime.strptime(value, pattern).date()
@@ -301,6 +305,7 @@ def _document(row: _Row, columns: _Columns, kind: ImportFormat) -> SourceDocumen
     dte_type = row.integer("Tipo Doc", required=True)
     folio = row.integer("Folio", required=True)
     issue_date = row.day("Fecha Docto")
+    received_on = row.day("Fecha Recepcion", required=False)
     rut_text = row.get(columns.rut)
     rut = None
     try:
@@ -329,6 +334,6 @@ def _document(row: _Row, columns: _Columns, kind: ImportFormat) -> SourceDocumen
         location=location, dte_type=dte_type, folio=folio, issue_date=issue_date, net=net,
         exempt=exempt, vat=vat, total=total, other_taxes=(tax,) if tax else (),
         vat_retained=retained, references=references, direction=columns.direction,
-        counterparty=Party(rut, name[:NAME_LENGTH]),
+        counterparty=Party(rut, name[:NAME_LENGTH]), received_on=received_on,
     )
 
