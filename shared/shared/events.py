@@ -122,6 +122,28 @@ class ForeignCurrencyAmount(BaseModel):
                     "pesos (MntTotOtrMnda) without it")
 
 
+class VatBreakdown(BaseModel):
+    """A purchase's IVA column by column as the RCV compras states it (DESIGN.md §6b):
+    crédito fiscal (recoverable, common_use, fixed_asset_vat) apart from cost
+    (non_recoverable, without_credit). TaxDocument.vat stays recoverable + non_recoverable
+    + common_use."""
+
+    model_config = ConfigDict(frozen=True)
+    recoverable: Pesos = Field(default=0, description="Monto IVA Recuperable")
+    non_recoverable: Pesos = Field(default=0, description="Monto Iva No Recuperable")
+    non_recoverable_code: int | None = Field(
+        default=None, ge=0, le=99, description="Codigo IVA No Rec.: 1 operaciones no gravadas "
+        "o exentas, 2 fuera de plazo, 3 gastos rechazados, 4 entregas gratuitas, 9 otros")
+    common_use: Pesos = Field(default=0, description="IVA uso Comun")
+    fixed_asset_net: Pesos = Field(default=0, description="Monto Neto Activo Fijo")
+    fixed_asset_vat: Pesos = Field(default=0, description="IVA Activo Fijo")
+    without_credit: Pesos = Field(default=0, description="Impto. Sin Derecho a Credito")
+    not_retained: Pesos = Field(default=0, description="IVA No Retenido")
+    tobacco_cigars: Pesos = Field(default=0, description="Tabacos Puros")
+    tobacco_cigarettes: Pesos = Field(default=0, description="Tabacos Cigarrillos")
+    tobacco_processed: Pesos = Field(default=0, description="Tabacos Elaborados")
+
+
 class TaxDocument(BaseModel):
     """A DTE as invoicing holds it, in the form accounting needs to post it."""
 
@@ -156,6 +178,10 @@ class TaxDocument(BaseModel):
         default=None, description="purchases: the day the company received the document "
                                   "(RCV Fecha Recepcion, or the day its DTE was imported), "
                                   "which dates its crédito fiscal (DL 825 art. 24)"
+    )
+    vat_breakdown: VatBreakdown | None = Field(
+        default=None, description="purchases from an RCV: the IVA by column, so crédito "
+                                  "fiscal can be told from cost; null when not known"
     )
 
     @property

@@ -101,7 +101,7 @@ async def test_the_sii_example_f60t33_is_a_purchase_of_its_receptor(http):
         "net": 100_000, "exempt": 0, "vat": 19_000, "total": 119_000, "references": [],
         "other_taxes": [], "vat_retained": 0, "foreign_currency": None,
         # A DTE file says nothing of its reception: the day it was imported.
-        "received_on": date.today().isoformat(),
+        "received_on": date.today().isoformat(), "vat_breakdown": None,
     }
 
     again = await upload(http, company, "F60T33.xml", items="all")
@@ -713,3 +713,27 @@ async def test_the_cli_exit_codes_and_registering_the_company(imports_app, http,
 
     code, output = await _cli(env, str(tmp_path / "missing.csv"), "--company", company)
     assert code == 2 and "is not a file" in output
+
+
+async def test_the_rcv_iva_columns_are_kept_apart_on_the_document_and_its_event(
+        imports_app, http):
+    company = await register(http)
+    row = {**compra(1, neto=100_000, iva=10_000, total=119_000),
+           "Monto Iva No Recuperable": 4_000, "Codigo IVA No Rec.": 3, "IVA uso Comun": 5_000,
+           "Monto Neto Activo Fijo": 60_000, "IVA Activo Fijo": 11_400,
+           "Impto. Sin Derecho a Credito": 700, "IVA No Retenido": 300,
+           "Tabacos Puros": 1, "Tabacos Cigarrillos": 2, "Tabacos Elaborados": 3}
+    summary = (await upload(http, company, "rcv.csv", rcv_compras([row, compra(2)]))).json()
+    assert summary["created"] == 2, summary
+    docs = by_folio(await documents(http, company))
+    expected = {"recoverable": 10_000, "non_recoverable": 4_000, "non_recoverable_code": 3,
+                "common_use": 5_000, "fixed_asset_net": 60_000, "fixed_asset_vat": 11_400,
+                "without_credit": 700, "not_retained": 300, "tobacco_cigars": 1,
+                "tobacco_cigarettes": 2, "tobacco_processed": 3}
+    assert docs[(33, 1)]["vat_breakdown"] == expected
+    assert docs[(33, 1)]["vat"] == 19_000  # as before: recuperable + no recuperable + uso común
+    assert docs[(33, 2)]["vat_breakdown"]["recoverable"] == 190
+    async with imports_app.state.container.uow() as unit:
+        page = await unit.documents.page(company, None, None, 0, 10)
+    event = tax_document(next(d for d in page if d.folio == 1)).model_dump(mode="json")
+    assert event["vat_breakdown"] == expected and event["vat"] == 19_000

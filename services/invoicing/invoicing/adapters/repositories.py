@@ -2,7 +2,7 @@
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -18,6 +18,7 @@ from invoicing.domain.documents import (
     ForeignCurrency,
     OtherTax,
     Reference,
+    VatBreakdown,
 )
 from invoicing.domain.integration import IntegrationLink, LinkStatus
 from invoicing.domain.payments import Payment, PaymentKind
@@ -110,6 +111,7 @@ def _document(row) -> Document:  # noqa: ANN001
         vat_retained=row.vat_retained or 0,
         foreign_currency=_foreign(row.foreign_currency),
         received_on=row.received_on,
+        vat_breakdown=VatBreakdown(**row.vat_breakdown) if row.vat_breakdown else None,
     )
 
 
@@ -142,6 +144,7 @@ def _row(document: Document) -> dict:
         "vat_retained": document.vat_retained,
         "foreign_currency": _foreign_json(document.foreign_currency),
         "received_on": document.received_on,
+        "vat_breakdown": asdict(document.vat_breakdown) if document.vat_breakdown else None,
         "created_at": _now(),
     }
 

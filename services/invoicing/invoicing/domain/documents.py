@@ -74,6 +74,25 @@ class ForeignCurrency:
 
 
 @dataclass(frozen=True)
+class VatBreakdown:
+    """A purchase's IVA column by column, as the RCV compras states it (DESIGN.md §6b), so
+    posting can tell crédito fiscal from cost. ``vat`` stays recoverable + non_recoverable
+    + common_use, as before."""
+
+    recoverable: int = 0  # Monto IVA Recuperable
+    non_recoverable: int = 0  # Monto Iva No Recuperable
+    non_recoverable_code: int | None = None  # 1, 2, 3, 4 or 9
+    common_use: int = 0  # IVA uso Comun
+    fixed_asset_net: int = 0  # Monto Neto Activo Fijo
+    fixed_asset_vat: int = 0  # IVA Activo Fijo
+    without_credit: int = 0  # Impto. Sin Derecho a Credito
+    not_retained: int = 0  # IVA No Retenido
+    tobacco_cigars: int = 0  # Tabacos Puros
+    tobacco_cigarettes: int = 0  # Tabacos Cigarrillos
+    tobacco_processed: int = 0  # Tabacos Elaborados
+
+
+@dataclass(frozen=True)
 class DocumentDraft:
     """A document as submitted, before it has an id and an issuer."""
 
@@ -91,6 +110,7 @@ class DocumentDraft:
     vat_retained: int = 0
     foreign_currency: ForeignCurrency | None = None
     received_on: date | None = None  # purchases: when the company received it (DL 825 art. 24)
+    vat_breakdown: VatBreakdown | None = None
 
 
 @dataclass(frozen=True)
@@ -112,6 +132,7 @@ class Document:
     vat_retained: int = 0
     foreign_currency: ForeignCurrency | None = None
     received_on: date | None = None
+    vat_breakdown: VatBreakdown | None = None
 
 
 def issuer_rut(company_rut: str, direction: Direction, dte_type: int,
@@ -147,6 +168,7 @@ def new_document(document_id: str, company_rut: str, draft: DocumentDraft) -> Do
         vat_retained=draft.vat_retained,
         foreign_currency=draft.foreign_currency,
         received_on=draft.received_on,
+        vat_breakdown=draft.vat_breakdown,
     )
 
 

@@ -19,6 +19,7 @@ from invoicing.domain.documents import (
     ForeignCurrency,
     OtherTax,
     Reference,
+    VatBreakdown,
 )
 from invoicing.domain.errors import InvoicingError
 
@@ -89,6 +90,7 @@ class SourceDocument:
     counterparty: Party | None = None
     foreign_currency: ForeignCurrency | None = None
     received_on: date | None = None
+    vat_breakdown: VatBreakdown | None = None
 
 
 @dataclass(frozen=True)
@@ -216,6 +218,7 @@ def draft_for(company_rut: str, source: SourceDocument, today: date | None = Non
         # or for a DTE file the day it is imported.
         received_on=(source.received_on or today) if direction is Direction.PURCHASES
         else None,
+        vat_breakdown=source.vat_breakdown,
     )
 
 

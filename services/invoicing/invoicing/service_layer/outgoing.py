@@ -1,5 +1,7 @@
 """The events invoicing publishes about its documents and payments, built from its domain."""
 
+from dataclasses import asdict
+
 from invoicing.domain.documents import Document
 from invoicing.domain.payments import Payment
 from invoicing.domain.sync_exports import SyncExport
@@ -17,6 +19,7 @@ from shared.events import (
     SyncManifest,
     SyncManifestPage,
     TaxDocument,
+    VatBreakdown,
 )
 
 
@@ -47,6 +50,8 @@ def tax_document(document: Document) -> TaxDocument:
         ForeignCurrencyAmount(currency=foreign.currency, total=foreign.total,
                               exchange_rate=foreign.exchange_rate),
         received_on=document.received_on,
+        vat_breakdown=None if document.vat_breakdown is None else VatBreakdown(
+            **asdict(document.vat_breakdown)),
     )
 
 

@@ -15,7 +15,7 @@ from dataclasses import replace
 from datetime import date, datetime
 from typing import BinaryIO
 
-from invoicing.domain.documents import Direction, OtherTax, Reference
+from invoicing.domain.documents import Direction, OtherTax, Reference, VatBreakdown
 from invoicing.domain.imports import (
     NUL_MARK,
     ImportFormat,
@@ -321,6 +321,7 @@ def _document(row: _Row, columns: _Columns, kind: ImportFormat) -> SourceDocumen
     total = row.integer(columns.total, required=True)
     retained = sum(row.integer(c) for c in columns.retained)
     tax = row.tax(columns.tax)
+    breakdown = _vat_breakdown(row) if kind is ImportFormat.RCV_COMPRAS else None
     references = ()
     if columns.reference is not None:
         ref_type, ref_folio = (row.get(c) for c in columns.reference)
@@ -335,5 +336,26 @@ def _document(row: _Row, columns: _Columns, kind: ImportFormat) -> SourceDocumen
         exempt=exempt, vat=vat, total=total, other_taxes=(tax,) if tax else (),
         vat_retained=retained, references=references, direction=columns.direction,
         counterparty=Party(rut, name[:NAME_LENGTH]), received_on=received_on,
+        vat_breakdown=breakdown,
     )
+
+
+_BREAKDOWN_COLUMNS = {
+    "recoverable": "Monto IVA Recuperable", "non_recoverable": "Monto Iva No Recuperable",
+    "common_use": "IVA uso Comun", "fixed_asset_net": "Monto Neto Activo Fijo",
+    "fixed_asset_vat": "IVA Activo Fijo", "without_credit": "Impto. Sin Derecho a Credito",
+    "not_retained": "IVA No Retenido", "tobacco_cigars": "Tabacos Puros",
+    "tobacco_cigarettes": "Tabacos Cigarrillos", "tobacco_processed": "Tabacos Elaborados",
+}
+
+
+def _vat_breakdown(row: _Row) -> VatBreakdown | None:
+    amounts = {field: row.integer(column) for field, column in _BREAKDOWN_COLUMNS.items()}
+    code = row.get("Codigo IVA No Rec.")
+    if code and not _WHOLE.fullmatch(code):
+        row.problems.append(f"column 'Codigo IVA No Rec.' is '{code[:40]}', not a code")
+        code = ""
+    if not code and set(amounts.values()) == {0}:
+        return None
+    return VatBreakdown(non_recoverable_code=int(code) if code else None, **amounts)
 

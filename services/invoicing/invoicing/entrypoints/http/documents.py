@@ -1,3 +1,4 @@
+from dataclasses import asdict
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Literal
@@ -120,6 +121,20 @@ class DocumentIn(BaseModel):
         )
 
 
+class VatBreakdownModel(BaseModel):
+    recoverable: int = Field(description="Monto IVA Recuperable")
+    non_recoverable: int = Field(description="Monto Iva No Recuperable")
+    non_recoverable_code: int | None = Field(description="Codigo IVA No Rec.")
+    common_use: int = Field(description="IVA uso Comun")
+    fixed_asset_net: int = Field(description="Monto Neto Activo Fijo")
+    fixed_asset_vat: int = Field(description="IVA Activo Fijo")
+    without_credit: int = Field(description="Impto. Sin Derecho a Credito")
+    not_retained: int = Field(description="IVA No Retenido")
+    tobacco_cigars: int = Field(description="Tabacos Puros")
+    tobacco_cigarettes: int = Field(description="Tabacos Cigarrillos")
+    tobacco_processed: int = Field(description="Tabacos Elaborados")
+
+
 class DocumentOut(BaseModel):
     id: str = Field(examples=["0b5f3c1e-8a0e-4a57-9d0a-6d9f1f3b2c11"])
     company_rut: str
@@ -143,6 +158,9 @@ class DocumentOut(BaseModel):
     received_on: date | None = Field(
         default=None, description="purchases: the day the company received it (the RCV's "
                                   "Fecha Recepcion, or the day its DTE was imported)")
+    vat_breakdown: VatBreakdownModel | None = Field(
+        default=None, description="purchases from an RCV: the IVA by column (vat is "
+                                  "recoverable + non_recoverable + common_use)")
 
     @classmethod
     def of(cls, d: Document) -> "DocumentOut":
@@ -161,6 +179,8 @@ class DocumentOut(BaseModel):
                 currency=d.foreign_currency.currency, total=d.foreign_currency.total,
                 exchange_rate=d.foreign_currency.exchange_rate),
             received_on=d.received_on,
+            vat_breakdown=None if d.vat_breakdown is None else VatBreakdownModel(
+                **asdict(d.vat_breakdown)),
         )
 
 
