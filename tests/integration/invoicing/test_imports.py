@@ -737,3 +737,25 @@ async def test_the_rcv_iva_columns_are_kept_apart_on_the_document_and_its_event(
         page = await unit.documents.page(company, None, None, 0, 10)
     event = tax_document(next(d for d in page if d.folio == 1)).model_dump(mode="json")
     assert event["vat_breakdown"] == expected and event["vat"] == 19_000
+
+
+async def test_a_note_the_company_issued_over_its_own_factura_de_compra_is_a_purchase(http):
+    company = await register(http)
+    note = f"""<?xml version="1.0" encoding="ISO-8859-1"?>
+<DTE xmlns="http://www.sii.cl/SiiDte" version="1.0"><Documento ID="F3T61"><Encabezado>
+<IdDoc><TipoDTE>61</TipoDTE><Folio>3</Folio><FchEmis>2024-03-25</FchEmis></IdDoc>
+<Emisor><RUTEmisor>{company}</RUTEmisor><RznSoc>Comercial Andes SpA</RznSoc></Emisor>
+<Receptor><RUTRecep>12345678-5</RUTRecep><RznSocRecep>Juan Pérez Agricultor</RznSocRecep>
+</Receptor><Totales><MntNeto>20000</MntNeto><IVA>3800</IVA><ImptoReten><TipoImp>15</TipoImp>
+<TasaImp>19</TasaImp><MontoImp>3800</MontoImp></ImptoReten><MntTotal>20000</MntTotal>
+</Totales></Encabezado>
+<Detalle><NroLinDet>1</NroLinDet><NmbItem>Trigo devuelto</NmbItem><MontoItem>20000</MontoItem>
+</Detalle>
+<Referencia><NroLinRef>1</NroLinRef><TpoDocRef>46</TpoDocRef><FolioRef>9</FolioRef>
+<FchRef>2024-03-20</FchRef><CodRef>3</CodRef><RazonRef>Devolución</RazonRef></Referencia>
+</Documento></DTE>""".replace("\n", "\r\n").encode("iso-8859-1")
+    summary = (await upload(http, company, "nc.xml", note)).json()
+    assert summary["created"] == 1, summary
+    [doc] = await documents(http, company)
+    assert (doc["direction"], doc["issuer_rut"]) == ("purchases", company)
+    assert doc["counterparty"]["rut"] == "12345678-5" and doc["vat_retained"] == 3_800

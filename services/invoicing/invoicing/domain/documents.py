@@ -30,6 +30,7 @@ SUPPORTED_DTE_TYPES: dict[int, str] = {
 
 # A factura de compra is issued by the buyer to a seller who does not invoice.
 ISSUED_BY_BUYER = frozenset({46})
+NOTES = frozenset({56, 61})
 
 REFERENCE_CODES = (1, 2, 3)  # 1 anula, 2 corrige texto, 3 corrige montos
 
@@ -135,15 +136,22 @@ class Document:
     vat_breakdown: VatBreakdown | None = None
 
 
+def issued_by_buyer(dte_type: int, references: tuple["Reference", ...] = ()) -> bool:
+    """A 46, or a nota de débito or crédito over a 46: the buyer issues those (the RCV's
+    "NCE o NDE sobre Fact. de Compra")."""
+    return dte_type in ISSUED_BY_BUYER or (
+        dte_type in NOTES and any(r.dte_type in ISSUED_BY_BUYER for r in references))
+
+
 def issuer_rut(company_rut: str, direction: Direction, dte_type: int,
-               counterparty_rut: str) -> str:
+               counterparty_rut: str, references: tuple["Reference", ...] = ()) -> str:
     """Who issued the DTE: the seller, except for a 46, which the buyer issues.
 
     The company is the seller in sales and the buyer in purchases, so a 46 in purchases
     is the company's own document, and a 46 in sales was issued to it by its customer.
     """
     company_is_seller = Direction(direction) is Direction.SALES
-    issued_by_company = company_is_seller != (dte_type in ISSUED_BY_BUYER)
+    issued_by_company = company_is_seller != issued_by_buyer(dte_type, references)
     return company_rut if issued_by_company else counterparty_rut
 
 
@@ -153,7 +161,7 @@ def new_document(document_id: str, company_rut: str, draft: DocumentDraft) -> Do
         id=document_id,
         company_rut=company_rut,
         issuer_rut=issuer_rut(company_rut, draft.direction, draft.dte_type,
-                              draft.counterparty.rut),
+                              draft.counterparty.rut, draft.references),
         direction=draft.direction,
         dte_type=draft.dte_type,
         folio=draft.folio,

@@ -12,7 +12,6 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 from invoicing.domain.documents import (
-    ISSUED_BY_BUYER,
     Counterparty,
     Direction,
     DocumentDraft,
@@ -20,6 +19,7 @@ from invoicing.domain.documents import (
     OtherTax,
     Reference,
     VatBreakdown,
+    issued_by_buyer,
 )
 from invoicing.domain.errors import InvoicingError
 
@@ -128,12 +128,13 @@ def _direction_and_counterparty(company_rut: str, source: SourceDocument
         return source.direction, source.counterparty
     emisor, receptor = source.emisor, source.receptor
     assert emisor is not None and receptor is not None
-    issued_by_buyer = source.dte_type in ISSUED_BY_BUYER
+    by_buyer = issued_by_buyer(source.dte_type, source.references)
     if emisor.rut == company_rut:
-        # The company issued it: a sale, except a factura de compra, which the buyer issues.
-        return (Direction.PURCHASES if issued_by_buyer else Direction.SALES), receptor
+        # The company issued it: a sale, except a factura de compra (and a note over one),
+        # which the buyer issues.
+        return (Direction.PURCHASES if by_buyer else Direction.SALES), receptor
     if receptor.rut == company_rut:
-        return (Direction.SALES if issued_by_buyer else Direction.PURCHASES), emisor
+        return (Direction.SALES if by_buyer else Direction.PURCHASES), emisor
     raise Rejected(
         f"company {company_rut} is neither the emisor ({emisor.rut}) nor the receptor "
         f"({receptor.rut}) of this DTE: import it into the company it belongs to"
