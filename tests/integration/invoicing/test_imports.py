@@ -759,3 +759,42 @@ async def test_a_note_the_company_issued_over_its_own_factura_de_compra_is_a_pur
     [doc] = await documents(http, company)
     assert (doc["direction"], doc["issuer_rut"]) == ("purchases", company)
     assert doc["counterparty"]["rut"] == "12345678-5" and doc["vat_retained"] == 3_800
+
+
+def _section(header: list[str], rows: list[dict]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([row.get(name, "") for name in header])
+    return out.getvalue().encode()
+
+
+PENDIENTES = [c for c in COMPRAS_HEADER if c != "Fecha Acuse"]
+RECLAMADOS = [("Fecha Reclamo" if c == "Fecha Acuse" else c) for c in COMPRAS_HEADER]
+NO_INCLUIR = [c for c in COMPRAS_HEADER if not c.startswith("Tabacos")]
+
+
+@pytest.mark.parametrize(("header", "reason"), [
+    (PENDIENTES, "the RCV's pendientes"),
+    (RECLAMADOS, "the RCV's reclamados"),
+    (NO_INCLUIR, "the RCV's 'no incluir'"),
+], ids=["pendientes", "reclamados", "no-incluir"])
+async def test_rcv_sections_other_than_the_registro_are_told_from_the_header(
+        http, header, reason):
+    company = await register(http)
+    content = _section(header, [compra(1), compra(2)])
+    summary = (await upload(http, company, "rcv.csv", content)).json()
+    assert (summary["created"], summary["rejected"]) == (0, 2), summary
+    assert [i["line"] for i in summary["items"]] == [2, 3]
+    assert all(reason in i["reason"] for i in summary["items"])
+    assert await documents(http, company) == []
+
+
+async def test_the_section_can_be_said(http):
+    company = await register(http)
+    content = rcv_compras([compra(1)])
+    said = (await upload(http, company, "rcv.csv", content, section="reclamados")).json()
+    assert (said["created"], said["rejected"]) == (0, 1)
+    registro = (await upload(http, company, "rcv.csv", content, section="registro")).json()
+    assert registro["created"] == 1

@@ -32,6 +32,28 @@ class ImportFormat(StrEnum):
     RCV_VENTAS = "rcv-ventas"  # Registro de Ventas CSV export
 
 
+class RcvSection(StrEnum):
+    """The four files the SII exports of a month's Registro de Compras."""
+
+    REGISTRO = "registro"  # the purchase book itself
+    PENDIENTES = "pendientes"  # not yet accepted by the company
+    RECLAMADOS = "reclamados"  # claimed against: not purchases
+    NO_INCLUIR = "no-incluir"  # marked not to be included
+
+
+SECTION_REASONS = {
+    RcvSection.PENDIENTES: (
+        "the row is from the RCV's pendientes: a document not yet accepted is not a "
+        "purchase of the books; import the registro once it appears there"),
+    RcvSection.RECLAMADOS: (
+        "the row is from the RCV's reclamados: the company claimed against this document, "
+        "so it is not a purchase; it is not imported"),
+    RcvSection.NO_INCLUIR: (
+        "the row is from the RCV's 'no incluir': marked not to be included in the purchase "
+        "book, so it is not imported"),
+}
+
+
 class ItemStatus(StrEnum):
     CREATED = "created"
     DUPLICATE = "duplicate"

@@ -24,6 +24,7 @@ from invoicing.domain.imports import (
     ImportSummary,
     ItemStatus,
     Location,
+    RcvSection,
     Rejected,
     Rejection,
     SourceDocument,
@@ -42,6 +43,7 @@ class ImportOptions:
     batch_size: int = 1000
     max_items: int = 10_000  # items listed in the summary; the counts are always complete
     all_items: bool = False  # list created and duplicate documents too, not only rejected
+    section: RcvSection | None = None  # an RCV compras file's section; from its header if None
 
 
 async def import_file(uow: UnitOfWorkFactory, company_rut: str, file: BinaryIO,
@@ -52,8 +54,8 @@ async def import_file(uow: UnitOfWorkFactory, company_rut: str, file: BinaryIO,
         if await unit.companies.get(company_rut) is None:
             raise NotFound(company_not_found_detail(company_rut))
     # Parsing is CPU work: off the event loop, so the API keeps answering meanwhile.
-    with await asyncio.to_thread(sii.parse, file, forced,
-                                 batch_size=options.batch_size) as parsed:
+    with await asyncio.to_thread(sii.parse, file, forced, batch_size=options.batch_size,
+                                 section=options.section) as parsed:
         summary = ImportSummary(format=parsed.format)
         if progress:
             progress(0, parsed.count)

@@ -14,7 +14,13 @@ from collections.abc import Iterator
 from typing import BinaryIO
 
 from invoicing.adapters.sii import dte_xml, rcv_csv
-from invoicing.domain.imports import ImportFormat, Rejection, SourceDocument, UnreadableFile
+from invoicing.domain.imports import (
+    ImportFormat,
+    RcvSection,
+    Rejection,
+    SourceDocument,
+    UnreadableFile,
+)
 
 XML_FORMATS = frozenset({ImportFormat.DTE_XML, ImportFormat.ENVIO_DTE,
                          ImportFormat.ENVIO_BOLETA})
@@ -115,7 +121,7 @@ def detect(file: BinaryIO, forced: ImportFormat | None = None) -> ImportFormat |
 
 
 def parse(file: BinaryIO, forced: ImportFormat | None = None, *,
-          batch_size: int = 1000) -> ParsedFile:
+          batch_size: int = 1000, section: RcvSection | None = None) -> ParsedFile:
     """Read the whole file once; raises UnreadableFile (nothing kept) for a file-wide
     problem."""
     kind = detect(file, forced)
@@ -129,7 +135,7 @@ def parse(file: BinaryIO, forced: ImportFormat | None = None, *,
                     parsed.add(item)
         else:
             parsed.format = kind
-            for item in rcv_csv.read(file, kind):
+            for item in rcv_csv.read(file, kind, section):
                 parsed.add(item)
         if parsed.format in (ImportFormat.ENVIO_DTE, ImportFormat.ENVIO_BOLETA) \
                 and not parsed.count:

@@ -18,9 +18,11 @@ from typing import BinaryIO
 from invoicing.domain.documents import Direction, OtherTax, Reference, VatBreakdown
 from invoicing.domain.imports import (
     NUL_MARK,
+    SECTION_REASONS,
     ImportFormat,
     Location,
     Party,
+    RcvSection,
     Rejection,
     SourceDocument,
     UnreadableFile,
@@ -156,11 +158,32 @@ def _header(reader, kind: ImportFormat) -> dict[str, int]:  # noqa: ANN001
     return {name: i for i, name in enumerate(names)}
 
 
-def read(file: BinaryIO, kind: ImportFormat) -> Iterator[SourceDocument | Rejection]:
-    """Every document of the file, in order; raises UnreadableFile for a file-wide problem."""
+def section_of(index: dict[str, int]) -> RcvSection:
+    """Which RCV compras file, from its columns (DESIGN.md §11)."""
+    if "Fecha Reclamo" in index:
+        return RcvSection.RECLAMADOS
+    if "Fecha Acuse" not in index:
+        return RcvSection.PENDIENTES
+    if "Tabacos Puros" not in index:
+        return RcvSection.NO_INCLUIR
+    return RcvSection.REGISTRO
+
+
+def read(file: BinaryIO, kind: ImportFormat, section: RcvSection | None = None
+         ) -> Iterator[SourceDocument | Rejection]:
+    """Every document of the file, in order; raises UnreadableFile for a file-wide problem.
+    Only the registro of compras is the purchase book: the other sections' rows are
+    rejected, each with its reason."""
     reader = csv.reader(_lines(file), delimiter=DELIMITER, strict=True)
     try:
         index = _header(reader, kind)
+        if kind is ImportFormat.RCV_COMPRAS:
+            section = section or section_of(index)
+        if section is not None and section is not RcvSection.REGISTRO:
+            for item in _documents(reader, index, kind):
+                yield Rejection(item.location, SECTION_REASONS[section], item.dte_type,
+                                item.folio)
+            return
         yield from _documents(reader, index, kind)
     except csv.Error as error:
         raise UnreadableFile(f"The CSV is malformed near line {reader.line_num}: {error}; "

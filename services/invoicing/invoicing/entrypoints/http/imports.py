@@ -3,7 +3,13 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, File, Query, Request, UploadFile
 from pydantic import BaseModel, Field
 
-from invoicing.domain.imports import ImportFormat, ImportItem, ImportSummary, ItemStatus
+from invoicing.domain.imports import (
+    ImportFormat,
+    ImportItem,
+    ImportSummary,
+    ItemStatus,
+    RcvSection,
+)
 from invoicing.entrypoints.http.dependencies import CompanyRut
 from invoicing.service_layer import imports
 from shared.http.problems import PROBLEM_RESPONSES, ProblemDetails
@@ -81,11 +87,15 @@ async def import_documents(
                                                  "when left out. " + _FORMATS)] = None,
     items: Annotated[Literal["rejected", "all"], Query(
         description="which documents to list: only the rejected ones, or all")] = "rejected",
+    section: Annotated[RcvSection | None, Query(
+        description="RCV compras: which of the SII's files it is; told from its header when "
+                    "left out. Only the registro is imported: the rows of the others are "
+                    "rejected with their reason")] = None,
 ) -> ImportOut:
     container = request.app.state.container
     settings = container.settings
     options = imports.ImportOptions(batch_size=settings.import_batch_size,
                                     max_items=settings.import_max_items,
-                                    all_items=items == "all")
+                                    all_items=items == "all", section=section)
     summary = await imports.import_file(container.uow, rut, file.file, format, options=options)
     return ImportOut.of(summary)
