@@ -7,6 +7,7 @@ a version: new optional fields, never a removed or re-typed one.
 
 import uuid
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from enum import StrEnum
 from functools import cache
 from typing import Any, ClassVar, Literal
@@ -108,6 +109,42 @@ class OtherTax(BaseModel):
     amount: Pesos
 
 
+class ForeignCurrencyAmount(BaseModel):
+    """What a document issued in another currency states there (exports 110-112)."""
+
+    model_config = ConfigDict(frozen=True)
+    currency: str = Field(min_length=1, max_length=30, examples=["DOLAR USA"],
+                          description="the DTE's TpoMoneda")
+    total: Decimal = Field(ge=0, max_digits=24, examples=["30276.00"],
+                           description="MntTotal in that currency, as stated (a decimal string)")
+    exchange_rate: Decimal | None = Field(
+        default=None, gt=0, max_digits=24, examples=["950.45"],
+        description="TpoCambio: pesos per unit of the currency; null when the DTE gave the "
+                    "pesos (MntTotOtrMnda) without it")
+
+
+class VatBreakdown(BaseModel):
+    """A purchase's IVA column by column as the RCV compras states it (DESIGN.md §6b):
+    crédito fiscal (recoverable, common_use, fixed_asset_vat) apart from cost
+    (non_recoverable, without_credit). TaxDocument.vat stays recoverable + non_recoverable
+    + common_use."""
+
+    model_config = ConfigDict(frozen=True)
+    recoverable: Pesos = Field(default=0, description="Monto IVA Recuperable")
+    non_recoverable: Pesos = Field(default=0, description="Monto Iva No Recuperable")
+    non_recoverable_code: int | None = Field(
+        default=None, ge=0, le=99, description="Codigo IVA No Rec.: 1 operaciones no gravadas "
+        "o exentas, 2 fuera de plazo, 3 gastos rechazados, 4 entregas gratuitas, 9 otros")
+    common_use: Pesos = Field(default=0, description="IVA uso Comun")
+    fixed_asset_net: Pesos = Field(default=0, description="Monto Neto Activo Fijo")
+    fixed_asset_vat: Pesos = Field(default=0, description="IVA Activo Fijo")
+    without_credit: Pesos = Field(default=0, description="Impto. Sin Derecho a Credito")
+    not_retained: Pesos = Field(default=0, description="IVA No Retenido")
+    tobacco_cigars: Pesos = Field(default=0, description="Tabacos Puros")
+    tobacco_cigarettes: Pesos = Field(default=0, description="Tabacos Cigarrillos")
+    tobacco_processed: Pesos = Field(default=0, description="Tabacos Elaborados")
+
+
 class TaxDocument(BaseModel):
     """A DTE as invoicing holds it, in the form accounting needs to post it."""
 
@@ -132,6 +169,21 @@ class TaxDocument(BaseModel):
     vat_retained: Pesos = Field(
         default=0, description="IVA retained by the buyer (subtracted from the total); "
                                "total = net + exempt + vat + Σ other_taxes − vat_retained"
+    )
+    foreign_currency: ForeignCurrencyAmount | None = Field(
+        default=None, description="set when the document was issued in another currency "
+                                  "(exports): the amounts above are already its pesos "
+                                  "(OtraMoneda), this is what it states in its currency, "
+                                  "for the entry's glosa"
+    )
+    received_on: date | None = Field(
+        default=None, description="purchases: the day the company received the document "
+                                  "(RCV Fecha Recepcion, or the day its DTE was imported), "
+                                  "which dates its crédito fiscal (DL 825 art. 24)"
+    )
+    vat_breakdown: VatBreakdown | None = Field(
+        default=None, description="purchases from an RCV: the IVA by column, so crédito "
+                                  "fiscal can be told from cost; null when not known"
     )
 
     @property

@@ -5,6 +5,7 @@ import csv
 import io
 import os
 import sys
+from datetime import date
 from pathlib import Path
 
 import httpx
@@ -13,7 +14,9 @@ import pytest
 from deploy.local.auth import GrantingAuth
 from invoicing.adapters.sii.rcv_csv import COMPRAS_HEADER
 from invoicing.bootstrap import build_app
+from invoicing.domain.imports import ImportInterrupted
 from invoicing.service_layer.imports import ImportOptions, import_file
+from invoicing.service_layer.outgoing import tax_document
 from tests.integration.invoicing.conftest import migrated_database, new_rut, settings_for
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "sii"
@@ -54,6 +57,11 @@ async def documents(http, company: str) -> list[dict]:
     return response.json()["items"]
 
 
+def as_company(company: str, name: str) -> bytes:
+    """A fixture whose company (76354771-K) is this test's own."""
+    return (FIXTURES / name).read_bytes().replace(b"76354771-K", company.encode())
+
+
 def by_folio(docs: list[dict]) -> dict[tuple[int, int], dict]:
     return {(d["dte_type"], d["folio"]): d for d in docs}
 
@@ -83,14 +91,17 @@ async def test_the_sii_example_f60t33_is_a_purchase_of_its_receptor(http):
     response = await upload(http, company, "F60T33.xml")
     assert response.status_code == 200, response.text
     assert response.json() == {"format": "dte-xml", "created": 1, "duplicates": 0,
-                               "rejected": 0, "items": [], "items_omitted": 0}
+                               "rejected": 0, "conflicts": 0, "items": [],
+                               "items_omitted": 0}
     [doc] = await documents(http, company)
     assert doc == {
         "id": doc["id"], "company_rut": "77777777-7", "direction": "purchases", "dte_type": 33,
         "folio": 60, "issue_date": "2003-10-13", "issuer_rut": "97975000-5",
         "counterparty": {"rut": "97975000-5", "name": "RUT DE PRUEBA"},
         "net": 100_000, "exempt": 0, "vat": 19_000, "total": 119_000, "references": [],
-        "other_taxes": [], "vat_retained": 0,
+        "other_taxes": [], "vat_retained": 0, "foreign_currency": None,
+        # A DTE file says nothing of its reception: the day it was imported.
+        "received_on": date.today().isoformat(), "vat_breakdown": None,
     }
 
     again = await upload(http, company, "F60T33.xml", items="all")
@@ -157,6 +168,10 @@ async def test_an_rcv_compras_month(http):
     assert docs[(34, 45)]["counterparty"]["name"] == "Asesorías Ñandú EIRL"
     assert docs[(46, 9)]["issuer_rut"] == company and docs[(46, 9)]["vat_retained"] == 38_000
     assert docs[(56, 5)]["total"] == 5_950
+    # Fecha Recepcion, which dates the crédito fiscal (DL 825 art. 24), stays on each.
+    assert {d["received_on"] for d in docs.values()} <= {f"2024-03-{n:02d}" for n in
+                                                         range(1, 32)}
+    assert docs[(33, 60)]["received_on"] == "2024-03-04"
 
     again = (await upload(http, company, "rcv_compras_2024_03.csv")).json()
     assert (again["created"], again["duplicates"], again["rejected"]) == (0, 7, 0)
@@ -240,14 +255,38 @@ def _envio_then_broken() -> bytes:
     return text[: text.index(b"</SetDTE>")]
 
 
+def _huge_root_attribute() -> bytes:
+    # One 16 MiB attribute: expat 2.5 re-reads an unfinished token on every chunk fed, so
+    # this cost minutes of CPU before the reader bounded a tag's size.
+    return (b'<?xml version="1.0" encoding="ISO-8859-1"?>\r\n<EnvioDTE xmlns="'
+            b'http://www.sii.cl/SiiDte" version="1.0" x="' + b"A" * (16 << 20)
+            + b'"><SetDTE ID="S"></SetDTE></EnvioDTE>\r\n')
+
+
+def _huge_comment() -> bytes:
+    return (b'<?xml version="1.0"?><EnvioDTE xmlns="http://www.sii.cl/SiiDte"><!--'
+            + b"<> " * (1 << 20) + b"--><SetDTE/></EnvioDTE>")
+
+
+def _huge_text() -> bytes:
+    text = (FIXTURES / "envio_dte.xml").read_bytes()
+    return text.replace(b"<NmbItem>Pisco reservado</NmbItem>",
+                        b"<NmbItem>" + b"Pisco " * 400_000 + b"</NmbItem>")
+
+
 @pytest.mark.parametrize(("content", "expected"), [
+    (_huge_root_attribute(), "a tag (with its attributes), comment or processing "
+                             "instruction of more than 256 KiB, starting at line 2"),
+    (_huge_comment(), "comment or processing instruction of more than 256 KiB"),
+    (_huge_text(), "text of more than 1,048,576 characters in one element (line 19)"),
     (BILLION_LAUGHS, "billion laughs"),
     (EXTERNAL_ENTITY, "external-entity"),
     (EXTERNAL_DTD, "DOCTYPE"),
     (PARAMETER_ENTITY, "DOCTYPE"),
     (_deep(), "nests elements more than"),
     (_envio_then_broken(), "not well-formed XML"),
-], ids=["billion-laughs", "external-entity", "external-dtd", "parameter-entity",
+], ids=["huge-attribute", "huge-comment", "huge-text", "billion-laughs", "external-entity",
+        "external-dtd", "parameter-entity",
         "deep-nesting", "truncated"])
 async def test_hostile_or_broken_xml_is_refused_whole(http, content, expected):
     company = await register(http)
@@ -402,3 +441,360 @@ async def test_the_cli_imports_with_a_progress_bar(imports_app, http):
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
     output = (await refused.communicate())[0].decode()
     assert refused.returncode == 1 and "not imported" in output
+
+
+# --- issue 13: exports, boletas, bounds, dates, folios, names, empty envelopes --------
+
+
+async def test_exports_in_foreign_currency_are_stored_in_pesos_keeping_the_currency(
+        http, imports_app):
+    company = await register(http)
+    response = await upload(http, company, "envio_exportaciones.xml",
+                            as_company(company, "envio_exportaciones.xml"))
+    assert response.status_code == 200, response.text
+    summary = response.json()
+    assert (summary["created"], summary["rejected"]) == (3, 1)
+    [refused] = summary["items"]
+    assert (refused["xml_path"], refused["folio"]) == ("/EnvioDTE/SetDTE/DTE[4]", 503)
+    assert "the amounts are in DOLAR USA" in refused["reason"]
+    assert "missing /EnvioDTE/SetDTE/DTE[4]/Exportaciones/Encabezado/OtraMoneda/" \
+           "MntTotOtrMnda" in refused["reason"]
+    docs = by_folio(await documents(http, company))
+    stated = docs[(110, 501)]  # MntTotOtrMnda gives the pesos
+    assert (stated["direction"], stated["exempt"], stated["vat"], stated["total"]) == (
+        "sales", 28_775_824, 0, 28_775_824)
+    assert stated["foreign_currency"] == {"currency": "DOLAR USA", "total": "30276.00",
+                                          "exchange_rate": "950.45"}
+    assert stated["counterparty"] == {"rut": "55555555-5", "name": "Wine Importers Inc."}
+    rated = docs[(110, 502)]  # only TpoCambio: round(1250.50 × 1021.3377 = 1,277,182.79)
+    assert rated["total"] == rated["exempt"] == 1_277_183
+    assert rated["foreign_currency"]["currency"] == "EURO"
+    note = docs[(112, 20)]  # 605.00 × 948.1 = 573,600.5, rounded half up
+    assert note["total"] == 573_601
+    assert note["references"][0]["folio"] == 501
+
+    # Its event carries the pesos in the amounts and the currency beside them.
+    async with imports_app.state.container.uow() as unit:
+        page = await unit.documents.page(company, None, None, 0, 10)
+    event = tax_document(next(d for d in page if d.folio == 501)).model_dump(mode="json")
+    assert (event["exempt"], event["total"]) == (28_775_824, 28_775_824)
+    assert event["foreign_currency"] == {"currency": "DOLAR USA", "total": "30276.00",
+                                         "exchange_rate": "950.45"}
+
+
+async def test_an_envio_boleta_with_the_iva_inside_the_total(http):
+    company = await register(http)
+    response = await upload(http, company, "envio_boleta.xml",
+                            as_company(company, "envio_boleta.xml"), items="all")
+    assert response.status_code == 200, response.text
+    summary = response.json()
+    assert (summary["format"], summary["created"], summary["rejected"]) == ("envio-boleta", 4, 0)
+    assert summary["items"][1]["xml_path"] == "/EnvioBOLETA/SetDTE/DTE[2]"
+    docs = by_folio(await documents(http, company))
+    only_total = docs[(39, 3001)]  # neto = round(5990 / 1.19) = 5034, IVA the rest
+    assert (only_total["net"], only_total["vat"], only_total["total"]) == (5_034, 956, 5_990)
+    assert only_total["direction"] == "sales"
+    assert only_total["counterparty"]["rut"] == "66666666-6"
+    with_exempt = docs[(39, 3002)]  # no receptor at all: the final consumer
+    assert (with_exempt["net"], with_exempt["exempt"], with_exempt["vat"]) == (10_000, 1_000,
+                                                                              1_900)
+    assert with_exempt["counterparty"] == {"rut": "66666666-6", "name": "Consumidor final"}
+    assert (docs[(39, 3003)]["net"], docs[(39, 3003)]["vat"]) == (8_403, 1_597)
+    exenta = docs[(41, 77)]
+    assert (exenta["net"], exenta["exempt"], exenta["vat"], exenta["total"]) == (0, 3_500, 0,
+                                                                                3_500)
+
+
+async def test_an_envio_dte_without_documents_is_refused(http):
+    company = await register(http)
+    content = (b'<?xml version="1.0" encoding="ISO-8859-1"?>\r\n<EnvioDTE xmlns="'
+               b'http://www.sii.cl/SiiDte" version="1.0"><SetDTE ID="S"><Caratula version="1.0">'
+               b"<RutEmisor>97975000-5</RutEmisor></Caratula></SetDTE></EnvioDTE>\r\n")
+    response = await upload(http, company, "envio.xml", content)
+    assert response.status_code == 422, response.text
+    assert "holds no DTE in its SetDTE" in response.json()["detail"]
+
+
+def _single(folio: str = "8", fecha: str = "2024-03-01", name: str = "Peñalolén Ltda.",
+            total: str = "1190", net: str = "1000") -> bytes:
+    return f"""<?xml version="1.0" encoding="ISO-8859-1"?>
+<DTE xmlns="http://www.sii.cl/SiiDte" version="1.0"><Documento ID="X"><Encabezado>
+<IdDoc><TipoDTE>33</TipoDTE><Folio>{folio}</Folio><FchEmis>{fecha}</FchEmis></IdDoc>
+<Emisor><RUTEmisor>97975000-5</RUTEmisor><RznSoc>{name}</RznSoc></Emisor>
+<Receptor><RUTRecep>76354771-K</RUTRecep><RznSocRecep>Andes</RznSocRecep></Receptor>
+<Totales><MntNeto>{net}</MntNeto><IVA>190</IVA><MntTotal>{total}</MntTotal></Totales>
+</Encabezado></Documento></DTE>""".replace("\n", "\r\n").encode("iso-8859-1",
+                                                       errors="xmlcharrefreplace")
+
+
+@pytest.mark.parametrize(("content", "expected"), [
+    (_single(folio="+8"), "Folio is '+8', not a whole number ≥ 0 written in digits 0-9"),
+    (_single(folio="８"), "Folio is '８', not a whole number"),
+    (_single(folio="٨"), "Folio is '٨', not a whole number"),
+    (_single(folio="12345678901"), "folio must be a positive integer of at most 10 digits"),
+    (_single(net="1" + "0" * 16, total="1" + "0" * 13 + "190"),
+     "total is 10000000000000190, beyond the largest amount that can be recorded"),
+    (_single(fecha="2002-12-31"), "the issue date 2002-12-31 is before 2003-01-01"),
+    (_single(fecha="2099-01-01"), "the issue date 2099-01-01 is more than 60 days ahead"),
+], ids=["plus", "fullwidth", "arabic-indic", "eleven-digits", "amount-overflow", "before-2003",
+        "far-ahead"])
+async def test_a_document_that_cannot_be_recorded_is_rejected_with_its_reason(
+        http, content, expected):
+    company = await register(http)
+    response = await upload(http, company, "dte.xml",
+                            content.replace(b"76354771-K", company.encode()))
+    assert response.status_code == 200, response.text
+    summary = response.json()
+    assert (summary["created"], summary["rejected"]) == (0, 1), summary
+    assert expected in summary["items"][0]["reason"]
+
+
+@pytest.mark.parametrize("name", ["Proveedor\x1bSpA", "Proveedor&#1;SpA"])
+async def test_control_characters_are_not_xml_so_the_file_is_refused(http, name):
+    company = await register(http)
+    response = await upload(http, company, "dte.xml",
+                            _single(name=name).replace(b"76354771-K", company.encode()))
+    assert response.status_code == 422, response.text
+    assert "not well-formed XML" in response.json()["detail"]
+
+
+async def test_rcv_rows_with_control_characters_or_impossible_dates_are_rejected(http):
+    company = await register(http)
+    content = rcv_compras([
+        compra(1),
+        {**compra(2), "Razon Social": "Proveedor\x00SpA"},
+        {**compra(3), "Razon Social": "Provee\x07dor"},
+        {**compra(4), "Fecha Docto": "31/12/2002"},
+        {**compra(5), "Folio": "+5"},
+        {**compra(6), "Folio": "\uff16"},
+        compra(7),
+    ])
+    summary = (await upload(http, company, "rcv.csv", content)).json()
+    assert (summary["created"], summary["rejected"]) == (2, 5), summary
+    reasons = {item["line"]: item["reason"] for item in summary["items"]}
+    assert "control character (NUL, U+0000 at position 10)" in reasons[3]
+    assert "control character (U+0007 at position 7)" in reasons[4]
+    assert "before 2003-01-01" in reasons[5]
+    assert "'Folio' is '+5', not a whole number" in reasons[6]
+    assert "'Folio' is '\uff16', not a whole number" in reasons[7]
+
+
+async def test_an_unbalanced_quote_refuses_the_file_naming_its_line(http):
+    company = await register(http)
+    content = rcv_compras([compra(n) for n in range(1, 5)])
+    # Line 3: the quote never closes there (a later quote would close it, rows merged).
+    content = content.replace(b";Proveedor SpA;2;", b';"Proveedor SpA;2;', 1)
+    response = await upload(http, company, "rcv.csv", content)
+    assert response.status_code == 422, response.text
+    detail = response.json()["detail"]
+    assert "A quote (\") opens on line 3" in detail and "nothing was imported" in detail
+    assert await documents(http, company) == []
+
+
+async def test_cr_only_line_endings_are_read(http):
+    company = await register(http)
+    content = rcv_compras([compra(n) for n in range(1, 4)]).replace(b"\r\n", b"\r")
+    summary = (await upload(http, company, "rcv.csv", content)).json()
+    assert (summary["created"], summary["rejected"]) == (3, 0), summary
+
+
+async def test_utf16_and_the_rcv_resumen_get_a_message_to_act_on(http):
+    company = await register(http)
+    utf16 = rcv_compras([compra(1)]).decode().encode("utf-16")
+    response = await upload(http, company, "rcv.csv", utf16)
+    assert response.status_code == 422
+    assert "UTF-16" in response.json()["detail"] and "CSV UTF-8" in response.json()["detail"]
+    resumen = (b"Tipo Documento;Total Documentos;Monto Exento;Monto Neto;"
+               b"IVA Recuperable;Monto Total\r\nFactura Electronica (33);12;0;1000000;"
+               b"190000;1190000\r\n")
+    response = await upload(http, company, "resumen.csv", resumen)
+    assert response.status_code == 422
+    assert "resumen" in response.json()["detail"]
+    assert "Descargar Detalles" in response.json()["detail"]
+    assert await documents(http, company) == []
+
+
+async def test_values_beyond_what_can_be_stored_are_rejected_per_row_and_all_rows_counted(
+        imports_app, http, tmp_path):
+    company = await register(http)
+    rows = [compra(n) for n in range(1, 2_501)]
+    rows[2_099]["Folio"] = 10**16  # line 2,101 (the header is line 1)
+    rows[2_299].update({"Monto Neto": 10**16, "Monto IVA Recuperable": 0,
+                        "Monto Total": 10**16})
+    path = tmp_path / "rcv.csv"
+    path.write_bytes(rcv_compras(rows))
+    with path.open("rb") as file:
+        summary = await import_file(imports_app.state.container.uow, company, file,
+                                    options=ImportOptions(batch_size=500))
+    assert (summary.created, summary.duplicates, summary.rejected) == (2_498, 0, 2)
+    assert summary.processed == 2_500
+    folio, amount = summary.items
+    assert folio.location.line == 2_101
+    assert "folio must be a positive integer of at most 10 digits" in folio.reason
+    assert amount.location.line == 2_301 and "beyond the largest amount" in amount.reason
+    listed = await http.get(f"/v1/companies/{company}/documents", params={"limit": 1})
+    assert listed.json()["total"] == 2_498
+
+
+async def test_an_import_the_database_stops_says_what_was_recorded(imports_app, http, tmp_path):
+    company = await register(http)
+    path = tmp_path / "rcv.csv"
+    path.write_bytes(rcv_compras([compra(n) for n in range(1, 1_001)]))
+    real, opened = imports_app.state.container.uow, []
+
+    def failing_third_batch():  # the database going away while the third batch commits
+        opened.append(1)
+        unit = real()
+        if len(opened) == 4:  # the first opens to find the company
+            async def broken_commit():
+                raise ConnectionError("connection to the database lost")
+            unit.commit = broken_commit
+        return unit
+
+    with path.open("rb") as file, pytest.raises(ImportInterrupted) as stopped:
+        await import_file(failing_third_batch, company, file,
+                          options=ImportOptions(batch_size=300))
+    assert "stopped at line 602 of 1000 documents" in stopped.value.detail
+    assert "The 600 documents before it are done (600 created" in stopped.value.detail
+    assert stopped.value.extra["created"] == 600
+    listed = await http.get(f"/v1/companies/{company}/documents", params={"limit": 1})
+    assert listed.json()["total"] == 600  # exactly what the error says
+
+    with path.open("rb") as file:
+        again = await import_file(real, company, file, options=ImportOptions(batch_size=300))
+    assert (again.created, again.duplicates) == (400, 600)
+
+
+async def test_the_same_folio_with_other_amounts_is_a_conflict_showing_both(http):
+    company = await register(http)
+    await upload(http, company, "rcv.csv", rcv_compras([compra(1), compra(2)]))
+    again = rcv_compras([compra(1), compra(2, neto=2000, iva=380, total=2380)])
+    response = await upload(http, company, "rcv.csv", again)
+    summary = response.json()
+    assert (summary["created"], summary["duplicates"], summary["conflicts"],
+            summary["rejected"]) == (0, 1, 1, 0)
+    [conflict] = summary["items"]
+    assert (conflict["status"], conflict["line"], conflict["folio"]) == ("conflict", 3, 2)
+    assert "recorded total 1190, neto 1000" in conflict["reason"]
+    assert "this file says total 2380, neto 2000" in conflict["reason"]
+    recorded = by_folio(await documents(http, company))[(33, 2)]
+    assert conflict["document_id"] == recorded["id"] and recorded["total"] == 1190
+
+
+async def _cli(env, *args):
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "invoicing", "import", *args, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+    output = (await process.communicate())[0].decode()
+    return process.returncode, output
+
+
+async def test_the_cli_exit_codes_and_registering_the_company(imports_app, http, tmp_path):
+    env = {**os.environ, "DATABASE_URL": imports_app.state.container.settings.database_url,
+           "COLUMNS": "200"}
+    ventas = str(FIXTURES / "rcv_ventas_2024_03.csv")
+    company = new_rut()
+    code, output = await _cli(env, ventas, "--company", company)
+    assert code == 1 and f"Company {company} is not registered" in output
+    assert "--name" in output
+
+    code, output = await _cli(env, ventas, "--company", company, "--name", "Ferretería Sur")
+    assert code == 0, output
+    assert f"registered company {company} (Ferretería Sur)" in output
+    assert "5 created" in output
+    company_page = await http.get(f"/v1/companies/{company}")
+    assert company_page.json()["name"] == "Ferretería Sur"
+
+    all_bad = tmp_path / "rcv.csv"
+    all_bad.write_bytes(rcv_compras([compra(n, tipo=52) for n in range(1, 4)]))
+    code, output = await _cli(env, str(all_bad), "--company", company)
+    assert code == 3, output
+    assert "3 rejected" in output and "every document of the file was rejected" in output
+
+    code, output = await _cli(env, str(tmp_path / "missing.csv"), "--company", company)
+    assert code == 2 and "is not a file" in output
+
+
+async def test_the_rcv_iva_columns_are_kept_apart_on_the_document_and_its_event(
+        imports_app, http):
+    company = await register(http)
+    row = {**compra(1, neto=100_000, iva=10_000, total=119_000),
+           "Monto Iva No Recuperable": 4_000, "Codigo IVA No Rec.": 3, "IVA uso Comun": 5_000,
+           "Monto Neto Activo Fijo": 60_000, "IVA Activo Fijo": 11_400,
+           "Impto. Sin Derecho a Credito": 700, "IVA No Retenido": 300,
+           "Tabacos Puros": 1, "Tabacos Cigarrillos": 2, "Tabacos Elaborados": 3}
+    summary = (await upload(http, company, "rcv.csv", rcv_compras([row, compra(2)]))).json()
+    assert summary["created"] == 2, summary
+    docs = by_folio(await documents(http, company))
+    expected = {"recoverable": 10_000, "non_recoverable": 4_000, "non_recoverable_code": 3,
+                "common_use": 5_000, "fixed_asset_net": 60_000, "fixed_asset_vat": 11_400,
+                "without_credit": 700, "not_retained": 300, "tobacco_cigars": 1,
+                "tobacco_cigarettes": 2, "tobacco_processed": 3}
+    assert docs[(33, 1)]["vat_breakdown"] == expected
+    assert docs[(33, 1)]["vat"] == 19_000  # as before: recuperable + no recuperable + uso común
+    assert docs[(33, 2)]["vat_breakdown"]["recoverable"] == 190
+    async with imports_app.state.container.uow() as unit:
+        page = await unit.documents.page(company, None, None, 0, 10)
+    event = tax_document(next(d for d in page if d.folio == 1)).model_dump(mode="json")
+    assert event["vat_breakdown"] == expected and event["vat"] == 19_000
+
+
+async def test_a_note_the_company_issued_over_its_own_factura_de_compra_is_a_purchase(http):
+    company = await register(http)
+    note = f"""<?xml version="1.0" encoding="ISO-8859-1"?>
+<DTE xmlns="http://www.sii.cl/SiiDte" version="1.0"><Documento ID="F3T61"><Encabezado>
+<IdDoc><TipoDTE>61</TipoDTE><Folio>3</Folio><FchEmis>2024-03-25</FchEmis></IdDoc>
+<Emisor><RUTEmisor>{company}</RUTEmisor><RznSoc>Comercial Andes SpA</RznSoc></Emisor>
+<Receptor><RUTRecep>12345678-5</RUTRecep><RznSocRecep>Juan Pérez Agricultor</RznSocRecep>
+</Receptor><Totales><MntNeto>20000</MntNeto><IVA>3800</IVA><ImptoReten><TipoImp>15</TipoImp>
+<TasaImp>19</TasaImp><MontoImp>3800</MontoImp></ImptoReten><MntTotal>20000</MntTotal>
+</Totales></Encabezado>
+<Detalle><NroLinDet>1</NroLinDet><NmbItem>Trigo devuelto</NmbItem><MontoItem>20000</MontoItem>
+</Detalle>
+<Referencia><NroLinRef>1</NroLinRef><TpoDocRef>46</TpoDocRef><FolioRef>9</FolioRef>
+<FchRef>2024-03-20</FchRef><CodRef>3</CodRef><RazonRef>Devolución</RazonRef></Referencia>
+</Documento></DTE>""".replace("\n", "\r\n").encode("iso-8859-1")
+    summary = (await upload(http, company, "nc.xml", note)).json()
+    assert summary["created"] == 1, summary
+    [doc] = await documents(http, company)
+    assert (doc["direction"], doc["issuer_rut"]) == ("purchases", company)
+    assert doc["counterparty"]["rut"] == "12345678-5" and doc["vat_retained"] == 3_800
+
+
+def _section(header: list[str], rows: list[dict]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([row.get(name, "") for name in header])
+    return out.getvalue().encode()
+
+
+PENDIENTES = [c for c in COMPRAS_HEADER if c != "Fecha Acuse"]
+RECLAMADOS = [("Fecha Reclamo" if c == "Fecha Acuse" else c) for c in COMPRAS_HEADER]
+NO_INCLUIR = [c for c in COMPRAS_HEADER if not c.startswith("Tabacos")]
+
+
+@pytest.mark.parametrize(("header", "reason"), [
+    (PENDIENTES, "the RCV's pendientes"),
+    (RECLAMADOS, "the RCV's reclamados"),
+    (NO_INCLUIR, "the RCV's 'no incluir'"),
+], ids=["pendientes", "reclamados", "no-incluir"])
+async def test_rcv_sections_other_than_the_registro_are_told_from_the_header(
+        http, header, reason):
+    company = await register(http)
+    content = _section(header, [compra(1), compra(2)])
+    summary = (await upload(http, company, "rcv.csv", content)).json()
+    assert (summary["created"], summary["rejected"]) == (0, 2), summary
+    assert [i["line"] for i in summary["items"]] == [2, 3]
+    assert all(reason in i["reason"] for i in summary["items"])
+    assert await documents(http, company) == []
+
+
+async def test_the_section_can_be_said(http):
+    company = await register(http)
+    content = rcv_compras([compra(1)])
+    said = (await upload(http, company, "rcv.csv", content, section="reclamados")).json()
+    assert (said["created"], said["rejected"]) == (0, 1)
+    registro = (await upload(http, company, "rcv.csv", content, section="registro")).json()
+    assert registro["created"] == 1

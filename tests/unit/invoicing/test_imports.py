@@ -82,10 +82,8 @@ def test_our_rcv_headers_are_cl_sii_s():
 
 
 def _read(content: bytes, kind: ImportFormat | None = None) -> list:
-    file = io.BytesIO(content)
-    kind = sii.detect(file, kind)
-    sii.check(file, kind)
-    return list(sii.read(file, kind))
+    with sii.parse(io.BytesIO(content), kind, batch_size=7) as parsed:
+        return [item for batch in parsed.batches() for item in batch]
 
 
 def test_the_f60t33_example_reads_as_the_sii_published_it():

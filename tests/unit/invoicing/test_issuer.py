@@ -24,3 +24,13 @@ def test_a_factura_de_compra_received_in_sales_is_issued_by_the_buyer():
 
 def test_direction_may_come_as_its_plain_value():
     assert issuer_rut(COMPANY, "purchases", 33, OTHER) == OTHER
+
+
+def test_a_note_over_a_factura_de_compra_is_issued_by_the_buyer():
+    from invoicing.domain.documents import Reference
+
+    over_46 = (Reference(dte_type=46, folio=9),)
+    assert issuer_rut(COMPANY, Direction.PURCHASES, 61, OTHER, over_46) == COMPANY
+    assert issuer_rut(COMPANY, Direction.SALES, 56, OTHER, over_46) == OTHER
+    assert issuer_rut(COMPANY, Direction.PURCHASES, 61, OTHER,
+                      (Reference(dte_type=33, folio=9),)) == OTHER

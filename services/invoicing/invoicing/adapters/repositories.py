@@ -2,14 +2,24 @@
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
 from sqlalchemy import and_, func, insert, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from invoicing.adapters.tables import companies, documents, integration_links, payments
 from invoicing.domain.companies import Company
-from invoicing.domain.documents import Counterparty, Direction, Document, OtherTax, Reference
+from invoicing.domain.documents import (
+    Counterparty,
+    Direction,
+    Document,
+    ForeignCurrency,
+    OtherTax,
+    Reference,
+    VatBreakdown,
+)
 from invoicing.domain.integration import Connection, IntegrationLink, LinkStatus
 from invoicing.domain.payments import Payment, PaymentKind
 from shared.db import upsert
@@ -66,6 +76,22 @@ def _tax(data: dict) -> OtherTax:
     return OtherTax(code=data["code"], amount=data["amount"], rate=data.get("rate"))
 
 
+def _foreign_json(foreign: ForeignCurrency | None) -> dict | None:
+    if foreign is None:
+        return None
+    rate = foreign.exchange_rate
+    return {"currency": foreign.currency, "total": str(foreign.total),
+            "exchange_rate": None if rate is None else str(rate)}
+
+
+def _foreign(data: dict | None) -> ForeignCurrency | None:
+    if not data:
+        return None
+    rate = data.get("exchange_rate")
+    return ForeignCurrency(currency=data["currency"], total=Decimal(data["total"]),
+                           exchange_rate=None if rate is None else Decimal(rate))
+
+
 def _document(row) -> Document:  # noqa: ANN001
     return Document(
         id=row.id,
@@ -83,6 +109,9 @@ def _document(row) -> Document:  # noqa: ANN001
         references=tuple(_reference(r) for r in row.doc_references),
         other_taxes=tuple(_tax(t) for t in row.other_taxes or ()),
         vat_retained=row.vat_retained or 0,
+        foreign_currency=_foreign(row.foreign_currency),
+        received_on=row.received_on,
+        vat_breakdown=VatBreakdown(**row.vat_breakdown) if row.vat_breakdown else None,
     )
 
 
@@ -113,8 +142,20 @@ def _row(document: Document) -> dict:
         "doc_references": [_reference_json(r) for r in document.references],
         "other_taxes": [_tax_json(t) for t in document.other_taxes],
         "vat_retained": document.vat_retained,
+        "foreign_currency": _foreign_json(document.foreign_currency),
+        "received_on": document.received_on,
+        "vat_breakdown": asdict(document.vat_breakdown) if document.vat_breakdown else None,
         "created_at": _now(),
     }
+
+
+@dataclass(frozen=True)
+class RecordedAmounts:
+    id: str
+    net: int
+    exempt: int
+    vat: int
+    total: int
 
 
 _ORDER = (documents.c.issue_date, documents.c.folio, documents.c.id)
@@ -140,9 +181,11 @@ class DocumentRepository:
         result = await self._session.execute(statement, [_row(d) for d in batch])
         return set(result.scalars().all())
 
-    async def ids_by_folio(self, company_rut: str, keys: Sequence[tuple[str, str, int, int]]
-                           ) -> dict[tuple[str, str, int, int], str]:
-        """Ids of the recorded documents with these (direction, issuer, tipo, folio) keys."""
+    async def recorded_by_folio(self, company_rut: str,
+                                keys: Sequence[tuple[str, str, int, int]]
+                                ) -> dict[tuple[str, str, int, int], "RecordedAmounts"]:
+        """Id and amounts of the recorded documents with these (direction, issuer, tipo,
+        folio) keys."""
         if not keys:
             return {}
         # One seek of the unique folio index per (direction, issuer, tipo): a list of row
@@ -152,7 +195,8 @@ class DocumentRepository:
             groups[(str(direction), issuer, dte_type)].append(folio)
         rows = (await self._session.execute(
             select(documents.c.direction, documents.c.issuer_rut, documents.c.dte_type,
-                   documents.c.folio, documents.c.id).where(
+                   documents.c.folio, documents.c.id, documents.c.net, documents.c.exempt,
+                   documents.c.vat, documents.c.total).where(
                 documents.c.company_rut == company_rut,
                 or_(*(and_(documents.c.direction == direction,
                            documents.c.issuer_rut == issuer,
@@ -161,7 +205,8 @@ class DocumentRepository:
                       for (direction, issuer, dte_type), folios in groups.items())),
             )
         )).all()
-        return {(r.direction, r.issuer_rut, r.dte_type, r.folio): r.id for r in rows}
+        return {(r.direction, r.issuer_rut, r.dte_type, r.folio):
+                RecordedAmounts(r.id, r.net, r.exempt, r.vat, r.total) for r in rows}
 
     async def find_by_folio(self, company_rut: str, direction: Direction, issuer_rut: str,
                             dte_type: int, folio: int) -> str | None:

@@ -52,6 +52,12 @@ documents = Table(
     # Added for imported DTEs (ImptoReten); defaults keep older rows meaningful.
     Column("other_taxes", JSON, nullable=False, server_default=text("'[]'")),
     Column("vat_retained", BigInteger, nullable=False, server_default=text("0")),
+    # Added for SII files: an export's original currency {currency, total, exchange_rate}
+    # (decimals as text), and when a purchase was received.
+    Column("foreign_currency", JSON),
+    Column("received_on", Date),
+    # A purchase's IVA by RCV column (VatBreakdown's fields), when its RCV row gave them.
+    Column("vat_breakdown", JSON),
     UniqueConstraint("company_rut", "direction", "issuer_rut", "dte_type", "folio",
                      name="uq_documents_folio"),
     # Listing and sync both walk a company's documents in (issue_date, folio, id) order.

@@ -7,6 +7,7 @@ be a DTE at all.
 
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 
 from invoicing.domain.errors import InvalidDocument
 from shared.events import Direction
@@ -29,8 +30,14 @@ SUPPORTED_DTE_TYPES: dict[int, str] = {
 
 # A factura de compra is issued by the buyer to a seller who does not invoice.
 ISSUED_BY_BUYER = frozenset({46})
+NOTES = frozenset({56, 61})
 
 REFERENCE_CODES = (1, 2, 3)  # 1 anula, 2 corrige texto, 3 corrige montos
+
+# What the database and the event contracts hold: amounts as shared.money.Pesos (up to
+# 10^15), folios as the SII's schema writes them (up to 10 digits).
+MAX_PESOS = 10**15
+MAX_FOLIO = 10**10 - 1
 
 
 @dataclass(frozen=True)
@@ -58,6 +65,35 @@ class OtherTax:
 
 
 @dataclass(frozen=True)
+class ForeignCurrency:
+    """A document issued in another currency (exports: Totales in TpoMoneda): what it
+    states there. The document's amounts are its pesos (OtraMoneda)."""
+
+    currency: str  # TpoMoneda as the DTE names it, e.g. "DOLAR USA"
+    total: Decimal  # MntTotal in that currency
+    exchange_rate: Decimal | None = None  # TpoCambio: pesos per unit of the currency
+
+
+@dataclass(frozen=True)
+class VatBreakdown:
+    """A purchase's IVA column by column, as the RCV compras states it (DESIGN.md §6b), so
+    posting can tell crédito fiscal from cost. ``vat`` stays recoverable + non_recoverable
+    + common_use, as before."""
+
+    recoverable: int = 0  # Monto IVA Recuperable
+    non_recoverable: int = 0  # Monto Iva No Recuperable
+    non_recoverable_code: int | None = None  # 1, 2, 3, 4 or 9
+    common_use: int = 0  # IVA uso Comun
+    fixed_asset_net: int = 0  # Monto Neto Activo Fijo
+    fixed_asset_vat: int = 0  # IVA Activo Fijo
+    without_credit: int = 0  # Impto. Sin Derecho a Credito
+    not_retained: int = 0  # IVA No Retenido
+    tobacco_cigars: int = 0  # Tabacos Puros
+    tobacco_cigarettes: int = 0  # Tabacos Cigarrillos
+    tobacco_processed: int = 0  # Tabacos Elaborados
+
+
+@dataclass(frozen=True)
 class DocumentDraft:
     """A document as submitted, before it has an id and an issuer."""
 
@@ -73,6 +109,9 @@ class DocumentDraft:
     references: tuple[Reference, ...] = field(default_factory=tuple)
     other_taxes: tuple[OtherTax, ...] = field(default_factory=tuple)
     vat_retained: int = 0
+    foreign_currency: ForeignCurrency | None = None
+    received_on: date | None = None  # purchases: when the company received it (DL 825 art. 24)
+    vat_breakdown: VatBreakdown | None = None
 
 
 @dataclass(frozen=True)
@@ -92,17 +131,27 @@ class Document:
     references: tuple[Reference, ...]
     other_taxes: tuple[OtherTax, ...] = ()
     vat_retained: int = 0
+    foreign_currency: ForeignCurrency | None = None
+    received_on: date | None = None
+    vat_breakdown: VatBreakdown | None = None
+
+
+def issued_by_buyer(dte_type: int, references: tuple["Reference", ...] = ()) -> bool:
+    """A 46, or a nota de débito or crédito over a 46: the buyer issues those (the RCV's
+    "NCE o NDE sobre Fact. de Compra")."""
+    return dte_type in ISSUED_BY_BUYER or (
+        dte_type in NOTES and any(r.dte_type in ISSUED_BY_BUYER for r in references))
 
 
 def issuer_rut(company_rut: str, direction: Direction, dte_type: int,
-               counterparty_rut: str) -> str:
+               counterparty_rut: str, references: tuple["Reference", ...] = ()) -> str:
     """Who issued the DTE: the seller, except for a 46, which the buyer issues.
 
     The company is the seller in sales and the buyer in purchases, so a 46 in purchases
     is the company's own document, and a 46 in sales was issued to it by its customer.
     """
     company_is_seller = Direction(direction) is Direction.SALES
-    issued_by_company = company_is_seller != (dte_type in ISSUED_BY_BUYER)
+    issued_by_company = company_is_seller != issued_by_buyer(dte_type, references)
     return company_rut if issued_by_company else counterparty_rut
 
 
@@ -112,7 +161,7 @@ def new_document(document_id: str, company_rut: str, draft: DocumentDraft) -> Do
         id=document_id,
         company_rut=company_rut,
         issuer_rut=issuer_rut(company_rut, draft.direction, draft.dte_type,
-                              draft.counterparty.rut),
+                              draft.counterparty.rut, draft.references),
         direction=draft.direction,
         dte_type=draft.dte_type,
         folio=draft.folio,
@@ -125,6 +174,9 @@ def new_document(document_id: str, company_rut: str, draft: DocumentDraft) -> Do
         references=draft.references,
         other_taxes=draft.other_taxes,
         vat_retained=draft.vat_retained,
+        foreign_currency=draft.foreign_currency,
+        received_on=draft.received_on,
+        vat_breakdown=draft.vat_breakdown,
     )
 
 
@@ -139,20 +191,26 @@ def validate(draft: DocumentDraft) -> None:
         problems.append(
             f"dte_type {draft.dte_type} is not supported; use one of: {supported_types_text()}"
         )
-    if draft.folio < 1:
-        problems.append(f"folio must be a positive integer, got {draft.folio}")
+    if not 1 <= draft.folio <= MAX_FOLIO:
+        problems.append(f"folio must be a positive integer of at most 10 digits, got "
+                        f"{draft.folio}")
     for name in ("net", "exempt", "vat", "total", "vat_retained"):
-        amount = getattr(draft, name)
-        if isinstance(amount, bool) or not isinstance(amount, int) or amount < 0:
-            problems.append(f"{name} must be whole pesos (an integer ≥ 0), got {amount!r}")
+        problem = _pesos_problem(name, getattr(draft, name))
+        if problem:
+            problems.append(problem)
     for i, tax in enumerate(draft.other_taxes):
         if not 1 <= tax.code <= 999:
             problems.append(f"other_taxes.{i}.code must be an SII tax code (1-999)")
-        if isinstance(tax.amount, bool) or not isinstance(tax.amount, int) or tax.amount < 0:
-            problems.append(f"other_taxes.{i}.amount must be whole pesos (an integer ≥ 0)")
+        problem = _pesos_problem(f"other_taxes.{i}.amount", tax.amount)
+        if problem:
+            problems.append(problem)
+        if tax.rate is not None and not 0 <= tax.rate <= 1000:
+            problems.append(f"other_taxes.{i}.rate must be a percentage from 0 to 1000, got "
+                            f"{tax.rate}")
     for i, ref in enumerate(draft.references):
-        if ref.folio < 1:
-            problems.append(f"references.{i}.folio must be a positive integer")
+        if not 1 <= ref.folio <= MAX_FOLIO:
+            problems.append(f"references.{i}.folio must be a positive integer of at most "
+                            "10 digits")
         if ref.code is not None and ref.code not in REFERENCE_CODES:
             problems.append(
                 f"references.{i}.code must be 1 (anula), 2 (corrige texto) or "
@@ -160,6 +218,15 @@ def validate(draft: DocumentDraft) -> None:
             )
     if problems:
         raise InvalidDocument("; ".join(problems), errors=problems)
+
+
+def _pesos_problem(name: str, amount: object) -> str | None:
+    if isinstance(amount, bool) or not isinstance(amount, int) or amount < 0:
+        return f"{name} must be whole pesos (an integer ≥ 0), got {amount!r}"
+    if amount > MAX_PESOS:
+        return (f"{name} is {amount}, beyond the largest amount that can be recorded "
+                f"({MAX_PESOS:,} pesos)")
+    return None
 
 
 def duplicate_detail(company_rut: str, draft: DocumentDraft, issuer: str,

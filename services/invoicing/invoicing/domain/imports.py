@@ -6,17 +6,20 @@ company, and in which direction, is decided here, as are the checks an imported 
 gets on top of the ones every document gets (documents.validate).
 """
 
+import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 
 from invoicing.domain.documents import (
-    ISSUED_BY_BUYER,
     Counterparty,
     Direction,
     DocumentDraft,
+    ForeignCurrency,
     OtherTax,
     Reference,
+    VatBreakdown,
+    issued_by_buyer,
 )
 from invoicing.domain.errors import InvoicingError
 
@@ -24,18 +27,46 @@ from invoicing.domain.errors import InvoicingError
 class ImportFormat(StrEnum):
     DTE_XML = "dte-xml"  # one <DTE>
     ENVIO_DTE = "envio-dte"  # <EnvioDTE> with a <SetDTE> of many
+    ENVIO_BOLETA = "envio-boleta"  # <EnvioBOLETA> with a <SetDTE> of boletas (39, 41)
     RCV_COMPRAS = "rcv-compras"  # Registro de Compras (registro) CSV export
     RCV_VENTAS = "rcv-ventas"  # Registro de Ventas CSV export
+
+
+class RcvSection(StrEnum):
+    """The four files the SII exports of a month's Registro de Compras."""
+
+    REGISTRO = "registro"  # the purchase book itself
+    PENDIENTES = "pendientes"  # not yet accepted by the company
+    RECLAMADOS = "reclamados"  # claimed against: not purchases
+    NO_INCLUIR = "no-incluir"  # marked not to be included
+
+
+SECTION_REASONS = {
+    RcvSection.PENDIENTES: (
+        "the row is from the RCV's pendientes: a document not yet accepted is not a "
+        "purchase of the books; import the registro once it appears there"),
+    RcvSection.RECLAMADOS: (
+        "the row is from the RCV's reclamados: the company claimed against this document, "
+        "so it is not a purchase; it is not imported"),
+    RcvSection.NO_INCLUIR: (
+        "the row is from the RCV's 'no incluir': marked not to be included in the purchase "
+        "book, so it is not imported"),
+}
 
 
 class ItemStatus(StrEnum):
     CREATED = "created"
     DUPLICATE = "duplicate"
+    CONFLICT = "conflict"  # the same folio again, with other amounts: left as recorded
     REJECTED = "rejected"
 
 
 class UnreadableFile(InvoicingError):
     """The file as a whole cannot be imported (hostile, malformed, wrong format)."""
+
+
+class ImportInterrupted(InvoicingError):
+    """The import stopped part-way (the database failed): what was recorded is said."""
 
 
 @dataclass(frozen=True)
@@ -79,6 +110,9 @@ class SourceDocument:
     receptor: Party | None = None
     direction: Direction | None = None
     counterparty: Party | None = None
+    foreign_currency: ForeignCurrency | None = None
+    received_on: date | None = None
+    vat_breakdown: VatBreakdown | None = None
 
 
 @dataclass(frozen=True)
@@ -101,12 +135,13 @@ class ImportSummary:
     created: int = 0
     duplicates: int = 0
     rejected: int = 0
+    conflicts: int = 0
     items: list = field(default_factory=list)
     items_omitted: int = 0
 
     @property
     def processed(self) -> int:
-        return self.created + self.duplicates + self.rejected
+        return self.created + self.duplicates + self.conflicts + self.rejected
 
 
 def _direction_and_counterparty(company_rut: str, source: SourceDocument
@@ -115,12 +150,13 @@ def _direction_and_counterparty(company_rut: str, source: SourceDocument
         return source.direction, source.counterparty
     emisor, receptor = source.emisor, source.receptor
     assert emisor is not None and receptor is not None
-    issued_by_buyer = source.dte_type in ISSUED_BY_BUYER
+    by_buyer = issued_by_buyer(source.dte_type, source.references)
     if emisor.rut == company_rut:
-        # The company issued it: a sale, except a factura de compra, which the buyer issues.
-        return (Direction.PURCHASES if issued_by_buyer else Direction.SALES), receptor
+        # The company issued it: a sale, except a factura de compra (and a note over one),
+        # which the buyer issues.
+        return (Direction.PURCHASES if by_buyer else Direction.SALES), receptor
     if receptor.rut == company_rut:
-        return (Direction.SALES if issued_by_buyer else Direction.PURCHASES), emisor
+        return (Direction.SALES if by_buyer else Direction.PURCHASES), emisor
     raise Rejected(
         f"company {company_rut} is neither the emisor ({emisor.rut}) nor the receptor "
         f"({receptor.rut}) of this DTE: import it into the company it belongs to"
@@ -145,8 +181,44 @@ def amounts_problem(source: SourceDocument) -> str | None:
             f"{source.total}; correct the document at its source and import it again")
 
 
-def draft_for(company_rut: str, source: SourceDocument) -> DocumentDraft:
+# The SII's electronic documents start in 2003; a date far ahead is a typing error.
+FIRST_ISSUE_DATE = date(2003, 1, 1)
+DAYS_AHEAD = 60
+# U+2400 is how the CSV reader passes on a NUL (the csv module refuses the whole line).
+NUL_MARK = "\u2400"
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2400]")
+
+
+def _name_problem(source: SourceDocument) -> str | None:
+    for role, party in (("emisor", source.emisor), ("receptor", source.receptor),
+                        ("counterparty", source.counterparty)):
+        if party is not None:
+            found = _CONTROL_CHARACTERS.search(party.name)
+            if found:
+                which = "NUL, U+0000" if found[0] == NUL_MARK else f"U+{ord(found[0]):04X}"
+                return (f"the {role}'s name has a control character ({which} at position "
+                        f"{found.start() + 1}), which no name has; correct it at its source")
+    return None
+
+
+def _date_problem(issue_date: date, today: date) -> str | None:
+    latest = today + timedelta(days=DAYS_AHEAD)
+    if issue_date < FIRST_ISSUE_DATE:
+        return (f"the issue date {issue_date} is before {FIRST_ISSUE_DATE}, when the SII's "
+                "electronic documents began; check the date at its source")
+    if issue_date > latest:
+        return (f"the issue date {issue_date} is more than {DAYS_AHEAD} days ahead "
+                f"(after {latest}); check the date at its source")
+    return None
+
+
+def draft_for(company_rut: str, source: SourceDocument, today: date | None = None
+              ) -> DocumentDraft:
     """The draft a file's document becomes for this company; raises Rejected saying why not."""
+    today = today or date.today()
+    problem = _name_problem(source) or _date_problem(source.issue_date, today)
+    if problem:
+        raise Rejected(problem)
     direction, counterparty = _direction_and_counterparty(company_rut, source)
     problem = amounts_problem(source)
     if problem:
@@ -164,6 +236,12 @@ def draft_for(company_rut: str, source: SourceDocument) -> DocumentDraft:
         references=source.references,
         other_taxes=source.other_taxes,
         vat_retained=source.vat_retained,
+        foreign_currency=source.foreign_currency,
+        # A purchase counts from its reception (DL 825 art. 24): the RCV's Fecha Recepcion,
+        # or for a DTE file the day it is imported.
+        received_on=(source.received_on or today) if direction is Direction.PURCHASES
+        else None,
+        vat_breakdown=source.vat_breakdown,
     )
 
 
@@ -183,6 +261,17 @@ class ImportItem:
     folio: int | None = None
     reason: str | None = None
     document_id: str | None = None
+
+
+def conflict_reason(document_id: str, recorded: tuple[int, int, int, int],
+                    stated: tuple[int, int, int, int]) -> str:
+    def amounts(values: tuple[int, int, int, int]) -> str:
+        return ", ".join(f"{name} {value}" for name, value in
+                         zip(("total", "neto", "exento", "IVA"), values, strict=True))
+    return (f"the same folio is already recorded as document {document_id} with other "
+            f"amounts: recorded {amounts(recorded)}; this file says {amounts(stated)}. The "
+            "recorded document was left as it is: if the file is right, correct the "
+            "document with a nota de crédito or débito at its source")
 
 
 def duplicate_reason(document_id: str | None) -> str:

@@ -1,4 +1,5 @@
-"""`python -m invoicing migrate`, `… serve --host … --port …` and `… import FILE --company RUT`."""
+"""`python -m invoicing migrate`, `… serve --host … --port …` and
+`… import FILE --company RUT [--name NAME]` (exit codes in entrypoints/import_cli.py)."""
 
 import argparse
 import logging
@@ -53,6 +54,8 @@ def main(argv: list[str] | None = None) -> None:
         "import", help="import a DTE XML, EnvioDTE XML or RCV CSV file into DATABASE_URL")
     import_parser.add_argument("file", help="path of the file to import")
     import_parser.add_argument("--company", required=True, help="the company's RUT")
+    import_parser.add_argument("--name", help="its razón social: registers the company "
+                                              "first when it is not registered yet")
     import_parser.add_argument("--format", choices=[f.value for f in ImportFormat],
                                help="force the format (detected when left out)")
     args = parser.parse_args(argv)
@@ -62,7 +65,8 @@ def main(argv: list[str] | None = None) -> None:
     if args.command == "import":
         from invoicing.entrypoints import import_cli
 
-        raise SystemExit(import_cli.main(settings, args.file, args.company, args.format))
+        raise SystemExit(import_cli.main(settings, args.file, args.company, args.format,
+                                         args.name))
     if args.command == "migrate":
         migrate(settings.database_url)
         log.info("invoicing database is at the latest revision")

@@ -1,16 +1,15 @@
 """Import a file of SII documents: every document through the same rules and repository
 as one recorded by hand, in batches, each batch one transaction.
 
-The whole file is checked first (a hostile or malformed file imports nothing); then it
-is read again in batches, so memory stays bounded whatever its size. A folio already
-recorded is reported as a duplicate and left as it is, so importing a file twice
-changes nothing.
+The whole file is read first, once (a hostile or malformed file imports nothing), its
+documents kept in a spool; then they are imported in batches, so memory stays bounded
+whatever its size. A folio already recorded is reported as a duplicate and left as it
+is, so importing a file twice changes nothing.
 """
 
 import asyncio
-import itertools
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -20,12 +19,16 @@ from invoicing.domain.companies import company_not_found_detail
 from invoicing.domain.errors import InvalidDocument, NotFound
 from invoicing.domain.imports import (
     ImportFormat,
+    ImportInterrupted,
     ImportItem,
     ImportSummary,
     ItemStatus,
+    Location,
+    RcvSection,
     Rejected,
     Rejection,
     SourceDocument,
+    conflict_reason,
     draft_for,
     duplicate_reason,
 )
@@ -40,6 +43,7 @@ class ImportOptions:
     batch_size: int = 1000
     max_items: int = 10_000  # items listed in the summary; the counts are always complete
     all_items: bool = False  # list created and duplicate documents too, not only rejected
+    section: RcvSection | None = None  # an RCV compras file's section; from its header if None
 
 
 async def import_file(uow: UnitOfWorkFactory, company_rut: str, file: BinaryIO,
@@ -50,21 +54,20 @@ async def import_file(uow: UnitOfWorkFactory, company_rut: str, file: BinaryIO,
         if await unit.companies.get(company_rut) is None:
             raise NotFound(company_not_found_detail(company_rut))
     # Parsing is CPU work: off the event loop, so the API keeps answering meanwhile.
-    kind = await asyncio.to_thread(sii.detect, file, forced)
-    expected = await asyncio.to_thread(sii.check, file, kind)
-    summary = ImportSummary(format=kind)
-    if progress:
-        progress(0, expected)
-    parsed = sii.read(file, kind)
-    while batch := await asyncio.to_thread(_take, parsed, options.batch_size):
-        await _import_batch(uow, company_rut, batch, summary, options)
+    with await asyncio.to_thread(sii.parse, file, forced, batch_size=options.batch_size,
+                                 section=options.section) as parsed:
+        summary = ImportSummary(format=parsed.format)
         if progress:
-            progress(summary.processed, expected)
+            progress(0, parsed.count)
+        batches = parsed.batches()
+        while batch := await asyncio.to_thread(next, batches, None):
+            try:
+                await _import_batch(uow, company_rut, batch, summary, options)
+            except Exception as error:
+                raise _interrupted(summary, parsed.count, batch[0].location) from error
+            if progress:
+                progress(summary.processed, parsed.count)
     return summary
-
-
-def _take(items: Iterator, count: int) -> list:
-    return list(itertools.islice(items, count))
 
 
 async def _import_batch(uow: UnitOfWorkFactory, company_rut: str,
@@ -86,10 +89,9 @@ async def _import_batch(uow: UnitOfWorkFactory, company_rut: str,
     async with uow() as unit:
         inserted = await unit.documents.add_new(new)
         await stage_live([d for d in new if d.id in inserted], unit)
-        # Which document a duplicate repeats matters only when duplicates are listed.
-        existing = await unit.documents.ids_by_folio(
-            company_rut, [_key(d) for d in new if d.id not in inserted]
-        ) if options.all_items else {}
+        # A folio already recorded: a duplicate, or a conflict if its amounts differ.
+        existing = await unit.documents.recorded_by_folio(
+            company_rut, [_key(d) for d in new if d.id not in inserted])
         await unit.commit()
     for item, outcome in zip(batch, outcomes, strict=True):
         if isinstance(outcome, rules.Document):
@@ -97,10 +99,35 @@ async def _import_batch(uow: UnitOfWorkFactory, company_rut: str,
                 outcome = ImportItem(item.location, ItemStatus.CREATED, outcome.dte_type,
                                      outcome.folio, document_id=outcome.id)
             else:
-                existing_id = existing.get(_key(outcome))
-                outcome = ImportItem(item.location, ItemStatus.DUPLICATE, outcome.dte_type,
-                                     outcome.folio, duplicate_reason(existing_id), existing_id)
+                outcome = _repeated(item, outcome, existing.get(_key(outcome)))
         _count(summary, outcome, options)
+
+
+def _repeated(item: SourceDocument, document: rules.Document, recorded) -> ImportItem:  # noqa: ANN001
+    stated = (document.total, document.net, document.exempt, document.vat)
+    if recorded is None:  # recorded by a concurrent import of the same file meanwhile
+        return ImportItem(item.location, ItemStatus.DUPLICATE, document.dte_type,
+                          document.folio, duplicate_reason(None))
+    amounts = (recorded.total, recorded.net, recorded.exempt, recorded.vat)
+    if amounts != stated:
+        return ImportItem(item.location, ItemStatus.CONFLICT, document.dte_type,
+                          document.folio, conflict_reason(recorded.id, amounts, stated),
+                          recorded.id)
+    return ImportItem(item.location, ItemStatus.DUPLICATE, document.dte_type, document.folio,
+                      duplicate_reason(recorded.id), recorded.id)
+
+
+def _interrupted(summary: ImportSummary, count: int, at: Location) -> ImportInterrupted:
+    """Each batch commits alone: say what is recorded, so nothing is stored unreported."""
+    return ImportInterrupted(
+        f"The import stopped at {at} of {count} documents: the database failed. The "
+        f"{summary.processed} documents before it are done ({summary.created} created, "
+        f"{summary.duplicates} duplicates, {summary.rejected} rejected); nothing from {at} "
+        "on was recorded. Import the same file again once the service is back: what is "
+        "already recorded is reported as a duplicate and left as it is.",
+        created=summary.created, duplicates=summary.duplicates, rejected=summary.rejected,
+        documents=count,
+    )
 
 
 def _key(document: rules.Document) -> tuple[str, str, int, int]:
@@ -112,9 +139,11 @@ def _count(summary: ImportSummary, item: ImportItem, options: ImportOptions) -> 
         summary.created += 1
     elif item.status is ItemStatus.DUPLICATE:
         summary.duplicates += 1
+    elif item.status is ItemStatus.CONFLICT:
+        summary.conflicts += 1
     else:
         summary.rejected += 1
-    if item.status is ItemStatus.REJECTED or options.all_items:
+    if item.status in (ItemStatus.REJECTED, ItemStatus.CONFLICT) or options.all_items:
         if len(summary.items) < options.max_items:
             summary.items.append(item)
         else:

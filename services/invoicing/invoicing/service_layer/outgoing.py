@@ -1,5 +1,7 @@
 """The events invoicing publishes about its documents and payments, built from its domain."""
 
+from dataclasses import asdict
+
 from invoicing.domain.documents import Document
 from invoicing.domain.payments import Payment
 from invoicing.domain.sync_exports import SyncExport
@@ -8,6 +10,7 @@ from shared.events import (
     CloudEvent,
     Counterparty,
     DocumentReference,
+    ForeignCurrencyAmount,
     InvoicesSynced,
     InvoiceSynced,
     OtherTax,
@@ -18,6 +21,7 @@ from shared.events import (
     SyncRefused,
     SyncRequested,
     TaxDocument,
+    VatBreakdown,
 )
 
 
@@ -44,6 +48,12 @@ def tax_document(document: Document) -> TaxDocument:
         other_taxes=tuple(OtherTax(code=t.code, rate=t.rate, amount=t.amount)
                           for t in document.other_taxes),
         vat_retained=document.vat_retained,
+        foreign_currency=None if (foreign := document.foreign_currency) is None else
+        ForeignCurrencyAmount(currency=foreign.currency, total=foreign.total,
+                              exchange_rate=foreign.exchange_rate),
+        received_on=document.received_on,
+        vat_breakdown=None if document.vat_breakdown is None else VatBreakdown(
+            **asdict(document.vat_breakdown)),
     )
 
 

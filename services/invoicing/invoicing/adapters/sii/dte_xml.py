@@ -1,19 +1,26 @@
-"""DTE and EnvioDTE XML (namespace http://www.sii.cl/SiiDte), read safely and streamed.
+"""DTE, EnvioDTE and EnvioBOLETA XML (namespace http://www.sii.cl/SiiDte), read safely,
+streamed and parsed once.
 
-defusedxml's expat parser refuses any DTD, so external entities and entity expansion
-("billion laughs") never run; depth and element counts are bounded so a file cannot
-build a huge tree either. Each DTE is dropped from memory once read.
+The parser is expat, fed 64 KiB at a time, with what defusedxml does to it: any DTD
+(<!DOCTYPE>) or entity declaration is refused, so external entities and entity expansion
+("billion laughs") never run. On top of that, sizes are bounded before they cost
+anything: depth, elements per DTE and outside them, the text of one element, and the
+bytes of one tag (its attributes), comment or processing instruction. The last matters
+because expat (2.5 here) parses again from its start a token that is still incomplete
+each time data is fed, so one 16 MiB attribute costs quadratic time; we see how many
+bytes expat holds unparsed after each chunk and refuse the file once that is beyond any
+SII document's. Only the DTE being read is built as a tree, and dropped once read.
 """
 
+import pyexpat
+import re
 from collections.abc import Iterator
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 from typing import BinaryIO
-from xml.etree.ElementTree import Element, ParseError
+from xml.etree.ElementTree import Element, TreeBuilder
 
-import defusedxml
-from defusedxml.ElementTree import iterparse
-
-from invoicing.domain.documents import OtherTax, Reference
+from invoicing.domain.documents import ForeignCurrency, OtherTax, Reference
 from invoicing.domain.imports import (
     VAT_RETENTION_CODES,
     ImportFormat,
@@ -23,15 +30,26 @@ from invoicing.domain.imports import (
     SourceDocument,
     UnreadableFile,
 )
+from shared.money import split_gross
 from shared.rut import FINAL_CONSUMER_RUT, InvalidRut, canonical_rut
 
 SII_NAMESPACE = "http://www.sii.cl/SiiDte"
+CHUNK_BYTES = 64 * 1024
 MAX_DEPTH = 40
 MAX_ELEMENTS_PER_DTE = 20_000  # the schema allows 60 detail lines, 40 references…
 MAX_ELEMENTS_OUTSIDE_DTES = 10_000
+# No SII tag, attribute or comment comes near these; a signature's certificate, the
+# longest text of a DTE, is a few KiB.
+MAX_MARKUP_BYTES = 256 * 1024
+MAX_TEXT_CHARS = 1024 * 1024
 NAME_LENGTH = 200
+BOLETAS = (39, 41)
 
-_ROOTS = {"DTE": ImportFormat.DTE_XML, "EnvioDTE": ImportFormat.ENVIO_DTE}
+_WHOLE = re.compile(r"[0-9]{1,30}")  # too large for its field: said by documents.validate
+_DECIMAL = re.compile(r"[0-9]{1,18}(\.[0-9]{1,6})?")
+
+_ROOTS = {"DTE": ImportFormat.DTE_XML, "EnvioDTE": ImportFormat.ENVIO_DTE,
+          "EnvioBOLETA": ImportFormat.ENVIO_BOLETA}
 _BODIES = ("Documento", "Exportaciones", "Liquidacion")
 
 FORBIDDEN_DETAIL = (
@@ -46,105 +64,201 @@ def _local(tag: str) -> str:
     return tag.rpartition("}")[2]
 
 
-def _events(file: BinaryIO) -> Iterator[tuple[str, Element]]:
-    try:
-        yield from iterparse(file, events=("start", "end"), forbid_dtd=True,
-                             forbid_entities=True, forbid_external=True)
-    except (defusedxml.DTDForbidden, defusedxml.EntitiesForbidden,
-            defusedxml.ExternalReferenceForbidden):
-        raise UnreadableFile(FORBIDDEN_DETAIL) from None
-    except ParseError as error:
-        line, column = error.position
-        reason = str(error).rsplit(": line", 1)[0]
-        raise UnreadableFile(
-            f"The file is not well-formed XML ({reason} at line {line}, "
-            f"column {column + 1}); nothing was imported. Check that it is the complete DTE "
-            "or EnvioDTE XML as the issuer sent it."
-        ) from None
+def _forbidden(*_args: object) -> None:
+    raise UnreadableFile(FORBIDDEN_DETAIL)
 
 
-def root_format(file: BinaryIO) -> ImportFormat:
-    """DTE or EnvioDTE, from the root element; raises UnreadableFile otherwise."""
-    for _event, element in _events(file):
-        return _format_of(element)
-    raise UnreadableFile("The XML file is empty.")
-
-
-def _format_of(root: Element) -> ImportFormat:
-    name = _local(root.tag)
+def _format_of(name: str) -> ImportFormat:
     if name not in _ROOTS:
         raise UnreadableFile(
-            f"The XML's root element is <{name}>; expected <DTE> (one document) or "
-            f"<EnvioDTE> (a set of documents) of the SII schema ({SII_NAMESPACE})."
+            f"The XML's root element is <{name}>; expected <DTE> (one document), "
+            f"<EnvioDTE> or <EnvioBOLETA> (a set of documents) of the SII schema "
+            f"({SII_NAMESPACE})."
         )
     return _ROOTS[name]
 
 
-def read(file: BinaryIO, expected: ImportFormat) -> Iterator[SourceDocument | Rejection]:
-    """Every DTE in the file, in order; raises UnreadableFile for a file-wide problem."""
-    stack: list[Element] = []
-    dte: Element | None = None
-    dte_index = elements = outside = 0
-    for event, element in _events(file):
-        if event == "start":
-            stack.append(element)
-            if len(stack) > MAX_DEPTH:
-                raise UnreadableFile(
-                    f"The XML nests elements more than {MAX_DEPTH} deep, which no DTE does; "
-                    "the file was refused and nothing was imported."
-                )
-            if len(stack) == 1:
-                found = _format_of(element)
-                if found is not expected:
-                    raise UnreadableFile(
-                        f"format={expected} was asked for, but the file is a {found} "
-                        f"(root <{_local(element.tag)}>): leave format out to detect it."
-                    )
-            if dte is not None:
-                elements += 1
-                if elements > MAX_ELEMENTS_PER_DTE:
-                    raise UnreadableFile(
-                        f"DTE number {dte_index} has more than {MAX_ELEMENTS_PER_DTE} XML "
-                        "elements, far beyond what the SII schema allows; the file was "
-                        "refused and nothing was imported."
-                    )
-            elif _is_dte(stack):
-                dte, dte_index, elements = element, dte_index + 1, 0
-            else:
-                outside += 1
-                if outside > MAX_ELEMENTS_OUTSIDE_DTES:
-                    raise UnreadableFile(
-                        f"The XML has more than {MAX_ELEMENTS_OUTSIDE_DTES} elements outside "
-                        "its DTEs, which no SII file has; nothing was imported."
-                    )
-            continue
-        stack.pop()
-        if element is dte:
-            path = "/DTE" if expected is ImportFormat.DTE_XML else \
-                f"/EnvioDTE/SetDTE/DTE[{dte_index}]"
+class _Reader:
+    """Expat's callbacks: track where we are, build each DTE's tree, bound everything."""
+
+    def __init__(self, expected: ImportFormat | None):
+        self.expected = expected
+        self.format: ImportFormat | None = None
+        self.names: list[str] = []  # local names of the open elements outside DTEs
+        self.builder: TreeBuilder | None = None  # while inside a DTE
+        self.locals: dict[str, str] = {}  # {namespace}name → name, inside DTEs
+        self.depth = self.dte_index = self.elements = self.outside = self.text = 0
+        self.ready: list[tuple[Element, int]] = []  # DTEs read, not yet handed out
+        parser = self.parser = pyexpat.ParserCreate(namespace_separator="}")
+        parser.buffer_text = True
+        parser.SetParamEntityParsing(pyexpat.XML_PARAM_ENTITY_PARSING_NEVER)
+        parser.StartDoctypeDeclHandler = _forbidden
+        parser.EntityDeclHandler = _forbidden
+        parser.UnparsedEntityDeclHandler = _forbidden
+        parser.ExternalEntityRefHandler = _forbidden
+        parser.StartElementHandler = self._start
+        parser.EndElementHandler = self._end
+        parser.CharacterDataHandler = self._data
+
+    def _start(self, tag: str, attributes: dict[str, str]) -> None:
+        names, name = self.names, _local(tag)
+        names.append(name)
+        self.text = 0
+        if len(names) == 1:
+            self._root(name)
+        if name == "DTE" and (len(names) == 1 or (len(names) == 3 and names[1] == "SetDTE")):
+            self.builder, self.depth = TreeBuilder(), len(names)
+            self.dte_index, self.elements = self.dte_index + 1, 0
+            self.builder.start(name, attributes)
+            # Inside a DTE, handlers that only build its tree (most of the file's events).
+            parser = self.parser
+            parser.StartElementHandler = self._start_in_dte
+            parser.EndElementHandler = self._end_in_dte
+            parser.CharacterDataHandler = self._data_in_dte
+            return
+        self.outside += 1
+        if self.outside > MAX_ELEMENTS_OUTSIDE_DTES:
+            raise UnreadableFile(
+                f"The XML has more than {MAX_ELEMENTS_OUTSIDE_DTES} elements outside "
+                "its DTEs, which no SII file has; nothing was imported."
+            )
+        if len(names) > MAX_DEPTH:
+            self._too_deep()
+
+    def _too_deep(self) -> None:
+        raise UnreadableFile(
+            f"The XML nests elements more than {MAX_DEPTH} deep, which no DTE does; "
+            "the file was refused and nothing was imported."
+        )
+
+    def _root(self, name: str) -> None:
+        found = _format_of(name)
+        if self.expected is not None and found is not self.expected:
+            raise UnreadableFile(
+                f"format={self.expected} was asked for, but the file is a {found} "
+                f"(root <{name}>): leave format out to detect it."
+            )
+        self.format = found
+
+    def _end(self, _tag: str) -> None:
+        self.names.pop()
+        self.text = 0
+
+    def _data(self, text: str) -> None:
+        self.text += len(text)
+        if self.text > MAX_TEXT_CHARS:
+            self._too_much_text()
+
+    def _too_much_text(self) -> None:
+        raise UnreadableFile(
+            f"The XML has a text of more than {MAX_TEXT_CHARS:,} characters in one element "
+            f"(line {self.parser.CurrentLineNumber}), which no SII document has; the file "
+            "was refused and nothing was imported."
+        )
+
+    def _start_in_dte(self, tag: str, attributes: dict[str, str]) -> None:
+        self.depth += 1
+        self.elements += 1
+        self.text = 0
+        if self.elements > MAX_ELEMENTS_PER_DTE:
+            raise UnreadableFile(
+                f"DTE number {self.dte_index} has more than {MAX_ELEMENTS_PER_DTE} XML "
+                "elements, far beyond what the SII schema allows; the file was "
+                "refused and nothing was imported."
+            )
+        if self.depth > MAX_DEPTH:
+            self._too_deep()
+        # The tree holds local names: the DTE's fields are then found by plain equality.
+        name = self.locals.get(tag)
+        if name is None:
+            name = self.locals[tag] = _local(tag)
+        self.builder.start(name, attributes)
+
+    def _end_in_dte(self, tag: str) -> None:
+        self.text = 0
+        if self.depth == len(self.names):
+            self.builder.end("DTE")
+            self.ready.append((self.builder.close(), self.dte_index))
+            self.builder = None
+            self.names.pop()
+            parser = self.parser
+            parser.StartElementHandler = self._start
+            parser.EndElementHandler = self._end
+            parser.CharacterDataHandler = self._data
+            return
+        self.depth -= 1
+        self.builder.end(self.locals[tag])
+
+    def _data_in_dte(self, text: str) -> None:
+        self.text += len(text)
+        if self.text > MAX_TEXT_CHARS:
+            self._too_much_text()
+        self.builder.data(text)
+
+    def feed(self, data: bytes, final: bool) -> None:
+        try:
+            self.parser.Parse(data, final)
+        except pyexpat.ExpatError as error:
+            raise UnreadableFile(
+                f"The file is not well-formed XML ({pyexpat.ErrorString(error.code)} at "
+                f"line {error.lineno}, column {error.offset + 1}); nothing was imported. "
+                "Check that it is the complete DTE or EnvioDTE XML as the issuer sent it."
+            ) from None
+
+    def check_pending(self, fed: int) -> None:
+        """Refuse a tag, comment or processing instruction that is still open after
+        MAX_MARKUP_BYTES: expat re-reads it whole on every chunk."""
+        start = max(self.parser.CurrentByteIndex, 0)  # where the unfinished token starts
+        if fed - start > MAX_MARKUP_BYTES:
+            raise UnreadableFile(
+                f"The XML has a tag (with its attributes), comment or processing "
+                f"instruction of more than {MAX_MARKUP_BYTES // 1024} KiB, starting at "
+                f"line {self.parser.CurrentLineNumber}, column "
+                f"{self.parser.CurrentColumnNumber + 1}; no SII document has one that "
+                "long, so the file was refused and nothing was imported."
+            )
+
+
+def read(file: BinaryIO, expected: ImportFormat | None = None
+         ) -> Iterator[ImportFormat | SourceDocument | Rejection]:
+    """The file's format (first, once its root is read), then every DTE in order;
+    raises UnreadableFile for a file-wide problem."""
+    reader = _Reader(expected)
+    fed, announced = 0, False
+    while True:
+        chunk = file.read(CHUNK_BYTES)
+        reader.feed(chunk, final=not chunk)
+        fed += len(chunk)
+        if chunk:
+            reader.check_pending(fed)
+        if reader.format is not None and not announced:
+            announced = True
+            yield reader.format
+        for element, index in reader.ready:
+            path = "/DTE" if reader.format is ImportFormat.DTE_XML else \
+                f"/{_ENVELOPES[reader.format]}/SetDTE/DTE[{index}]"
             yield _document(element, path)
-            element.clear()
-            if stack:
-                stack[-1].remove(element)
-            dte = None
+        reader.ready.clear()
+        if not chunk:
+            break
+    if reader.format is None:
+        raise UnreadableFile("The XML file has no root element.")
 
 
-def _is_dte(stack: list[Element]) -> bool:
-    names = [_local(e.tag) for e in stack]
-    return names == ["DTE"] or names == ["EnvioDTE", "SetDTE", "DTE"]
+_ENVELOPES = {ImportFormat.ENVIO_DTE: "EnvioDTE", ImportFormat.ENVIO_BOLETA: "EnvioBOLETA"}
 
 
 def _child(element: Element | None, name: str) -> Element | None:
     if element is None:
         return None
     for child in element:
-        if _local(child.tag) == name:
+        if child.tag == name:
             return child
     return None
 
 
 def _children(element: Element | None, name: str) -> list[Element]:
-    return [] if element is None else [c for c in element if _local(c.tag) == name]
+    return [] if element is None else [c for c in element if c.tag == name]
 
 
 def _at(element: Element | None, path: str) -> Element | None:
@@ -173,16 +287,25 @@ class _Fields:
         value = self.text(path, required=required)
         if value is None:
             return default
-        try:
-            number = int(value)
-        except ValueError:
-            number = -1
-        if number < 0:
+        if not _WHOLE.fullmatch(value):  # not int(): it takes "+5", "５" and "1_000"
             self.problems.append(
-                f"{self.path}/{path} is '{value}', not a whole number ≥ 0 (whole pesos)"
+                f"{self.path}/{path} is '{value[:40]}', not a whole number ≥ 0 written in "
+                "digits 0-9"
             )
             return default
-        return number
+        return int(value)
+
+    def decimal(self, path: str, *, required: bool = True) -> Decimal | None:
+        value = self.text(path, required=required)
+        if value is None:
+            return None
+        if not _DECIMAL.fullmatch(value):
+            self.problems.append(
+                f"{self.path}/{path} is '{value[:40]}', not an amount ≥ 0 (digits 0-9, "
+                "a point before the decimals)"
+            )
+            return None
+        return Decimal(value)
 
     def day(self, path: str) -> date | None:
         value = self.text(path)
@@ -194,8 +317,9 @@ class _Fields:
             self.problems.append(f"{self.path}/{path} is '{value}', not a date (YYYY-MM-DD)")
             return None
 
-    def party(self, rut_path: str, *name_paths: str) -> Party | None:
-        rut = self.text(rut_path)
+    def party(self, rut_path: str, *name_paths: str, default_rut: str | None = None
+              ) -> Party | None:
+        rut = self.text(rut_path, required=default_rut is None) or default_rut
         canonical = None
         if rut is not None:
             try:
@@ -208,20 +332,24 @@ class _Fields:
 
 
 def _document(dte: Element, path: str) -> SourceDocument | Rejection:
-    body = next((c for c in dte if _local(c.tag) in _BODIES), None)
+    body = next((c for c in dte if c.tag in _BODIES), None)
     if body is None:
         return Rejection(Location(xml_path=path), f"missing {path}/Documento")
-    fields = _Fields(body, f"{path}/{_local(body.tag)}")
+    fields = _Fields(body, f"{path}/{body.tag}")
     dte_type = fields.integer("Encabezado/IdDoc/TipoDTE")
     folio = fields.integer("Encabezado/IdDoc/Folio")
     issue_date = fields.day("Encabezado/IdDoc/FchEmis")
     emisor = fields.party("Encabezado/Emisor/RUTEmisor", "Encabezado/Emisor/RznSoc",
                           "Encabezado/Emisor/RznSocEmisor")
-    receptor = fields.party("Encabezado/Receptor/RUTRecep", "Encabezado/Receptor/RznSocRecep")
-    net = fields.integer("Encabezado/Totales/MntNeto", required=False, default=0)
-    exempt = fields.integer("Encabezado/Totales/MntExe", required=False, default=0)
-    vat = fields.integer("Encabezado/Totales/IVA", required=False, default=0)
-    total = fields.integer("Encabezado/Totales/MntTotal")
+    # A boleta to a final consumer may name no receptor (DESIGN.md §6: 66.666.666-6).
+    receptor = fields.party("Encabezado/Receptor/RUTRecep", "Encabezado/Receptor/RznSocRecep",
+                            default_rut=FINAL_CONSUMER_RUT if dte_type in BOLETAS else None)
+    currency = fields.text("Encabezado/Totales/TpoMoneda", required=False)
+    foreign = None
+    if currency is None or _is_pesos(currency):
+        net, exempt, vat, total = _pesos(fields, dte_type)
+    else:
+        net, exempt, vat, total, foreign = _in_pesos(fields, currency[:30])
     other_taxes, retained = _taxes(fields, _at(body, "Encabezado/Totales"))
     references = _references(body)
     location = Location(xml_path=path)
@@ -230,8 +358,73 @@ def _document(dte: Element, path: str) -> SourceDocument | Rejection:
     return SourceDocument(
         location=location, dte_type=dte_type, folio=folio, issue_date=issue_date, net=net,
         exempt=exempt, vat=vat, total=total, other_taxes=other_taxes, vat_retained=retained,
-        references=references, emisor=emisor, receptor=receptor,
+        references=references, emisor=emisor, receptor=receptor, foreign_currency=foreign,
     )
+
+
+def _is_pesos(currency: str) -> bool:
+    return currency.upper().replace(" ", "") in ("PESOCL", "PESOCHILENO", "CLP")
+
+
+def _pesos(fields: _Fields, dte_type: int | None) -> tuple[int, int, int, int]:
+    """Totales in pesos. A boleta's MntTotal includes its IVA and may come alone: the
+    neto is then round(afecto / 1.19) and the IVA the rest (DESIGN.md §6)."""
+    net = fields.integer("Encabezado/Totales/MntNeto", required=False)
+    exempt = fields.integer("Encabezado/Totales/MntExe", required=False)
+    vat = fields.integer("Encabezado/Totales/IVA", required=False)
+    total = fields.integer("Encabezado/Totales/MntTotal")
+    if dte_type in BOLETAS and total is not None:
+        if dte_type == 41:
+            if exempt is None and vat is None:
+                exempt = total - (net or 0)
+        elif vat is None:
+            if net is None:
+                net, vat = split_gross(total - (exempt or 0))
+            else:
+                vat = total - (exempt or 0) - net
+        elif net is None:
+            net = total - (exempt or 0) - vat
+    return net or 0, exempt or 0, vat or 0, total or 0
+
+
+def _in_pesos(fields: _Fields, currency: str
+              ) -> tuple[int, int, int, int, ForeignCurrency | None]:
+    """An export's Totales are in its currency, with decimals; the books need its pesos:
+    OtraMoneda (TpoMoneda PESO CL) MntTotOtrMnda, else round(total × TpoCambio)."""
+    totales = "Encabezado/Totales"
+    foreign = {name: fields.decimal(f"{totales}/{name}", required=name == "MntTotal")
+               for name in ("MntNeto", "IVA", "MntTotal")}
+    other = "Encabezado/OtraMoneda"
+    other_currency = fields.text(f"{other}/TpoMoneda", required=False)
+    pesos: dict[str, Decimal | None] = {}
+    rate = None
+    if other_currency is not None and _is_pesos(other_currency):
+        rate = fields.decimal(f"{other}/TpoCambio", required=False)
+        pesos = {name: fields.decimal(f"{other}/{name}OtrMnda", required=False)
+                 for name in ("MntNeto", "IVA")}
+        pesos["MntTotal"] = fields.decimal(f"{other}/MntTotOtrMnda", required=False)
+    for name, amount in foreign.items():
+        if pesos.get(name) is None and amount is not None and rate is not None:
+            pesos[name] = amount * rate
+    if foreign["MntTotal"] is None:
+        return 0, 0, 0, 0, None
+    if pesos.get("MntTotal") is None:
+        found = f"OtraMoneda in {other_currency[:30]}" if other_currency else "no OtraMoneda"
+        fields.problems.append(
+            f"the amounts are in {currency} ({fields.path}/{totales}/TpoMoneda) and the "
+            f"document has {found}, so its pesos cannot be known: missing "
+            f"{fields.path}/{other}/MntTotOtrMnda or {fields.path}/{other}/TpoCambio with "
+            "TpoMoneda PESO CL"
+        )
+        return 0, 0, 0, 0, None
+    net, vat, total = (_round(pesos.get(n)) for n in ("MntNeto", "IVA", "MntTotal"))
+    # The exempt part is what the total leaves, so the pesos add up whatever the rounding.
+    return net, total - net - vat, vat, total, ForeignCurrency(
+        currency=currency, total=foreign["MntTotal"], exchange_rate=rate)
+
+
+def _round(amount: Decimal | None) -> int:
+    return 0 if amount is None else int(amount.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def _taxes(fields: _Fields, totales: Element | None) -> tuple[tuple[OtherTax, ...], int]:
@@ -266,8 +459,9 @@ def _references(body: Element) -> tuple[Reference, ...]:
             is not None else ""
         folio = (_child(ref, "FolioRef").text or "").strip() if _child(ref, "FolioRef") \
             is not None else ""
-        if not (kind.isdigit() and folio.isdigit() and 1 <= int(kind) <= 999
-                and int(folio) >= 1):
+        # 801 (orden de compra) and the other codes from 800 up are not tax documents.
+        if not (_WHOLE.fullmatch(kind) and _WHOLE.fullmatch(folio) and 1 <= int(kind) < 800
+                and 1 <= int(folio) < 10**10):
             continue
         fields = _Fields(ref, "")
         issued = fields.text("FchRef", required=False)

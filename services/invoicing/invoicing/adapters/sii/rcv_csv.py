@@ -9,16 +9,20 @@ it (no Nro, Fecha Recepcion or Monto Total): those rows are folded into the docu
 """
 
 import csv
+import re
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, datetime
 from typing import BinaryIO
 
-from invoicing.domain.documents import Direction, OtherTax, Reference
+from invoicing.domain.documents import Direction, OtherTax, Reference, VatBreakdown
 from invoicing.domain.imports import (
+    NUL_MARK,
+    SECTION_REASONS,
     ImportFormat,
     Location,
     Party,
+    RcvSection,
     Rejection,
     SourceDocument,
     UnreadableFile,
@@ -27,6 +31,8 @@ from shared.rut import InvalidRut, canonical_rut
 
 DELIMITER = ";"
 NAME_LENGTH = 200
+CHUNK_BYTES = 64 * 1024
+_WHOLE = re.compile(r"[0-9]{1,30}")  # too large for its field: said by documents.validate
 
 COMPRAS_HEADER = (
     "Nro", "Tipo Doc", "Tipo Compra", "RUT Proveedor", "Razon Social", "Folio", "Fecha Docto",
@@ -99,9 +105,22 @@ def _expected_text(kind: ImportFormat) -> str:
     return DELIMITER.join(COLUMNS[kind].header)
 
 
+def _raw_lines(file: BinaryIO) -> Iterator[bytes]:
+    """Lines ending in CRLF, LF or a lone CR (old Mac spreadsheets), read in chunks."""
+    rest = b""
+    while chunk := file.read(CHUNK_BYTES):
+        lines = (rest + chunk).splitlines(keepends=True)
+        rest = lines.pop()  # maybe incomplete, or a CR whose LF is in the next chunk
+        yield from lines
+    if rest:
+        yield rest
+
+
 def _lines(file: BinaryIO) -> Iterator[str]:
     """The file's lines as text, decoded one by one so an error names its line."""
-    for number, raw in enumerate(file, start=1):
+    for number, raw in enumerate(_raw_lines(file), start=1):
+        if b"\0" in raw:  # the csv module refuses a whole line for it: rejected per row
+            raw = raw.replace(b"\0", NUL_MARK.encode())
         try:
             # utf-8-sig: a spreadsheet's "CSV UTF-8" starts with a BOM; the SII's does not.
             yield raw.decode("utf-8-sig" if number == 1 else "utf-8")
@@ -139,22 +158,36 @@ def _header(reader, kind: ImportFormat) -> dict[str, int]:  # noqa: ANN001
     return {name: i for i, name in enumerate(names)}
 
 
-def check(file: BinaryIO, kind: ImportFormat) -> int:
-    """Refuse a file-wide problem before anything is imported; the number of documents."""
-    reader = csv.reader(_lines(file), delimiter=DELIMITER)
-    columns = COLUMNS[kind]
+def section_of(index: dict[str, int]) -> RcvSection:
+    """Which RCV compras file, from its columns (DESIGN.md §11)."""
+    if "Fecha Reclamo" in index:
+        return RcvSection.RECLAMADOS
+    if "Fecha Acuse" not in index:
+        return RcvSection.PENDIENTES
+    if "Tabacos Puros" not in index:
+        return RcvSection.NO_INCLUIR
+    return RcvSection.REGISTRO
+
+
+def read(file: BinaryIO, kind: ImportFormat, section: RcvSection | None = None
+         ) -> Iterator[SourceDocument | Rejection]:
+    """Every document of the file, in order; raises UnreadableFile for a file-wide problem.
+    Only the registro of compras is the purchase book: the other sections' rows are
+    rejected, each with its reason."""
+    reader = csv.reader(_lines(file), delimiter=DELIMITER, strict=True)
     try:
         index = _header(reader, kind)
-        return sum(1 for values in reader if not _continues(_Row(values, index, 0), columns))
+        if kind is ImportFormat.RCV_COMPRAS:
+            section = section or section_of(index)
+        if section is not None and section is not RcvSection.REGISTRO:
+            for item in _documents(reader, index, kind):
+                yield Rejection(item.location, SECTION_REASONS[section], item.dte_type,
+                                item.folio)
+            return
+        yield from _documents(reader, index, kind)
     except csv.Error as error:
         raise UnreadableFile(f"The CSV is malformed near line {reader.line_num}: {error}; "
                              "nothing was imported.") from None
-
-
-def read(file: BinaryIO, kind: ImportFormat) -> Iterator[SourceDocument | Rejection]:
-    reader = csv.reader(_lines(file), delimiter=DELIMITER)
-    index = _header(reader, kind)
-    yield from _documents(reader, index, kind)
 
 
 class _Row:
@@ -171,17 +204,18 @@ class _Row:
             if required:
                 self.problems.append(f"column '{name}' is empty")
             return 0
-        try:
-            number = int(value)
-        except ValueError:
-            number = -1
-        if number < 0:
-            self.problems.append(f"column '{name}' is '{value}', not a whole number ≥ 0")
+        if not _WHOLE.fullmatch(value):  # not int(): it takes "+5", "５" and "1_000"
+            self.problems.append(f"column '{name}' is '{value[:40]}', not a whole number ≥ 0 "
+                                 "written in digits 0-9")
             return 0
-        return number
+        return int(value)
 
-    def day(self, name: str) -> date | None:
+    def day(self, name: str, *, required: bool = True) -> date | None:
         value = self.get(name)
+        if not value and not required:
+            return None
+        # Fecha Recepcion comes with its time ("05/03/2024 10:12:40"): the day is enough.
+        value = value.split(" ", 1)[0] if name == "Fecha Recepcion" else value
         for pattern in ("%d/%m/%Y", "%Y-%m-%d"):
             try:
                 return datetime.strptime(value, pattern).date()
@@ -210,7 +244,7 @@ def _documents(reader, index: dict[str, int], kind: ImportFormat  # noqa: ANN001
                ) -> Iterator[SourceDocument | Rejection]:
     columns = COLUMNS[kind]
     pending: SourceDocument | None = None
-    for values in reader:
+    for values in _rows(reader):
         if not any(v.strip() for v in values):
             continue
         row = _Row(values, index, reader.line_num)
@@ -243,6 +277,34 @@ def _documents(reader, index: dict[str, int], kind: ImportFormat  # noqa: ANN001
         yield _settled(pending, kind)
 
 
+def _unbalanced_quote(first: int, last: int | None) -> UnreadableFile:
+    lines = f"lines {first}-{last}" if last else f"every line from {first} on"
+    return UnreadableFile(
+        f"A quote (\") opens on line {first} and does not close on that line, so {lines} "
+        "would be read as one row; nothing was imported. The SII's RCV export never breaks "
+        "a value across lines: remove or close the quote on that line and import the file "
+        "again."
+    )
+
+
+def _rows(reader) -> Iterator[list[str]]:  # noqa: ANN001
+    """The reader's rows, refusing one that a stray quote stretched over several lines."""
+    last = reader.line_num
+    while True:
+        try:
+            values = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            if "unexpected end of data" in str(error):
+                raise _unbalanced_quote(last + 1, None) from None
+            raise
+        first, last = last + 1, reader.line_num
+        if last > first and any("\n" in v or "\r" in v for v in values):
+            raise _unbalanced_quote(first, last)
+        yield values
+
+
 def _continues(row: _Row, columns: _Columns) -> bool:
     return not row.get("Nro") and not row.get("Fecha Recepcion") and not row.get(columns.total)
 
@@ -266,6 +328,7 @@ def _document(row: _Row, columns: _Columns, kind: ImportFormat) -> SourceDocumen
     dte_type = row.integer("Tipo Doc", required=True)
     folio = row.integer("Folio", required=True)
     issue_date = row.day("Fecha Docto")
+    received_on = row.day("Fecha Recepcion", required=False)
     rut_text = row.get(columns.rut)
     rut = None
     try:
@@ -281,6 +344,7 @@ def _document(row: _Row, columns: _Columns, kind: ImportFormat) -> SourceDocumen
     total = row.integer(columns.total, required=True)
     retained = sum(row.integer(c) for c in columns.retained)
     tax = row.tax(columns.tax)
+    breakdown = _vat_breakdown(row) if kind is ImportFormat.RCV_COMPRAS else None
     references = ()
     if columns.reference is not None:
         ref_type, ref_folio = (row.get(c) for c in columns.reference)
@@ -294,6 +358,27 @@ def _document(row: _Row, columns: _Columns, kind: ImportFormat) -> SourceDocumen
         location=location, dte_type=dte_type, folio=folio, issue_date=issue_date, net=net,
         exempt=exempt, vat=vat, total=total, other_taxes=(tax,) if tax else (),
         vat_retained=retained, references=references, direction=columns.direction,
-        counterparty=Party(rut, name[:NAME_LENGTH]),
+        counterparty=Party(rut, name[:NAME_LENGTH]), received_on=received_on,
+        vat_breakdown=breakdown,
     )
+
+
+_BREAKDOWN_COLUMNS = {
+    "recoverable": "Monto IVA Recuperable", "non_recoverable": "Monto Iva No Recuperable",
+    "common_use": "IVA uso Comun", "fixed_asset_net": "Monto Neto Activo Fijo",
+    "fixed_asset_vat": "IVA Activo Fijo", "without_credit": "Impto. Sin Derecho a Credito",
+    "not_retained": "IVA No Retenido", "tobacco_cigars": "Tabacos Puros",
+    "tobacco_cigarettes": "Tabacos Cigarrillos", "tobacco_processed": "Tabacos Elaborados",
+}
+
+
+def _vat_breakdown(row: _Row) -> VatBreakdown | None:
+    amounts = {field: row.integer(column) for field, column in _BREAKDOWN_COLUMNS.items()}
+    code = row.get("Codigo IVA No Rec.")
+    if code and not _WHOLE.fullmatch(code):
+        row.problems.append(f"column 'Codigo IVA No Rec.' is '{code[:40]}', not a code")
+        code = ""
+    if not code and set(amounts.values()) == {0}:
+        return None
+    return VatBreakdown(non_recoverable_code=int(code) if code else None, **amounts)
 

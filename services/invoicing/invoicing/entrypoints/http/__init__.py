@@ -2,7 +2,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from invoicing.domain import errors
-from invoicing.domain.imports import UnreadableFile
+from invoicing.domain.imports import ImportInterrupted, UnreadableFile
 from invoicing.entrypoints.http import companies, documents, imports, integration, payments
 from invoicing.entrypoints.http.access import company_in_scope
 from invoicing.entrypoints.http.size_limit import (
@@ -18,6 +18,7 @@ _PROBLEMS = {
     errors.AlreadyExists: (409, "Conflict", "/problems/conflict"),
     errors.InvalidDocument: (422, "Request is not valid", "/problems/validation-error"),
     UnreadableFile: (422, "File cannot be imported", "/problems/unreadable-file"),
+    ImportInterrupted: (503, "Import interrupted", "/problems/import-interrupted"),
 }
 
 

@@ -1,4 +1,6 @@
+from dataclasses import asdict
 from datetime import date
+from decimal import Decimal
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, status
@@ -10,6 +12,7 @@ from invoicing.domain.documents import (
     Direction,
     Document,
     DocumentDraft,
+    ForeignCurrency,
     OtherTax,
     Reference,
 )
@@ -74,6 +77,17 @@ class OtherTaxModel(BaseModel):
     amount: Pesos
 
 
+class ForeignCurrencyModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    currency: str = Field(min_length=1, max_length=30, examples=["DOLAR USA"],
+                          description="the DTE's TpoMoneda")
+    total: Decimal = Field(ge=0, max_digits=24, decimal_places=6, examples=["30276.00"],
+                           description="MntTotal in that currency, as the DTE states it")
+    exchange_rate: Decimal | None = Field(
+        default=None, gt=0, max_digits=24, decimal_places=6, examples=["950.45"],
+        description="TpoCambio: pesos per unit of the currency")
+
+
 class DocumentIn(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
@@ -102,6 +116,11 @@ class DocumentIn(BaseModel):
         description="additional taxes included in the total (ILA, impuesto específico…)",
     )
     vat_retained: Pesos = Field(default=0, description="IVA retained by the buyer (e.g. a 46)")
+    foreign_currency: ForeignCurrencyModel | None = Field(
+        default=None, description="for a document issued in another currency (exports): what "
+                                  "it states there; the amounts above are its pesos")
+    received_on: date | None = Field(
+        default=None, description="purchases: the day the company received it")
 
     def draft(self) -> DocumentDraft:
         return DocumentDraft(
@@ -117,7 +136,24 @@ class DocumentIn(BaseModel):
             references=tuple(Reference(**r.model_dump()) for r in self.references),
             other_taxes=tuple(OtherTax(**t.model_dump()) for t in self.other_taxes),
             vat_retained=self.vat_retained,
+            foreign_currency=None if self.foreign_currency is None else ForeignCurrency(
+                **self.foreign_currency.model_dump()),
+            received_on=self.received_on,
         )
+
+
+class VatBreakdownModel(BaseModel):
+    recoverable: int = Field(description="Monto IVA Recuperable")
+    non_recoverable: int = Field(description="Monto Iva No Recuperable")
+    non_recoverable_code: int | None = Field(description="Codigo IVA No Rec.")
+    common_use: int = Field(description="IVA uso Comun")
+    fixed_asset_net: int = Field(description="Monto Neto Activo Fijo")
+    fixed_asset_vat: int = Field(description="IVA Activo Fijo")
+    without_credit: int = Field(description="Impto. Sin Derecho a Credito")
+    not_retained: int = Field(description="IVA No Retenido")
+    tobacco_cigars: int = Field(description="Tabacos Puros")
+    tobacco_cigarettes: int = Field(description="Tabacos Cigarrillos")
+    tobacco_processed: int = Field(description="Tabacos Elaborados")
 
 
 class DocumentOut(BaseModel):
@@ -136,6 +172,16 @@ class DocumentOut(BaseModel):
     references: list[ReferenceOut]
     other_taxes: list[OtherTaxModel] = Field(default_factory=list)
     vat_retained: int = 0
+    foreign_currency: ForeignCurrencyModel | None = Field(
+        default=None, description="set for a document issued in another currency (exports, "
+                                  "from its DTE's Totales and OtraMoneda): the amounts above "
+                                  "are its pesos")
+    received_on: date | None = Field(
+        default=None, description="purchases: the day the company received it (the RCV's "
+                                  "Fecha Recepcion, or the day its DTE was imported)")
+    vat_breakdown: VatBreakdownModel | None = Field(
+        default=None, description="purchases from an RCV: the IVA by column (vat is "
+                                  "recoverable + non_recoverable + common_use)")
 
     @classmethod
     def of(cls, d: Document) -> "DocumentOut":
@@ -150,6 +196,12 @@ class DocumentOut(BaseModel):
             other_taxes=[OtherTaxModel(code=t.code, rate=t.rate, amount=t.amount)
                          for t in d.other_taxes],
             vat_retained=d.vat_retained,
+            foreign_currency=None if d.foreign_currency is None else ForeignCurrencyModel(
+                currency=d.foreign_currency.currency, total=d.foreign_currency.total,
+                exchange_rate=d.foreign_currency.exchange_rate),
+            received_on=d.received_on,
+            vat_breakdown=None if d.vat_breakdown is None else VatBreakdownModel(
+                **asdict(d.vat_breakdown)),
         )
 
 

@@ -3,7 +3,13 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, File, Query, Request, UploadFile
 from pydantic import BaseModel, Field
 
-from invoicing.domain.imports import ImportFormat, ImportItem, ImportSummary, ItemStatus
+from invoicing.domain.imports import (
+    ImportFormat,
+    ImportItem,
+    ImportSummary,
+    ItemStatus,
+    RcvSection,
+)
 from invoicing.entrypoints.http.dependencies import CompanyRut
 from invoicing.service_layer import imports
 from shared.http.problems import PROBLEM_RESPONSES, ProblemDetails
@@ -18,8 +24,8 @@ class ImportItemOut(BaseModel):
     dte_type: int | None = None
     folio: int | None = None
     status: ItemStatus
-    reason: str | None = Field(default=None, description="why it was rejected, or whose "
-                                                         "duplicate it is")
+    reason: str | None = Field(default=None, description="why it was rejected, whose "
+                                                         "duplicate it is, or how it conflicts")
     document_id: str | None = Field(default=None, description="the created or existing "
                                                               "document")
 
@@ -35,8 +41,12 @@ class ImportOut(BaseModel):
     created: int = Field(description="documents recorded by this import")
     duplicates: int = Field(description="documents already recorded, left as they were")
     rejected: int = Field(description="documents refused; each is listed with its reason")
+    conflicts: int = Field(
+        default=0, description="folios already recorded with other amounts, left as recorded; "
+                               "each is listed with both amounts")
     items: list[ImportItemOut] = Field(
-        description="the rejected documents (all documents with items=all), in file order")
+        description="the rejected and conflicting documents (all documents with items=all), "
+                    "in file order")
     items_omitted: int = Field(
         default=0, description="items not listed because of the listing limit; the counts "
                                "above are complete")
@@ -45,6 +55,7 @@ class ImportOut(BaseModel):
     def of(cls, summary: ImportSummary) -> "ImportOut":
         return cls(format=summary.format, created=summary.created,
                    duplicates=summary.duplicates, rejected=summary.rejected,
+                   conflicts=summary.conflicts,
                    items=[ImportItemOut.of(i) for i in summary.items],
                    items_omitted=summary.items_omitted)
 
@@ -76,11 +87,15 @@ async def import_documents(
                                                  "when left out. " + _FORMATS)] = None,
     items: Annotated[Literal["rejected", "all"], Query(
         description="which documents to list: only the rejected ones, or all")] = "rejected",
+    section: Annotated[RcvSection | None, Query(
+        description="RCV compras: which of the SII's files it is; told from its header when "
+                    "left out. Only the registro is imported: the rows of the others are "
+                    "rejected with their reason")] = None,
 ) -> ImportOut:
     container = request.app.state.container
     settings = container.settings
     options = imports.ImportOptions(batch_size=settings.import_batch_size,
                                     max_items=settings.import_max_items,
-                                    all_items=items == "all")
+                                    all_items=items == "all", section=section)
     summary = await imports.import_file(container.uow, rut, file.file, format, options=options)
     return ImportOut.of(summary)
