@@ -16,6 +16,7 @@ import types
 import typing
 from collections.abc import Iterator
 from datetime import date, datetime
+from decimal import Decimal
 
 import pytest
 from fastapi import UploadFile
@@ -154,7 +155,8 @@ def _annotated(annotation: object, metadata: list) -> object:
     return typing.Annotated[(annotation, *metadata)] if metadata else annotation
 
 
-NOT_TEXT = (int, float, bool, date, datetime, enum.Enum, UploadFile, bytes, type(None))
+NOT_TEXT = (int, float, bool, Decimal, date, datetime, enum.Enum, UploadFile, bytes,
+            type(None))
 
 
 def text_leaves(tp: object, where: str, seen: set) -> Iterator[tuple[str, object]]:

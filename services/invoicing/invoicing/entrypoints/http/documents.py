@@ -4,7 +4,7 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, status
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, WithJsonSchema
 
 from invoicing.domain.documents import (
     SUPPORTED_DTE_TYPES,
@@ -77,13 +77,27 @@ class OtherTaxModel(BaseModel):
     amount: Pesos
 
 
+def _short_decimal(value: object) -> object:
+    # A decimal may come as a string: bound it before it is parsed, as every string is.
+    if isinstance(value, str) and len(value) > _DECIMAL_CHARACTERS:
+        raise ValueError(f"at most {_DECIMAL_CHARACTERS} characters, e.g. 30276.00")
+    return value
+
+
+_DECIMAL_CHARACTERS = 40
+StatedDecimal = Annotated[Decimal, BeforeValidator(_short_decimal), WithJsonSchema({
+    "anyOf": [{"type": "number"},
+              {"type": "string", "maxLength": _DECIMAL_CHARACTERS,
+               "pattern": r"^-?\d+(\.\d+)?$"}]})]
+
+
 class ForeignCurrencyModel(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    currency: str = Field(min_length=1, max_length=30, examples=["DOLAR USA"],
-                          description="the DTE's TpoMoneda")
-    total: Decimal = Field(ge=0, max_digits=24, decimal_places=6, examples=["30276.00"],
+    currency: Text(30) = Field(min_length=1, examples=["DOLAR USA"],
+                               description="the DTE's TpoMoneda")
+    total: StatedDecimal = Field(ge=0, max_digits=24, decimal_places=6, examples=["30276.00"],
                            description="MntTotal in that currency, as the DTE states it")
-    exchange_rate: Decimal | None = Field(
+    exchange_rate: StatedDecimal | None = Field(
         default=None, gt=0, max_digits=24, decimal_places=6, examples=["950.45"],
         description="TpoCambio: pesos per unit of the currency")
 
