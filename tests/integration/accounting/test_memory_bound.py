@@ -37,6 +37,7 @@ async def test_padded_ruts_are_refused_without_growing_the_process(infra, topolo
         accounting_database_url=await infra.create_database("memory_accounting"),
         accounting_port=free_port(), exchange=topology.exchange,
         queue_prefix=topology.queue_prefix, log_dir=tmp_path,
+        amqp_urls=infra.users(topology).urls,  # the run's users, never made again here
         extra_env={"DELIVERY_LIMIT": str(topology.delivery_limit)})
     [accounting] = stack.services = [s for s in stack.services if s.name == "accounting"]
     stack.migrate()
