@@ -1,11 +1,19 @@
 """DESIGN.md §6b, the cases real documents bring, with numbers worked out by hand."""
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 
 from integration_worker.domain import Hold, propose
-from shared.events import Counterparty, Direction, DocumentReference, OtherTax, TaxDocument
+from shared.events import (
+    Counterparty,
+    Direction,
+    DocumentReference,
+    ForeignCurrencyAmount,
+    OtherTax,
+    TaxDocument,
+)
 from shared.internal_api import AccountPair, PostingProfile, ProposedEntry
 
 COMPANY = "76354771-K"
@@ -178,3 +186,28 @@ def test_a_text_correction_and_a_guia_post_nothing_by_rule_and_say_so():
     assert isinstance(note, Hold) and note.nothing_to_post
     assert isinstance(guia, Hold) and guia.nothing_to_post
     assert isinstance(unbalanced, Hold) and not unbalanced.nothing_to_post
+
+
+# --- exports in pesos, with the currency in the glosa (item 2) ---------------------------
+
+
+def test_an_export_in_dollars_posts_its_pesos_and_says_the_currency_and_rate():
+    # USD 1.000 at $950,5: the document holds 950.500 pesos (invoicing converted them).
+    export = sale(110, exempt=950_500, total=950_500).model_copy(update={
+        "foreign_currency": ForeignCurrencyAmount(currency="DOLAR USA", total=Decimal("1000"),
+                                                  exchange_rate=Decimal("950.5"))})
+    entry = propose(export, PROFILE)
+    assert lines(entry) == [("110310", 950_500, 0), ("310125", 0, 950_500)]
+    assert entry.glosa.endswith(" — DOLAR USA 1.000,00 a $950,5")
+    assert entry.glosa.startswith("Factura de exportación electrónica N° 321 — ")
+
+
+def test_a_long_name_never_pushes_the_currency_out_of_the_glosa():
+    export = sale(110, exempt=100, total=100).model_copy(update={
+        "counterparty": Counterparty(rut=CUSTOMER.rut, name="N" * 200),
+        "foreign_currency": ForeignCurrencyAmount(
+            currency="C" * 30, total=Decimal("123456789012345678.25"),
+            exchange_rate=Decimal("123456789012345.123456"))})
+    glosa = posted(propose(export, PROFILE)).glosa
+    assert len(glosa) == 300
+    assert glosa.endswith(f" — {'C' * 30} 123.456.789.012.345.678,25 a $123.456.789.012.345,123456")

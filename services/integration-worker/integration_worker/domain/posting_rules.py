@@ -5,6 +5,7 @@ it is held with a reason that states the numbers, so a person can correct it at 
 """
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from integration_worker.domain import dte_types
 from shared.events import Direction, TaxDocument
@@ -397,10 +398,34 @@ def _entry(doc: TaxDocument, lines: list[_Line], *, note: str | None = None
 
 
 def glosa(doc: TaxDocument) -> str:
-    """E.g. 'Factura electrónica N° 123 — Ferretería Sur Ltda. (76354771-K)'."""
+    """E.g. 'Factura electrónica N° 123 — Ferretería Sur Ltda. (76354771-K)'; a document in
+    another currency says what it states there: '… — DOLAR USA 1.000,00 a $950,5'."""
     text = (f"{dte_types.name_of(doc.dte_type)} N° {doc.folio} — "
             f"{doc.counterparty.name} ({doc.counterparty.rut})")
+    foreign = doc.foreign_currency
+    if foreign is not None:
+        # The currency part goes first into the 300 characters: it explains the pesos.
+        stated = f" — {foreign.currency} {_decimal(foreign.total, places=2)}"
+        if foreign.exchange_rate is not None:
+            stated += f" a {pesos_decimal(foreign.exchange_rate)}"
+        return text[:300 - len(stated)] + stated
     return text[:300]
+
+
+def _decimal(value: Decimal, *, places: int | None = None) -> str:
+    """Chilean style: 1.000,5 (thousands with dots, decimals after a comma)."""
+    if places is not None:
+        value = value.quantize(Decimal(1).scaleb(-places))
+    sign = "-" if value < 0 else ""
+    whole, _, fraction = f"{abs(value):f}".partition(".")
+    grouped = f"{int(whole):,}".replace(",", ".")
+    fraction = fraction if places is not None else fraction.rstrip("0")
+    return f"{sign}{grouped},{fraction}" if fraction else f"{sign}{grouped}"
+
+
+def pesos_decimal(amount: Decimal) -> str:
+    """An exchange rate in pesos: $950,5."""
+    return "$" + _decimal(amount)
 
 
 def _reverse(lines: list[_Line]) -> list[_Line]:
