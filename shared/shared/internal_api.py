@@ -56,6 +56,13 @@ class PostingProfile(BaseModel):
     vat_credit_account: str = "110710"  # IVA Crédito Fiscal
     vat_retained_account: str = "210715"  # IVA Retenido a terceros
     export_sales_account: str = "310125"  # Ventas de Exportación
+    vat_common_use_account: str = "110730"  # IVA Crédito Fiscal Uso Común
+    fixed_asset_account: str | None = Field(
+        default=None, description="the neto of a fixed asset bought (RCV Monto Neto Activo "
+                                  "Fijo); unset: such a purchase is held saying so")
+    non_recoverable_vat_account: str | None = Field(
+        default=None, description="IVA no recuperable and impuesto sin derecho a crédito, a "
+                                  "cost; unset: added to the purchase's detail account")
     other_tax_accounts: dict[str, str] = Field(
         default_factory=lambda: dict(DEFAULT_OTHER_TAX_ACCOUNTS),
         description="account of each additional tax on a sale, by SII tax code "
@@ -85,6 +92,9 @@ class LineRole(StrEnum):
     VAT_CREDIT = "vat_credit"
     VAT_RETAINED = "vat_retained"
     OTHER_TAX = "other_tax"
+    VAT_COMMON_USE = "vat_common_use"  # IVA uso común, proportioned at month end
+    NON_RECOVERABLE_VAT = "non_recoverable_vat"  # IVA that is cost, on its own account
+    FIXED_ASSET = "fixed_asset"  # the neto of an activo fijo
     CASH = "cash"  # the payments / collections account
 
 

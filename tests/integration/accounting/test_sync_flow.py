@@ -392,8 +392,17 @@ async def test_tax_settings_reach_the_profile_and_auxiliaries_must_fit_their_sid
     assert bad_tax.status_code == 422
     assert bad_tax.json()["errors"][0]["field"] == "purchase_other_tax_accounts.24"
 
+    wrong_kind = await client.put(url, json={**GOOD_SETTINGS, "fixed_asset_account": "410230",
+                                             "non_recoverable_vat_account": "210210"})
+    assert wrong_kind.status_code == 422
+    errors = {e["field"]: e["message"] for e in wrong_kind.json()["errors"]}
+    assert "must be an asset account, e.g. 120110 Maquinarias" in errors["fixed_asset_account"]
+    assert "must be an expense or an asset account" in errors["non_recoverable_vat_account"]
+
     put = await client.put(url, json={**GOOD_SETTINGS, "issued_vat_tolerance": 5,
-                                      "purchase_other_tax_accounts": {"27": "420220"}})
+                                      "purchase_other_tax_accounts": {"27": "420220"},
+                                      "fixed_asset_account": "120110",
+                                      "non_recoverable_vat_account": "420220"})
     assert put.status_code == 200, put.text
     assert put.json()["issued_vat_tolerance"] == 5
     assert put.json()["purchase_other_tax_accounts"]["27"] == "420220"
@@ -402,6 +411,9 @@ async def test_tax_settings_reach_the_profile_and_auxiliaries_must_fit_their_sid
     profile = (await client.get(
         f"/internal/v1/integrations/{company['rut']}/posting-profile", auth=AS_WORKER)).json()
     assert profile["issued_vat_tolerance"] == 5
+    assert (profile["fixed_asset_account"], profile["non_recoverable_vat_account"]) == (
+        "120110", "420220")
+    assert profile["vat_common_use_account"] == "110730"
     assert profile["purchase_other_tax_accounts"] == {
         "24": "110715", "25": "110715", "26": "110715", "27": "420220", "271": "110715"}
     assert (await client.get(url)).json()["issued_vat_tolerance"] == 5

@@ -163,3 +163,24 @@ async def test_openapi_documents_the_paths_and_problems(client):
         assert path in spec["paths"]
     put = spec["paths"]["/v1/companies/{rut}/integration"]["put"]["responses"]
     assert {"200", "202", "404", "409", "422"} <= set(put)
+
+
+async def test_a_purchase_may_say_which_of_its_iva_is_not_credito_fiscal(client, company):
+    split = {"recoverable": 9_000, "non_recoverable": 10_000, "non_recoverable_code": 3}
+    created = await client.post(f"/v1/companies/{company}/documents",
+                                json=doc("purchases", 33, folio=31, counterparty=SUPPLIER,
+                                         vat_breakdown=split))
+    assert created.status_code == 201, created.text
+    stored = created.json()["vat_breakdown"]
+    assert (stored["recoverable"], stored["non_recoverable"], stored["non_recoverable_code"],
+            stored["common_use"]) == (9_000, 10_000, 3, 0)
+
+    off = await client.post(f"/v1/companies/{company}/documents",
+                            json=doc("purchases", 33, folio=32, counterparty=SUPPLIER,
+                                     vat_breakdown={"recoverable": 9_000}))
+    assert off.status_code == 422
+    assert "recoverable + non_recoverable + common_use is 9000, but vat is 19000" in \
+        off.json()["detail"]
+    sale = await client.post(f"/v1/companies/{company}/documents",
+                             json=doc("sales", 33, folio=33, vat_breakdown=split))
+    assert sale.status_code == 422 and "vat_breakdown is for purchases" in sale.json()["detail"]

@@ -1,11 +1,20 @@
 """DESIGN.md §6b, the cases real documents bring, with numbers worked out by hand."""
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 
 from integration_worker.domain import Hold, propose
-from shared.events import Counterparty, Direction, DocumentReference, OtherTax, TaxDocument
+from shared.events import (
+    Counterparty,
+    Direction,
+    DocumentReference,
+    ForeignCurrencyAmount,
+    OtherTax,
+    TaxDocument,
+    VatBreakdown,
+)
 from shared.internal_api import AccountPair, PostingProfile, ProposedEntry
 
 COMPANY = "76354771-K"
@@ -178,3 +187,101 @@ def test_a_text_correction_and_a_guia_post_nothing_by_rule_and_say_so():
     assert isinstance(note, Hold) and note.nothing_to_post
     assert isinstance(guia, Hold) and guia.nothing_to_post
     assert isinstance(unbalanced, Hold) and not unbalanced.nothing_to_post
+
+
+# --- exports in pesos, with the currency in the glosa (item 2) ---------------------------
+
+
+def test_an_export_in_dollars_posts_its_pesos_and_says_the_currency_and_rate():
+    # USD 1.000 at $950,5: the document holds 950.500 pesos (invoicing converted them).
+    export = sale(110, exempt=950_500, total=950_500).model_copy(update={
+        "foreign_currency": ForeignCurrencyAmount(currency="DOLAR USA", total=Decimal("1000"),
+                                                  exchange_rate=Decimal("950.5"))})
+    entry = propose(export, PROFILE)
+    assert lines(entry) == [("110310", 950_500, 0), ("310125", 0, 950_500)]
+    assert entry.glosa.endswith(" — DOLAR USA 1.000,00 a $950,5")
+    assert entry.glosa.startswith("Factura de exportación electrónica N° 321 — ")
+
+
+def test_a_long_name_never_pushes_the_currency_out_of_the_glosa():
+    export = sale(110, exempt=100, total=100).model_copy(update={
+        "counterparty": Counterparty(rut=CUSTOMER.rut, name="N" * 200),
+        "foreign_currency": ForeignCurrencyAmount(
+            currency="C" * 30, total=Decimal("123456789012345678.25"),
+            exchange_rate=Decimal("123456789012345.123456"))})
+    glosa = posted(propose(export, PROFILE)).glosa
+    assert len(glosa) == 300
+    assert glosa.endswith(f" — {'C' * 30} 123.456.789.012.345.678,25 a $123.456.789.012.345,123456")
+
+
+# --- IVA that is not crédito fiscal (item 1) ---------------------------------------------
+
+ASSETS = PROFILE.model_copy(update={"fixed_asset_account": "120110"})
+
+
+def bought(net, vat, **split):
+    return purchase(33, net=net, vat=vat, total=net + vat).model_copy(
+        update={"vat_breakdown": VatBreakdown(**split)})
+
+
+def test_iva_no_recuperable_is_cost_of_the_purchase_never_credito_fiscal():
+    # Gastos rechazados (code 3): the whole IVA is cost.
+    entry = propose(bought(100_000, 19_000, non_recoverable=19_000, non_recoverable_code=3),
+                    PROFILE)
+    assert lines(entry) == [("410230", 119_000, 0), ("210210", 0, 119_000)]
+
+
+def test_iva_no_recuperable_goes_to_its_own_account_when_one_is_set():
+    profile = PROFILE.model_copy(update={"non_recoverable_vat_account": "420220"})
+    entry = propose(bought(100_000, 19_000, non_recoverable=19_000, non_recoverable_code=3),
+                    profile)
+    assert lines(entry) == [("410230", 100_000, 0), ("420220", 19_000, 0),
+                            ("210210", 0, 119_000)]
+    assert [line.description for line in entry.lines if line.account_code == "420220"] == [
+        "IVA no recuperable (código 3: gastos rechazados)"]
+
+
+def test_iva_uso_comun_waits_on_its_own_account():
+    entry = propose(bought(200_000, 38_000, recoverable=10_000, common_use=28_000), PROFILE)
+    assert lines(entry) == [("410230", 200_000, 0), ("110710", 10_000, 0),
+                            ("110730", 28_000, 0), ("210210", 0, 238_000)]
+
+
+def test_a_fixed_asset_goes_to_the_fixed_asset_account_with_its_iva_as_credito():
+    entry = propose(bought(1_000_000, 190_000, recoverable=190_000, fixed_asset_net=1_000_000,
+                           fixed_asset_vat=190_000), ASSETS)
+    assert lines(entry) == [("120110", 1_000_000, 0), ("110710", 190_000, 0),
+                            ("210210", 0, 1_190_000)]
+
+
+def test_a_purchase_part_asset_part_cost_splits_by_column():
+    entry = propose(bought(300_000, 57_000, recoverable=50_000, non_recoverable=7_000,
+                           non_recoverable_code=1, fixed_asset_net=100_000), ASSETS)
+    assert lines(entry) == [("410230", 207_000, 0), ("120110", 100_000, 0),
+                            ("110710", 50_000, 0), ("210210", 0, 357_000)]
+
+
+def test_impuesto_sin_derecho_a_credito_inside_the_iva_is_cost():
+    entry = propose(bought(100_000, 19_000, recoverable=10_000, without_credit=9_000), PROFILE)
+    assert lines(entry) == [("410230", 109_000, 0), ("110710", 10_000, 0),
+                            ("210210", 0, 119_000)]
+
+
+def test_a_fixed_asset_without_its_account_is_held_naming_the_setting():
+    outcome = propose(bought(1_000_000, 190_000, recoverable=190_000,
+                             fixed_asset_net=1_000_000), PROFILE)
+    assert isinstance(outcome, Hold)
+    assert "set fixed_asset_account in settings/invoice-integration" in outcome.reason
+
+
+def test_iva_columns_that_do_not_make_the_iva_are_held():
+    outcome = propose(bought(100_000, 19_000, recoverable=10_000, common_use=5_000), PROFILE)
+    assert isinstance(outcome, Hold)
+    assert "add up to $15.000, but its IVA is $19.000" in outcome.reason
+
+
+def test_a_credit_note_reverses_each_column_where_it_was_booked():
+    note = purchase(61, net=100_000, vat=19_000, total=119_000).model_copy(
+        update={"vat_breakdown": VatBreakdown(recoverable=9_000, common_use=10_000)})
+    assert lines(propose(note, PROFILE)) == [("410230", 0, 100_000), ("110710", 0, 9_000),
+                                             ("110730", 0, 10_000), ("210210", 119_000, 0)]

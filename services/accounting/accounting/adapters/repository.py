@@ -338,6 +338,7 @@ class Repository:
             sales_auxiliary=row.sales_auxiliary, sales_detail=row.sales_detail,
             purchases_auxiliary=row.purchases_auxiliary, purchases_detail=row.purchases_detail,
             payments=row.payments, collections=row.collections,
+            fixed_asset=row.fixed_asset, non_recoverable_vat=row.non_recoverable_vat,
         )
 
     async def get_options(self, company_id: str) -> IntegrationOptions:
@@ -368,6 +369,8 @@ class Repository:
             "purchases_detail": settings.purchases_detail,
             "payments": settings.payments,
             "collections": settings.collections,
+            "fixed_asset": settings.fixed_asset,
+            "non_recoverable_vat": settings.non_recoverable_vat,
             "updated_at": now(),
         }
         exists = await self._one(

@@ -117,6 +117,8 @@ invoice_settings = Table(
     Column("purchases_detail", String(20)),
     Column("payments", String(20)),
     Column("collections", String(20)),
+    Column("fixed_asset", String(20)),
+    Column("non_recoverable_vat", String(20)),
     # Live documents and payments are posted at once instead of waiting for review.
     Column("auto_post", Boolean, nullable=False, server_default=false()),
     # Overrides of the default account per SII tax code ({"24": "210720"}).

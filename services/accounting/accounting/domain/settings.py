@@ -15,6 +15,8 @@ class Role(StrEnum):
     PURCHASES_DETAIL = "purchases.detail_account"
     PAYMENTS = "payments_account"
     COLLECTIONS = "collections_account"
+    FIXED_ASSET = "fixed_asset_account"
+    NON_RECOVERABLE_VAT = "non_recoverable_vat_account"
 
 
 ROLE_NAMES = {
@@ -24,6 +26,8 @@ ROLE_NAMES = {
     Role.PURCHASES_DETAIL: "purchases detail account",
     Role.PAYMENTS: "payments account",
     Role.COLLECTIONS: "collections account",
+    Role.FIXED_ASSET: "fixed-asset account",
+    Role.NON_RECOVERABLE_VAT: "non-recoverable IVA account",
 }
 
 MANDATORY_ROLES = (Role.SALES_AUXILIARY, Role.SALES_DETAIL, Role.PURCHASES_AUXILIARY,
@@ -46,6 +50,8 @@ _ALLOWED_TYPES: dict[Role, tuple[AccountType, ...] | None] = {
     Role.PURCHASES_DETAIL: (AccountType.EXPENSE, AccountType.ASSET),
     Role.PAYMENTS: (AccountType.ASSET,),
     Role.COLLECTIONS: (AccountType.ASSET,),
+    Role.FIXED_ASSET: (AccountType.ASSET,),
+    Role.NON_RECOVERABLE_VAT: (AccountType.EXPENSE, AccountType.ASSET),
 }
 _EXAMPLES = {
     Role.SALES_AUXILIARY: "110310 Clientes",
@@ -54,6 +60,8 @@ _EXAMPLES = {
     Role.PURCHASES_DETAIL: "410230 Compras",
     Role.PAYMENTS: "110102 Banco",
     Role.COLLECTIONS: "110102 Banco",
+    Role.FIXED_ASSET: "120110 Maquinarias y Equipos",
+    Role.NON_RECOVERABLE_VAT: "420220 Gastos Otros Impuestos",
 }
 
 
@@ -73,6 +81,8 @@ class InvoiceSettings:
     purchases_detail: str | None = None
     payments: str | None = None
     collections: str | None = None
+    fixed_asset: str | None = None  # DESIGN §6b: the neto of an activo fijo
+    non_recoverable_vat: str | None = None  # IVA that is cost; unset: the detail account
 
     def code_for(self, role: Role) -> str | None:
         return getattr(self, _ATTRIBUTE[role])

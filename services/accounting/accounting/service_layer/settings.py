@@ -37,6 +37,8 @@ def settings_view(settings: InvoiceSettings,
                       "detail_account": settings.purchases_detail},
         "payments_account": settings.payments,
         "collections_account": settings.collections,
+        "fixed_asset_account": settings.fixed_asset,
+        "non_recoverable_vat_account": settings.non_recoverable_vat,
         "missing": missing_sentences(settings),
     }
 
@@ -98,6 +100,8 @@ async def posting_profile(services: Services, company_rut: str) -> PostingProfil
                               detail_account=settings.purchases_detail),
         payments_account=settings.payments,
         collections_account=settings.collections,
+        fixed_asset_account=settings.fixed_asset,
+        non_recoverable_vat_account=settings.non_recoverable_vat,
         other_tax_accounts=options.tax_accounts(DEFAULT_OTHER_TAX_ACCOUNTS),
         purchase_other_tax_accounts=options.purchase_tax_accounts(
             DEFAULT_PURCHASE_OTHER_TAX_ACCOUNTS),

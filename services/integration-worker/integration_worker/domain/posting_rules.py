@@ -5,6 +5,7 @@ it is held with a reason that states the numbers, so a person can correct it at 
 """
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from integration_worker.domain import dte_types
 from shared.events import Direction, TaxDocument
@@ -187,14 +188,70 @@ def _purchase_lines(doc: TaxDocument, p: PostingProfile) -> list[_Line] | Hold:
     taxes = _other_tax_lines(doc, p, debit=True)
     if isinstance(taxes, Hold):
         return taxes
+    cost_and_credit = _cost_and_credit(doc, p, purchases)
+    if isinstance(cost_and_credit, Hold):
+        return cost_and_credit
     lines = [
-        _Line(purchases, LineRole.DETAIL, debit=doc.net + doc.exempt),
-        _Line(p.vat_credit_account, LineRole.VAT_CREDIT, debit=doc.vat),
+        *cost_and_credit,
         *taxes,
         _Line(suppliers, LineRole.AUXILIARY, credit=doc.total, counterparty_rut=rut),
         _Line(p.vat_retained_account, LineRole.VAT_RETAINED, credit=retained),
     ]
     return _reverse(lines) if doc.dte_type == 61 else lines
+
+
+def _cost_and_credit(doc: TaxDocument, p: PostingProfile, purchases: str
+                     ) -> list[_Line] | Hold:
+    """The purchase's cost and its crédito fiscal (DESIGN §6b). Only the IVA the RCV calls
+    recuperable (activo fijo's included) is crédito fiscal; IVA no recuperable and impuesto
+    sin derecho a crédito are cost; IVA de uso común waits on its own account for the
+    month-end proportion; the neto of an activo fijo goes to the fixed-asset account."""
+    split = doc.vat_breakdown
+    if split is None:  # not known: the IVA is crédito fiscal, as the document states it
+        return [_Line(purchases, LineRole.DETAIL, debit=doc.net + doc.exempt),
+                _Line(p.vat_credit_account, LineRole.VAT_CREDIT, debit=doc.vat)]
+    columns = split.recoverable + split.non_recoverable + split.common_use
+    # The RCV's IVA column is recuperable + no recuperable + uso común; some exports put the
+    # impuesto sin derecho a crédito inside it too.
+    without_credit = 0
+    if columns != doc.vat and columns + split.without_credit == doc.vat:
+        without_credit = split.without_credit
+    elif columns != doc.vat:
+        return _hold(doc, f"its IVA columns (recuperable {pesos(split.recoverable)} + no "
+                          f"recuperable {pesos(split.non_recoverable)} + uso común "
+                          f"{pesos(split.common_use)}) add up to {pesos(columns)}, but its IVA "
+                          f"is {pesos(doc.vat)}: {_FIX}")
+    if split.fixed_asset_net > doc.net:
+        return _hold(doc, f"its neto activo fijo {pesos(split.fixed_asset_net)} is more than "
+                          f"its neto {pesos(doc.net)}: {_FIX}")
+    if split.fixed_asset_net and p.fixed_asset_account is None:
+        return _hold(doc, f"it buys a fixed asset (neto activo fijo "
+                          f"{pesos(split.fixed_asset_net)}) and no fixed-asset account is set: "
+                          "set fixed_asset_account in settings/invoice-integration (e.g. "
+                          "120110 Maquinarias y Equipos) and sync it again")
+    cost_vat = split.non_recoverable + without_credit
+    own_cost_line = p.non_recoverable_vat_account is not None
+    return [
+        _Line(purchases, LineRole.DETAIL, debit=doc.net + doc.exempt - split.fixed_asset_net
+              + (0 if own_cost_line else cost_vat)),
+        _Line(p.fixed_asset_account or purchases, LineRole.FIXED_ASSET,
+              debit=split.fixed_asset_net),
+        _Line(p.vat_credit_account, LineRole.VAT_CREDIT, debit=split.recoverable),
+        _Line(p.vat_common_use_account, LineRole.VAT_COMMON_USE, debit=split.common_use),
+        _Line(p.non_recoverable_vat_account or purchases, LineRole.NON_RECOVERABLE_VAT,
+              debit=cost_vat if own_cost_line else 0,
+              description=_non_recoverable_reason(split.non_recoverable_code)),
+    ]
+
+
+_NON_RECOVERABLE = {1: "compras para operaciones no gravadas o exentas",
+                    2: "registrada fuera de plazo", 3: "gastos rechazados",
+                    4: "entregas gratuitas", 9: "otros"}
+
+
+def _non_recoverable_reason(code: int | None) -> str:
+    reason = _NON_RECOVERABLE.get(code) if code is not None else None
+    return f"IVA no recuperable (código {code}: {reason})" if reason else "IVA no recuperable"
 
 
 # --- amount checks -----------------------------------------------------------------------
@@ -397,10 +454,34 @@ def _entry(doc: TaxDocument, lines: list[_Line], *, note: str | None = None
 
 
 def glosa(doc: TaxDocument) -> str:
-    """E.g. 'Factura electrónica N° 123 — Ferretería Sur Ltda. (76354771-K)'."""
+    """E.g. 'Factura electrónica N° 123 — Ferretería Sur Ltda. (76354771-K)'; a document in
+    another currency says what it states there: '… — DOLAR USA 1.000,00 a $950,5'."""
     text = (f"{dte_types.name_of(doc.dte_type)} N° {doc.folio} — "
             f"{doc.counterparty.name} ({doc.counterparty.rut})")
+    foreign = doc.foreign_currency
+    if foreign is not None:
+        # The currency part goes first into the 300 characters: it explains the pesos.
+        stated = f" — {foreign.currency} {_decimal(foreign.total, places=2)}"
+        if foreign.exchange_rate is not None:
+            stated += f" a {pesos_decimal(foreign.exchange_rate)}"
+        return text[:300 - len(stated)] + stated
     return text[:300]
+
+
+def _decimal(value: Decimal, *, places: int | None = None) -> str:
+    """Chilean style: 1.000,5 (thousands with dots, decimals after a comma)."""
+    if places is not None:
+        value = value.quantize(Decimal(1).scaleb(-places))
+    sign = "-" if value < 0 else ""
+    whole, _, fraction = f"{abs(value):f}".partition(".")
+    grouped = f"{int(whole):,}".replace(",", ".")
+    fraction = fraction if places is not None else fraction.rstrip("0")
+    return f"{sign}{grouped},{fraction}" if fraction else f"{sign}{grouped}"
+
+
+def pesos_decimal(amount: Decimal) -> str:
+    """An exchange rate in pesos: $950,5."""
+    return "$" + _decimal(amount)
 
 
 def _reverse(lines: list[_Line]) -> list[_Line]:

@@ -193,6 +193,8 @@ async def put_invoice_settings(company_id: CompanyId, body: InvoiceSettingsIn,
         purchases_detail=body.purchases.detail_account,
         payments=body.payments_account,
         collections=body.collections_account,
+        fixed_asset=body.fixed_asset_account,
+        non_recoverable_vat=body.non_recoverable_vat_account,
     )
     options = IntegrationOptions(auto_post=body.auto_post,
                                  other_tax_accounts=body.other_tax_accounts,

@@ -126,6 +126,12 @@ class InvoiceSettingsIn(Body):
     purchases: AccountPairIn = Field(default_factory=AccountPairIn)
     payments_account: AccountCode | None = Field(default=None, min_length=1)
     collections_account: AccountCode | None = Field(default=None, min_length=1)
+    fixed_asset_account: AccountCode | None = Field(
+        default=None, min_length=1, description="where the neto of a fixed asset bought goes "
+        "(RCV Monto Neto Activo Fijo), e.g. 120110; unset: such purchases are held saying so")
+    non_recoverable_vat_account: AccountCode | None = Field(
+        default=None, min_length=1, description="IVA no recuperable and impuesto sin derecho a "
+        "crédito, which are cost, e.g. 420220; unset: they add to the purchase's detail account")
     auto_post: bool = Field(default=False, description="post live documents and payments at "
                                                        "once instead of waiting for review")
     other_tax_accounts: dict[TaxCode, AccountCode] = Field(
@@ -155,6 +161,8 @@ class InvoiceSettingsOut(BaseModel):
     purchases: AccountPairOut
     payments_account: str | None
     collections_account: str | None
+    fixed_asset_account: str | None = None
+    non_recoverable_vat_account: str | None = None
     auto_post: bool
     other_tax_accounts: dict[str, str] = Field(description="the account each additional "
                                                            "tax on a sale posts to (defaults "

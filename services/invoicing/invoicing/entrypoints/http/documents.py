@@ -4,7 +4,15 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, status
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, WithJsonSchema
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictInt,
+    WithJsonSchema,
+    model_validator,
+)
 
 from invoicing.domain.documents import (
     SUPPORTED_DTE_TYPES,
@@ -15,6 +23,7 @@ from invoicing.domain.documents import (
     ForeignCurrency,
     OtherTax,
     Reference,
+    VatBreakdown,
 )
 from invoicing.entrypoints.http.dependencies import CompanyRut, Uow
 from invoicing.service_layer import documents
@@ -102,6 +111,22 @@ class ForeignCurrencyModel(BaseModel):
         description="TpoCambio: pesos per unit of the currency")
 
 
+class VatBreakdownIn(BaseModel):
+    """A purchase's IVA by kind (DESIGN §6b), as the RCV compras columns say it."""
+
+    model_config = ConfigDict(extra="forbid")
+    recoverable: Pesos = Field(default=0, description="IVA recuperable: crédito fiscal")
+    non_recoverable: Pesos = Field(default=0, description="IVA no recuperable: cost")
+    non_recoverable_code: int | None = Field(
+        default=None, ge=1, le=9, description="1 operaciones no gravadas o exentas, 2 fuera "
+        "de plazo, 3 gastos rechazados, 4 entregas gratuitas, 9 otros")
+    common_use: Pesos = Field(default=0, description="IVA uso común")
+    fixed_asset_net: Pesos = Field(default=0, description="the part of neto that is a fixed "
+                                                          "asset (activo fijo)")
+    fixed_asset_vat: Pesos = Field(default=0, description="its IVA (part of recoverable)")
+    without_credit: Pesos = Field(default=0, description="impuesto sin derecho a crédito")
+
+
 class DocumentIn(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
@@ -135,6 +160,25 @@ class DocumentIn(BaseModel):
                                   "it states there; the amounts above are its pesos")
     received_on: date | None = Field(
         default=None, description="purchases: the day the company received it")
+    vat_breakdown: VatBreakdownIn | None = Field(
+        default=None, description="purchases: the IVA by kind, so crédito fiscal is told from "
+                                  "cost; recoverable + non_recoverable + common_use must be "
+                                  "the vat. Unset: all of it is crédito fiscal")
+
+    @model_validator(mode="after")
+    def _breakdown_makes_the_vat(self) -> "DocumentIn":
+        split = self.vat_breakdown
+        if split is None:
+            return self
+        if self.direction != "purchases":
+            raise ValueError("vat_breakdown is for purchases: a sale's IVA is débito fiscal")
+        columns = split.recoverable + split.non_recoverable + split.common_use
+        if columns != self.vat:
+            raise ValueError(f"vat_breakdown: recoverable + non_recoverable + common_use is "
+                             f"{columns}, but vat is {self.vat}: make them agree")
+        if split.fixed_asset_net > self.net:
+            raise ValueError("vat_breakdown.fixed_asset_net is more than net")
+        return self
 
     def draft(self) -> DocumentDraft:
         return DocumentDraft(
@@ -153,6 +197,8 @@ class DocumentIn(BaseModel):
             foreign_currency=None if self.foreign_currency is None else ForeignCurrency(
                 **self.foreign_currency.model_dump()),
             received_on=self.received_on,
+            vat_breakdown=None if self.vat_breakdown is None else VatBreakdown(
+                **self.vat_breakdown.model_dump()),
         )
 
 
