@@ -119,10 +119,9 @@ def _sales_lines(doc: TaxDocument, p: PostingProfile) -> list[_Line] | Hold:
         case 46:
             # A customer's factura de compra: it retained (part of) the IVA and pays it to
             # the SII itself, so only the IVA not retained is débito fiscal (DESIGN §6b).
-            hold = _adds_up(doc) if doc.vat_retained else _retention_fits(doc)
-            if hold:
-                return hold
-            retained = doc.vat_retained or _stated_before_retention(doc) - doc.total
+            retained = _retained_by_46(doc)
+            if isinstance(retained, Hold):
+                return retained
             taxes = _other_tax_lines(doc, p, debit=False)
             if isinstance(taxes, Hold):
                 return taxes
@@ -177,12 +176,9 @@ def _purchase_lines(doc: TaxDocument, p: PostingProfile) -> list[_Line] | Hold:
                 return hold
             retained = doc.vat_retained
         case 46:
-            # A 46 always retains IVA; when the document does not state how much, it is what
-            # the total leaves out (between nothing and all of the IVA).
-            hold = _adds_up(doc) if doc.vat_retained else _retention_fits(doc)
-            if hold:
-                return hold
-            retained = doc.vat_retained or _stated_before_retention(doc) - doc.total
+            retained = _retained_by_46(doc)
+            if isinstance(retained, Hold):
+                return retained
         case _:
             raise AssertionError(f"no purchase rule for tipo {doc.dte_type}")
     taxes = _other_tax_lines(doc, p, debit=True)
@@ -347,6 +343,15 @@ def _boleta_adds_up(doc: TaxDocument) -> Hold | None:
     if doc.net or doc.vat:
         return _adds_up(doc)
     return None
+
+
+def _retained_by_46(doc: TaxDocument) -> int | Hold:
+    """A 46 always retains IVA; when the document does not state how much, it is what the
+    total leaves out (between nothing and all of the IVA)."""
+    hold = _adds_up(doc) if doc.vat_retained else _retention_fits(doc)
+    if hold:
+        return hold
+    return doc.vat_retained or _stated_before_retention(doc) - doc.total
 
 
 def _retention_fits(doc: TaxDocument) -> Hold | None:
