@@ -16,6 +16,8 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -103,24 +105,32 @@ async def run(url: str, path: Path, rows: int) -> None:
     print(f"peak RSS: {rss_before:.0f} MB before the import, {peak_rss_mb():.0f} MB after")
 
 
+@contextmanager
+def invoicing_database(tmp: str) -> Iterator[str]:
+    """A migrated invoicing database for one bench run: a new one on the PostgreSQL server
+    of DATABASE_URL (dropped afterwards), else a SQLite file in ``tmp``."""
+    server_url = os.environ.get("DATABASE_URL")
+    name = None
+    if server_url and make_url(server_url).get_backend_name() == "postgresql":
+        name, url = asyncio.run(create_postgres_database(server_url))
+    else:
+        url = f"sqlite:///{tmp}/invoicing.db"
+    try:
+        migrate(url)
+        yield url
+    finally:
+        if name:
+            asyncio.run(drop_postgres_database(server_url, name))
+
+
 def main() -> None:
     rows = int(os.environ.get("N", "100000"))
-    server_url = os.environ.get("DATABASE_URL")
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "rcv_compras.csv"
         write_rcv(path, rows)
         print(f"rows: {rows}, file: {path.stat().st_size / 1e6:.1f} MB")
-        name = None
-        if server_url and make_url(server_url).get_backend_name() == "postgresql":
-            name, url = asyncio.run(create_postgres_database(server_url))
-        else:
-            url = f"sqlite:///{tmp}/invoicing.db"
-        try:
-            migrate(url)
+        with invoicing_database(tmp) as url:
             asyncio.run(run(url, path, rows))
-        finally:
-            if name:
-                asyncio.run(drop_postgres_database(server_url, name))
 
 
 if __name__ == "__main__":

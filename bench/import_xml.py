@@ -22,15 +22,9 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from bench.import_rcv import (
-    COMPANY,
-    create_postgres_database,
-    drop_postgres_database,
-    peak_rss_mb,
-)
+from bench.import_rcv import COMPANY, invoicing_database, peak_rss_mb
 from invoicing.adapters.tables import companies
 from invoicing.domain.imports import UnreadableFile
-from invoicing.entrypoints.cli import migrate
 from invoicing.service_layer.imports import ImportOptions, import_file
 from invoicing.service_layer.unit_of_work import UnitOfWork
 from shared.db import create_engine, session_factory
@@ -132,24 +126,14 @@ async def run(url: str, files: list[tuple[Path, int]]) -> None:
 
 def main() -> None:
     sizes = [int(s) for s in os.environ.get("SIZES_MB", "5,25,50").split(",")]
-    server_url = os.environ.get("DATABASE_URL")
     with tempfile.TemporaryDirectory() as tmp:
         # Each size in its own range of folios, so the files do not repeat each other.
         files = []
         for n, megabytes in enumerate(sizes):
             path = Path(tmp) / f"envio_{megabytes}mb.xml"
             files.append((path, write_envio(path, megabytes, 1 + n * 10_000_000)))
-        name = None
-        if server_url and make_url(server_url).get_backend_name() == "postgresql":
-            name, url = asyncio.run(create_postgres_database(server_url))
-        else:
-            url = f"sqlite:///{tmp}/invoicing.db"
-        try:
-            migrate(url)
+        with invoicing_database(tmp) as url:
             asyncio.run(run(url, files))
-        finally:
-            if name:
-                asyncio.run(drop_postgres_database(server_url, name))
 
 
 if __name__ == "__main__":
