@@ -23,6 +23,7 @@ EXPORT_CUSTOMER = (rut_from_number(59123456), "Andes Trading Inc.")
 SUPPLIER = (rut_from_number(97975000), "Distribuidora Central S.A.")
 SUPPLIER_EXEMPT = (rut_from_number(79654321), "Servicios Notariales Ltda.")
 SELLER_46 = (rut_from_number(12345678), "Juan Pérez (agricultor)")
+NEWSAGENT = (rut_from_number(13131313), "Kiosco La Esquina (suplementero)")
 FINAL_CONSUMER = (FINAL_CONSUMER_RUT, "Consumidor final")
 
 SETTINGS = {
@@ -34,9 +35,9 @@ SETTINGS = {
 
 
 def doc(direction, dte_type, folio, day, party, *, net=0, exempt=0, vat=0, total=None,
-        references=(), other_taxes=(), vat_retained=0):
+        references=(), other_taxes=(), vat_retained=0, **extra):
     taxes = sum(t["amount"] for t in other_taxes)
-    return {
+    return extra | {
         "direction": direction, "dte_type": dte_type, "folio": folio,
         "issue_date": f"2026-{day}", "counterparty": {"rut": party[0], "name": party[1]},
         "net": net, "exempt": exempt, "vat": vat,
@@ -67,6 +68,10 @@ AUGUST_DOCUMENTS = [
         references=[ref(110, 7001)]),
     doc("sales", 112, 7201, "08-15", EXPORT_CUSTOMER, exempt=20_000,
         references=[ref(110, 7001)]),
+    # Newspapers to a suplementero: 0,5 % of the public price of $300.000 retained for its
+    # income tax (LIR art. 74 N°5), added to the total: 200.000 + 38.000 + 1.500 = 239.500.
+    doc("sales", 33, 1004, "08-16", NEWSAGENT, net=200_000, vat=38_000,
+        other_taxes=[{"code": 53, "rate": 0.5, "amount": 1_500}]),
     doc("purchases", 33, 88001, "08-05", SUPPLIER, net=80_000, vat=15_200),
     doc("purchases", 33, 88002, "08-06", SUPPLIER, net=25_000, vat=4_750,
         other_taxes=[{"code": 27, "rate": 10, "amount": 2_500}]),  # bebidas: ILA 10%
@@ -77,6 +82,10 @@ AUGUST_DOCUMENTS = [
         references=[ref(33, 88001)]),
     doc("purchases", 61, 9001, "08-28", SUPPLIER, net=10_000, vat=1_900,
         references=[ref(33, 88001)]),
+    # Issued 31 August, received 2 September: its crédito fiscal, and so its entry, is
+    # September's (DL 825 art. 24); invoicing and the cuadratura count it in August.
+    doc("purchases", 33, 88004, "08-31", SUPPLIER, net=40_000,
+        vat=7_600, received_on="2026-09-02"),
 ]
 PAYMENTS = [
     {"kind": "collection", "counterparty": {"rut": CUSTOMER[0], "name": CUSTOMER[1]},
@@ -84,7 +93,7 @@ PAYMENTS = [
     {"kind": "payment", "counterparty": {"rut": SUPPLIER[0], "name": SUPPLIER[1]},
      "amount": 95_200, "paid_on": "2026-08-30", "documents": [{"dte_type": 33, "folio": 88001}]},
 ]
-SALES_IVA = 19_000 + 11_400 + 109 + 1_900 - 3_800
+SALES_IVA = 19_000 + 11_400 + 109 + 1_900 - 3_800 + 38_000
 PURCHASES_IVA = 15_200 + 4_750 + 38_000 + 950 - 1_900
 
 BROKEN = doc("sales", 33, 1101, "09-09", CUSTOMER, net=10_000, vat=1_900, total=99_999)
@@ -153,6 +162,7 @@ def run_books(client: FlowClient) -> dict:
     out["close"] = client.close_period(company_id, "2026-08")
     out["august_entries"] = client.entries(company_id, *AUGUST)
     out["trial_balance"] = client.trial_balance(company_id, *AUGUST)
+    out["september_entries"] = client.entries(company_id, *SEPTEMBER)
     out["august_reconciliation"] = client.report(company_id, "reconciliation", month="2026-08")
     out["august_reconciliation_csv"] = client.report_csv(company_id, "reconciliation",
                                                          month="2026-08")
@@ -201,7 +211,17 @@ def test_the_books_balance_and_hold_the_documents_iva(books):
     assert rows["210715"]["credit"] == 38_000  # IVA retained on the 46
     assert rows["210720"]["credit"] == 18_900  # ILA licores
     assert rows["110715"]["debit"] == 2_500  # ILA bebidas analcohólicas on a purchase: recovered
+    assert rows["210745"]["credit"] == 1_500  # the suplementeros' income tax, not IVA retained
     assert rows["310125"]["credit"] - rows["310125"]["debit"] == 1_000_000 + 50_000 - 20_000
+
+
+def test_a_purchase_received_the_next_month_books_in_that_month(books):
+    key = f"purchases:{SUPPLIER[0]}:33:88004"
+    assert key not in {e["source_key"] for e in books["august_entries"]}
+    [entry] = [e for e in books["september_entries"] if e["source_key"] == key]
+    assert entry["entry_date"] == "2026-09-02"
+    assert {(x["account_code"], x["debit"], x["credit"]) for x in entry["lines"]} == {
+        ("410230", 40_000, 0), ("110710", 7_600, 0), ("210210", 0, 47_600)}
 
 
 def test_the_closed_month_reconciles_with_zero_differences(books):
