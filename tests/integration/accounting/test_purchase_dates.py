@@ -49,6 +49,8 @@ async def test_a_purchase_issued_30_june_received_2_july_books_in_july_and_recon
     assert review["document"]["issue_date"] == "2026-06-30"
     assert review["document"]["received_on"] == "2026-07-02"
     assert review["entry"]["entry_date"] == "2026-07-02"
+    assert review["note"].startswith("booked on 2026-07-02, the day it was received, not in "
+                                     "the month of its issue on 2026-06-30")
 
     # Its crédito fiscal is July's: 19.000 on 110710 in July's trial balance, none in June's.
     june = await books.get("/reports/trial-balance", **{"from": "2026-06-01", "to": "2026-06-30"})

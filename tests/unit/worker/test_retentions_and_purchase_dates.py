@@ -95,12 +95,23 @@ NO_TAX = {"total": 238_000, "other_taxes": ()}
 def test_a_purchase_issued_30_june_and_received_2_july_books_on_2_july():
     entry = propose(document(Direction.PURCHASES, received=JULY_2, **NO_TAX), PROFILE)
     assert entry.entry_date == JULY_2
+    assert entry.note == (
+        "booked on 2026-07-02, the day it was received, not in the month of its issue on "
+        "2026-06-30: its crédito fiscal is the month of reception (DL 825 art. 24); set "
+        'purchase_entry_date to "issued" in settings/invoice-integration to book purchases '
+        "on their issue date")
+
+
+def test_a_reception_in_the_same_month_dates_the_entry_without_a_note():
+    entry = propose(document(Direction.PURCHASES, issued=date(2026, 6, 3),
+                             received=date(2026, 6, 5), **NO_TAX), PROFILE)
+    assert (entry.entry_date, entry.note) == (date(2026, 6, 5), None)
 
 
 def test_the_issue_date_setting_books_it_on_30_june():
     profile = PROFILE.model_copy(update={"purchase_entry_date": PurchaseEntryDate.ISSUED})
     entry = propose(document(Direction.PURCHASES, received=JULY_2, **NO_TAX), profile)
-    assert entry.entry_date == JUNE_30
+    assert (entry.entry_date, entry.note) == (JUNE_30, None)
 
 
 def test_the_setting_reads_from_its_json_value():

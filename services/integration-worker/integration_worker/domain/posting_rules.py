@@ -468,8 +468,10 @@ def _entry(doc: TaxDocument, p: PostingProfile, lines: list[_Line], *,
     if len(posted) < 2:
         return _hold(doc, f"its amounts are all zero (total {pesos(doc.total)}): there is "
                           f"nothing to post; {_FIX} if that is wrong")
-    entry = ProposedEntry(entry_date=entry_date(doc, p), kind="traspaso", glosa=glosa(doc),
-                          lines=posted, note=note)
+    day = entry_date(doc, p)
+    note = "; ".join(said for said in (note, _booked_later(doc, day)) if said) or None
+    entry = ProposedEntry(entry_date=day, kind="traspaso", glosa=glosa(doc), lines=posted,
+                          note=note)
     if not entry.is_balanced:  # the checks above make this impossible; never post it anyway
         return _hold(doc, f"the entry does not balance: debit {pesos(entry.total_debit)}, "
                           f"credit {pesos(entry.total_credit)}")
@@ -487,6 +489,18 @@ def entry_date(doc: TaxDocument, p: PostingProfile) -> date:
             and doc.issuer_rut != doc.company_rut and received > doc.issue_date):
         return received
     return doc.issue_date
+
+
+def _booked_later(doc: TaxDocument, day: date) -> str | None:
+    """Said in review when the reception moves a purchase to another month than invoicing's
+    (and the F29's of the issuer): worth a look, e.g. after importing old DTE files, whose
+    reception is the day they were imported."""
+    if (day.year, day.month) == (doc.issue_date.year, doc.issue_date.month):
+        return None
+    return (f"booked on {day}, the day it was received, not in the month of its issue on "
+            f"{doc.issue_date}: its crédito fiscal is the month of reception (DL 825 art. "
+            "24); set purchase_entry_date to \"issued\" in settings/invoice-integration to "
+            "book purchases on their issue date")
 
 
 def glosa(doc: TaxDocument) -> str:
