@@ -82,8 +82,9 @@ async def auxiliary_balances(services: Services, company_id: str, code: str,
                                 errors=[{"field": "account", "message": problem}])
         movements = await uow.balances.counterparty_balances(company_id, code, date_from,
                                                              date_to)
-    # ``balance`` was the range's debit − credit before openings were counted; it is now the
-    # closing balance, the field clients read as "what the RUT owes".
+    # ``balance`` is what clients read as "what the RUT owes": the closing, opening included
+    # (the range's debit − credit alone disagreed with the ledger). Kept beside
+    # closing_balance for the clients that read it.
     items = [{**asdict(b), "balance": b.closing_balance}
              for b in counterparty_balances(movements)]
     return {"account_code": account.code, "account_name": account.name, "from": date_from,
