@@ -69,8 +69,11 @@ async def run_import(settings: Settings, path: Path, company: str,
 
 def print_summary(summary: ImportSummary, console: Console) -> None:
     conflicts = f", [red]{summary.conflicts} conflicting[/]" if summary.conflicts else ""
+    pending = f"{summary.pending} pending acceptance, " if summary.pending else ""
+    accepted = (f"{summary.accepted} accepted (pending before, now in the registro), "
+                if summary.accepted else "")
     console.print(f"format {summary.format}: [green]{summary.created} created[/], "
-                  f"{summary.duplicates} already present, "
+                  f"{pending}{accepted}{summary.duplicates} already present, "
                   f"[red]{summary.rejected} rejected[/]{conflicts}")
     for item in summary.items[:SHOWN_ITEMS]:
         where = f"line {item.location.line}" if item.location.line is not None \
@@ -105,7 +108,7 @@ def main(settings: Settings, file: str, company: str, forced: str | None,
         console.print(f"[red]not imported:[/] {error.detail}", highlight=False)
         return EXIT_REFUSED
     print_summary(summary, console)
-    if summary.processed and not summary.created and not summary.duplicates:
+    if summary.processed == summary.rejected + summary.conflicts > 0:
         console.print("[red]every document of the file was rejected or conflicts[/]")
         return EXIT_ALL_REJECTED
     return EXIT_OK
