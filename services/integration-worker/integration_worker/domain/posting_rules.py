@@ -446,9 +446,12 @@ _TAKES_CREDEC_GRNTDEP = frozenset({33, 56, 61})
 
 
 def _credec_grntdep_fit_the_type(doc: TaxDocument) -> Hold | None:
-    stated = _credec_grntdep_terms(doc).removeprefix(" ")
-    if not stated:
+    named = [f"{name} {pesos(amount)}" for name, amount in (
+        ("CredEC (crédito especial empresas constructoras)", doc.construction_credit),
+        ("GrntDep (garantía por envases)", doc.container_deposit)) if amount]
+    if not named:
         return None
+    stated = " and ".join(named)
     if doc.direction is Direction.PURCHASES:
         return _hold(doc, f"it states {stated}, which only the seller books (the "
                           "constructora recovers the CredEC, the seller owes the deposit "

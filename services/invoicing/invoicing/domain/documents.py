@@ -33,6 +33,7 @@ SUPPORTED_DTE_TYPES: dict[int, str] = {
 ISSUED_BY_BUYER = frozenset({46})
 NOTES = frozenset({56, 61})
 
+
 class DocumentStatus(StrEnum):
     """Whether the document is part of the company's books yet."""
 
