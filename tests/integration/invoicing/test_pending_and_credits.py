@@ -3,6 +3,7 @@ acceptance and never exported until a registro lists them; CredEC and GrntDep ar
 the document and its event; a note over the company's own 46 is a purchase. The files are
 written here from the SII formats (DESIGN.md §11)."""
 
+import os
 import uuid
 from datetime import date
 
@@ -10,6 +11,7 @@ from invoicing.adapters.sii.rcv_csv import COMPRAS_HEADER, VENTAS_HEADER
 from invoicing.service_layer.event_handlers import handle_event
 from shared.events import IntegrationApproved, InvoicesSynced, InvoiceSynced, SyncRequested
 from tests.integration.invoicing.conftest import new_rut, outbox_events
+from tests.integration.invoicing.test_imports import _cli
 from tests.support.rcv_files import PENDIENTES, RECLAMADOS, compra_row
 from tests.support.rcv_files import rcv_file as _csv
 
@@ -214,3 +216,28 @@ async def test_an_rcv_note_over_the_companys_46_is_its_own_purchase(client):
     assert (note["direction"], note["issuer_rut"], note["counterparty"]["rut"]) == (
         "purchases", company, SUPPLIER)
     assert note["vat_retained"] == 3_800  # what the total leaves out, as for the 46
+
+
+# --- the command line --------------------------------------------------------------------
+
+
+async def cli(container, *args) -> tuple[int, str]:
+    return await _cli({**os.environ, "DATABASE_URL": container.settings.database_url,
+                       "COLUMNS": "200"}, *args)
+
+
+async def test_the_cli_keeps_pendientes_and_says_the_section(client, container, tmp_path):
+    company = await register(client)
+    pendientes = tmp_path / "pendientes.csv"
+    pendientes.write_bytes(_csv(PENDIENTES, [compra(1), compra(2)]))
+    code, output = await cli(container, str(pendientes), "--company", company)
+    assert code == 0, output  # kept, so not "every document was rejected"
+    assert "0 created, 2 pending acceptance, 0 already present" in output
+    registro = tmp_path / "registro.csv"
+    registro.write_bytes(_csv(COMPRAS_HEADER, [compra(1), compra(2)]))
+    code, output = await cli(container, str(registro), "--company", company,
+                              "--section", "reclamados")
+    assert code == 3 and "2 rejected" in output and "the RCV's reclamados" in output
+    code, output = await cli(container, str(registro), "--company", company)
+    assert code == 0 and "2 accepted (pending before, now in the registro)" in output
+    assert {d["status"] for d in (await documents(client, company)).values()} == {"recorded"}

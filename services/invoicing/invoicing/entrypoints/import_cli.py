@@ -8,7 +8,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from invoicing.config import Settings, ensure_sqlite_directory
 from invoicing.domain.errors import AlreadyExists, InvoicingError, NotFound
-from invoicing.domain.imports import ImportFormat, ImportSummary
+from invoicing.domain.imports import ImportFormat, ImportSummary, RcvSection
 from invoicing.service_layer import companies
 from invoicing.service_layer.imports import ImportOptions, import_file
 from invoicing.service_layer.unit_of_work import UnitOfWork
@@ -45,7 +45,8 @@ async def _ensure_company(sessions, company: str, name: str | None,  # noqa: ANN
 
 async def run_import(settings: Settings, path: Path, company: str,
                      forced: ImportFormat | None, console: Console,
-                     name: str | None = None) -> ImportSummary:
+                     name: str | None = None, section: RcvSection | None = None
+                     ) -> ImportSummary:
     ensure_sqlite_directory(settings.database_url)
     engine = create_engine(settings.database_url)
     sessions = session_factory(engine)
@@ -60,7 +61,7 @@ async def run_import(settings: Settings, path: Path, company: str,
                 bar.update(task, completed=done, total=expected)
 
             options = ImportOptions(batch_size=settings.import_batch_size,
-                                    max_items=settings.import_max_items)
+                                    max_items=settings.import_max_items, section=section)
             return await import_file(lambda: UnitOfWork(sessions), company, file, forced,
                                      options=options, progress=progress)
     finally:
@@ -86,7 +87,7 @@ def print_summary(summary: ImportSummary, console: Console) -> None:
 
 
 def main(settings: Settings, file: str, company: str, forced: str | None,
-         name: str | None = None) -> int:
+         name: str | None = None, section: str | None = None) -> int:
     console = Console()
     path = Path(file)
     if not path.is_file():
@@ -103,7 +104,8 @@ def main(settings: Settings, file: str, company: str, forced: str | None,
     try:
         summary = asyncio.run(run_import(settings, path, rut,
                                          ImportFormat(forced) if forced else None, console,
-                                         name.strip() if name else None))
+                                         name.strip() if name else None,
+                                         RcvSection(section) if section else None))
     except InvoicingError as error:
         console.print(f"[red]not imported:[/] {error.detail}", highlight=False)
         return EXIT_REFUSED
