@@ -18,6 +18,7 @@ from typing import Any
 from accounting.domain.journal import hold_reason, unusable_accounts
 from accounting.domain.periods import CLOSED_PERIOD, closed_reason, month_of
 from accounting.domain.syncs import DocumentStatus
+from accounting.service_layer import remembered
 from accounting.service_layer.unit_of_work import UnitOfWork
 from shared.events import EntriesPosted, EntryPosted, PostedEntry
 from shared.ids import new_ids
@@ -189,6 +190,7 @@ async def _post(uow: UnitOfWork, sync: Any, documents: Sequence[tuple[Any, Prepa
             changes.append(change(document.id, DocumentStatus.POSTED,
                                   entry_id=prepared.entry_id))
         await uow.repo.add_entries(entries, lines)
+        await remembered.learn(uow, sync, [document for document, _ in to_post])
         # Payments have no tipo DTE.
         posted = Counter("payment" if d.dte_type is None else "document" for d, _ in to_post)
         uow.after_commit(lambda: count_posted(posted))
