@@ -116,8 +116,9 @@ class FakeMemory:
         self.chosen_reads = 0
 
     async def for_counterparties(self, company_id, ruts):
-        self.reads.append(set(ruts))
-        return {k: r for k, r in self.records.items() if k[1] in set(ruts)}
+        ruts = set(ruts)
+        self.reads.append(ruts)
+        return {k: r for k, r in self.records.items() if k[1] in ruts}
 
     async def remember(self, company_id, records):
         self.remembered.extend(records)

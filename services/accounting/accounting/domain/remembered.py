@@ -73,22 +73,27 @@ def decide_detail(detail_codes: Iterable[str], default_code: str | None,
     codes = set(detail_codes)
     if remembered is None:
         return DetailDecision(None, AccountSource.SETTINGS)
-    who = f"{format_rut(remembered.counterparty_rut)} ({remembered.direction})"
     if default_code is None or default_code not in codes:
         proposed = ", ".join(sorted(codes))
         return DetailDecision(None, AccountSource.SETTINGS, (
             f"the posting rules chose detail account {proposed} for this kind of document, "
-            f"so the account remembered for {who}, {remembered.account_code}, was not used"))
+            f"so the account remembered for {_who(remembered)}, {remembered.account_code}, "
+            "was not used"))
     problems = account_problems(remembered.account_code, detail_role(remembered.direction),
                                 chart)
     if problems:
         return DetailDecision(None, AccountSource.SETTINGS, (
-            f"the detail account remembered for {who}, {remembered.account_code}, cannot be "
+            f"the detail account remembered for {_who(remembered)}, "
+            f"{remembered.account_code}, cannot be "
             f"used now ({'; '.join(problems)}), so the default {default_code} was proposed: "
             "choose the account here, or set or forget the remembered one under "
             "remembered-accounts"))
     return DetailDecision(remembered.account_code, AccountSource.REMEMBERED,
                           remembered_note(remembered, chart))
+
+
+def _who(remembered: RememberedAccount) -> str:
+    return f"{format_rut(remembered.counterparty_rut)} ({remembered.direction})"
 
 
 def remembered_note(remembered: RememberedAccount, chart: dict[str, Account]) -> str:

@@ -190,11 +190,11 @@ async def _post(uow: UnitOfWork, sync: Any, documents: Sequence[tuple[Any, Prepa
             changes.append(change(document.id, DocumentStatus.POSTED,
                                   entry_id=prepared.entry_id))
         await uow.repo.add_entries(entries, lines)
-        await remembered.learn(uow, sync, [document for document, _ in to_post])
         # Payments have no tipo DTE.
         posted = Counter("payment" if d.dte_type is None else "document" for d, _ in to_post)
         uow.after_commit(lambda: count_posted(posted))
     await uow.repo.set_documents(changes, statuses)
+    await remembered.learn(uow, sync, [document for document, _ in to_post])
     return entries
 
 
