@@ -62,7 +62,7 @@ async def propose(uow: UnitOfWork, company_id: str, proposals: Sequence[Proposal
                 details, default, remembered.get(key[:2]), chart)
         if decision.account_code is not None:
             # In place: the batch was parsed for this request alone and intake reads it
-            # once; copying 2,000 proposals three models deep cost twice the rest of this.
+            # once; copying 2,000 proposals three models deep cost more than the rest of it.
             for line in proposal.entry.lines:
                 if line.role == LineRole.DETAIL and line.account_code == default:
                     line.account_code = decision.account_code
