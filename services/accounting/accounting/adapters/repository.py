@@ -13,7 +13,8 @@ them (a deadlock); in one order they can only queue. From first to last:
 3. the company's live session; 4. the company's row (posting, closing or reopening a
    month, reversing, hiding or deleting the company);
 5. the contract's integration requests (by request time and id), then links;
-6. documents changing status or entry, and the entries posted or reversed;
+6. documents changing status or entry, and the entries posted or reversed, then the
+   remembered accounts a confirm learns, by (company, direction, RUT);
 7. per-status document counts, by (session, status), just before the commit.
 
 Within one kind the keys go in order (sorted here, in add_documents, add_counterparties,
@@ -83,7 +84,8 @@ _DOCUMENT_COLUMNS = {
     "document": ("text", True), "payment": ("text", True), "status": ("varchar", False),
     "hold_reason": ("text", False), "hold_code": ("varchar", False), "note": ("text", False),
     "entry": ("text", True), "entry_id": ("varchar", False),
-    "created_at": ("timestamptz", False),
+    "created_at": ("timestamptz", False), "account_source": ("varchar", False),
+    "account_note": ("text", False),
 }
 _ADD_DOCUMENTS = (
     f"INSERT INTO sync_documents ({', '.join(_DOCUMENT_COLUMNS)}) "
@@ -138,6 +140,16 @@ def chunks(items: Iterable[Any], size: int | None = None) -> Iterable[list[Any]]
         yield items[start:start + size]
 
 
+def among(session: AsyncSession, column, values: Iterable[Any]) -> list[Any]:  # noqa: ANN001
+    """Conditions "column is one of values", to run one query each: on PostgreSQL one
+    ``= ANY(array)`` (a single parameter; an IN list of 2,000 keys cost more to render
+    than to run), elsewhere IN lists of at most IN_CHUNK."""
+    values = list(values)
+    if session.bind.dialect.name == "postgresql" and len(values) >= BULK_FROM:
+        return [column == any_(cast(literal(values), ARRAY(String)))]
+    return [column.in_(chunk) for chunk in chunks(values)]
+
+
 def posting_cursor(row: Any) -> tuple[Any, ...]:
     """Where the next page starts: the posting-order key of a page's last row."""
     return (row.issue_date, -1 if row.dte_type is None else row.dte_type,
@@ -165,13 +177,7 @@ class Repository:
         return (await connection.get_raw_connection()).driver_connection
 
     def _among(self, column, values: Iterable[Any]) -> list[Any]:  # noqa: ANN001
-        """Conditions "column is one of values", to run one query each: on PostgreSQL one
-        ``= ANY(array)`` (a single parameter; an IN list of 2,000 keys cost more to render
-        than to run), elsewhere IN lists of at most IN_CHUNK."""
-        values = list(values)
-        if self.session.bind.dialect.name == "postgresql" and len(values) >= BULK_FROM:
-            return [column == any_(cast(literal(values), ARRAY(String)))]
-        return [column.in_(chunk) for chunk in chunks(values)]
+        return among(self.session, column, values)
 
     def _lock(self, query):  # noqa: ANN001, ANN202
         # SQLite serialises writers anyway; PostgreSQL needs the row lock.
@@ -524,7 +530,7 @@ class Repository:
             select(sync_documents.c.id, sync_documents.c.source_key, sync_documents.c.entry,
                    sync_documents.c.status, sync_documents.c.hold_code,
                    sync_documents.c.issue_date, sync_documents.c.dte_type,
-                   sync_documents.c.folio)
+                   sync_documents.c.folio, sync_documents.c.account_source)
             .where(sync_documents.c.sync_id == sync_id)
             .order_by(*POSTING_ORDER).limit(limit)
         )

@@ -256,6 +256,9 @@ async def list_sync_documents(
 async def change_detail_account(sync_id: SyncId, document_id: DocumentId,
                                 body: DetailAccountIn,
                                 services: ServicesDep) -> SyncDocumentOut:
+    """The document's `account_source` becomes `chosen`. Once the sync is confirmed the
+    choice is remembered for the counterparty (company, direction and RUT) and proposed
+    for their next documents instead of the default: see /remembered-accounts."""
     return SyncDocumentOut(**await syncs.change_detail_account(services, sync_id, document_id,
                                                                body.detail_account))
 

@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from accounting.domain.accounts import AccountType
 from accounting.domain.integrations import RequestStatus
+from accounting.domain.remembered import AccountSource, Origin
 from accounting.domain.syncs import DocumentStatus, SyncKind, SyncStatus
 from shared.events import (
     Counterparty,
@@ -297,6 +298,15 @@ class SyncDocumentOut(BaseModel):
                                                        "under another name")
     entry: ProposedEntryOut | None
     entry_id: str | None = Field(description="the posted journal entry")
+    account_source: AccountSource | None = Field(
+        default=None, description="where the detail account came from: settings (the "
+        "default accounts, or what the posting rules chose), remembered (the account a "
+        "person chose for this counterparty before, instead of the default) or chosen (a "
+        "person changed it on this document; confirming remembers it for the "
+        "counterparty); null when the entry has no detail line or there is no entry")
+    account_note: str | None = Field(
+        default=None, description="why the detail account is what it is, when it is not "
+        "simply the default (also part of note)")
 
 
 class SyncDocumentPage(BaseModel):
@@ -568,3 +578,36 @@ class ReconciliationOut(BaseModel):
     balanced: bool = Field(description="no difference at all")
     lines: list[ReconciliationLine]
     differences: list[ReconciliationDifference]
+
+
+# --- remembered detail accounts ----------------------------------------------------------
+
+
+class RememberedAccountIn(Body):
+    account_code: AccountCode = Field(
+        min_length=1, examples=["410190"],
+        description="a postable, active account of the company's chart that tracks no "
+                    "counterparties: income for sales, expense or asset for purchases")
+
+
+class RememberedAccountOut(BaseModel):
+    direction: Direction
+    counterparty_rut: str
+    counterparty_name: str | None = Field(description="as the auxiliares know it (null for "
+                                                      "a RUT no document has brought yet)")
+    account_code: str
+    account_name: str | None = Field(description="null if the account left the chart")
+    origin: Origin = Field(description="review: a person's choice, remembered when the "
+                                       "sync was confirmed; api: set with PUT")
+    chosen_at: datetime
+    sync_id: str | None = Field(description="origin review: the sync whose confirm "
+                                            "remembered it")
+    source_key: str | None = Field(description="origin review: the document the person "
+                                               "changed")
+
+
+class RememberedAccountPage(BaseModel):
+    items: list[RememberedAccountOut]
+    total: int
+    offset: int
+    limit: int
