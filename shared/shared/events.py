@@ -179,9 +179,8 @@ class TaxDocument(BaseModel):
     )
     received_on: date | None = Field(
         default=None, description="purchases: the day the company received the document "
-                                  "(RCV Fecha Recepcion, or as recorded through the API), "
-                                  "which dates its crédito fiscal (DL 825 art. 24) and, "
-                                  "by default, its entry; null when not known"
+                                  "(RCV Fecha Recepcion, or the day its DTE was imported), "
+                                  "which dates its crédito fiscal (DL 825 art. 24)"
     )
     vat_breakdown: VatBreakdown | None = Field(
         default=None, description="purchases from an RCV: the IVA by column, so crédito "

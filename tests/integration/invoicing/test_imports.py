@@ -3,6 +3,7 @@
 import asyncio
 import os
 import sys
+from datetime import date
 from pathlib import Path
 
 import httpx
@@ -94,9 +95,8 @@ async def test_the_sii_example_f60t33_is_a_purchase_of_its_receptor(http):
         "counterparty": {"rut": "97975000-5", "name": "RUT DE PRUEBA"},
         "net": 100_000, "exempt": 0, "vat": 19_000, "total": 119_000, "references": [],
         "other_taxes": [], "vat_retained": 0, "foreign_currency": None,
-        # A DTE file says nothing of its reception (the import day would move a 2003
-        # purchase's entry to today): unknown, so it books on its issue date.
-        "received_on": None, "vat_breakdown": None,
+        # A DTE file says nothing of its reception: the day it was imported.
+        "received_on": date.today().isoformat(), "vat_breakdown": None,
         "construction_credit": 0, "container_deposit": 0, "status": "recorded",
     }
 

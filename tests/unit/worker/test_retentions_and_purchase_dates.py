@@ -130,8 +130,8 @@ def test_a_sale_books_on_its_issue_date_whatever_it_carries():
 
 
 def test_a_factura_de_compra_the_company_issued_books_on_its_issue_date():
-    # A 46 from an RCV may carry a Fecha Recepcion; the company issued it, so it had it the
-    # day it was issued.
+    # A 46 imported from its DTE file gets the import day as received_on; the company
+    # issued it, so it had it the day it was issued.
     doc = document(Direction.PURCHASES, 46, issuer=COMPANY, received=date(2026, 8, 5))
     assert entry_date(doc, PROFILE) == JUNE_30
 

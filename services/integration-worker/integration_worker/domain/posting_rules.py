@@ -555,7 +555,8 @@ def entry_date(doc: TaxDocument, p: PostingProfile) -> date:
 
 def _booked_later(doc: TaxDocument, day: date) -> str | None:
     """Said in review when the reception moves a purchase to another month than invoicing's
-    (and the F29's of the issuer): worth a look when the reception was recorded late."""
+    (and the F29's of the issuer): worth a look, e.g. after importing old DTE files, whose
+    reception is the day they were imported."""
     if (day.year, day.month) == (doc.issue_date.year, doc.issue_date.month):
         return None
     return (f"booked on {day}, the day it was received, not in the month of its issue on "

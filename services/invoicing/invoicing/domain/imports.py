@@ -258,12 +258,10 @@ def draft_for(company_rut: str, source: SourceDocument, today: date | None = Non
         other_taxes=source.other_taxes,
         vat_retained=source.vat_retained,
         foreign_currency=source.foreign_currency,
-        # A purchase counts from its reception (DL 825 art. 24): the RCV's Fecha Recepcion.
-        # A DTE file does not say when it was received, and the day it is imported is no
-        # stand-in: accounting books a purchase on its received_on, and a March file
-        # imported in December would move its crédito fiscal to December. Unknown, the
-        # entry takes the issue date.
-        received_on=source.received_on if direction is Direction.PURCHASES else None,
+        # A purchase counts from its reception (DL 825 art. 24): the RCV's Fecha Recepcion,
+        # or for a DTE file the day it is imported.
+        received_on=(source.received_on or today) if direction is Direction.PURCHASES
+        else None,
         vat_breakdown=source.vat_breakdown,
         construction_credit=source.construction_credit,
         container_deposit=source.container_deposit,

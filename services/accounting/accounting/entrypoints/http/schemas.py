@@ -115,7 +115,7 @@ class AccountPairIn(Body):
 
 _PURCHASE_ENTRY_DATE = (
     "which date a purchase's entry takes. received (the default): the day the company "
-    "received the document (RCV Fecha Recepcion, or as recorded in invoicing), since "
+    "received the document (RCV Fecha Recepcion, or the day its DTE was imported), since "
     "the crédito fiscal belongs to that month (DL 825 art. 24), so a factura issued 30 June "
     "and received 2 July books in July; its issue date when invoicing does not know the "
     "reception, or for a document the company issued itself (a 46). issued: always the "

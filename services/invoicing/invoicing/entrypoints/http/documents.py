@@ -246,8 +246,7 @@ class DocumentOut(BaseModel):
                                   "are its pesos")
     received_on: date | None = Field(
         default=None, description="purchases: the day the company received it (the RCV's "
-                                  "Fecha Recepcion; null from a DTE file, which does not "
-                                  "say)")
+                                  "Fecha Recepcion, or the day its DTE was imported)")
     vat_breakdown: VatBreakdownModel | None = Field(
         default=None, description="purchases from an RCV: the IVA by column (vat is "
                                   "recoverable + non_recoverable + common_use)")
