@@ -136,7 +136,7 @@ class ImportSummary:
     duplicates: int = 0
     rejected: int = 0
     conflicts: int = 0
-    items: list = field(default_factory=list)
+    items: list["ImportItem"] = field(default_factory=list)
     items_omitted: int = 0
 
     @property
