@@ -81,7 +81,8 @@ def create_engine(url: str, *, pool_size: int = 20) -> AsyncEngine:
 
 def upsert(session: AsyncSession | AsyncConnection, table: Table) -> Any:
     """An INSERT that can say ON CONFLICT: each dialect has its own construct for it."""
-    dialect = session.bind.dialect.name
+    bind = session if isinstance(session, AsyncConnection) else session.get_bind()
+    dialect = bind.dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 

@@ -407,7 +407,7 @@ class Consumer:
         # the limit: the delivery that sees count == limit is the last one.
         count = (message.headers or {}).get("x-delivery-count") or 0
         try:
-            return int(count) >= self._topology.delivery_limit
+            return int(count) >= self._topology.delivery_limit  # type: ignore[arg-type]  # caught
         except (TypeError, ValueError):
             return False
 
