@@ -2,6 +2,7 @@
 Configuración General → Integración Factura, and Procesos → Integraciones."""
 
 from datetime import date
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -199,8 +200,8 @@ async def save_settings(request: Request, company_id: str, session: SignedIn,
         except ApiError as error:
             _raise_unless_user_error(error)
             for field, messages in error.field_errors().items():
-                role = roles.BY_FIELD.get(field)
-                errors.setdefault(role.form_name if role else "", []).extend(messages)
+                field_role = roles.BY_FIELD.get(field)
+                errors.setdefault(field_role.form_name if field_role else "", []).extend(messages)
             if not errors:
                 errors[""] = [error.detail]
         else:
@@ -219,10 +220,11 @@ async def create_account(request: Request, company_id: str, session: SignedIn,
     context = await company_context(request, session, company_id)
     current = await api.settings(session.token, company_id)
     choices = _form_choices(form)
-    new = {"code": form_text(form, "cuenta_codigo"), "name": form_text(form, "cuenta_nombre"),
-           "type": form_text(form, "cuenta_tipo"),
-           "auxiliary": form_text(form, "cuenta_auxiliar") == "si",
-           "use_for": form_text(form, "cuenta_usar_en")}
+    new: dict[str, Any] = {
+        "code": form_text(form, "cuenta_codigo"), "name": form_text(form, "cuenta_nombre"),
+        "type": form_text(form, "cuenta_tipo"),
+        "auxiliary": form_text(form, "cuenta_auxiliar") == "si",
+        "use_for": form_text(form, "cuenta_usar_en")}
     account_errors: dict[str, list[str]] = {}
     try:
         created = await api.create_account(session.token, company_id, {
