@@ -22,7 +22,7 @@ def _raise_unless_user_error(error: ApiError) -> None:
         raise error
 
 
-async def company_context(request: Request, session, company_id: str) -> dict:  # noqa: ANN001
+async def company_context(request: Request, session, company_id: str) -> dict:
     api = request.app.state.api
     company = await api.accounting_company(session.token, company_id)
     return {"company": company, "contract_rut": company["contract_rut"], "active": "contabilidad"}
@@ -51,7 +51,7 @@ async def requests_page(request: Request, contract_rut: str, session: SignedIn) 
     return await _requests(request, session, contract_rut)
 
 
-async def _requests(request: Request, session, contract_rut: str, *,  # noqa: ANN001
+async def _requests(request: Request, session, contract_rut: str, *,
                     errors: dict[str, str] | None = None, status_code: int = 200) -> Response:
     api = request.app.state.api
     contract = await api.contract(session.token, contract_rut)
@@ -133,7 +133,7 @@ async def delete(request: Request, contract_rut: str, company_id: str, session: 
     return see_other(_back(form, f"/contabilidad/{contract_rut}/solicitudes"))
 
 
-def _back(form, default: str) -> str:  # noqa: ANN001
+def _back(form, default: str) -> str:
     target = form_text(form, "volver")
     return target if target.startswith("/contabilidad/") else default
 
@@ -177,7 +177,7 @@ def _settings_render(request: Request, context: dict, current: dict, chart: list
         "configured": not current.get("missing")}, status_code=status_code)
 
 
-def _form_choices(form) -> dict[str, str | None]:  # noqa: ANN001
+def _form_choices(form) -> dict[str, str | None]:
     return {role.form_name: form_text(form, role.form_name) or None for role in roles.ROLES}
 
 
@@ -307,7 +307,7 @@ async def integrations_page(request: Request, company_id: str, session: SignedIn
                                dates={"desde": fecha(first), "hasta": fecha(last)})
 
 
-async def _integrations(request: Request, session, company_id: str, *,  # noqa: ANN001
+async def _integrations(request: Request, session, company_id: str, *,
                         dialog_open: bool, dates: dict, errors: dict | None = None,
                         status_code: int = 200) -> Response:
     api = request.app.state.api

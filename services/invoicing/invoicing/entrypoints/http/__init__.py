@@ -17,7 +17,7 @@ _PROBLEMS = {
 }
 
 
-def install_routes(app: FastAPI, container) -> None:  # noqa: ANN001
+def install_routes(app: FastAPI, container) -> None:
     install_problem_handlers(app)
 
     @app.exception_handler(errors.InvoicingError)
