@@ -98,11 +98,6 @@ class IntegrationLink:
     def sends_payments(self) -> bool:
         return self.connection is not None
 
-    def first_synced(self) -> "IntegrationLink":
-        if self.connection is None:
-            return self
-        return replace(self, connection=replace(self.connection, synced=True))
-
     @classmethod
     def requested(cls, company_rut: str, contract_rut: str, request_id: str,
                   requested_at: datetime | None = None) -> "IntegrationLink":
