@@ -91,7 +91,7 @@ class GrantingAuth(httpx.Auth):
             kind, rut = path.rsplit("/", 1)[1], _body_rut(request)
         elif match := _BY_RUT.match(path):
             kind, rut = match.groups()
-        if rut is None:
+        if kind is None or rut is None:
             return
         try:
             rut = canonical_rut(rut)
