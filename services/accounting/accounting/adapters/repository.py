@@ -789,25 +789,6 @@ class Repository:
         )).scalar_one()
         return int(value)
 
-    async def balances_by_counterparty(self, company_id: str, code: str, date_from: date | None,
-                                       date_to: date | None) -> Sequence[RowMapping]:
-        return await self._all(
-            select(journal_lines.c.counterparty_rut.label("rut"),
-                   counterparties.c.name,
-                   func.sum(journal_lines.c.debit).label("debit"),
-                   func.sum(journal_lines.c.credit).label("credit"))
-            .select_from(
-                journal_lines.join(journal_entries,
-                                   journal_entries.c.id == journal_lines.c.entry_id)
-                .outerjoin(counterparties,
-                           and_(counterparties.c.company_id == journal_entries.c.company_id,
-                                counterparties.c.rut == journal_lines.c.counterparty_rut)))
-            .where(_entries_in(company_id, date_from, date_to),
-                   journal_lines.c.account_code == code)
-            .group_by(journal_lines.c.counterparty_rut, counterparties.c.name)
-            .order_by(journal_lines.c.counterparty_rut)
-        )
-
     # --- periods ---------------------------------------------------------------------
 
     async def list_periods(self, company_id: str) -> Sequence[RowMapping]:
@@ -901,27 +882,6 @@ class Repository:
             ):
                 lines[line.entry_id].append(line)
         return entries, total, lines
-
-    async def movements(self, company_id: str, date_from: date | None,
-                        date_to: date | None) -> Sequence[RowMapping]:
-        """Debit and credit sums per account over the entries of the range."""
-        return await self._all(
-            select(
-                journal_lines.c.account_code,
-                func.coalesce(accounts.c.name, journal_lines.c.account_code).label("name"),
-                func.sum(journal_lines.c.debit).label("debit"),
-                func.sum(journal_lines.c.credit).label("credit"),
-            )
-            .select_from(
-                journal_lines.join(journal_entries,
-                                   journal_entries.c.id == journal_lines.c.entry_id)
-                .outerjoin(accounts, and_(accounts.c.company_id == journal_entries.c.company_id,
-                                          accounts.c.code == journal_lines.c.account_code))
-            )
-            .where(_entries_in(company_id, date_from, date_to))
-            .group_by(journal_lines.c.account_code, accounts.c.name)
-            .order_by(journal_lines.c.account_code)
-        )
 
 
 def _last_progress():  # noqa: ANN202
