@@ -86,7 +86,8 @@ class InvoiceSettings:
     non_recoverable_vat: str | None = None  # IVA that is cost; unset: the detail account
 
     def code_for(self, role: Role) -> str | None:
-        return getattr(self, _ATTRIBUTE[role])
+        code: str | None = getattr(self, _ATTRIBUTE[role])
+        return code
 
     def by_role(self) -> dict[Role, str | None]:
         return {role: self.code_for(role) for role in Role}
@@ -150,7 +151,7 @@ def _with_article(word: str) -> str:
 
 def validate_settings(settings: InvoiceSettings, chart: dict[str, Account]) -> list[FieldError]:
     """Every problem of every account given; accounts not given are not errors here."""
-    errors = []
+    errors: list[FieldError] = []
     for role, code in settings.by_role().items():
         if code:
             errors.extend(FieldError(role.value, m) for m in account_problems(code, role, chart))

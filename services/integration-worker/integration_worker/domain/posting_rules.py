@@ -175,6 +175,7 @@ def _sales_lines(doc: TaxDocument, p: PostingProfile) -> list[_Line] | Hold:
 def _purchase_lines(doc: TaxDocument, p: PostingProfile) -> list[_Line] | Hold:
     rut = doc.counterparty.rut
     suppliers, purchases = p.purchases.auxiliary_account, p.purchases.detail_account
+    retained: int | Hold
 
     match doc.dte_type:
         case 56 | 61 if _over_own_46(doc):

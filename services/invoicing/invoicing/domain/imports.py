@@ -149,7 +149,7 @@ class ImportSummary:
     conflicts: int = 0
     pending: int = 0  # created as pending acceptance: counted apart from created
     accepted: int = 0  # pending ones the registro now lists: purchases from now on
-    items: list = field(default_factory=list)
+    items: list["ImportItem"] = field(default_factory=list)
     items_omitted: int = 0
 
     @property
