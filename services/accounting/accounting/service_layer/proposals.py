@@ -1,8 +1,13 @@
 """Proposed entries handed over by the worker: stored once, checked, counted.
 
-Proposals of a sync session go to that session. Live ones (sync_id null: documents
-recorded after the first sync, and every payment) go to the company's open live session,
-created when needed, and are posted at once when the company has auto-post on.
+Proposals of a sync session go to that session: its documents, and the payments and
+collections paid in its range (held, once the whole sync is in, while a document they
+settle is not in accounting: sync_payments). Live ones (sync_id null: documents recorded
+after the first sync, and payments recorded once the company is connected) go to the
+company's open live session, created when needed, and are posted at once when the company
+has auto-post on. A payment is one entry however it came: its key (payment:<id>) is the
+same live and in a sync, a live one that any session of the company already holds is not
+stored again, and the books never hold a key twice.
 """
 
 import uuid
@@ -14,6 +19,7 @@ from accounting.domain.journal import hold_reason
 from accounting.domain.periods import CLOSED_PERIOD, closed_reason, month_of
 from accounting.domain.syncs import CLOSED, DocumentStatus, SyncKind, SyncStatus
 from accounting.service_layer.posting import change, post_documents
+from accounting.service_layer.sync_payments import review_payments
 from accounting.service_layer.unit_of_work import Services, UnitOfWork
 from shared.http.problems import Conflict, NotFound, Unprocessable
 from shared.ids import new_ids
@@ -25,7 +31,6 @@ LATE_ARRIVAL = ("it arrived after the sync session was confirmed: synchronise it
 
 
 async def receive(services: Services, batch: ProposalBatch) -> ProposalResult:
-    _check_supported(batch.proposals)
     by_sync: dict[str, list[Proposal]] = defaultdict(list)
     live: dict[str, list[Proposal]] = defaultdict(list)
     for proposal in batch.proposals:
@@ -127,6 +132,10 @@ async def _store_live(uow: UnitOfWork, link: Any, proposals: list[Proposal],
     # Once per (company, source_key) across all its live sessions, so a redelivered live
     # document or payment is not stored again after its session was confirmed.
     seen = await uow.repo.live_source_keys(link.company_id, {p.source_key for p in proposals})
+    # A payment a range sync brought (posted, or waiting in review there) is that one
+    # payment: its live event, redelivered or replayed later, is nothing new.
+    seen |= await uow.repo.payment_keys_held(
+        link.company_id, {p.source_key for p in proposals if p.payment is not None})
     new = _first_of_each(proposals, seen)
     if not new:
         return 0, len(proposals)
@@ -205,6 +214,10 @@ async def _add(uow: UnitOfWork, sync: Any, new: list[Proposal],
         for row in rows:
             row.update(status=DocumentStatus.HELD.value, hold_reason=LATE_ARRIVAL,
                        hold_code=None)
+    elif status == SyncStatus.IN_REVIEW:
+        # The whole sync is in (this batch completed it, or came after): its payments can
+        # be checked against its documents now, whatever order the pages arrived in.
+        await review_payments(uow, sync)
     return [_Stored(row) for row in rows]
 
 
@@ -224,9 +237,10 @@ class _Stored:
 
 
 def _outside_range(proposal: Proposal, sync: Any) -> str | None:
-    if proposal.document is None or sync.date_from is None:
+    if sync.date_from is None:
         return None
-    day = proposal.document.issue_date
+    day = (proposal.document.issue_date if proposal.document is not None
+           else proposal.payment.paid_on)
     if sync.date_from <= day <= sync.date_to:
         return None
     return (f"it is dated {day}, outside the session's range {sync.date_from} to "
@@ -288,16 +302,3 @@ def _row(document_id: str, proposal: Proposal, sync: Any, status: DocumentStatus
         "entry_id": None,
         "created_at": now,
     }
-
-
-def _check_supported(proposals: list[Proposal]) -> None:
-    errors = [
-        {"field": f"proposals.{index}.sync_id",
-         "message": "payments belong to no sync session: send them with sync_id null"}
-        for index, proposal in enumerate(proposals)
-        if proposal.payment is not None and proposal.sync_id is not None
-    ]
-    if errors:
-        raise Unprocessable("Some proposals cannot be taken: "
-                            + "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5]),
-                            errors=errors)
