@@ -89,6 +89,10 @@ async def test_a_range_sync_posts_its_payments_once_after_their_documents(client
     assert documents["col-orphan"]["hold_reason"].startswith(
         "it settles tipo 33 N° 999, which is neither in this sync nor posted in the books")
     assert documents["col-orphan"]["payment"]["amount"] == 23_800
+    # The payments' page delivered again: each is kept once in the session.
+    assert await books.send([in_sync(books, sync_id, p) for p in payments]) == {
+        "accepted": 0, "duplicates": 4}
+    assert (await client.get(f"/v1/syncs/{sync_id}")).json()["received"] == 6
 
     summary = (await client.post(f"/v1/syncs/{sync_id}/confirm")).json()
     assert (summary["posted"], summary["held"], summary["already_posted"]) == (4, 1, 1)
