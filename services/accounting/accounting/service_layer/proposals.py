@@ -50,16 +50,30 @@ async def receive(services: Services, batch: ProposalBatch) -> ProposalResult:
         groups += [(links[rut].company_id, live[rut]) for rut in links]
         await _check_settings_versions(uow, batch.settings_versions, groups)
         notes = await _record_counterparties(uow, groups)
+        grown = []
         for sync_id, sync in syncs.items():
             new, repeated = await _store(uow, sync, by_sync[sync_id], notes)
             accepted += new
             duplicates += repeated
+            if new:
+                grown.append(sync_id)
         for company_rut, link in links.items():
             new, repeated = await _store_live(uow, link, live[company_rut], notes)
             accepted += new
             duplicates += repeated
+        await _review_completed(uow, grown)
         await uow.commit()
     return ProposalResult(accepted=accepted, duplicates=duplicates)
+
+
+async def _review_completed(uow: UnitOfWork, sync_ids: list[str]) -> None:
+    """Check the payments of the range sessions this batch completed (or added to once
+    complete) against their documents: only once the whole sync is in, whatever order its
+    pages arrived in. Last, where the LOCK ORDER puts documents changing status."""
+    for sync_id in sync_ids:
+        sync = await uow.repo.get_sync(sync_id)  # as this batch left it
+        if sync.status == SyncStatus.IN_REVIEW:
+            await review_payments(uow, sync)
 
 
 async def _session_for(uow: UnitOfWork, sync_id: str, proposals: list[Proposal]) -> Any:
@@ -214,10 +228,6 @@ async def _add(uow: UnitOfWork, sync: Any, new: list[Proposal],
         for row in rows:
             row.update(status=DocumentStatus.HELD.value, hold_reason=LATE_ARRIVAL,
                        hold_code=None)
-    elif status == SyncStatus.IN_REVIEW:
-        # The whole sync is in (this batch completed it, or came after): its payments can
-        # be checked against its documents now, whatever order the pages arrived in.
-        await review_payments(uow, sync)
     return [_Stored(row) for row in rows]
 
 
