@@ -60,6 +60,11 @@ documents = Table(
     Column("received_on", Date),
     # A purchase's IVA by RCV column (VatBreakdown's fields), when its RCV row gave them.
     Column("vat_breakdown", JSON),
+    # DTE Totales/CredEC and Totales/GrntDep (DESIGN.md §6b).
+    Column("construction_credit", BigInteger, nullable=False, server_default=text("0")),
+    Column("container_deposit", BigInteger, nullable=False, server_default=text("0")),
+    # "recorded", or "pending_acceptance" for an RCV pendientes row: kept, never exported.
+    Column("status", String(20), nullable=False, server_default=text("'recorded'")),
     UniqueConstraint("company_rut", "direction", "issuer_rut", "dte_type", "folio",
                      name="uq_documents_folio"),
     # Listing and sync both walk a company's documents in (issue_date, folio, id) order.
@@ -121,7 +126,7 @@ sync_exports = Table(
     Column("started_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("completed_at", DateTime(timezone=True)),
-    # After the documents, the payments and collections paid in the range (migration 0007):
+    # After the documents, the payments and collections paid in the range (migration 0008):
     # whether the documents are all sent, the (paid_on, id) of the last payment sent, the
     # payment pages and [[kind, count, amount], …] so far.
     Column("documents_done", Boolean, nullable=False, server_default=false()),
