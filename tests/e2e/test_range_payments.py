@@ -11,9 +11,10 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from deploy.local.client import FlowClient, wait_for
-from shared.events import CloudEvent, PaymentRecorded
+from deploy.local.client import FlowClient, integrate, wait_for
+from shared.events import PaymentRecorded
 from shared.rut import rut_from_number
+from tests.support.broker import first_messages
 from tests.support.stacks import module_stack
 
 pytestmark = pytest.mark.e2e
@@ -107,17 +108,8 @@ async def flow(stack, topology, client: FlowClient, connection) -> None:
     ids = {name: client.record_payment(company_rut, **body)["id"]
            for name, body in BEFORE.items()}
 
-    client.create_contract(contract_rut, "Contadores Asociados Ltda.")
-    company_id = client.add_company(contract_rut, company_rut, "Botillería El Roble SpA")["id"]
-    client.request_integration(company_rut, contract_rut)
-    request = wait_for(lambda: client.integration_requests(contract_rut),
-                       lambda reqs: bool(reqs) and reqs[0]["status"] == "pending",
-                       what="the integration request", timeout=60)[0]
-    client.approve(request["id"], company_id)
-    wait_for(lambda: client.integration_status(company_rut),
-             lambda s: s["status"] == "approved", what="invoicing to learn the approval",
-             timeout=60)
-    client.put_settings(company_id, SETTINGS)
+    company_id = integrate(client, company_rut, contract_rut, "Botillería El Roble SpA",
+                           SETTINGS)
 
     # Connected now: a new collection goes live (a copy of its event is kept to replay).
     channel = await connection.channel(publisher_confirms=True)
@@ -125,17 +117,8 @@ async def flow(stack, topology, client: FlowClient, connection) -> None:
     probe = await topology.declare_queue(channel, "probe-payments",
                                          [PaymentRecorded.event_type])
     ids["live"] = client.record_payment(company_rut, **LIVE)["id"]
-    live_event = None
-    async with probe.iterator(timeout=60) as messages:
-        async for message in messages:
-            await message.ack()
-            try:
-                payload = CloudEvent.model_validate_json(message.body).payload()
-            except ValueError:
-                continue  # other tests of the run publish on the same exchange
-            if getattr(payload, "payment_id", None) == ids["live"]:
-                live_event = message
-                break
+    [live_event] = await first_messages(
+        probe, lambda payload: getattr(payload, "payment_id", None) == ids["live"], 1)
     [live] = wait_for(lambda: client.syncs(company_id, kind="live"),
                       lambda s: bool(s) and s[0]["received"] == 1,
                       what="the live collection to reach the live session", timeout=60)
