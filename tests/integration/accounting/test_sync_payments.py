@@ -17,6 +17,10 @@ from shared.events import (
 )
 from tests.integration.accounting.books_support import Books, manifest_of, manifest_pages
 from tests.integration.accounting.test_books import lines_of
+from tests.integration.accounting.test_paged_manifest import (  # noqa: F401 - fixtures
+    accounting,  # on PostgreSQL and on SQLite
+    sqlite_accounting,
+)
 
 MARCH = ("2024-03-01", "2024-03-31")
 
@@ -53,8 +57,9 @@ async def complete(books: Books, sync_id: str, documents, payments) -> None:
                             for k, (c, a) in sorted(lines.items()))))
 
 
-async def test_a_range_sync_posts_its_payments_once_after_their_documents(client, services,
-                                                                          rut):
+async def test_a_range_sync_posts_its_payments_once_after_their_documents(
+        accounting, rut):  # noqa: F811 - the fixture imported above
+    client, services = accounting
     books = await Books.connected(client, services, rut)
     sale = books.doc("sales", 33, 1, date(2024, 3, 4), net=100_000)  # IVA 19.000: 119.000
     purchase = books.doc("purchases", 33, 7, date(2024, 3, 6), net=50_000)  # 59.500
