@@ -4,6 +4,7 @@ from dataclasses import dataclass, fields
 from enum import StrEnum
 
 from accounting.domain.accounts import Account, AccountType, leaves_under
+from shared.internal_api import PurchaseEntryDate
 
 
 class Role(StrEnum):
@@ -174,6 +175,8 @@ class IntegrationOptions:
     other_tax_accounts: dict[str, str] | None = None  # overrides by SII tax code, sales
     purchase_other_tax_accounts: dict[str, str] | None = None  # the same, purchases
     issued_vat_tolerance: int = DEFAULT_ISSUED_VAT_TOLERANCE
+    # A purchase books on the day it was received (DL 825 art. 24), or on its issue date.
+    purchase_entry_date: PurchaseEntryDate = PurchaseEntryDate.RECEIVED
 
     def tax_accounts(self, defaults: dict[str, str]) -> dict[str, str]:
         """The account of each additional tax on a sale: the defaults, overrides on top."""
