@@ -172,7 +172,8 @@ class Proposal(BaseModel):
     # database error.
     event_id: str = Field(max_length=64, description="the event it came from, for tracing")
     sync_id: str | None = Field(default=None, max_length=IDENTIFIER_MAX_LENGTH,
-                                description="null for live documents")
+                                description="null for live documents and payments; a "
+                                            "range sync's payments carry its id")
     company_rut: Rut
     source_key: str = Field(max_length=200,
                             description="natural key: what makes it unique in the books")

@@ -64,9 +64,17 @@ from accounting.adapters.tables import (
     sync_sessions,
 )
 from accounting.domain.accounts import Account, AccountType
+from accounting.domain.payments import AWAITING_DOCUMENT
 from accounting.domain.periods import CLOSED_PERIOD
 from accounting.domain.settings import IntegrationOptions, InvoiceSettings
-from accounting.domain.syncs import CLOSED, DELIVERING, RESUMABLE, SyncKind, SyncStatus
+from accounting.domain.syncs import (
+    CLOSED,
+    DELIVERING,
+    RESUMABLE,
+    DocumentStatus,
+    SyncKind,
+    SyncStatus,
+)
 from shared.db import json_text, upsert
 from shared.internal_api import PurchaseEntryDate
 
@@ -514,6 +522,28 @@ class Repository:
             found.update(rows.scalars().all())
         return found
 
+    async def payment_keys_held(self, company_id: str, keys: Iterable[str]) -> set[str]:
+        """Keys of payments any session of the company (range or live) already holds
+        (ix_sync_documents_payment_keys: payments have no tipo DTE)."""
+        found: set[str] = set()
+        for among in self._among(sync_documents.c.source_key, keys):
+            rows = await self.session.execute(
+                select(sync_documents.c.source_key)
+                .where(sync_documents.c.company_id == company_id,
+                       sync_documents.c.dte_type.is_(None), among))
+            found.update(rows.scalars().all())
+        return found
+
+    async def payments_to_review(self, sync_id: str) -> Sequence[RowMapping]:
+        """The session's payments that are ready, or held waiting for a document."""
+        return await self._all(
+            select(sync_documents.c.id, sync_documents.c.payment, sync_documents.c.status,
+                   sync_documents.c.hold_code)
+            .where(sync_documents.c.sync_id == sync_id, sync_documents.c.dte_type.is_(None),
+                   (sync_documents.c.status == DocumentStatus.READY)
+                   | (sync_documents.c.hold_code == AWAITING_DOCUMENT))
+        )
+
     async def documents_by_id(self, ids: list[str]) -> list[RowMapping]:
         rows: list[RowMapping] = []
         for among in self._among(sync_documents.c.id, ids):
@@ -521,8 +551,9 @@ class Repository:
         return sorted(rows, key=posting_cursor)
 
     async def posting_page(self, sync_id: str, after: tuple[Any, ...] | None,
-                           limit: int) -> Sequence[RowMapping]:
-        """The session's next ``limit`` documents in posting order after ``after``, whatever
+                           limit: int, *, payments: bool = False) -> Sequence[RowMapping]:
+        """The session's next ``limit`` documents (with ``payments``, its payments and
+        collections, which have no tipo DTE) in posting order after ``after``, whatever
         their status (so the plan is a walk of ix_sync_documents_posting_order, however
         stale the table's statistics). Whether the books already hold them is asked under
         the company's lock, when the page is posted (posting_state)."""
@@ -530,8 +561,11 @@ class Repository:
             select(sync_documents.c.id, sync_documents.c.source_key, sync_documents.c.entry,
                    sync_documents.c.status, sync_documents.c.hold_code,
                    sync_documents.c.issue_date, sync_documents.c.dte_type,
-                   sync_documents.c.folio, sync_documents.c.account_source)
-            .where(sync_documents.c.sync_id == sync_id)
+                   sync_documents.c.folio, sync_documents.c.payment,
+                   sync_documents.c.account_source)
+            .where(sync_documents.c.sync_id == sync_id,
+                   sync_documents.c.dte_type.is_(None) if payments
+                   else sync_documents.c.dte_type.is_not(None))
             .order_by(*POSTING_ORDER).limit(limit)
         )
         if after is not None:

@@ -214,6 +214,12 @@ sync_document_counts = Table(
 Index("ix_sync_documents_posting_order", sync_documents.c.sync_id, sync_documents.c.issue_date,
       func.coalesce(sync_documents.c.dte_type, literal_column("-1")),
       func.coalesce(sync_documents.c.folio, literal_column("-1")), sync_documents.c.id)
+# A payment is kept once per company whichever way it came (live, or in a range sync): a
+# live one is looked up among all the company's sessions. Only payments (no tipo DTE) are
+# in it, so storing a sync's documents writes nothing more.
+Index("ix_sync_documents_payment_keys", sync_documents.c.company_id,
+      sync_documents.c.source_key, postgresql_where=sync_documents.c.dte_type.is_(None),
+      sqlite_where=sync_documents.c.dte_type.is_(None))
 
 journal_entries = Table(
     "journal_entries",

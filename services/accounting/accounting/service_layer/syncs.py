@@ -22,6 +22,7 @@ from accounting.domain.syncs import (
 from accounting.service_layer.companies import company_or_404
 from accounting.service_layer.manifests import expect_manifest
 from accounting.service_layer.posting import Page, post_page, read_page
+from accounting.service_layer.sync_payments import review_payments
 from accounting.service_layer.unit_of_work import Services, UnitOfWork
 from shared.events import SyncCompleted, SyncRefused, SyncRequested
 from shared.http.problems import Conflict, NotFound, Unprocessable
@@ -76,13 +77,16 @@ async def on_sync_completed(uow: UnitOfWork, event: SyncCompleted,
     sync = await uow.repo.get_sync(event.sync_id, lock=True)
     values: dict[str, Any] = {} if manifest is None else {"manifest": manifest}
     if sync.status not in CLOSED:
-        # Once confirmed (reviewed and posted) only the manifest still matters.
-        values["expected"] = event.document_count
-        values["status"] = progress(SyncStatus(sync.status), event.document_count,
-                                    sync.received)
+        # Once confirmed (reviewed and posted) only the manifest still matters. The
+        # payments and collections of the range come as proposals of the session too.
+        expected = event.document_count + (event.payment_count or 0)
+        values["expected"] = expected
+        values["status"] = progress(SyncStatus(sync.status), expected, sync.received)
         values["progress_at"] = datetime.now(UTC)
     if values:
         await uow.repo.update_sync(sync.id, **values)
+    if values.get("status") == SyncStatus.IN_REVIEW:
+        await review_payments(uow, sync)
 
 
 async def on_sync_refused(uow: UnitOfWork, event: SyncRefused,
@@ -252,23 +256,26 @@ async def confirm(services: Services, sync_id: str) -> dict[str, Any]:
                 + ".", title="Sync session not in review")
     # Confirming again posts only what is still ready or a reopened period released since.
     # The next page is read and prepared while the database writes the current one.
-    async def read(after: tuple[Any, ...] | None) -> Page | None:
+    async def read(after: tuple[Any, ...] | None, payments: bool) -> Page | None:
         async with services.uow() as uow:
-            return await read_page(uow, sync, after, services.page_size)
+            return await read_page(uow, sync, after, services.page_size, payments=payments)
 
-    page = await read(None)
-    while page is not None:
-        ahead = asyncio.create_task(read(page.after))
-        try:
-            async with services.uow() as uow:
-                # The session's row before the company's, the order live intake takes them.
-                await uow.repo.update_sync(sync_id, progress_at=datetime.now(UTC))
-                await post_page(uow, sync, page)
-                await uow.commit()
-        except BaseException:
-            ahead.cancel()
-            raise
-        page = await ahead
+    # The documents first, then the payments and collections that settle them.
+    for payments in (False, True):
+        page = await read(None, payments)
+        while page is not None:
+            ahead = asyncio.create_task(read(page.after, payments))
+            try:
+                async with services.uow() as uow:
+                    # The session's row before the company's, the order live intake takes
+                    # them.
+                    await uow.repo.update_sync(sync_id, progress_at=datetime.now(UTC))
+                    await post_page(uow, sync, page)
+                    await uow.commit()
+            except BaseException:
+                ahead.cancel()
+                raise
+            page = await ahead
     async with services.uow() as uow:
         done = await uow.repo.get_sync(sync_id, lock=True)
         if done.status == SyncStatus.CONFIRMING:

@@ -11,6 +11,7 @@ from shared.events import (
     InvoicesSynced,
     InvoiceSynced,
     PaymentRecorded,
+    PaymentsSynced,
     SettingsChanged,
     TaxDocument,
 )
@@ -68,8 +69,13 @@ class ProposeEntries:
                                for document in payload.documents)
             elif isinstance(payload, InvoiceSynced):
                 sources.append((event.id, payload.sync_id, payload.document, event.time))
+            elif isinstance(payload, PaymentsSynced):
+                # A sync's payments: the same key as the live event of each (source_key),
+                # so accounting posts a payment once, whichever way it came first.
+                sources.extend((event.id, payload.sync_id, payment, event.time)
+                               for payment in payload.payments)
             elif isinstance(payload, PaymentRecorded):
-                sources.append((event.id, None, payload, event.time))  # payments are live
+                sources.append((event.id, None, payload, event.time))  # live
             else:
                 log.warning("ignoring %s %s: not an event this worker handles",
                             event.type, event.id)

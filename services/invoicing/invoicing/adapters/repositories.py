@@ -366,10 +366,28 @@ class PaymentRepository:
         total = (await self._session.execute(
             select(func.count()).select_from(payments).where(where))).scalar_one()
         rows = (await self._session.execute(
-            select(payments).where(where).order_by(payments.c.paid_on, payments.c.id)
+            select(payments).where(where).order_by(*_PAYMENT_ORDER)
             .offset(offset).limit(limit))).all()
-        return [Payment(id=r.id, company_rut=r.company_rut, kind=PaymentKind(r.kind),
-                        counterparty=Counterparty(r.counterparty_rut, r.counterparty_name),
-                        amount=r.amount, paid_on=r.paid_on,
-                        documents=tuple(_reference(d) for d in r.documents))
-                for r in rows], total
+        return [_payment(r) for r in rows], total
+
+    async def page_after(self, company_rut: str, date_from: date, date_to: date,
+                         after: Sequence | None, limit: int) -> list[Payment]:
+        """Keyset page: the next ``limit`` payments paid in the range after the (paid_on,
+        id) key."""
+        query = select(payments).where(payments.c.company_rut == company_rut,
+                                       payments.c.paid_on >= date_from,
+                                       payments.c.paid_on <= date_to)
+        if after is not None:
+            query = query.where(tuple_(*_PAYMENT_ORDER) > tuple_(*after))
+        rows = (await self._session.execute(query.order_by(*_PAYMENT_ORDER).limit(limit))).all()
+        return [_payment(r) for r in rows]
+
+
+_PAYMENT_ORDER = (payments.c.paid_on, payments.c.id)
+
+
+def _payment(row) -> Payment:  # noqa: ANN001
+    return Payment(id=row.id, company_rut=row.company_rut, kind=PaymentKind(row.kind),
+                   counterparty=Counterparty(row.counterparty_rut, row.counterparty_name),
+                   amount=row.amount, paid_on=row.paid_on,
+                   documents=tuple(_reference(d) for d in row.documents))

@@ -3,6 +3,7 @@
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     Date,
     DateTime,
@@ -13,6 +14,7 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    false,
     text,
 )
 
@@ -124,6 +126,14 @@ sync_exports = Table(
     Column("started_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("completed_at", DateTime(timezone=True)),
+    # After the documents, the payments and collections paid in the range (migration 0008):
+    # whether the documents are all sent, the (paid_on, id) of the last payment sent, the
+    # payment pages and [[kind, count, amount], …] so far.
+    Column("documents_done", Boolean, nullable=False, server_default=false()),
+    Column("payments_after_date", Date),
+    Column("payments_after_id", String(36)),
+    Column("payment_pages", Integer, nullable=False, server_default=text("0")),
+    Column("payment_totals", JSON, nullable=False, server_default=text("'[]'")),
 )
 
 outbox = outbox_table(metadata)

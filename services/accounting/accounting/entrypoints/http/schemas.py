@@ -230,8 +230,9 @@ class SyncOut(BaseModel):
     last_progress_at: datetime = Field(
         description="when the session last moved on: created, documents received, the count "
                     "known, a page of its confirm posted, resumed")
-    expected: int | None = Field(description="documents invoicing will send; null until known")
-    received: int
+    expected: int | None = Field(description="documents, and payments and collections paid in "
+                                             "the range, invoicing will send; null until known")
+    received: int = Field(description="documents, payments and collections received")
     ready: int
     held: int
     already_posted: int
