@@ -17,6 +17,7 @@ import httpx
 from sqlalchemy import text
 
 from bench.seed import DocumentFactory, Seeded
+from bench.stats import percentile
 from deploy.local.client import ApiError, FlowClient, wait_for
 from shared.db import create_engine
 
@@ -44,10 +45,7 @@ class LiveResult:
     latencies_ms: list[float] = field(default_factory=list)
 
     def percentile(self, p: float) -> float:
-        data = sorted(self.latencies_ms)
-        if not data:
-            return float("nan")
-        return data[min(len(data) - 1, int(round(p / 100 * (len(data) - 1))))]
+        return percentile(self.latencies_ms, p)
 
 
 def require_live_support(client: FlowClient) -> None:
