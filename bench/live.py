@@ -13,6 +13,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 
 import httpx
 from sqlalchemy import text
@@ -44,6 +45,10 @@ class LiveResult:
     create_p50_ms: float = 0.0
     create_p99_ms: float = 0.0
     latencies_ms: list[float] = field(default_factory=list)
+    # CPU time each process and server used while the documents were created and posted
+    # (ProcessWatch, from the first creation until the last is posted and checked).
+    cpu_seconds: dict[str, float] = field(default_factory=dict)
+    profile_dir: Path | None = None
 
     def percentile(self, p: float) -> float:
         return percentile(self.latencies_ms, p)

@@ -2,6 +2,7 @@
 
 import os
 import platform
+from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
@@ -98,7 +99,9 @@ def print_report(console: Console, *, commit: str, runs: list[RunResult],
         if r.live is not None or r.live_error:
             _print_live(console, r)
         if r.profile_dir is not None:
-            print_profile(console, r)
+            print_profile(console, f"{_name(r)}, N = {r.n:,}",
+                          "during the month end" if r.month_end else
+                          "during connect → all posted", r.profile_dir)
 
 
 def _print_scaling(console: Console, runs: list[RunResult]) -> None:
@@ -252,16 +255,27 @@ def _print_live(console: Console, r: RunResult) -> None:
                   f"{live.create_p50_ms:.0f} / {live.create_p99_ms:.0f} ms", f"{live.posted:,}",
                   *(f"{live.percentile(p):,.0f} ms" for p in (50, 95, 99, 100)))
     console.print(table)
+    if live.cpu_seconds and live.created:
+        used = {name: live.cpu_seconds.get(name, 0.0) for name in (*PROCESSES, "PostgreSQL",
+                                                                     "RabbitMQ")}
+        console.print("CPU per live document, from the first creation until the last is "
+                      f"posted: [bold]{1000 * sum(used.values()) / live.created:.2f} ms[/] (" +
+                      ", ".join(f"{name} {1000 * seconds / live.created:.2f}"
+                                for name, seconds in used.items()) + " ms)")
+    if live.profile_dir is not None:
+        print_profile(console, f"live ({r.backend}), {live.created:,} documents",
+                      "while the live documents were created and posted", live.profile_dir)
 
 
-def print_profile(console: Console, r: RunResult, top: int = 12) -> None:
-    console.print(f"\n[bold]Profile ({_name(r)}, N = {r.n:,}), py-spy on-CPU samples at "
-                  f"100 Hz during connect → all posted[/]; raw stacks in {r.profile_dir}")
+def print_profile(console: Console, what: str, when: str, profile_dir: Path,
+                  top: int = 12) -> None:
+    console.print(f"\n[bold]Profile ({what}), py-spy on-CPU samples at 100 Hz {when}[/]; "
+                  f"raw stacks in {profile_dir}")
     for name in PROCESSES:
-        summary = summarise(r.profile_dir / f"{name}.txt", top)
+        summary = summarise(profile_dir / f"{name}.txt", top)
         total = summary.samples
         if not total:
-            console.print(f"{name}: no samples ({r.profile_dir / (name + '.err')})")
+            console.print(f"{name}: no samples ({profile_dir / (name + '.err')})")
             continue
         table = Table(title=f"{name}: {total:,} samples ≈ {total / 100:,.1f} CPU-s")
         for column in ("self %", "function (self)", "incl. %", "project function (inclusive)",

@@ -7,6 +7,8 @@ from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+
 from bench.check import Verdict, check_books, check_companies
 from bench.flow import Timings, connect_company, sync_year
 from bench.infra import RunResources, free_port
@@ -73,6 +75,12 @@ class StartedStack:
     invoicing_db: str
     accounting_db: str
 
+    @property
+    def databases(self) -> set[str]:
+        """The run's own PostgreSQL databases (none on SQLite)."""
+        urls = (make_url(u) for u in (self.invoicing_db, self.accounting_db))
+        return {u.database for u in urls if u.drivername.startswith("postgresql")}
+
 
 @asynccontextmanager
 async def started_stack(run: RunResources, result: RunResult, *, phase_timeout: float,
@@ -112,14 +120,18 @@ async def started_stack(run: RunResources, result: RunResult, *, phase_timeout: 
 
 
 @contextmanager
-def watched(stack: Stack, result: RunResult, profile_dir: Path | None
+def watched(started: StartedStack, result: RunResult, profile_dir: Path | None
             ) -> Iterator[ProcessWatch]:
     """Memory and CPU of every process (and a py-spy profile into ``profile_dir``) while
-    the block runs, into ``result``; a process that died meanwhile fails the run."""
+    the block runs, into ``result``; a process that died meanwhile fails the run.
+    PostgreSQL's CPU is the run's own connections' (and the server's background work),
+    not that of whatever else uses the same server."""
+    stack = started.stack
     pids = {s.name: s.process.pid for s in stack.services}
     if profile_dir is not None:
         result.profile_dir = profile_dir / result.label
-    with ProcessWatch(pids) as watch, Profiler(pids, result.profile_dir):
+    with (ProcessWatch(pids, databases=started.databases) as watch,
+          Profiler(pids, result.profile_dir)):
         yield watch
     # Several workers are one column: memory per process (the largest), CPU added up.
     result.rss_start_kb = _per_service(watch.start_kb, max)
@@ -136,8 +148,7 @@ async def run_stack(run: RunResources, label: str, n: int, *, sqlite: bool,
     result = RunResult(label=label, backend="SQLite" if sqlite else "PostgreSQL", n=n,
                        workers=workers)
     async with started_stack(run, result, phase_timeout=phase_timeout, say=say) as started:
-        stack, client = started.stack, started.client
-        invoicing_db, accounting_db = started.invoicing_db, started.accounting_db
+        client, invoicing_db = started.client, started.invoicing_db
         if live is not None:
             try:
                 require_live_support(client)
@@ -158,15 +169,16 @@ async def run_stack(run: RunResources, label: str, n: int, *, sqlite: bool,
         company_id = connect_company(client, company_rut, contract_rut, name)
 
         say(f"[{label}] connect and synchronise {DATE_FROM} … {DATE_TO}")
-        with watched(stack, result, profile_dir) as watch:
+        with watched(started, result, profile_dir) as watch:
             result.timings = sync_year(client, company_id, n, timeout=phase_timeout, say=say,
                                        mark=watch.mark)
         say(f"[{label}] checking the books")
-        result.verdict = await check_books(accounting_db, client, company_id, result.seeded,
+        result.verdict = await check_books(started.accounting_db, client, company_id, result.seeded,
                                            result.timings.sync)
         if live is not None:
             result.live, result.live_error = await _live(
-                client, stack, invoicing_db, accounting_db, live, say, label)
+                client, started, live, say, label,
+                None if profile_dir is None else profile_dir / f"{label}-live")
     return result
 
 
@@ -192,7 +204,7 @@ async def run_month_end(run: RunResources, size: Size, *, clients: int, phase_ti
         result.seed_seconds = time.perf_counter() - start
         say(f"[{label}] seeded in {result.seed_seconds:.1f}s; {clients} clients start every "
             "sync at once, review and confirm")
-        with watched(started.stack, result, profile_dir):
+        with watched(started, result, profile_dir):
             result.month_end = close_month(
                 started.stack.invoicing_url, started.stack.accounting_url, contract_rut,
                 companies, size=size, clients=clients, timeout=phase_timeout)
@@ -205,8 +217,8 @@ async def run_month_end(run: RunResources, size: Size, *, clients: int, phase_ti
     return result
 
 
-async def _live(client: FlowClient, stack: Stack, invoicing_db: str, accounting_db: str,
-                options: LiveOptions, say: Callable[[str], None], label: str):
+async def _live(client: FlowClient, started: StartedStack, options: LiveOptions,
+                say: Callable[[str], None], label: str, profile_dir: Path | None):
     rng = random.Random()
     company_rut = rut_from_number(rng.randint(75_000_000, 75_999_999))
     contract_rut = rut_from_number(rng.randint(79_000_000, 79_999_999))
@@ -221,9 +233,15 @@ async def _live(client: FlowClient, stack: Stack, invoicing_db: str, accounting_
                  what="the empty sync to reach review", timeout=60)
         client.confirm(sync["id"])
         say(f"[{label}] live: {options.rate}/s for {options.seconds}s")
-        result = await run_live(client, stack.invoicing_url, invoicing_db, accounting_db,
-                                company_rut, company_id, rate=options.rate,
-                                seconds=options.seconds)
+        # CPU per live document: what the stack costs on the live path, whatever the load.
+        pids = {s.name: s.process.pid for s in started.stack.services}
+        with (ProcessWatch(pids, databases=started.databases) as watch,
+              Profiler(pids, profile_dir)):
+            result = await run_live(client, started.stack.invoicing_url, started.invoicing_db,
+                                    started.accounting_db, company_rut, company_id,
+                                    rate=options.rate, seconds=options.seconds)
+        result.cpu_seconds = _per_service(watch.marks["end"], sum)  # and the servers'
+        result.profile_dir = profile_dir
         return result, None
     except LiveUnsupported as error:
         return None, str(error)

@@ -6,6 +6,7 @@ import pytest
 
 from bench.__main__ import parse_args
 from bench.month_end import CompanySync, MonthEnd, Size, parse_size, poll_interval
+from bench.procs import postgres_database
 from bench.stats import percentile
 
 
@@ -66,3 +67,17 @@ def test_the_month_end_is_on_by_default_and_can_be_sized_or_left_out(monkeypatch
     assert parse_args([]).month_end == Size(3, 4)
     with pytest.raises(SystemExit):
         parse_args(["--month-end", "lots"])
+
+
+@pytest.mark.parametrize(("title", "database"), [
+    ("postgres: 15/main: postgres bench_1a2b_month_accounting 127.0.0.1(53976) idle",
+     "bench_1a2b_month_accounting"),
+    ("postgres: alice books [local] SELECT", "books"),  # a client on the socket
+    ("postgres: bob books 10.0.0.7(40112) idle in transaction", "books"),
+    ("postgres: 15/main: checkpointer", None),
+    ("postgres: 15/main: logical replication launcher", None),
+    ("/usr/lib/postgresql/15/bin/postgres -D /var/lib/postgresql/15/main", None),
+])
+def test_a_backend_is_told_by_its_database_and_the_servers_own_processes_by_none(
+        title, database):
+    assert postgres_database(title) == database
