@@ -222,7 +222,7 @@ def _review_and_confirm(api: FlowClient, mine: list[CompanySync], origin: float,
                 waiting.remove(c)
             elif state["status"] in ("refused", "stalled"):
                 raise PhaseFailed(f"{c.rut}: the sync is {state['status']}: {state}")
-        if now() > timeout:
+        if waiting and now() > timeout:
             raise TimeoutError(f"{len(waiting)} of {len(mine)} companies of this client were "
                                f"not all posted in {timeout:.0f}s, e.g. {waiting[0].state}")
         if waiting:
