@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 
 import httpx
 
@@ -133,7 +134,7 @@ def connect_companies(client: FlowClient, contract_rut: str, companies: list[Com
     for rut, request_id in pending.items():
         client.approve(request_id, by_rut[rut].company_id)
     for c in companies:
-        wait_for(lambda rut=c.rut: client.integration_status(rut),
+        wait_for(partial(client.integration_status, c.rut),
                  lambda status: status["status"] == "approved", timeout=timeout,
                  what=f"invoicing to learn the approval of {c.rut}")
         client.put_settings(c.company_id, SETTINGS)

@@ -79,7 +79,7 @@ class StartedStack:
     def databases(self) -> set[str]:
         """The run's own PostgreSQL databases (none on SQLite)."""
         urls = (make_url(u) for u in (self.invoicing_db, self.accounting_db))
-        return {u.database for u in urls if u.drivername.startswith("postgresql")}
+        return {u.database for u in urls if u.drivername.startswith("postgresql") and u.database}
 
 
 @asynccontextmanager
