@@ -78,8 +78,9 @@ clean:
 ## The sync benchmark (issue 5): a year of one company's documents through the whole flow,
 ## timed, checked, next to this machine's floor. `make bench N=10000 BENCH_ARGS="--live"`;
 ## the PostgreSQL run goes once with one worker and once with two on the queue (WORKERS=1,2;
-## `make bench WORKERS=2` for two only); needs PostgreSQL (DATABASE_URL, an admin URL) and
-## RabbitMQ (AMQP_URL).
+## `make bench WORKERS=2` for two only); then the month end (issue 16: one contract's
+## companies, a month each, closed at once; MONTH_END=200x300 by default, MONTH_END=0 for
+## none); needs PostgreSQL (DATABASE_URL, an admin URL) and RabbitMQ (AMQP_URL).
 bench: install
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(BIN)/python -m bench \
 	  $(if $(WORKERS),--workers $(WORKERS)) $(BENCH_ARGS)

@@ -14,6 +14,13 @@ def poll_interval(n: int) -> float:
     return min(0.5, max(0.1, n / 200_000))
 
 
+def is_settled(state: dict) -> bool:
+    """The sync (GET /v1/syncs/{id}) is confirmed and every document in it is posted,
+    held or found posted before."""
+    settled = state["posted"] + state["held"] + state["already_posted"]
+    return state["status"] == "confirmed" and settled >= state["expected"]
+
+
 class PhaseFailed(RuntimeError):
     """A phase of the flow failed; says how far the run got, for the diagnosis."""
 
@@ -84,8 +91,7 @@ def sync_year(client: FlowClient, company_id: str, n: int, *, timeout: float,
             "documents/s)") from error
     while True:
         state = client.sync(sync["id"])
-        settled = state["posted"] + state["held"] + state["already_posted"]
-        if state["status"] == "confirmed" and settled >= state["expected"]:
+        if is_settled(state):
             break
         if time.perf_counter() - start > timeout:
             raise TimeoutError(f"the entries were not all posted in {timeout:.0f}s: {state}")

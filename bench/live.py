@@ -10,13 +10,16 @@ import asyncio
 import json
 import statistics
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 
 import httpx
 from sqlalchemy import text
 
 from bench.seed import DocumentFactory, Seeded
+from bench.stats import percentile
 from deploy.local.client import ApiError, FlowClient, wait_for
 from shared.db import create_engine
 
@@ -42,12 +45,13 @@ class LiveResult:
     create_p50_ms: float = 0.0
     create_p99_ms: float = 0.0
     latencies_ms: list[float] = field(default_factory=list)
+    # CPU time each process and server used while the documents were created and posted
+    # (ProcessWatch, from the first creation until the last is posted and checked).
+    cpu_seconds: dict[str, float] = field(default_factory=dict)
+    profile_dir: Path | None = None
 
     def percentile(self, p: float) -> float:
-        data = sorted(self.latencies_ms)
-        if not data:
-            return float("nan")
-        return data[min(len(data) - 1, int(round(p / 100 * (len(data) - 1))))]
+        return percentile(self.latencies_ms, p)
 
 
 def require_live_support(client: FlowClient) -> None:
@@ -97,15 +101,15 @@ class _Connection:
     responses unread and stalled the run for good. This writes the request and reads a
     Content-Length response (what uvicorn sends for JSON), nothing more."""
 
-    def __init__(self, host: str, port: int):
-        self._host, self._port = host, port
+    def __init__(self, host: str, port: int, clock: Callable[[], float] = time.monotonic):
+        self._host, self._port, self._clock = host, port, clock
         self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None
         self._last_used = 0.0
 
     async def request(self, head: bytes, body: bytes) -> tuple[int, bytes]:
         # Reopened when idle a while: never race uvicorn closing it (5 s keep-alive).
-        if self._writer is None or time.monotonic() - self._last_used > IDLE_SECONDS:
+        if self._writer is None or self._clock() - self._last_used > IDLE_SECONDS:
             self.close()
             self._reader, self._writer = await asyncio.open_connection(self._host, self._port)
         try:
@@ -119,7 +123,7 @@ class _Connection:
             raise
         if headers.get(b"connection") == b"close":
             self.close()
-        self._last_used = time.monotonic()
+        self._last_used = self._clock()
         return status, content
 
     def close(self) -> None:
@@ -140,12 +144,16 @@ def _request_head(url: httpx.URL, auth: httpx.Auth | None) -> bytes:
 
 
 async def _create_steadily(invoicing_url: str, company_rut: str, rate: int, seconds: int,
-                           factory: DocumentFactory, auth: httpx.Auth | None
+                           factory: DocumentFactory, auth: httpx.Auth | None, *,
+                           clock: Callable[[], float] = time.perf_counter,
+                           sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
                            ) -> tuple[int, float, list[float]]:
     """Open loop: document i is due at start + i/rate whatever the earlier ones do.
 
     At most CONNECTIONS requests are in flight; one that finds none free waits for one,
-    and its duration runs from when it was due, so a server falling behind shows."""
+    and its duration runs from when it was due, so a server falling behind shows. Time
+    is ``clock`` and ``sleep`` (a test gives its own, so nothing depends on how fast the
+    machine is)."""
     total = rate * seconds
     seeded = Seeded()
     today = date.today()
@@ -155,7 +163,7 @@ async def _create_steadily(invoicing_url: str, company_rut: str, rate: int, seco
     head = _request_head(url, auth)
     free: asyncio.LifoQueue[_Connection] = asyncio.LifoQueue()
     for _ in range(CONNECTIONS):
-        free.put_nowait(_Connection(url.host, url.port))
+        free.put_nowait(_Connection(url.host, url.port, clock))
     durations: list[float] = []
     failures: list[str] = []
 
@@ -170,20 +178,20 @@ async def _create_steadily(invoicing_url: str, company_rut: str, rate: int, seco
             return
         finally:
             free.put_nowait(connection)  # LIFO: the busy few stay warm
-        durations.append(time.perf_counter() - due)
+        durations.append(clock() - due)
         if status != 201:
             failures.append(f"{status}: {content[:200].decode(errors='replace')}")
 
-    start = time.perf_counter()
+    start = clock()
     tasks = []
     for i, body in enumerate(bodies):
         due = start + i / rate
-        delay = due - time.perf_counter()
+        delay = due - clock()
         if delay > 0:
-            await asyncio.sleep(delay)
+            await sleep(delay)
         tasks.append(asyncio.create_task(create(body, due)))
     await asyncio.gather(*tasks)
-    elapsed = time.perf_counter() - start
+    elapsed = clock() - start
     while not free.empty():
         free.get_nowait().close()
     if failures:

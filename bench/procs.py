@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -67,9 +68,34 @@ SERVERS = {"PostgreSQL": ("postgres",), "RabbitMQ": ("beam.smp", "erl_child_setu
                                                     "inet_gethost", "epmd")}
 
 
-def server_cpu_seconds() -> dict[str, float]:
+def _postgres_database(pid: int) -> str | None:
+    try:
+        title = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except (FileNotFoundError, ProcessLookupError, PermissionError):
+        return None
+    return postgres_database(title)
+
+
+def postgres_database(title: str) -> str | None:
+    """The database a PostgreSQL backend serves, from its process title ("postgres:
+    15/main: user db 127.0.0.1(5432) idle"); None for the postmaster and the background
+    processes (checkpointer, walwriter …)."""
+    if not title.startswith("postgres: "):
+        return None
+    words = title.removeprefix("postgres: ").split()
+    if words and words[0].endswith(":"):  # the cluster's name, on Debian's builds
+        words = words[1:]
+    is_backend = len(words) >= 3 and (words[2].endswith(")") or words[2] == "[local]")
+    return words[1] if is_backend else None
+
+
+def server_cpu_seconds(databases: Collection[str] | None = None) -> dict[str, float]:
     """CPU time each server has used so far, all its processes together. PostgreSQL runs a
-    process per connection: the postmaster's reaped-children time counts those that ended."""
+    process per connection: the postmaster's reaped-children time counts those that ended.
+
+    With ``databases``, PostgreSQL is the connections to those databases and the shared
+    background processes only: on a server others use too, their queries are theirs (and
+    so is what ended connections used, which cannot be told apart)."""
     used = dict.fromkeys(SERVERS, 0.0)
     names = {comm: server for server, comms in SERVERS.items() for comm in comms}
     for entry in Path("/proc").iterdir():
@@ -80,7 +106,11 @@ def server_cpu_seconds() -> dict[str, float]:
         if not fields:
             continue
         ticks = int(fields[11]) + int(fields[12])
-        if server == "PostgreSQL" and _comm(int(fields[1])) != "postgres":  # the postmaster
+        if server == "PostgreSQL" and databases is not None:
+            database = _postgres_database(int(entry.name))
+            if database is not None and database not in databases:
+                continue
+        elif server == "PostgreSQL" and _comm(int(fields[1])) != "postgres":  # the postmaster
             ticks += int(fields[13]) + int(fields[14])
         used[server] += ticks / _TICKS
     return used
@@ -111,6 +141,7 @@ class ProcessWatch:
 
     pids: dict[str, int]
     interval: float = 0.2
+    databases: Collection[str] | None = None  # PostgreSQL: only these (server_cpu_seconds)
     peak_kb: Counter = field(default_factory=Counter)
     start_kb: dict[str, int] = field(default_factory=dict)
     cpu_seconds: dict[str, float] = field(default_factory=dict)
@@ -128,7 +159,8 @@ class ProcessWatch:
         self.start_kb = {name: self._rss(pid) for name, pid in self.pids.items()}
         self._cpu_start = {name: self._cpu(pid) for name, pid in self.pids.items()}
         self.load = (os.getloadavg()[0], 0.0)
-        self._servers_start, self._machine_start = server_cpu_seconds(), machine_busy_seconds()
+        self._servers_start = server_cpu_seconds(self.databases)
+        self._machine_start = machine_busy_seconds()
         self._thread = threading.Thread(target=self._loop, daemon=True)
         self._thread.start()
         return self
@@ -149,7 +181,7 @@ class ProcessWatch:
         """Note the CPU time used since the start, at the end of ``phase``."""
         used = {name: self._cpu(pid) - self._cpu_start[name] for name, pid in self.pids.items()}
         used.update({name: seconds - self._servers_start[name]
-                     for name, seconds in server_cpu_seconds().items()})
+                     for name, seconds in server_cpu_seconds(self.databases).items()})
         used["machine"] = machine_busy_seconds() - self._machine_start
         self.marks[phase] = used
 

@@ -22,6 +22,8 @@ from shared.rut import FINAL_CONSUMER_RUT, rut_from_number
 
 YEAR = 2025
 DATE_FROM, DATE_TO = f"{YEAR}-01-01", f"{YEAR}-12-31"
+# The month end's month: a month of the same year, so the same accounts and rules apply.
+MONTH_FROM, MONTH_TO = date(YEAR, 6, 1), date(YEAR, 6, 30)
 CHUNK = 5_000
 
 SETTINGS = {
@@ -151,13 +153,14 @@ class DocumentFactory:
                 seeded.post(VAT_CREDIT, *((0, vat) if sign else (vat, 0)))
 
 
-def year_of_documents(factory: DocumentFactory, n: int, seeded: Seeded
+def year_of_documents(factory: DocumentFactory, n: int, seeded: Seeded, *,
+                      first: date = date(YEAR, 1, 1), days: int = 365
                       ) -> Iterator[list[dict]]:
-    """N documents spread evenly over the year in date order, in chunks."""
-    start = date(YEAR, 1, 1)
+    """N documents spread evenly over ``days`` days from ``first`` (the year unless told)
+    in date order, in chunks."""
     chunk: list[dict] = []
     for i in range(n):
-        day = start + timedelta(days=i * 365 // n)
+        day = first + timedelta(days=i * days // n)
         direction, dte_type = factory.pick_kind()
         chunk.append(factory.document(direction, dte_type, day, seeded))
         if len(chunk) == CHUNK:
@@ -169,14 +172,28 @@ def year_of_documents(factory: DocumentFactory, n: int, seeded: Seeded
 
 async def seed_documents(database_url: str, company_rut: str, n: int) -> Seeded:
     """Insert N documents for the company (created beforehand through the API)."""
-    seeded = Seeded()
-    factory = DocumentFactory(company_rut, customers=min(3_000, max(50, n // 30)),
-                              suppliers=min(1_500, max(30, n // 60)))
+    return (await seed_companies(database_url, [company_rut], n))[company_rut]
+
+
+def _factory(company_rut: str, n: int, seed: int) -> DocumentFactory:
+    return DocumentFactory(company_rut, seed=seed, customers=min(3_000, max(50, n // 30)),
+                           suppliers=min(1_500, max(30, n // 60)))
+
+
+async def seed_companies(database_url: str, company_ruts: list[str], n: int, *,
+                         first: date = date(YEAR, 1, 1), days: int = 365
+                         ) -> dict[str, Seeded]:
+    """N documents for each company (created beforehand through the API), dated over
+    ``days`` days from ``first``; each company its own amounts (its own generator seed)."""
+    books = {}
     engine = create_engine(database_url)
     try:
-        for chunk in year_of_documents(factory, n, seeded):
-            async with engine.begin() as conn:
-                await conn.execute(insert(documents_table), chunk)
+        for index, rut in enumerate(company_ruts):
+            books[rut] = seeded = Seeded()
+            factory = _factory(rut, n, seed=2025 + index)
+            for chunk in year_of_documents(factory, n, seeded, first=first, days=days):
+                async with engine.begin() as conn:
+                    await conn.execute(insert(documents_table), chunk)
     finally:
         await engine.dispose()
-    return seeded
+    return books
