@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from shared.events import CONTRACTS, CloudEvent, Contract
@@ -86,7 +87,15 @@ EXAMPLES: dict[str, dict[str, Any]] = {
              "net": 50000, "exempt": 0, "vat": 9500, "total": 59500},
             {"month": "2026-10", "direction": "sales", "dte_type": 33, "count": 1,
              "net": 100000, "exempt": 0, "vat": 19000, "total": 119000}]},
-        "manifest_pages": 1},
+        "manifest_pages": 1, "payment_count": 1,
+        "payment_lines": [{"kind": "collection", "count": 1, "amount": 119000}]},
+    "invoicing.payments.synced.v1": {
+        "sync_id": SYNC_ID, "company_rut": COMPANY["rut"], "page": 1,
+        "payments": [{
+            "payment_id": "3e4f5a6b-7c8d-4e9f-8a0b-1c2d3e4f5a6b",
+            "company_rut": COMPANY["rut"], "kind": "collection", "counterparty": CUSTOMER,
+            "amount": 119000, "paid_on": "2026-10-15",
+            "documents": [{"dte_type": 33, "folio": 1001}]}]},
     "invoicing.payment.recorded.v1": {
         "payment_id": "3e4f5a6b-7c8d-4e9f-8a0b-1c2d3e4f5a6b", "company_rut": COMPANY["rut"],
         "kind": "collection", "counterparty": CUSTOMER, "amount": 119000,
@@ -138,13 +147,19 @@ SUMMARIES = {
     "invoicing.sync.completed.v1":
         "Invoicing has sent every document of a sync session; document_count says how many, "
         "manifest.lines their totals per month, direction and tipo DTE, and manifest_pages "
-        "how many invoicing.sync.manifest.v1 pages list them one by one.",
-    "invoicing.payment.recorded.v1": "A payment to a supplier or a collection from a customer.",
+        "how many invoicing.sync.manifest.v1 pages list them one by one; payment_count how "
+        "many payments and collections paid in the range followed in "
+        "invoicing.payments.synced.v1 pages, payment_lines their count and amount by kind.",
+    "invoicing.payment.recorded.v1":
+        "A payment to a supplier or a collection from a customer, sent as it is recorded once "
+        "the company is connected; a range sync sends it again "
+        "(invoicing.payments.synced.v1): accounting posts it once (key payment:<payment_id>).",
     "accounting.integration.approved.v1":
         "The accountant approved the request and chose the accounting company.",
     "accounting.integration.rejected.v1": "The accountant rejected the integration request.",
     "accounting.sync.requested.v1":
-        "The accountant started a sync: invoicing must send every document of the range.",
+        "The accountant started a sync: invoicing must send every document of the range, "
+        "then every payment and collection paid in it.",
     "accounting.settings.changed.v1": "A company's default integration accounts changed.",
     "accounting.entry.posted.v1": "A journal entry (comprobante) was posted.",
 }
@@ -184,8 +199,9 @@ def _example(event_type: str, model: type[Contract]) -> dict:
 def build_document(topology: Topology | None = None) -> dict:
     topology = topology or Topology()
     models = sorted(CONTRACTS.items())
+    documented: list[type[BaseModel]] = [CloudEvent, *(m for _, m in models)]
     _, top = models_json_schema(
-        [(CloudEvent, "serialization")] + [(m, "serialization") for _, m in models],
+        [(m, "serialization") for m in documented],
         ref_template=REF,
     )
     schemas = dict(sorted(top["$defs"].items()))

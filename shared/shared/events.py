@@ -168,7 +168,8 @@ class TaxDocument(BaseModel):
     )
     vat_retained: Pesos = Field(
         default=0, description="IVA retained by the buyer (subtracted from the total); "
-                               "total = net + exempt + vat + Σ other_taxes − vat_retained"
+                               "total = net + exempt + vat + Σ other_taxes − vat_retained "
+                               "− construction_credit + container_deposit"
     )
     foreign_currency: ForeignCurrencyAmount | None = Field(
         default=None, description="set when the document was issued in another currency "
@@ -185,6 +186,13 @@ class TaxDocument(BaseModel):
         default=None, description="purchases from an RCV: the IVA by column, so crédito "
                                   "fiscal can be told from cost; null when not known"
     )
+    construction_credit: Pesos = Field(
+        default=0, description="CredEC: crédito especial empresas constructoras (DL 910 art. "
+                               "21, 65 % of the IVA), subtracted from the total; the seller "
+                               "recovers it (an asset)")
+    container_deposit: Pesos = Field(
+        default=0, description="GrntDep: deposit for containers, added to the total; the "
+                               "seller owes it back (a liability)")
 
     @property
     def document_key(self) -> str:
@@ -347,6 +355,13 @@ class SyncCompleted(Contract):
         description="how many invoicing.sync.manifest.v1 pages carry the manifest's documents "
                     "(document_count of them in all); null when manifest.documents holds them"
     )
+    payment_count: int | None = Field(
+        default=None, ge=0,
+        description="how many payments and collections paid in the range travel in "
+                    "invoicing.payments.synced.v1 pages (besides document_count documents); "
+                    "null from senders that send no payments with a sync")
+    payment_lines: tuple["PaymentLine", ...] = Field(
+        default=(), description="count and amount of those payments and of those collections")
 
 
 class PaymentKind(StrEnum):
@@ -364,6 +379,32 @@ class PaymentRecorded(Contract):
     amount: Pesos
     paid_on: date
     documents: tuple[DocumentReference, ...] = ()
+
+
+class PaymentLine(BaseModel):
+    """Count and amount of a sync's payments, or of its collections."""
+
+    model_config = ConfigDict(frozen=True)
+    kind: PaymentKind
+    count: int = Field(ge=0)
+    amount: Pesos = 0
+
+
+class PaymentsSynced(Contract):
+    """A page of the payments and collections paid in a sync's range (after its documents'
+    pages), each as its live event would carry it: accounting keeps one entry per
+    payment_id, however it came."""
+
+    event_type: ClassVar[str] = "invoicing.payments.synced.v1"
+    source: ClassVar[str] = INVOICING
+    sync_id: str = Field(description="the sync session the page answers")
+    company_rut: Rut
+    page: int = Field(ge=1, description="1-based number of the page among the sync's "
+                                        "payment pages")
+    payments: tuple[PaymentRecorded, ...] = Field(min_length=1)
+
+
+SyncCompleted.model_rebuild()
 
 
 # --- accounting's events ------------------------------------------------------------
@@ -479,6 +520,7 @@ CONTRACTS: dict[str, type[Contract]] = {
         SyncManifestPage,
         SyncCompleted,
         PaymentRecorded,
+        PaymentsSynced,
         IntegrationApproved,
         IntegrationRejected,
         IntegrationConflicted,
@@ -513,6 +555,6 @@ def parse_event(body: bytes | str, type_hint: str | None = None) -> tuple[CloudE
         except ValidationError:
             event = None
         if event is not None and event.type == type_hint:
-            return event, event.data
+            return event, event.data  # type: ignore[return-value]  # the envelope typed it
     event = CloudEvent.model_validate_json(body)
     return event, event.payload()

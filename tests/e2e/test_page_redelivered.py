@@ -19,6 +19,7 @@ from tests.faults.support import (
     seed_documents,
     wait_in_review,
 )
+from tests.support.broker import first_messages
 from tests.support.stacks import module_stack
 
 pytestmark = pytest.mark.e2e
@@ -52,19 +53,8 @@ async def test_a_page_delivered_again_changes_nothing(stack, topology, client):
         # A copy of every page the worker receives ("probe" is deleted at the session's end).
         probe = await topology.declare_queue(channel, "probe", [InvoicesSynced.event_type])
         sync = client.start_sync(company.id, DATE_FROM, DATE_TO)
-        pages: list[aio_pika.abc.AbstractIncomingMessage] = []
-        async with probe.iterator(timeout=60) as messages:
-            async for message in messages:
-                await message.ack()
-                # Other tests of the run publish on the same exchange, poison included.
-                try:
-                    payload = CloudEvent.model_validate_json(message.body).payload()
-                except ValueError:
-                    continue
-                if payload.sync_id == sync["id"]:
-                    pages.append(message)
-                if len(pages) == 3:
-                    break
+        pages = await first_messages(
+            probe, lambda payload: getattr(payload, "sync_id", None) == sync["id"], 3)
         wait_in_review(client, sync["id"])
         before = sync_state(client, sync["id"])
         assert before[2] == DOCUMENTS

@@ -36,7 +36,8 @@ def _error(response: httpx.Response) -> ApiError:
     except ValueError:
         body = None
     if isinstance(body, dict):
-        errors = body.get("errors") if isinstance(body.get("errors"), list) else []
+        errors = body.get("errors")
+        errors = errors if isinstance(errors, list) else []
         return ApiError(response.status_code, str(body.get("detail") or ""),
                         str(body.get("title") or ""),
                         [e for e in errors if isinstance(e, dict)], body)
@@ -213,9 +214,16 @@ class Api:
                                 f"/v1/companies/{company_id}/reports/trial-balance",
                                 params=params)
 
+    async def balance_tributario(self, token: str, company_id: str, *, year: int,
+                                 date_to: str) -> dict:
+        return await self._json(self.accounting, token, "GET",
+                                f"/v1/companies/{company_id}/reports/balance-tributario",
+                                params={"year": year, "to": date_to})
+
     async def report_csv(self, token: str, company_id: str, report: str, *,
-                         date_from: str | None, date_to: str | None) -> httpx.Response:
-        params = {k: v for k, v in (("from", date_from), ("to", date_to)) if v}
+                         date_from: str | None, date_to: str | None,
+                         year: int | None = None) -> httpx.Response:
+        params = {k: v for k, v in (("from", date_from), ("to", date_to), ("year", year)) if v}
         return await self._send(self.accounting, token, "GET",
                                 f"/v1/companies/{company_id}/reports/{report}",
                                 params={**params, "format": "csv"},

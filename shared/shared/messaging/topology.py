@@ -29,6 +29,7 @@ SUBSCRIPTIONS: dict[str, list[str]] = {
         "invoicing.invoice.synced.v1",
         "invoicing.invoices.synced.v1",
         "invoicing.payment.recorded.v1",
+        "invoicing.payments.synced.v1",
         "accounting.settings.changed.v1",
     ],
 }

@@ -240,7 +240,8 @@ async def test_settings_validate_other_tax_accounts(client, services, rut):
     profile = (await client.get(f"/internal/v1/integrations/{books.rut}/posting-profile",
                                 auth=AS_WORKER)).json()
     assert profile["other_tax_accounts"] == {"24": "210720", "25": "210721", "26": "210722",
-                                             "27": "210723", "271": "210724", "28": "420220"}
+                                             "27": "210723", "271": "210724", "28": "420220",
+                                             "53": "210745"}
 
 
 # --- reports -----------------------------------------------------------------------------
@@ -287,7 +288,8 @@ async def test_journal_ledger_trial_balance_and_auxiliaries_in_json_and_csv(
     rows = read_csv(await client.get(f"/v1/companies/{books.id}/reports/auxiliary-balances",
                                      params={"account": "210210", "format": "csv"}))
     assert rows == [{"rut": books.supplier, "name": "Contraparte Ltda.", "debit": "0",
-                     "credit": "59500", "balance": "-59500"}]
+                     "credit": "59500", "balance": "-59500", "opening_balance": "0",
+                     "closing_balance": "-59500"}]
     not_aux = await client.get(f"/v1/companies/{books.id}/reports/auxiliary-balances",
                                params={"account": "310115"})
     assert not_aux.status_code == 422 and "does not track counterparties" in not_aux.json()[

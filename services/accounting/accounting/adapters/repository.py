@@ -13,7 +13,8 @@ them (a deadlock); in one order they can only queue. From first to last:
 3. the company's live session; 4. the company's row (posting, closing or reopening a
    month, reversing, hiding or deleting the company);
 5. the contract's integration requests (by request time and id), then links;
-6. documents changing status or entry, and the entries posted or reversed;
+6. documents changing status or entry, and the entries posted or reversed, then the
+   remembered accounts a confirm learns, by (company, direction, RUT);
 7. per-status document counts, by (session, status), just before the commit.
 
 Within one kind the keys go in order (sorted here, in add_documents, add_counterparties,
@@ -63,10 +64,19 @@ from accounting.adapters.tables import (
     sync_sessions,
 )
 from accounting.domain.accounts import Account, AccountType
+from accounting.domain.payments import AWAITING_DOCUMENT
 from accounting.domain.periods import CLOSED_PERIOD
 from accounting.domain.settings import IntegrationOptions, InvoiceSettings
-from accounting.domain.syncs import CLOSED, DELIVERING, RESUMABLE, SyncKind, SyncStatus
+from accounting.domain.syncs import (
+    CLOSED,
+    DELIVERING,
+    RESUMABLE,
+    DocumentStatus,
+    SyncKind,
+    SyncStatus,
+)
 from shared.db import json_text, upsert
+from shared.internal_api import PurchaseEntryDate
 
 # Keys per IN (…) list: asyncpg takes at most 32,767 parameters in one statement.
 IN_CHUNK = 5_000
@@ -77,11 +87,13 @@ BULK_FROM = 50
 _DOCUMENT_COLUMNS = {
     "id": ("varchar", False), "sync_id": ("varchar", False), "company_id": ("varchar", False),
     "source_key": ("varchar", False), "event_id": ("varchar", False),
-    "issue_date": ("date", False), "dte_type": ("int", False), "folio": ("bigint", False),
+    "issue_date": ("date", False), "issued_on": ("date", False), "dte_type": ("int", False),
+    "folio": ("bigint", False),
     "document": ("text", True), "payment": ("text", True), "status": ("varchar", False),
     "hold_reason": ("text", False), "hold_code": ("varchar", False), "note": ("text", False),
     "entry": ("text", True), "entry_id": ("varchar", False),
-    "created_at": ("timestamptz", False),
+    "created_at": ("timestamptz", False), "account_source": ("varchar", False),
+    "account_note": ("text", False),
 }
 _ADD_DOCUMENTS = (
     f"INSERT INTO sync_documents ({', '.join(_DOCUMENT_COLUMNS)}) "
@@ -136,6 +148,16 @@ def chunks(items: Iterable[Any], size: int | None = None) -> Iterable[list[Any]]
         yield items[start:start + size]
 
 
+def among(session: AsyncSession, column, values: Iterable[Any]) -> list[Any]:  # noqa: ANN001
+    """Conditions "column is one of values", to run one query each: on PostgreSQL one
+    ``= ANY(array)`` (a single parameter; an IN list of 2,000 keys cost more to render
+    than to run), elsewhere IN lists of at most IN_CHUNK."""
+    values = list(values)
+    if session.bind.dialect.name == "postgresql" and len(values) >= BULK_FROM:
+        return [column == any_(cast(literal(values), ARRAY(String)))]
+    return [column.in_(chunk) for chunk in chunks(values)]
+
+
 def posting_cursor(row: Any) -> tuple[Any, ...]:
     """Where the next page starts: the posting-order key of a page's last row."""
     return (row.issue_date, -1 if row.dte_type is None else row.dte_type,
@@ -163,13 +185,7 @@ class Repository:
         return (await connection.get_raw_connection()).driver_connection
 
     def _among(self, column, values: Iterable[Any]) -> list[Any]:  # noqa: ANN001
-        """Conditions "column is one of values", to run one query each: on PostgreSQL one
-        ``= ANY(array)`` (a single parameter; an IN list of 2,000 keys cost more to render
-        than to run), elsewhere IN lists of at most IN_CHUNK."""
-        values = list(values)
-        if self.session.bind.dialect.name == "postgresql" and len(values) >= BULK_FROM:
-            return [column == any_(cast(literal(values), ARRAY(String)))]
-        return [column.in_(chunk) for chunk in chunks(values)]
+        return among(self.session, column, values)
 
     def _lock(self, query):  # noqa: ANN001, ANN202
         # SQLite serialises writers anyway; PostgreSQL needs the row lock.
@@ -345,7 +361,8 @@ class Repository:
         row = await self._one(
             select(invoice_settings.c.auto_post, invoice_settings.c.other_tax_accounts,
                    invoice_settings.c.purchase_other_tax_accounts,
-                   invoice_settings.c.issued_vat_tolerance)
+                   invoice_settings.c.issued_vat_tolerance,
+                   invoice_settings.c.purchase_entry_date)
             .where(invoice_settings.c.company_id == company_id)
         )
         if row is None:
@@ -353,7 +370,8 @@ class Repository:
         return IntegrationOptions(
             auto_post=bool(row.auto_post), other_tax_accounts=row.other_tax_accounts or None,
             purchase_other_tax_accounts=row.purchase_other_tax_accounts or None,
-            issued_vat_tolerance=row.issued_vat_tolerance)
+            issued_vat_tolerance=row.issued_vat_tolerance,
+            purchase_entry_date=PurchaseEntryDate(row.purchase_entry_date))
 
     async def save_settings(self, company_id: str, settings: InvoiceSettings,
                             options: IntegrationOptions | None = None) -> None:
@@ -363,6 +381,7 @@ class Repository:
             "other_tax_accounts": options.other_tax_accounts or None,
             "purchase_other_tax_accounts": options.purchase_other_tax_accounts or None,
             "issued_vat_tolerance": options.issued_vat_tolerance,
+            "purchase_entry_date": options.purchase_entry_date.value,
             "sales_auxiliary": settings.sales_auxiliary,
             "sales_detail": settings.sales_detail,
             "purchases_auxiliary": settings.purchases_auxiliary,
@@ -503,6 +522,28 @@ class Repository:
             found.update(rows.scalars().all())
         return found
 
+    async def payment_keys_held(self, company_id: str, keys: Iterable[str]) -> set[str]:
+        """Keys of payments any session of the company (range or live) already holds
+        (ix_sync_documents_payment_keys: payments have no tipo DTE)."""
+        found: set[str] = set()
+        for among in self._among(sync_documents.c.source_key, keys):
+            rows = await self.session.execute(
+                select(sync_documents.c.source_key)
+                .where(sync_documents.c.company_id == company_id,
+                       sync_documents.c.dte_type.is_(None), among))
+            found.update(rows.scalars().all())
+        return found
+
+    async def payments_to_review(self, sync_id: str) -> Sequence[RowMapping]:
+        """The session's payments that are ready, or held waiting for a document."""
+        return await self._all(
+            select(sync_documents.c.id, sync_documents.c.payment, sync_documents.c.status,
+                   sync_documents.c.hold_code)
+            .where(sync_documents.c.sync_id == sync_id, sync_documents.c.dte_type.is_(None),
+                   (sync_documents.c.status == DocumentStatus.READY)
+                   | (sync_documents.c.hold_code == AWAITING_DOCUMENT))
+        )
+
     async def documents_by_id(self, ids: list[str]) -> list[RowMapping]:
         rows: list[RowMapping] = []
         for among in self._among(sync_documents.c.id, ids):
@@ -510,8 +551,9 @@ class Repository:
         return sorted(rows, key=posting_cursor)
 
     async def posting_page(self, sync_id: str, after: tuple[Any, ...] | None,
-                           limit: int) -> Sequence[RowMapping]:
-        """The session's next ``limit`` documents in posting order after ``after``, whatever
+                           limit: int, *, payments: bool = False) -> Sequence[RowMapping]:
+        """The session's next ``limit`` documents (with ``payments``, its payments and
+        collections, which have no tipo DTE) in posting order after ``after``, whatever
         their status (so the plan is a walk of ix_sync_documents_posting_order, however
         stale the table's statistics). Whether the books already hold them is asked under
         the company's lock, when the page is posted (posting_state)."""
@@ -519,8 +561,11 @@ class Repository:
             select(sync_documents.c.id, sync_documents.c.source_key, sync_documents.c.entry,
                    sync_documents.c.status, sync_documents.c.hold_code,
                    sync_documents.c.issue_date, sync_documents.c.dte_type,
-                   sync_documents.c.folio)
-            .where(sync_documents.c.sync_id == sync_id)
+                   sync_documents.c.folio, sync_documents.c.payment,
+                   sync_documents.c.account_source)
+            .where(sync_documents.c.sync_id == sync_id,
+                   sync_documents.c.dte_type.is_(None) if payments
+                   else sync_documents.c.dte_type.is_not(None))
             .order_by(*POSTING_ORDER).limit(limit)
         )
         if after is not None:
@@ -557,12 +602,13 @@ class Repository:
 
     async def company_documents_between(self, company_id: str, first: date,
                                         last: date) -> Sequence[RowMapping]:
-        """Every tax document the company's sessions received for the dates, oldest first."""
+        """Every tax document the company's sessions received issued on the dates (as
+        invoicing's manifest counts them, whatever day their entries take), oldest first."""
         return await self._all(
             select(sync_documents)
             .where(sync_documents.c.company_id == company_id,
                    sync_documents.c.document.is_not(None),
-                   sync_documents.c.issue_date >= first, sync_documents.c.issue_date <= last)
+                   sync_documents.c.issued_on >= first, sync_documents.c.issued_on <= last)
             .order_by(sync_documents.c.created_at, sync_documents.c.id)
         )
 
@@ -789,25 +835,6 @@ class Repository:
         )).scalar_one()
         return int(value)
 
-    async def balances_by_counterparty(self, company_id: str, code: str, date_from: date | None,
-                                       date_to: date | None) -> Sequence[RowMapping]:
-        return await self._all(
-            select(journal_lines.c.counterparty_rut.label("rut"),
-                   counterparties.c.name,
-                   func.sum(journal_lines.c.debit).label("debit"),
-                   func.sum(journal_lines.c.credit).label("credit"))
-            .select_from(
-                journal_lines.join(journal_entries,
-                                   journal_entries.c.id == journal_lines.c.entry_id)
-                .outerjoin(counterparties,
-                           and_(counterparties.c.company_id == journal_entries.c.company_id,
-                                counterparties.c.rut == journal_lines.c.counterparty_rut)))
-            .where(_entries_in(company_id, date_from, date_to),
-                   journal_lines.c.account_code == code)
-            .group_by(journal_lines.c.counterparty_rut, counterparties.c.name)
-            .order_by(journal_lines.c.counterparty_rut)
-        )
-
     # --- periods ---------------------------------------------------------------------
 
     async def list_periods(self, company_id: str) -> Sequence[RowMapping]:
@@ -901,27 +928,6 @@ class Repository:
             ):
                 lines[line.entry_id].append(line)
         return entries, total, lines
-
-    async def movements(self, company_id: str, date_from: date | None,
-                        date_to: date | None) -> Sequence[RowMapping]:
-        """Debit and credit sums per account over the entries of the range."""
-        return await self._all(
-            select(
-                journal_lines.c.account_code,
-                func.coalesce(accounts.c.name, journal_lines.c.account_code).label("name"),
-                func.sum(journal_lines.c.debit).label("debit"),
-                func.sum(journal_lines.c.credit).label("credit"),
-            )
-            .select_from(
-                journal_lines.join(journal_entries,
-                                   journal_entries.c.id == journal_lines.c.entry_id)
-                .outerjoin(accounts, and_(accounts.c.company_id == journal_entries.c.company_id,
-                                          accounts.c.code == journal_lines.c.account_code))
-            )
-            .where(_entries_in(company_id, date_from, date_to))
-            .group_by(journal_lines.c.account_code, accounts.c.name)
-            .order_by(journal_lines.c.account_code)
-        )
 
 
 def _last_progress():  # noqa: ANN202

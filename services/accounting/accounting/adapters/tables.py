@@ -126,6 +126,8 @@ invoice_settings = Table(
     Column("purchase_other_tax_accounts", JSON),
     # Pesos an issued document's IVA may be off round(neto × 19%) and still post (§6b).
     Column("issued_vat_tolerance", Integer, nullable=False, server_default="2"),
+    # "received" (DL 825 art. 24) or "issued": which date of a purchase its entry takes.
+    Column("purchase_entry_date", String(10), nullable=False, server_default="received"),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     # Goes up by one with each change: the worker's cached posting profiles say which
     # version they were read at, and a batch built with another is refused (proposals.py).
@@ -169,6 +171,10 @@ sync_documents = Table(
     Column("source_key", String(200), nullable=False),
     Column("event_id", String(64), nullable=False),
     Column("issue_date", Date, nullable=False),  # the entry's date (a payment's paid_on)
+    # The document's own FchEmis (null for a payment), which may differ from the entry's
+    # date (a purchase books on its reception): invoicing's manifest, and so the
+    # reconciliation, counts a document in the month it was issued.
+    Column("issued_on", Date),
     Column("dte_type", Integer),  # null for payments
     Column("folio", BigInteger),
     Column("document", JSON),  # a TaxDocument, or null for a payment
@@ -182,6 +188,10 @@ sync_documents = Table(
     Column("entry", JSON),
     Column("entry_id", Uuid),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # Where the entry's detail account came from (domain.remembered.AccountSource); null
+    # when it has none (a payment, a document held without an entry).
+    Column("account_source", String(12)),
+    Column("account_note", Text),  # why, when it is not simply the default
     # Handing the same proposal over twice stores it once.
     UniqueConstraint("sync_id", "source_key"),
     # No index holds status: sync_document_counts answers "how many in each", and confirm
@@ -204,6 +214,12 @@ sync_document_counts = Table(
 Index("ix_sync_documents_posting_order", sync_documents.c.sync_id, sync_documents.c.issue_date,
       func.coalesce(sync_documents.c.dte_type, literal_column("-1")),
       func.coalesce(sync_documents.c.folio, literal_column("-1")), sync_documents.c.id)
+# A payment is kept once per company whichever way it came (live, or in a range sync): a
+# live one is looked up among all the company's sessions. Only payments (no tipo DTE) are
+# in it, so storing a sync's documents writes nothing more.
+Index("ix_sync_documents_payment_keys", sync_documents.c.company_id,
+      sync_documents.c.source_key, postgresql_where=sync_documents.c.dte_type.is_(None),
+      sqlite_where=sync_documents.c.dte_type.is_(None))
 
 journal_entries = Table(
     "journal_entries",
@@ -296,4 +312,20 @@ sync_manifest_documents = Table(
     Column("total", Money, nullable=False),
     Column("issue_date", Date),
     Index(None, "sync_id", "issue_date"),
+)
+
+# The detail account a person chose for a counterparty's documents, by company, direction
+# (sales | purchases) and RUT: proposed instead of the default for its next documents.
+remembered_accounts = Table(
+    "remembered_accounts",
+    metadata,
+    Column("company_id", Uuid, ForeignKey("companies.id"), primary_key=True),
+    Column("direction", String(10), primary_key=True),
+    Column("counterparty_rut", RutColumn, primary_key=True),
+    Column("account_code", String(20), nullable=False),
+    Column("origin", String(8), nullable=False),  # review (a confirmed sync) | api
+    Column("chosen_at", DateTime(timezone=True), nullable=False),
+    # The sync whose confirm remembered it, and the document (origin review).
+    Column("sync_id", Uuid),
+    Column("source_key", String(200)),
 )

@@ -16,8 +16,10 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from accounting.domain.journal import hold_reason, unusable_accounts
+from accounting.domain.payments import AWAITING_DOCUMENT, SyncPayment, not_posted
 from accounting.domain.periods import CLOSED_PERIOD, closed_reason, month_of
-from accounting.domain.syncs import DocumentStatus
+from accounting.domain.syncs import DocumentStatus, SyncKind
+from accounting.service_layer import remembered
 from accounting.service_layer.unit_of_work import UnitOfWork
 from shared.events import EntriesPosted, EntryPosted, PostedEntry
 from shared.ids import new_ids
@@ -86,10 +88,11 @@ class Page:
 
 
 async def read_page(uow: UnitOfWork, sync: Any, after: tuple[Any, ...] | None,
-                    limit: int) -> Page | None:
-    """The session's next page after ``after`` (None when there is none). Read without
-    the company's lock: ``post_page`` checks again, under it, what may have changed."""
-    rows = await uow.repo.posting_page(sync.id, after, limit)
+                    limit: int, *, payments: bool = False) -> Page | None:
+    """The session's next page of documents (or of payments) after ``after`` (None when
+    there is none). Read without the company's lock: ``post_page`` checks again, under it,
+    what may have changed."""
+    rows = await uow.repo.posting_page(sync.id, after, limit, payments=payments)
     if not rows:
         return None
     with_entry = [r for r in rows if r.entry is not None]
@@ -111,10 +114,15 @@ async def post_page(uow: UnitOfWork, sync: Any, page: Page) -> int:
     # As they are now, under the lock: another confirm of the session may have posted
     # some, or another session the same documents, since the page was read.
     now = await uow.repo.posting_state(company_id, list(page.prepared))
+    statuses = {id_: (sync.id, state.status) for id_, state in now.items()}
+    postable = [d for d in page.documents if d.id in page.prepared and _postable(now[d.id])]
+    waiting = await _unsettled(uow, sync, [d for d in postable if not now[d.id].already_posted])
     entries = await _post(uow, sync, [
-        (d, page.prepared[d.id], now[d.id].already_posted) for d in page.documents
-        if d.id in page.prepared and _postable(now[d.id])],
-        statuses={id_: (sync.id, state.status) for id_, state in now.items()})
+        (d, page.prepared[d.id], now[d.id].already_posted) for d in postable
+        if d.id not in waiting], statuses=statuses)
+    await uow.repo.set_documents([
+        change(id_, DocumentStatus.HELD, hold_reason=reason, hold_code=AWAITING_DOCUMENT)
+        for id_, reason in waiting.items()], statuses)
     if entries:
         uow.emit(EntriesPosted.model_construct(
             accounting_company_id=company_id, company_rut=sync.company_rut, sync_id=sync.id,
@@ -127,9 +135,26 @@ async def post_page(uow: UnitOfWork, sync: Any, page: Page) -> int:
 
 
 def _postable(document: Any) -> bool:
-    """Ready, or held only because its month was closed (and may be open again)."""
+    """Ready, or held only because its month was closed (and may be open again) or a
+    document it settles was missing (and may be posted now)."""
     return document.status == DocumentStatus.READY or (
-        document.status == DocumentStatus.HELD and document.hold_code == CLOSED_PERIOD)
+        document.status == DocumentStatus.HELD
+        and document.hold_code in (CLOSED_PERIOD, AWAITING_DOCUMENT))
+
+
+async def _unsettled(uow: UnitOfWork, sync: Any, documents: Sequence[Any]) -> dict[str, str]:
+    """The payments of a range sync (by id, with the reason) that settle a document the
+    books do not hold: they wait for it (DESIGN §6, a sync's payments post after its
+    documents). Live payments post as they come, as they always did."""
+    if sync.kind != SyncKind.RANGE:
+        return {}
+    payments = {d.id: SyncPayment.of(d.payment) for d in documents if d.dte_type is None}
+    if not payments:
+        return {}
+    posted = await uow.repo.posted_source_keys(
+        sync.company_id, set().union(*(p.keys() for p in payments.values())))
+    return {id_: not_posted(missing) for id_, payment in payments.items()
+            if (missing := payment.missing(posted))}
 
 
 class _Line:
@@ -193,6 +218,7 @@ async def _post(uow: UnitOfWork, sync: Any, documents: Sequence[tuple[Any, Prepa
         posted = Counter("payment" if d.dte_type is None else "document" for d, _ in to_post)
         uow.after_commit(lambda: count_posted(posted))
     await uow.repo.set_documents(changes, statuses)
+    await remembered.learn(uow, sync, [document for document, _ in to_post])
     return entries
 
 

@@ -1,8 +1,13 @@
 """Proposed entries handed over by the worker: stored once, checked, counted.
 
-Proposals of a sync session go to that session. Live ones (sync_id null: documents
-recorded after the first sync, and every payment) go to the company's open live session,
-created when needed, and are posted at once when the company has auto-post on.
+Proposals of a sync session go to that session: its documents, and the payments and
+collections paid in its range (held, once the whole sync is in, while a document they
+settle is not in accounting: sync_payments). Live ones (sync_id null: documents recorded
+after the first sync, and payments recorded once the company is connected) go to the
+company's open live session, created when needed, and are posted at once when the company
+has auto-post on. A payment is one entry however it came: its key (payment:<id>) is the
+same live and in a sync, a live one that any session of the company already holds is not
+stored again, and the books never hold a key twice.
 """
 
 import uuid
@@ -13,7 +18,9 @@ from typing import Any
 from accounting.domain.journal import hold_reason
 from accounting.domain.periods import CLOSED_PERIOD, closed_reason, month_of
 from accounting.domain.syncs import CLOSED, DocumentStatus, SyncKind, SyncStatus
+from accounting.service_layer import remembered
 from accounting.service_layer.posting import change, post_documents
+from accounting.service_layer.sync_payments import review_payments
 from accounting.service_layer.unit_of_work import Services, UnitOfWork
 from shared.http.problems import Conflict, NotFound, Unprocessable
 from shared.ids import new_ids
@@ -25,7 +32,6 @@ LATE_ARRIVAL = ("it arrived after the sync session was confirmed: synchronise it
 
 
 async def receive(services: Services, batch: ProposalBatch) -> ProposalResult:
-    _check_supported(batch.proposals)
     by_sync: dict[str, list[Proposal]] = defaultdict(list)
     live: dict[str, list[Proposal]] = defaultdict(list)
     for proposal in batch.proposals:
@@ -45,16 +51,30 @@ async def receive(services: Services, batch: ProposalBatch) -> ProposalResult:
         groups += [(links[rut].company_id, live[rut]) for rut in links]
         await _check_settings_versions(uow, batch.settings_versions, groups)
         notes = await _record_counterparties(uow, groups)
+        grown = []
         for sync_id, sync in syncs.items():
             new, repeated = await _store(uow, sync, by_sync[sync_id], notes)
             accepted += new
             duplicates += repeated
+            if new:
+                grown.append(sync_id)
         for company_rut, link in links.items():
             new, repeated = await _store_live(uow, link, live[company_rut], notes)
             accepted += new
             duplicates += repeated
+        await _review_completed(uow, grown)
         await uow.commit()
     return ProposalResult(accepted=accepted, duplicates=duplicates)
+
+
+async def _review_completed(uow: UnitOfWork, sync_ids: list[str]) -> None:
+    """Check the payments of the range sessions this batch completed (or added to once
+    complete) against their documents: only once the whole sync is in, whatever order its
+    pages arrived in. Last, where the LOCK ORDER puts documents changing status."""
+    for sync_id in sync_ids:
+        sync = await uow.repo.get_sync(sync_id)  # as this batch left it
+        if sync.status == SyncStatus.IN_REVIEW:
+            await review_payments(uow, sync)
 
 
 async def _session_for(uow: UnitOfWork, sync_id: str, proposals: list[Proposal]) -> Any:
@@ -127,6 +147,10 @@ async def _store_live(uow: UnitOfWork, link: Any, proposals: list[Proposal],
     # Once per (company, source_key) across all its live sessions, so a redelivered live
     # document or payment is not stored again after its session was confirmed.
     seen = await uow.repo.live_source_keys(link.company_id, {p.source_key for p in proposals})
+    # A payment a range sync brought (posted, or waiting in review there) is that one
+    # payment: its live event, redelivered or replayed later, is nothing new.
+    seen |= await uow.repo.payment_keys_held(
+        link.company_id, {p.source_key for p in proposals if p.payment is not None})
     new = _first_of_each(proposals, seen)
     if not new:
         return 0, len(proposals)
@@ -174,7 +198,9 @@ async def _add(uow: UnitOfWork, sync: Any, new: list[Proposal],
     closed = await uow.repo.closed_months(sync.company_id)
     now = datetime.now(UTC)
     rows = []
-    for proposal, document_id in zip(new, new_ids(len(new)), strict=True):
+    proposed = await remembered.propose(uow, sync.company_id, new, chart)
+    for (proposal, source, account_note), document_id in zip(proposed, new_ids(len(new)),
+                                                             strict=True):
         code = None
         if sync.status in CLOSED:
             status, reason = DocumentStatus.HELD, LATE_ARRIVAL
@@ -190,7 +216,8 @@ async def _add(uow: UnitOfWork, sync: Any, new: list[Proposal],
             reason = hold_reason(proposal.entry.lines, chart)
             status = DocumentStatus.HELD if reason else DocumentStatus.READY
         rows.append(_row(document_id, proposal, sync, status, reason, code,
-                         _note(proposal, sync.company_id, notes), now))
+                         _note(proposal, sync.company_id, notes), now)
+                    | {"account_source": source and source.value, "account_note": account_note})
     inserted = await uow.repo.add_documents(rows)
     if len(inserted) < len(rows):  # a concurrent batch stored some of them first
         rows = [row for row in rows if row["id"] in inserted]
@@ -224,9 +251,10 @@ class _Stored:
 
 
 def _outside_range(proposal: Proposal, sync: Any) -> str | None:
-    if proposal.document is None or sync.date_from is None:
+    if sync.date_from is None:
         return None
-    day = proposal.document.issue_date
+    day = (proposal.document.issue_date if proposal.document is not None
+           else proposal.payment.paid_on)
     if sync.date_from <= day <= sync.date_to:
         return None
     return (f"it is dated {day}, outside the session's range {sync.date_from} to "
@@ -276,6 +304,7 @@ def _row(document_id: str, proposal: Proposal, sync: Any, status: DocumentStatus
         "source_key": proposal.source_key,
         "event_id": proposal.event_id,
         "issue_date": day,
+        "issued_on": document.issue_date if document else None,
         "dte_type": document.dte_type if document else None,
         "folio": document.folio if document else None,
         "document": document.model_dump(mode="json") if document else None,
@@ -288,16 +317,3 @@ def _row(document_id: str, proposal: Proposal, sync: Any, status: DocumentStatus
         "entry_id": None,
         "created_at": now,
     }
-
-
-def _check_supported(proposals: list[Proposal]) -> None:
-    errors = [
-        {"field": f"proposals.{index}.sync_id",
-         "message": "payments belong to no sync session: send them with sync_id null"}
-        for index, proposal in enumerate(proposals)
-        if proposal.payment is not None and proposal.sync_id is not None
-    ]
-    if errors:
-        raise Unprocessable("Some proposals cannot be taken: "
-                            + "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5]),
-                            errors=errors)

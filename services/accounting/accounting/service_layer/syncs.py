@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from accounting.domain.accounts import Account
+from accounting.domain.remembered import AccountSource, chosen_note
 from accounting.domain.settings import account_problems, detail_role
 from accounting.domain.syncs import (
     CLOSED,
@@ -21,6 +22,7 @@ from accounting.domain.syncs import (
 from accounting.service_layer.companies import company_or_404
 from accounting.service_layer.manifests import expect_manifest
 from accounting.service_layer.posting import Page, post_page, read_page
+from accounting.service_layer.sync_payments import review_payments
 from accounting.service_layer.unit_of_work import Services, UnitOfWork
 from shared.events import SyncCompleted, SyncRefused, SyncRequested
 from shared.http.problems import Conflict, NotFound, Unprocessable
@@ -75,13 +77,16 @@ async def on_sync_completed(uow: UnitOfWork, event: SyncCompleted,
     sync = await uow.repo.get_sync(event.sync_id, lock=True)
     values: dict[str, Any] = {} if manifest is None else {"manifest": manifest}
     if sync.status not in CLOSED:
-        # Once confirmed (reviewed and posted) only the manifest still matters.
-        values["expected"] = event.document_count
-        values["status"] = progress(SyncStatus(sync.status), event.document_count,
-                                    sync.received)
+        # Once confirmed (reviewed and posted) only the manifest still matters. The
+        # payments and collections of the range come as proposals of the session too.
+        expected = event.document_count + (event.payment_count or 0)
+        values["expected"] = expected
+        values["status"] = progress(SyncStatus(sync.status), expected, sync.received)
         values["progress_at"] = datetime.now(UTC)
     if values:
         await uow.repo.update_sync(sync.id, **values)
+    if values.get("status") == SyncStatus.IN_REVIEW:
+        await review_payments(uow, sync)
 
 
 async def on_sync_refused(uow: UnitOfWork, event: SyncRefused,
@@ -208,9 +213,14 @@ async def change_detail_account(services: Services, sync_id: str, document_id: s
             {**line, "account_code": code} if line["role"] == LineRole.DETAIL else line
             for line in entry["lines"]
         ]
-        await uow.repo.update_document(document_id, entry=entry)
+        # Remembered for the counterparty when the confirm posts it (remembered.learn).
+        said = {"account_source": AccountSource.CHOSEN.value,
+                "account_note": chosen_note(document.document["direction"],
+                                            document.document["counterparty"]["rut"],
+                                            chart[code])}
+        await uow.repo.update_document(document_id, entry=entry, **said)
         await uow.commit()
-        return document_view({**document, "entry": entry}, chart)
+        return document_view({**document, "entry": entry, **said}, chart)
 
 
 async def confirm(services: Services, sync_id: str) -> dict[str, Any]:
@@ -246,23 +256,26 @@ async def confirm(services: Services, sync_id: str) -> dict[str, Any]:
                 + ".", title="Sync session not in review")
     # Confirming again posts only what is still ready or a reopened period released since.
     # The next page is read and prepared while the database writes the current one.
-    async def read(after: tuple[Any, ...] | None) -> Page | None:
+    async def read(after: tuple[Any, ...] | None, payments: bool) -> Page | None:
         async with services.uow() as uow:
-            return await read_page(uow, sync, after, services.page_size)
+            return await read_page(uow, sync, after, services.page_size, payments=payments)
 
-    page = await read(None)
-    while page is not None:
-        ahead = asyncio.create_task(read(page.after))
-        try:
-            async with services.uow() as uow:
-                # The session's row before the company's, the order live intake takes them.
-                await uow.repo.update_sync(sync_id, progress_at=datetime.now(UTC))
-                await post_page(uow, sync, page)
-                await uow.commit()
-        except BaseException:
-            ahead.cancel()
-            raise
-        page = await ahead
+    # The documents first, then the payments and collections that settle them.
+    for payments in (False, True):
+        page = await read(None, payments)
+        while page is not None:
+            ahead = asyncio.create_task(read(page.after, payments))
+            try:
+                async with services.uow() as uow:
+                    # The session's row before the company's, the order live intake takes
+                    # them.
+                    await uow.repo.update_sync(sync_id, progress_at=datetime.now(UTC))
+                    await post_page(uow, sync, page)
+                    await uow.commit()
+            except BaseException:
+                ahead.cancel()
+                raise
+            page = await ahead
     async with services.uow() as uow:
         done = await uow.repo.get_sync(sync_id, lock=True)
         if done.status == SyncStatus.CONFIRMING:
@@ -305,9 +318,12 @@ def document_view(row: Mapping[str, Any], chart: dict[str, Account]) -> dict[str
                 for line in entry["lines"]
             ],
         }
+    notes = [n for n in (row.get("note"), row.get("account_note")) if n]
     return {"id": row["id"], "document": row["document"], "payment": row.get("payment"),
             "status": row["status"], "hold_reason": row["hold_reason"],
-            "note": row.get("note"), "entry": entry, "entry_id": row["entry_id"]}
+            "note": "; ".join(notes) or None, "entry": entry, "entry_id": row["entry_id"],
+            "account_source": row.get("account_source"),
+            "account_note": row.get("account_note")}
 
 
 async def _sync(uow: UnitOfWork, sync_id: str, *, lock: bool = False):  # noqa: ANN202

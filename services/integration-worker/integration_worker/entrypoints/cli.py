@@ -21,7 +21,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog=PROG)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("migrate", help="nothing to do: the worker owns no database")
-    commands.add_parser("run", help="consume invoice.synced, payment.recorded and "
+    commands.add_parser("run", help="consume documents and payments (live and of syncs) and "
                                     "settings.changed until stopped")
     args = parser.parse_args(argv)
 

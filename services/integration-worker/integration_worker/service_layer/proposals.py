@@ -11,6 +11,7 @@ from shared.events import (
     InvoicesSynced,
     InvoiceSynced,
     PaymentRecorded,
+    PaymentsSynced,
     SettingsChanged,
     TaxDocument,
 )
@@ -68,8 +69,13 @@ class ProposeEntries:
                                for document in payload.documents)
             elif isinstance(payload, InvoiceSynced):
                 sources.append((event.id, payload.sync_id, payload.document, event.time))
+            elif isinstance(payload, PaymentsSynced):
+                # A sync's payments: the same key as the live event of each (source_key),
+                # so accounting posts a payment once, whichever way it came first.
+                sources.extend((event.id, payload.sync_id, payment, event.time)
+                               for payment in payload.payments)
             elif isinstance(payload, PaymentRecorded):
-                sources.append((event.id, None, payload, event.time))  # payments are live
+                sources.append((event.id, None, payload, event.time))  # live
             else:
                 log.warning("ignoring %s %s: not an event this worker handles",
                             event.type, event.id)
@@ -86,7 +92,8 @@ class ProposeEntries:
         """Build the chunk's proposals and hand them to accounting, building them again
         with fresh profiles while accounting says the settings used are stale."""
         for attempt in range(1, STALE_SETTINGS_ATTEMPTS + 1):
-            proposals, versions = [], {}
+            proposals: list[Proposal] = []
+            versions: dict[str, int] = {}
             for event_id, sync_id, source, _ in chunk:
                 profile = await self._profile(source.company_rut)
                 proposals.append(_propose(event_id, sync_id, source, profile))
@@ -106,6 +113,7 @@ class ProposeEntries:
                     self._profiles.pop(rut, None)
                 if attempt == STALE_SETTINGS_ATTEMPTS:
                     raise
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
     @staticmethod
     def _log_handed(chunk: list[Proposal], result: ProposalResult) -> None:
@@ -138,11 +146,12 @@ def _propose(event_id: str, sync_id: str | None, source: TaxDocument | PaymentRe
     else:
         outcome = propose(source, profile)
         key, document, payment = source.document_key, source, None
-    held = isinstance(outcome, Hold)
+    hold = outcome if isinstance(outcome, Hold) else None
     return Proposal(event_id=event_id, sync_id=sync_id, company_rut=source.company_rut,
                     source_key=key, document=document, payment=payment,
-                    entry=None if held else outcome, hold_reason=outcome.reason if held else None,
-                    hold_code=NOTHING_TO_POST if held and outcome.nothing_to_post else None)
+                    entry=None if isinstance(outcome, Hold) else outcome,
+                    hold_reason=hold.reason if hold else None,
+                    hold_code=NOTHING_TO_POST if hold and hold.nothing_to_post else None)
 
 
 def _correlation_of(chunk: list[Proposal]) -> str | None:

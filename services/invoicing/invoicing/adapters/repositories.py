@@ -15,6 +15,7 @@ from invoicing.domain.documents import (
     Counterparty,
     Direction,
     Document,
+    DocumentStatus,
     ForeignCurrency,
     OtherTax,
     Reference,
@@ -92,7 +93,7 @@ def _foreign(data: dict | None) -> ForeignCurrency | None:
                            exchange_rate=None if rate is None else Decimal(rate))
 
 
-def _document(row) -> Document:  # noqa: ANN001
+def _document(row) -> Document:
     return Document(
         id=row.id,
         company_rut=row.company_rut,
@@ -112,6 +113,9 @@ def _document(row) -> Document:  # noqa: ANN001
         foreign_currency=_foreign(row.foreign_currency),
         received_on=row.received_on,
         vat_breakdown=VatBreakdown(**row.vat_breakdown) if row.vat_breakdown else None,
+        construction_credit=row.construction_credit or 0,
+        container_deposit=row.container_deposit or 0,
+        status=DocumentStatus(row.status or DocumentStatus.RECORDED),
     )
 
 
@@ -145,6 +149,9 @@ def _row(document: Document) -> dict:
         "foreign_currency": _foreign_json(document.foreign_currency),
         "received_on": document.received_on,
         "vat_breakdown": asdict(document.vat_breakdown) if document.vat_breakdown else None,
+        "construction_credit": document.construction_credit,
+        "container_deposit": document.container_deposit,
+        "status": str(document.status),
         "created_at": _now(),
     }
 
@@ -156,6 +163,11 @@ class RecordedAmounts:
     exempt: int
     vat: int
     total: int
+    pending_acceptance: bool = False
+
+
+# What a sync exports: a document pending acceptance is not a purchase of the books yet.
+_EXPORTED = documents.c.status != str(DocumentStatus.PENDING_ACCEPTANCE)
 
 
 _ORDER = (documents.c.issue_date, documents.c.folio, documents.c.id)
@@ -196,7 +208,7 @@ class DocumentRepository:
         rows = (await self._session.execute(
             select(documents.c.direction, documents.c.issuer_rut, documents.c.dte_type,
                    documents.c.folio, documents.c.id, documents.c.net, documents.c.exempt,
-                   documents.c.vat, documents.c.total).where(
+                   documents.c.vat, documents.c.total, documents.c.status).where(
                 documents.c.company_rut == company_rut,
                 or_(*(and_(documents.c.direction == direction,
                            documents.c.issuer_rut == issuer,
@@ -206,7 +218,27 @@ class DocumentRepository:
             )
         )).all()
         return {(r.direction, r.issuer_rut, r.dte_type, r.folio):
-                RecordedAmounts(r.id, r.net, r.exempt, r.vat, r.total) for r in rows}
+                RecordedAmounts(r.id, r.net, r.exempt, r.vat, r.total,
+                                r.status == DocumentStatus.PENDING_ACCEPTANCE) for r in rows}
+
+    async def accept_pending(self, accepted: Sequence[tuple[str, Document]]
+                             ) -> list[Document]:
+        """The registro lists these pending documents: each (recorded id, the registro's
+        version) becomes a recorded purchase with the registro's amounts, keeping its id.
+        Only rows still pending change (a concurrent import may have accepted one): the
+        documents actually accepted, as now recorded."""
+        done = []
+        for recorded_id, document in accepted:
+            values = {k: v for k, v in _row(document).items() if k not in ("id", "created_at")}
+            row = (await self._session.execute(
+                update(documents).where(
+                    documents.c.id == recorded_id,
+                    documents.c.status == str(DocumentStatus.PENDING_ACCEPTANCE))
+                .values(**values).returning(*documents.c)
+            )).first()
+            if row is not None:
+                done.append(_document(row))
+        return done
 
     async def find_by_folio(self, company_rut: str, direction: Direction, issuer_rut: str,
                             dte_type: int, folio: int) -> str | None:
@@ -237,8 +269,9 @@ class DocumentRepository:
 
     async def page_after(self, company_rut: str, date_from: date, date_to: date,
                          after: Sequence | None, limit: int) -> list[Document]:
-        """Keyset page: the next ``limit`` documents after the (issue_date, folio, id) key."""
-        query = select(documents).where(*_in_range(company_rut, date_from, date_to))
+        """Keyset page: the next ``limit`` documents after the (issue_date, folio, id) key,
+        of those a sync exports (not the ones pending acceptance)."""
+        query = select(documents).where(*_in_range(company_rut, date_from, date_to), _EXPORTED)
         if after is not None:
             query = query.where(tuple_(*_ORDER) > tuple_(*after))
         rows = (await self._session.execute(query.order_by(*_ORDER).limit(limit))).all()
@@ -333,10 +366,28 @@ class PaymentRepository:
         total = (await self._session.execute(
             select(func.count()).select_from(payments).where(where))).scalar_one()
         rows = (await self._session.execute(
-            select(payments).where(where).order_by(payments.c.paid_on, payments.c.id)
+            select(payments).where(where).order_by(*_PAYMENT_ORDER)
             .offset(offset).limit(limit))).all()
-        return [Payment(id=r.id, company_rut=r.company_rut, kind=PaymentKind(r.kind),
-                        counterparty=Counterparty(r.counterparty_rut, r.counterparty_name),
-                        amount=r.amount, paid_on=r.paid_on,
-                        documents=tuple(_reference(d) for d in r.documents))
-                for r in rows], total
+        return [_payment(r) for r in rows], total
+
+    async def page_after(self, company_rut: str, date_from: date, date_to: date,
+                         after: Sequence | None, limit: int) -> list[Payment]:
+        """Keyset page: the next ``limit`` payments paid in the range after the (paid_on,
+        id) key."""
+        query = select(payments).where(payments.c.company_rut == company_rut,
+                                       payments.c.paid_on >= date_from,
+                                       payments.c.paid_on <= date_to)
+        if after is not None:
+            query = query.where(tuple_(*_PAYMENT_ORDER) > tuple_(*after))
+        rows = (await self._session.execute(query.order_by(*_PAYMENT_ORDER).limit(limit))).all()
+        return [_payment(r) for r in rows]
+
+
+_PAYMENT_ORDER = (payments.c.paid_on, payments.c.id)
+
+
+def _payment(row) -> Payment:  # noqa: ANN001
+    return Payment(id=row.id, company_rut=row.company_rut, kind=PaymentKind(row.kind),
+                   counterparty=Counterparty(row.counterparty_rut, row.counterparty_name),
+                   amount=row.amount, paid_on=row.paid_on,
+                   documents=tuple(_reference(d) for d in row.documents))

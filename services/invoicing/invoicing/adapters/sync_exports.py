@@ -16,16 +16,22 @@ def _now() -> datetime:
 
 def _values(export: SyncExport) -> dict:
     after_date, after_folio, after_id = export.after or (None, None, None)
+    payments_after_date, payments_after_id = export.payments_after or (None, None)
     return {
         "after_date": after_date, "after_folio": after_folio, "after_id": after_id,
         "pages": export.pages, "document_count": export.document_count,
         "totals": [[*key, *amounts] for key, amounts in sorted(export.totals.items())],
+        "documents_done": export.documents_done,
+        "payments_after_date": payments_after_date, "payments_after_id": payments_after_id,
+        "payment_pages": export.payment_pages,
+        "payment_totals": [[kind, *amounts]
+                           for kind, amounts in sorted(export.payment_totals.items())],
         "completed_at": _now() if export.completed else None,
         "updated_at": _now(),
     }
 
 
-def _export(row) -> SyncExport:  # noqa: ANN001
+def _export(row) -> SyncExport:
     return SyncExport(
         sync_id=row.sync_id, company_rut=row.company_rut, date_from=row.date_from,
         date_to=row.date_to,
@@ -33,6 +39,11 @@ def _export(row) -> SyncExport:  # noqa: ANN001
         pages=row.pages, document_count=row.document_count,
         totals={(month, direction, dte_type): list(amounts)
                 for month, direction, dte_type, *amounts in row.totals},
+        documents_done=row.documents_done,
+        payments_after=None if row.payments_after_id is None
+        else (row.payments_after_date, row.payments_after_id),
+        payment_pages=row.payment_pages,
+        payment_totals={kind: list(amounts) for kind, *amounts in row.payment_totals},
         completed=row.completed_at is not None,
     )
 

@@ -3,6 +3,7 @@
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     Date,
     DateTime,
@@ -13,6 +14,7 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    false,
     text,
 )
 
@@ -58,6 +60,11 @@ documents = Table(
     Column("received_on", Date),
     # A purchase's IVA by RCV column (VatBreakdown's fields), when its RCV row gave them.
     Column("vat_breakdown", JSON),
+    # DTE Totales/CredEC and Totales/GrntDep (DESIGN.md §6b).
+    Column("construction_credit", BigInteger, nullable=False, server_default=text("0")),
+    Column("container_deposit", BigInteger, nullable=False, server_default=text("0")),
+    # "recorded", or "pending_acceptance" for an RCV pendientes row: kept, never exported.
+    Column("status", String(20), nullable=False, server_default=text("'recorded'")),
     UniqueConstraint("company_rut", "direction", "issuer_rut", "dte_type", "folio",
                      name="uq_documents_folio"),
     # Listing and sync both walk a company's documents in (issue_date, folio, id) order.
@@ -119,6 +126,14 @@ sync_exports = Table(
     Column("started_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("completed_at", DateTime(timezone=True)),
+    # After the documents, the payments and collections paid in the range (migration 0008):
+    # whether the documents are all sent, the (paid_on, id) of the last payment sent, the
+    # payment pages and [[kind, count, amount], …] so far.
+    Column("documents_done", Boolean, nullable=False, server_default=false()),
+    Column("payments_after_date", Date),
+    Column("payments_after_id", String(36)),
+    Column("payment_pages", Integer, nullable=False, server_default=text("0")),
+    Column("payment_totals", JSON, nullable=False, server_default=text("'[]'")),
 )
 
 outbox = outbox_table(metadata)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from invoicing.domain.documents import Document
+from invoicing.domain.payments import Payment
 
 # (YYYY-MM, direction, tipo DTE): one line of the manifest.
 LineKey = tuple[str, str, int]
@@ -24,7 +25,19 @@ class SyncExport:
     document_count: int = 0
     # LineKey → [count, net, exempt, vat, total] of the documents sent so far.
     totals: dict[LineKey, list[int]] = field(default_factory=dict)
+    # The documents are all sent; the payments and collections paid in the range follow,
+    # so that accounting has every document before the payments that settle them.
+    documents_done: bool = False
+    # The (paid_on, id) of the last payment sent, and the payment pages so far.
+    payments_after: tuple[date, str] | None = None
+    payment_pages: int = 0
+    # PaymentKind value → [count, amount] of the payments sent so far.
+    payment_totals: dict[str, list[int]] = field(default_factory=dict)
     completed: bool = False
+
+    @property
+    def payment_count(self) -> int:
+        return sum(count for count, _ in self.payment_totals.values())
 
     def sent(self, page: Sequence[Document]) -> int:
         """Count a page of documents (in keyset order) as sent; the page's number."""
@@ -38,3 +51,14 @@ class SyncExport:
         self.pages += 1
         self.document_count += len(page)
         return self.pages
+
+    def sent_payments(self, page: Sequence[Payment]) -> int:
+        """Count a page of payments (in (paid_on, id) order) as sent; the page's number."""
+        for p in page:
+            totals = self.payment_totals.setdefault(str(p.kind), [0, 0])
+            totals[0] += 1
+            totals[1] += p.amount
+        last = page[-1]
+        self.payments_after = (last.paid_on, last.id)
+        self.payment_pages += 1
+        return self.payment_pages

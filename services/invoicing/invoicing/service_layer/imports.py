@@ -18,6 +18,7 @@ from invoicing.domain import documents as rules
 from invoicing.domain.companies import company_not_found_detail
 from invoicing.domain.errors import InvalidDocument, NotFound
 from invoicing.domain.imports import (
+    PENDING_REASON,
     ImportFormat,
     ImportInterrupted,
     ImportItem,
@@ -28,6 +29,7 @@ from invoicing.domain.imports import (
     Rejected,
     Rejection,
     SourceDocument,
+    accepted_reason,
     conflict_reason,
     draft_for,
     duplicate_reason,
@@ -92,15 +94,49 @@ async def _import_batch(uow: UnitOfWorkFactory, company_rut: str,
         # A folio already recorded: a duplicate, or a conflict if its amounts differ.
         existing = await unit.documents.recorded_by_folio(
             company_rut, [_key(d) for d in new if d.id not in inserted])
+        accepted = (await _accept_pending(unit, new, inserted, existing)
+                    if summary.format is ImportFormat.RCV_COMPRAS else {})
         await unit.commit()
     for item, outcome in zip(batch, outcomes, strict=True):
         if isinstance(outcome, rules.Document):
             if outcome.id in inserted:
-                outcome = ImportItem(item.location, ItemStatus.CREATED, outcome.dte_type,
-                                     outcome.folio, document_id=outcome.id)
+                outcome = _created(item, outcome)
+            elif _key(outcome) in accepted:
+                recorded_id, reason = accepted.pop(_key(outcome))
+                outcome = ImportItem(item.location, ItemStatus.ACCEPTED, outcome.dte_type,
+                                     outcome.folio, reason, recorded_id)
             else:
                 outcome = _repeated(item, outcome, existing.get(_key(outcome)))
         _count(summary, outcome, options)
+
+
+def _created(item: SourceDocument, document: rules.Document) -> ImportItem:
+    if document.pending_acceptance:
+        return ImportItem(item.location, ItemStatus.PENDING, document.dte_type,
+                          document.folio, PENDING_REASON, document.id)
+    return ImportItem(item.location, ItemStatus.CREATED, document.dte_type, document.folio,
+                      document_id=document.id)
+
+
+async def _accept_pending(unit, new: list[rules.Document], inserted: set[str],  # noqa: ANN001
+                          existing: dict) -> dict[tuple, tuple[str, str]]:
+    """A registro's document recorded before as pending acceptance (from the pendientes)
+    is the same document, now accepted: it becomes a purchase of the books, and goes to
+    accounting like a new one. Only the registro accepts (an RCV compras file whose rows
+    are not pending: the other sections' are rejected); a DTE file of the same document
+    is a duplicate. By document key: the id it keeps, and what changed."""
+    candidates = [(existing[_key(d)], d) for d in new if d.id not in inserted
+                  and not d.pending_acceptance and _key(d) in existing
+                  and existing[_key(d)].pending_acceptance]
+    if not candidates:
+        return {}
+    done = await unit.documents.accept_pending([(r.id, d) for r, d in candidates])
+    await stage_live(done, unit)
+    accepted_ids = {d.id for d in done}
+    return {_key(document): (recorded.id, accepted_reason(
+                recorded.id, (recorded.total, recorded.net, recorded.exempt, recorded.vat),
+                (document.total, document.net, document.exempt, document.vat)))
+            for recorded, document in candidates if recorded.id in accepted_ids}
 
 
 def _repeated(item: SourceDocument, document: rules.Document, recorded) -> ImportItem:  # noqa: ANN001
@@ -114,7 +150,7 @@ def _repeated(item: SourceDocument, document: rules.Document, recorded) -> Impor
                           document.folio, conflict_reason(recorded.id, amounts, stated),
                           recorded.id)
     return ImportItem(item.location, ItemStatus.DUPLICATE, document.dte_type, document.folio,
-                      duplicate_reason(recorded.id), recorded.id)
+                      duplicate_reason(recorded.id, recorded.pending_acceptance), recorded.id)
 
 
 def _interrupted(summary: ImportSummary, count: int, at: Location) -> ImportInterrupted:
@@ -137,6 +173,10 @@ def _key(document: rules.Document) -> tuple[str, str, int, int]:
 def _count(summary: ImportSummary, item: ImportItem, options: ImportOptions) -> None:
     if item.status is ItemStatus.CREATED:
         summary.created += 1
+    elif item.status is ItemStatus.PENDING:
+        summary.pending += 1
+    elif item.status is ItemStatus.ACCEPTED:
+        summary.accepted += 1
     elif item.status is ItemStatus.DUPLICATE:
         summary.duplicates += 1
     elif item.status is ItemStatus.CONFLICT:

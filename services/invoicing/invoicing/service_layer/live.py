@@ -8,7 +8,9 @@ from invoicing.service_layer.unit_of_work import UnitOfWork
 
 
 async def stage_live(documents: Sequence[Document], uow: UnitOfWork) -> None:
-    """Stage InvoiceSynced (no sync id) for new documents, in the caller's transaction."""
+    """Stage InvoiceSynced (no sync id) for new documents, in the caller's transaction.
+    One pending acceptance is not a purchase of the books yet: it goes once accepted."""
+    documents = [d for d in documents if not d.pending_acceptance]
     if not documents:
         return
     link = await uow.links.get(documents[0].company_rut)

@@ -14,7 +14,9 @@ from shared.events import (
     InvoicesSynced,
     InvoiceSynced,
     OtherTax,
+    PaymentLine,
     PaymentRecorded,
+    PaymentsSynced,
     SyncCompleted,
     SyncManifest,
     SyncManifestPage,
@@ -54,6 +56,8 @@ def tax_document(document: Document) -> TaxDocument:
         received_on=document.received_on,
         vat_breakdown=None if document.vat_breakdown is None else VatBreakdown(
             **asdict(document.vat_breakdown)),
+        construction_credit=document.construction_credit,
+        container_deposit=document.container_deposit,
     )
 
 
@@ -81,11 +85,17 @@ def sync_manifest_page(documents: list[TaxDocument], sync_id: str, company_rut: 
 
 
 def sync_completed(export: SyncExport) -> CloudEvent:
-    """The count and the manifest's totals; its documents went in ``export.pages`` pages."""
+    """The counts and the manifest's totals; its documents went in ``export.pages`` pages,
+    its payments in ``export.payment_pages``."""
     completed = SyncCompleted(sync_id=export.sync_id, company_rut=export.company_rut,
                               document_count=export.document_count,
                               manifest=SyncManifest(lines=manifest_lines(export.totals)),
-                              manifest_pages=export.pages)
+                              manifest_pages=export.pages,
+                              payment_count=export.payment_count,
+                              payment_lines=tuple(
+                                  PaymentLine(kind=kind, count=count, amount=amount)
+                                  for kind, (count, amount)
+                                  in sorted(export.payment_totals.items())))
     return CloudEvent.wrap(completed, subject=export.company_rut, correlation_id=export.sync_id)
 
 
@@ -96,12 +106,25 @@ def sync_refused(request: SyncRequested, reason: str) -> CloudEvent:
     return CloudEvent.wrap(refused, subject=request.company_rut, correlation_id=request.sync_id)
 
 
-def payment_recorded(payment: Payment) -> CloudEvent:
-    recorded = PaymentRecorded(
+def recorded_payment(payment: Payment) -> PaymentRecorded:
+    """The payment as accounting gets it, live or in a sync's page alike."""
+    return PaymentRecorded(
         payment_id=payment.id, company_rut=payment.company_rut, kind=payment.kind.value,
         counterparty=Counterparty(rut=payment.counterparty.rut, name=payment.counterparty.name),
         amount=payment.amount, paid_on=payment.paid_on,
         documents=tuple(DocumentReference(dte_type=r.dte_type, folio=r.folio,
                                           issue_date=r.issue_date) for r in payment.documents),
     )
-    return CloudEvent.wrap(recorded, subject=payment.company_rut, correlation_id=payment.id)
+
+
+def payment_recorded(payment: Payment) -> CloudEvent:
+    return CloudEvent.wrap(recorded_payment(payment), subject=payment.company_rut,
+                           correlation_id=payment.id)
+
+
+def payments_synced(payments: list[Payment], sync_id: str, company_rut: str,
+                    page: int) -> CloudEvent:
+    """One page of the payments and collections paid in a sync's range."""
+    return CloudEvent.wrap(PaymentsSynced(sync_id=sync_id, company_rut=company_rut, page=page,
+                                          payments=tuple(recorded_payment(p) for p in payments)),
+                           subject=company_rut, correlation_id=sync_id)

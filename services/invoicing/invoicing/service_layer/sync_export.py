@@ -1,13 +1,17 @@
-"""Answering SyncRequested: every document of the range, a page per transaction.
+"""Answering SyncRequested: every document of the range, a page per transaction, then
+every payment and collection paid in the range (invoicing.payments.synced pages).
 
 Each page of documents commits in its own transaction with its two outbox rows (the
 invoices.synced page and the sync.manifest page that lists it) and the export's new
 cursor, page count and running totals (sync_exports). So the relay publishes the first
 page while the next is read, memory holds one page, and nothing waits for the whole
-range to be read. If the process dies half way, the redelivered request goes on after
-the last committed page: no page is lost or sent twice. The last page commits with
-sync.completed and the request's inbox claim, so a delivery after that changes nothing;
-a new request for a finished export (accounting's resume) sends sync.completed again.
+range to be read. The payments' pages follow the last page of documents, each its own
+transaction with the payments' cursor (accounting does not depend on that order: it checks
+a payment's documents once the whole sync is in). If the process dies half way, the
+redelivered request goes on after the last committed page: no page is lost or sent twice.
+The last page commits with sync.completed and the request's inbox claim, so a delivery
+after that changes nothing; a new request for a finished export (accounting's resume)
+sends sync.completed again.
 
 Documents go only to the accounting company the company's link is approved for: a request
 from any other is answered with sync.refused (its reason, so the session in accounting
@@ -20,6 +24,7 @@ from invoicing.domain.integration import never_requested_refusal
 from invoicing.domain.sync_exports import SyncExport
 from invoicing.service_layer.outgoing import (
     invoices_synced,
+    payments_synced,
     sync_completed,
     sync_manifest_page,
     sync_refused,
@@ -63,28 +68,51 @@ async def export_sync(uow: UnitOfWork, event_id: str, request: SyncRequested,
                 log.info("sync %s was already exported (%d documents); event %s sent its "
                          "completion again", export.sync_id, export.document_count, event_id)
                 return False
-            page = (await uow.documents.page_after(
-                export.company_rut, export.date_from, export.date_to, export.after, page_size)
-                if known else [])
-            if page:
-                documents = [tax_document(d) for d in page]
-                number = export.sent(page)
-                await uow.stage([
-                    invoices_synced(documents, export.sync_id, export.company_rut, number),
-                    sync_manifest_page(documents, export.sync_id, export.company_rut, number),
-                ])
-            # A short page is the last; a full one may be too, and the next (empty) says so.
-            export.completed = len(page) < page_size
+            if not known:
+                export.documents_done = export.completed = True
+            elif not export.documents_done:
+                # A short page is the last; a full one may be too, and the next (empty)
+                # says so. The payments follow in the next transactions.
+                export.documents_done = await _documents_page(uow, export, page_size)
+            else:
+                export.completed = await _payments_page(uow, export, page_size)
             if export.completed:
                 await uow.stage([sync_completed(export)])
                 await uow.claim(event_id, request.event_type)
             await uow.exports.save(export)
             await uow.commit()
         if export.completed:
-            log.info("sync %s of company %s: %d documents in %d pages from %s to %s",
-                     export.sync_id, export.company_rut, export.document_count, export.pages,
-                     export.date_from, export.date_to)
+            log.info("sync %s of company %s: %d documents in %d pages and %d payments in %d "
+                     "pages from %s to %s", export.sync_id, export.company_rut,
+                     export.document_count, export.pages, export.payment_count,
+                     export.payment_pages, export.date_from, export.date_to)
             return True
+
+
+async def _documents_page(uow: UnitOfWork, export: SyncExport, page_size: int) -> bool:
+    """Stage the next page of documents and its manifest page; whether it was the last."""
+    page = await uow.documents.page_after(export.company_rut, export.date_from,
+                                          export.date_to, export.after, page_size)
+    if page:
+        documents = [tax_document(d) for d in page]
+        number = export.sent(page)
+        await uow.stage([
+            invoices_synced(documents, export.sync_id, export.company_rut, number),
+            sync_manifest_page(documents, export.sync_id, export.company_rut, number),
+        ])
+    return len(page) < page_size
+
+
+async def _payments_page(uow: UnitOfWork, export: SyncExport, page_size: int) -> bool:
+    """Stage the next page of payments and collections paid in the range; whether it was
+    the last. Those a connected company recorded went live too: accounting keeps one
+    entry per payment id, so sending them again here posts nothing twice."""
+    page = await uow.payments.page_after(export.company_rut, export.date_from,
+                                         export.date_to, export.payments_after, page_size)
+    if page:
+        number = export.sent_payments(page)
+        await uow.stage([payments_synced(page, export.sync_id, export.company_rut, number)])
+    return len(page) < page_size
 
 
 async def _refusal(uow: UnitOfWork, request: SyncRequested) -> str | None:

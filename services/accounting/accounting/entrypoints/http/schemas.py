@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from accounting.domain.accounts import AccountType
 from accounting.domain.integrations import RequestStatus
+from accounting.domain.remembered import AccountSource, Origin
 from accounting.domain.syncs import DocumentStatus, SyncKind, SyncStatus
 from shared.events import (
     Counterparty,
@@ -15,6 +16,7 @@ from shared.events import (
     OtherTax,
     PaymentKind,
 )
+from shared.internal_api import PurchaseEntryDate
 from shared.money import Pesos
 from shared.rut import Rut
 from shared.text import Identifier, Text
@@ -111,6 +113,16 @@ class AccountPairIn(Body):
                                                examples=["310115"])
 
 
+_PURCHASE_ENTRY_DATE = (
+    "which date a purchase's entry takes. received (the default): the day the company "
+    "received the document (RCV Fecha Recepcion, or the day its DTE was imported), since "
+    "the crédito fiscal belongs to that month (DL 825 art. 24), so a factura issued 30 June "
+    "and received 2 July books in July; its issue date when invoicing does not know the "
+    "reception, or for a document the company issued itself (a 46). issued: always the "
+    "issue date. Either way the cuadratura counts the document in the month it was issued, "
+    "as invoicing does. Changing it applies to the documents proposed from then on")
+
+
 class InvoiceSettingsIn(Body):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
         "sales": {"auxiliary_account": "110310", "detail_account": "310115"},
@@ -121,6 +133,7 @@ class InvoiceSettingsIn(Body):
         "other_tax_accounts": {"24": "210720"},
         "purchase_other_tax_accounts": {"24": "110715"},
         "issued_vat_tolerance": 2,
+        "purchase_entry_date": "received",
     }]})
     sales: AccountPairIn = Field(default_factory=AccountPairIn)
     purchases: AccountPairIn = Field(default_factory=AccountPairIn)
@@ -138,17 +151,23 @@ class InvoiceSettingsIn(Body):
         default_factory=dict, max_length=100,
         description="account of an additional tax on a sale (a tax to pay) by SII tax code, "
                     "over the defaults (ILA: 24→210720, 25→210721, 26→210722, 27→210723, "
-                    "271→210724)")
+                    "271→210724; 53, the suplementeros' income tax the company retains, "
+                    "→210745 Impuesto a la Renta Retenido, never IVA Retenido)")
     purchase_other_tax_accounts: dict[TaxCode, AccountCode] = Field(
         default_factory=dict, max_length=100,
         description="account of an additional tax on a purchase (a credit to recover) by SII "
                     "tax code, over the defaults (ILA: 24, 25, 26, 27, 271 → 110715 ILA por "
-                    "Recuperar)")
+                    "Recuperar). A code without an account holds the document saying so, e.g. "
+                    "53, the income tax a seller retained from the company: its cost or a "
+                    "credit depending on the company")
     issued_vat_tolerance: int = Field(
         default=2, ge=0, le=1000,
         description="pesos by which the IVA of a document the company issued may differ from "
                     "round(neto × 19%) and still post as stated, with a note; beyond it the "
                     "document is held. Received documents always post as stated, with a note")
+    purchase_entry_date: PurchaseEntryDate = Field(
+        default=PurchaseEntryDate.RECEIVED,
+        description=_PURCHASE_ENTRY_DATE)
 
 
 class AccountPairOut(BaseModel):
@@ -171,6 +190,7 @@ class InvoiceSettingsOut(BaseModel):
         description="the account each additional tax on a purchase posts to (defaults included)")
     issued_vat_tolerance: int = Field(description="pesos an issued document's IVA may differ "
                                                   "from round(neto × 19%) and still post")
+    purchase_entry_date: PurchaseEntryDate = Field(description=_PURCHASE_ENTRY_DATE)
     missing: list[str] = Field(description="what is still required, in words")
 
 
@@ -210,8 +230,9 @@ class SyncOut(BaseModel):
     last_progress_at: datetime = Field(
         description="when the session last moved on: created, documents received, the count "
                     "known, a page of its confirm posted, resumed")
-    expected: int | None = Field(description="documents invoicing will send; null until known")
-    received: int
+    expected: int | None = Field(description="documents, and payments and collections paid in "
+                                             "the range, invoicing will send; null until known")
+    received: int = Field(description="documents, payments and collections received")
     ready: int
     held: int
     already_posted: int
@@ -229,6 +250,9 @@ class DocumentOut(BaseModel):
     folio: int
     direction: Direction
     issue_date: date
+    received_on: date | None = Field(
+        default=None, description="purchases: the day the company received it, the date its "
+                                  "entry takes by default (settings purchase_entry_date)")
     counterparty: Counterparty
     net: Pesos
     exempt: Pesos
@@ -275,6 +299,15 @@ class SyncDocumentOut(BaseModel):
                                                        "under another name")
     entry: ProposedEntryOut | None
     entry_id: str | None = Field(description="the posted journal entry")
+    account_source: AccountSource | None = Field(
+        default=None, description="where the detail account came from: settings (the "
+        "default accounts, or what the posting rules chose), remembered (the account a "
+        "person chose for this counterparty before, instead of the default) or chosen (a "
+        "person changed it on this document; confirming remembers it for the "
+        "counterparty); null when the entry has no detail line or there is no entry")
+    account_note: str | None = Field(
+        default=None, description="why the detail account is what it is, when it is not "
+        "simply the default (also part of note)")
 
 
 class SyncDocumentPage(BaseModel):
@@ -323,27 +356,88 @@ class EntryPage(BaseModel):
     limit: int
 
 
+_OPENING = "balance of everything before 'from', debit − credit (negative: acreedor); 0 " \
+    "without 'from'"
+_CLOSING = "opening_balance + debit − credit: the libro mayor's closing_balance of the " \
+    "same range"
+
+
 class TrialBalanceRow(BaseModel):
     account_code: str
     account_name: str
-    debit: int
-    credit: int
-    debit_balance: int
-    credit_balance: int
+    debit: int = Field(description="Sumas, debe: the range's debits")
+    credit: int = Field(description="Sumas, haber: the range's credits")
+    debit_balance: int = Field(description="Saldos, deudor: closing_balance when positive, "
+                                           "else 0")
+    credit_balance: int = Field(description="Saldos, acreedor: −closing_balance when "
+                                            "negative, else 0")
+    opening_balance: int = Field(description=_OPENING)
+    closing_balance: int = Field(description=_CLOSING)
 
 
 class TrialBalanceTotals(BaseModel):
-    debit: int
+    debit: int = Field(description="equals credit")
     credit: int
-    debit_balance: int
+    debit_balance: int = Field(description="equals credit_balance")
     credit_balance: int
+    opening_balance: int = Field(description="the rows' opening balances added up (0: the "
+                                             "books balanced before 'from')")
+    closing_balance: int = Field(description="opening_balance + debit − credit")
 
 
 class TrialBalanceOut(BaseModel):
+    """Balance de comprobación y saldos: one row per account with movements in the range or
+    a balance before it. Sumas are the range's movements; saldos are the closing balance,
+    opening included, so each row ties with the account's libro mayor."""
+
     date_from: date | None = Field(alias="from")
     date_to: date | None = Field(alias="to")
     rows: list[TrialBalanceRow]
     totals: TrialBalanceTotals
+
+
+class EightColumns(BaseModel):
+    debit: int = Field(description="Sumas, débitos: the year's debits to 'to'")
+    credit: int = Field(description="Sumas, créditos")
+    debit_balance: int = Field(description="Saldos, deudor: debit − credit when positive")
+    credit_balance: int = Field(description="Saldos, acreedor: credit − debit when positive")
+    assets: int = Field(description="Inventario, activo: the deudor saldo of an asset, "
+                                    "liability or equity account")
+    liabilities: int = Field(description="Inventario, pasivo: the acreedor saldo of an "
+                                         "asset, liability or equity account")
+    losses: int = Field(description="Resultados, pérdidas: the deudor saldo of an income or "
+                                    "expense account")
+    gains: int = Field(description="Resultados, ganancias: the acreedor saldo of an income "
+                                   "or expense account")
+
+
+class BalanceTributarioRow(EightColumns):
+    account_code: str
+    account_name: str
+    account_type: AccountType
+
+
+class BalanceTributarioResult(EightColumns):
+    outcome: Literal["profit", "loss", "none"] = Field(
+        description="profit (utilidad), loss (pérdida) or none")
+    label: str = Field(examples=["Utilidad del ejercicio"])
+    amount: int = Field(description="ganancias − pérdidas of the sums (negative: a loss)")
+
+
+class BalanceTributarioOut(BaseModel):
+    """Balance tributario de 8 columnas of a fiscal year from 1 January to 'to': the year's
+    own movements (an opening entry dated in the year is one of them; earlier years are
+    not read). The result line puts a utilidad in pasivo and pérdidas (a pérdida in activo
+    and ganancias), so in totals debit = credit, debit_balance = credit_balance, assets =
+    liabilities and losses = gains."""
+
+    year: int
+    date_from: date = Field(alias="from")
+    date_to: date = Field(alias="to")
+    rows: list[BalanceTributarioRow]
+    sums: EightColumns = Field(description="the rows added up (Sumas)")
+    result: BalanceTributarioResult = Field(description="Resultado del ejercicio")
+    totals: EightColumns = Field(description="sums + result (Totales)")
 
 
 class ReverseIn(Body):
@@ -412,18 +506,26 @@ class LedgerOut(BaseModel):
 class AuxiliaryRow(BaseModel):
     rut: str | None
     name: str | None
-    debit: int
-    credit: int
-    balance: int = Field(description="debit − credit")
+    debit: int = Field(description="the range's debits")
+    credit: int = Field(description="the range's credits")
+    balance: int = Field(description="the closing balance (same as closing_balance)")
+    opening_balance: int = Field(description=_OPENING)
+    closing_balance: int = Field(description="opening_balance + debit − credit")
 
 
 class AuxiliaryTotals(BaseModel):
     debit: int
     credit: int
     balance: int
+    opening_balance: int
+    closing_balance: int = Field(description="the account's libro mayor closing_balance of "
+                                             "the same range")
 
 
 class AuxiliaryBalancesOut(BaseModel):
+    """Saldos per RUT of an auxiliary account: each RUT with movements in the range or a
+    balance before it; lines without a RUT are one row with rut null."""
+
     account_code: str
     account_name: str
     date_from: date | None = Field(alias="from")
@@ -477,3 +579,36 @@ class ReconciliationOut(BaseModel):
     balanced: bool = Field(description="no difference at all")
     lines: list[ReconciliationLine]
     differences: list[ReconciliationDifference]
+
+
+# --- remembered detail accounts ----------------------------------------------------------
+
+
+class RememberedAccountIn(Body):
+    account_code: AccountCode = Field(
+        min_length=1, examples=["410190"],
+        description="a postable, active account of the company's chart that tracks no "
+                    "counterparties: income for sales, expense or asset for purchases")
+
+
+class RememberedAccountOut(BaseModel):
+    direction: Direction
+    counterparty_rut: str
+    counterparty_name: str | None = Field(description="as the auxiliares know it (null for "
+                                                      "a RUT no document has brought yet)")
+    account_code: str
+    account_name: str | None = Field(description="null if the account left the chart")
+    origin: Origin = Field(description="review: a person's choice, remembered when the "
+                                       "sync was confirmed; api: set with PUT")
+    chosen_at: datetime
+    sync_id: str | None = Field(description="origin review: the sync whose confirm "
+                                            "remembered it")
+    source_key: str | None = Field(description="origin review: the document the person "
+                                               "changed")
+
+
+class RememberedAccountPage(BaseModel):
+    items: list[RememberedAccountOut]
+    total: int
+    offset: int
+    limit: int
