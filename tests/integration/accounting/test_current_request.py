@@ -167,7 +167,7 @@ async def test_announcing_an_approved_request_again_repairs_its_link(client, ser
     await requested(services, ra, company_rut, a, 0)
     assert (await approve(client, ra, a1)).status_code == 200
     async with services.uow() as uow:  # the mess: the link is gone
-        await uow.repo.delete_link(company_rut)
+        await uow.companies.delete_link(company_rut)
         await uow.commit()
     assert not (await connector(client, a1))["can_connect"]
     await requested(services, ra, company_rut, a, 0)  # the company asked again for A

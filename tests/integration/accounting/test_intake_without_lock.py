@@ -5,7 +5,7 @@ while a batch is on its way makes that batch late arrivals, as before."""
 import asyncio
 from datetime import date, timedelta
 
-from accounting.adapters.repository import Repository
+from accounting.adapters.syncs import SyncRepository
 from accounting.service_layer import proposals
 from accounting.service_layer.syncs import confirm
 from shared.internal_api import ProposalBatch
@@ -38,7 +38,7 @@ async def test_a_confirm_while_a_batch_is_stored_holds_that_batch(
     await books.send([books.proposal(sync_id, docs[0])])
     await books.complete(sync_id, docs[:1])  # in review with one document
 
-    stored_source_keys = Repository.stored_source_keys
+    stored_source_keys = SyncRepository.stored_source_keys
 
     async def confirmed_meanwhile(self, *args, **kwargs):
         # The batch read the session in review; the user confirms before it stores them.
@@ -47,7 +47,7 @@ async def test_a_confirm_while_a_batch_is_stored_holds_that_batch(
         await confirm(services, sync_id)
         return await stored_source_keys(self, *args, **kwargs)
 
-    monkeypatch.setattr(Repository, "stored_source_keys", confirmed_meanwhile)
+    monkeypatch.setattr(SyncRepository, "stored_source_keys", confirmed_meanwhile)
     await books.send([books.proposal(sync_id, d) for d in docs[1:]])
     monkeypatch.undo()
 

@@ -20,7 +20,7 @@ async def test_a_line_needs_its_entry_in_a_bulk_copy_as_in_an_insert(client, ser
     entry_id = (await books.entries(**{"from": "2024-07-01", "to": "2024-07-31"}))[0]["id"]
     async with services.uow() as uow:
         # A page of lines as confirm writes them: one COPY, one of them an orphan.
-        raw = await uow.repo._postgres()
+        raw = await uow.journal._postgres()
         with pytest.raises(Exception, match="does not exist") as refused:
             await raw.copy_records_to_table(
                 "journal_lines", columns=["entry_id", *LINE],

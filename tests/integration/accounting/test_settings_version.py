@@ -89,4 +89,4 @@ async def test_a_live_batch_is_checked_against_the_linked_company(client, servic
 async def test_a_company_that_never_saved_settings_is_at_version_zero(client, services, rut):
     company, _ = await approved_company(client, services, rut)
     async with services.uow() as uow:
-        assert await uow.repo.settings_versions([company["id"]]) == {company["id"]: 0}
+        assert await uow.settings.settings_versions([company["id"]]) == {company["id"]: 0}

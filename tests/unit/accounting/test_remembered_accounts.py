@@ -128,13 +128,13 @@ class FakeMemory:
         return [SimpleNamespace(id=i, **self.documents[i]) for i in ids]
 
 
-class FakeRepo:
+class FakeSettings:
     async def get_settings(self, company_id):
         return InvoiceSettings(sales_detail="310115", purchases_detail="410230")
 
 
 def fake_uow(memory: FakeMemory):
-    return SimpleNamespace(remembered=memory, repo=FakeRepo())
+    return SimpleNamespace(remembered=memory, settings=FakeSettings())
 
 
 def purchase(folio: int, supplier: str, net: int) -> Proposal:

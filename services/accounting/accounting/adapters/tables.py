@@ -210,7 +210,7 @@ sync_document_counts = Table(
 )
 
 # Confirm walks a session's documents in pages in this order (keyset pagination): the
-# expressions match repository.POSTING_ORDER, so each page is a short index range.
+# expressions match syncs.POSTING_ORDER, so each page is a short index range.
 Index("ix_sync_documents_posting_order", sync_documents.c.sync_id, sync_documents.c.issue_date,
       func.coalesce(sync_documents.c.dte_type, literal_column("-1")),
       func.coalesce(sync_documents.c.folio, literal_column("-1")), sync_documents.c.id)

@@ -19,16 +19,15 @@ async def owning_contract(services: Services, parameter: str, value: str) -> str
     if parameter == "rut":
         return value
     async with services.uow() as uow:
-        repo = uow.repo
         if parameter == "request_id":
-            row = await repo.get_request(value)
+            row = await uow.companies.get_request(value)
             return row.contract_rut if row else None
         company_id = value
         if parameter == "sync_id":
-            row = await repo.get_sync(value)
+            row = await uow.syncs.get_sync(value)
             company_id = row.company_id if row else None
         elif parameter == "entry_id":
-            row = await repo.get_entry(value)
+            row = await uow.journal.get_entry(value)
             company_id = row.company_id if row else None
-        company = await repo.get_company(company_id) if company_id else None
+        company = await uow.companies.get_company(company_id) if company_id else None
         return company.contract_rut if company else None

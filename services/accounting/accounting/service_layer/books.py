@@ -11,9 +11,9 @@ async def list_entries(services: Services, company_id: str, date_from: date | No
                        date_to: date | None, offset: int, limit: int) -> dict[str, Any]:
     async with services.uow() as uow:
         await company_or_404(uow, company_id)
-        entries, total, lines = await uow.repo.list_entries(company_id, date_from, date_to,
+        entries, total, lines = await uow.queries.list_entries(company_id, date_from, date_to,
                                                             offset, limit)
-        chart = await uow.repo.chart(company_id)
+        chart = await uow.companies.chart(company_id)
     items = []
     for entry in entries:
         items.append({

@@ -12,9 +12,9 @@ from shared.http.problems import Conflict, NotFound
 
 async def create_contract(services: Services, rut: str, name: str) -> dict[str, Any]:
     async with services.uow() as uow:
-        if await uow.repo.get_contract(rut) is not None:
+        if await uow.companies.get_contract(rut) is not None:
             raise Conflict(f"A contract with RUT {rut} already exists: use it, or check the RUT.")
-        await uow.repo.add_contract(rut, name)
+        await uow.companies.add_contract(rut, name)
         await uow.commit()
     return {"rut": rut, "name": name}
 
@@ -31,7 +31,7 @@ async def create_company(services: Services, contract_rut: str, rut: str,
                "name": name, "status": "active"}
     async with services.uow() as uow:
         await _contract(uow, contract_rut)
-        await uow.repo.add_company(company, default_chart())
+        await uow.companies.add_company(company, default_chart())
         await uow.commit()
     return company
 
@@ -39,7 +39,7 @@ async def create_company(services: Services, contract_rut: str, rut: str,
 async def list_companies(services: Services, contract_rut: str) -> list[dict[str, Any]]:
     async with services.uow() as uow:
         await _contract(uow, contract_rut)
-        return [_company_view(c) for c in await uow.repo.list_companies(contract_rut)]
+        return [_company_view(c) for c in await uow.queries.list_companies(contract_rut)]
 
 
 async def get_company(services: Services, company_id: str) -> dict[str, Any]:
@@ -57,14 +57,14 @@ async def hide_company(services: Services, company_id: str) -> dict[str, Any]:
 
 async def _set_status(services: Services, company_id: str, status: str) -> dict[str, Any]:
     async with services.uow() as uow:
-        company = await uow.repo.get_company(company_id, lock=True)
+        company = await uow.companies.get_company(company_id, lock=True)
         if company is None:
             raise NotFound(f"There is no company with id {company_id}.")
         if company.status == "deleted" and status == "hidden":
             raise Conflict(f"Company '{company.name}' ({company_id}) is deleted; a deleted "
                            "company cannot be hidden.")
         if company.status not in (status, "deleted"):
-            await uow.repo.set_company_status(company_id, status)
+            await uow.companies.set_company_status(company_id, status)
             await reevaluate_conflicts(uow, company.contract_rut)
         await uow.commit()
     return {**_company_view(company), "status": status}
@@ -73,7 +73,7 @@ async def _set_status(services: Services, company_id: str, status: str) -> dict[
 async def list_accounts(services: Services, company_id: str) -> list[Account]:
     async with services.uow() as uow:
         await company_or_404(uow, company_id)
-        return await uow.repo.list_accounts(company_id)
+        return await uow.companies.list_accounts(company_id)
 
 
 async def create_account(services: Services, company_id: str, code: str, name: str,
@@ -81,18 +81,18 @@ async def create_account(services: Services, company_id: str, code: str, name: s
     account = Account(code, name, type, postable=True, auxiliary=auxiliary, active=True)
     async with services.uow() as uow:
         await company_or_404(uow, company_id)
-        chart = await uow.repo.chart(company_id)
+        chart = await uow.companies.chart(company_id)
         if code in chart:
             existing = chart[code]
             raise Conflict(f"Account {existing.label} already exists in this company's chart: "
                            "use it, or choose a code that is not taken.")
-        await uow.repo.add_account(company_id, account)
+        await uow.companies.add_account(company_id, account)
         await uow.commit()
     return account
 
 
 async def company_or_404(uow: UnitOfWork, company_id: str, *, lock: bool = False):  # noqa: ANN201
-    company = await uow.repo.get_company(company_id, lock=lock)
+    company = await uow.companies.get_company(company_id, lock=lock)
     if company is None or company.status == "deleted":
         raise NotFound(f"There is no company with id {company_id}"
                        + (" (it was deleted)." if company is not None else "."))
@@ -100,7 +100,7 @@ async def company_or_404(uow: UnitOfWork, company_id: str, *, lock: bool = False
 
 
 async def _contract(uow: UnitOfWork, rut: str):  # noqa: ANN202
-    contract = await uow.repo.get_contract(rut)
+    contract = await uow.companies.get_contract(rut)
     if contract is None:
         raise NotFound(f"There is no contract with RUT {rut}: create it with POST /v1/contracts.")
     return contract

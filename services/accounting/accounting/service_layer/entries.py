@@ -28,12 +28,12 @@ async def reverse(services: Services, entry_id: str, reason: str | None,
     day = on or datetime.now(UTC).date()
     async with services.uow() as uow:
         # The company's row before the entry's (repository.py, LOCK ORDER), as posting does.
-        company = await uow.repo.get_company((await _entry(uow, entry_id)).company_id,
+        company = await uow.companies.get_company((await _entry(uow, entry_id)).company_id,
                                              lock=True)
         original = await _entry(uow, entry_id, lock=True)
         label = f"comprobante N° {original.number}"
         if original.reversed_by_entry_id:
-            reversal = await uow.repo.get_entry(original.reversed_by_entry_id)
+            reversal = await uow.journal.get_entry(original.reversed_by_entry_id)
             raise Conflict(f"The {label} was already reversed by comprobante N° "
                            f"{reversal.number} (id {reversal.id}); an entry is reversed once.",
                            title="Entry already reversed", reversed_by_entry_id=reversal.id)
@@ -47,15 +47,15 @@ async def reverse(services: Services, entry_id: str, reason: str | None,
             raise Unprocessable(f"The {label} cannot be reversed then: {problem}.",
                                 errors=[{"field": "date", "message": problem}])
         month = month_of(day)
-        if month in await uow.repo.closed_months(original.company_id):
+        if month in await uow.journal.closed_months(original.company_id):
             raise Conflict(f"Period {month} is closed, so the reversal of the {label} cannot "
                            f"be posted on {day}: reopen {month}, or give a date in an open "
                            "period.", title="Period closed")
-        lines = (await uow.repo.entry_lines([entry_id]))[entry_id]
-        number = await uow.repo.take_entry_numbers(original.company_id, 1)
+        lines = (await uow.journal.entry_lines([entry_id]))[entry_id]
+        number = await uow.journal.take_entry_numbers(original.company_id, 1)
         reversal_id = str(uuid.uuid4())
         glosa = f"Reversa del comprobante N° {original.number}: {original.glosa}"[:300]
-        await uow.repo.add_entries(
+        await uow.journal.add_entries(
             [{"id": reversal_id, "company_id": original.company_id, "number": number,
               "entry_date": day, "kind": original.kind, "glosa": glosa,
               "source_key": REVERSAL_PREFIX + entry_id, "sync_id": None,
@@ -64,27 +64,27 @@ async def reverse(services: Services, entry_id: str, reason: str | None,
             line_rows(reversal_id, [{**line, "debit": line.credit, "credit": line.debit}
                                     for line in lines]),
         )
-        await uow.repo.mark_reversed(entry_id, reversal_id)
-        link = await uow.repo.link_for_company(original.company_id)
+        await uow.journal.mark_reversed(entry_id, reversal_id)
+        link = await uow.companies.link_for_company(original.company_id)
         uow.emit(EntryPosted(entry_id=reversal_id, accounting_company_id=original.company_id,
                              company_rut=link.company_rut if link else company.rut,
                              number=number, entry_date=day, kind=original.kind,
                              source_key=REVERSAL_PREFIX + entry_id, total=original.total),
                  subject=reversal_id)
         await uow.commit()
-        return await entry_view(uow, await uow.repo.get_entry(reversal_id))
+        return await entry_view(uow, await uow.journal.get_entry(reversal_id))
 
 
 async def entry_view(uow: UnitOfWork, entry: Any) -> dict[str, Any]:
-    lines = (await uow.repo.entry_lines([entry.id]))[entry.id]
-    chart = await uow.repo.chart(entry.company_id)
+    lines = (await uow.journal.entry_lines([entry.id]))[entry.id]
+    chart = await uow.companies.chart(entry.company_id)
     return {**entry, "lines": [
         {**line, "account_name": chart[line.account_code].name
          if line.account_code in chart else None} for line in lines]}
 
 
 async def _entry(uow: UnitOfWork, entry_id: str, *, lock: bool = False) -> Any:
-    entry = await uow.repo.get_entry(entry_id, lock=lock)
+    entry = await uow.journal.get_entry(entry_id, lock=lock)
     if entry is None:
         raise NotFound(f"There is no journal entry with id {entry_id}.")
     return entry

@@ -49,7 +49,7 @@ DEFAULT_REJECTION = "The accountant rejected the integration request."
 
 async def on_integration_requested(uow: UnitOfWork, event: IntegrationRequested,
                                    *, correlation_id: str | None = None) -> None:
-    existing = await uow.repo.get_request(event.request_id, lock=True)
+    existing = await uow.companies.get_request(event.request_id, lock=True)
     if existing is not None:
         # Announced again: the company asked again for the same contract.
         await _reassert(uow, existing)
@@ -62,16 +62,16 @@ async def on_integration_requested(uow: UnitOfWork, event: IntegrationRequested,
         "company_name": event.company_name,
         "requested_at": event.requested_at or now,
     }
-    if await uow.repo.get_contract(event.contract_rut) is None:
+    if await uow.companies.get_contract(event.contract_rut) is None:
         reason = unknown_contract_reason(event.contract_rut)
-        await uow.repo.add_request({**row, "status": RequestStatus.REJECTED, "detail": reason,
+        await uow.companies.add_request({**row, "status": RequestStatus.REJECTED, "detail": reason,
                                     "decided_at": now})
         uow.emit(IntegrationRejected(request_id=event.request_id,
                                      company_rut=event.company_rut,
                                      contract_rut=event.contract_rut, reason=reason),
                  subject=event.request_id, correlation_id=correlation_id)
         return
-    others = list(await uow.repo.requests_of_company(event.company_rut, lock=True))
+    others = list(await uow.companies.requests_of_company(event.company_rut, lock=True))
     this = RequestRef(event.request_id, event.contract_rut, RequestStatus.PENDING,
                       row["requested_at"])
     current = newest([*map(_ref, others), this])
@@ -79,18 +79,18 @@ async def on_integration_requested(uow: UnitOfWork, event: IntegrationRequested,
         # It comes after a newer request of the company: never approvable.
         log.info("integration request %s of company %s arrived after its newer request %s; "
                  "recorded as superseded", this.id, event.company_rut, current.id)
-        await uow.repo.add_request({
+        await uow.companies.add_request({
             **row, "status": RequestStatus.SUPERSEDED, "superseded_by": current.id,
             "detail": replaced_detail(this.id, this.contract_rut, current, withdrawn=False)})
         return
     for older in others:
         if older.status in OPEN:
-            await uow.repo.update_request(
+            await uow.companies.update_request(
                 older.id, status=RequestStatus.SUPERSEDED, superseded_by=this.id,
                 detail=replaced_detail(older.id, older.contract_rut, this, withdrawn=False))
     detail = await _conflict(uow, event.contract_rut, event.company_rut)
     status = RequestStatus.CONFLICT if detail else RequestStatus.PENDING
-    await uow.repo.add_request({**row, "status": status, "detail": detail})
+    await uow.companies.add_request({**row, "status": status, "detail": detail})
     if detail:
         uow.emit(_conflicted(event.request_id, event.company_rut, event.contract_rut),
                  subject=event.request_id, correlation_id=correlation_id)
@@ -107,31 +107,31 @@ async def on_integration_withdrawn(uow: UnitOfWork, event: IntegrationWithdrawn,
               "detail": replaced_detail(event.request_id, event.contract_rut, current,
                                         withdrawn=True),
               "decided_at": now}
-    request = await uow.repo.get_request(event.request_id, lock=True)
+    request = await uow.companies.get_request(event.request_id, lock=True)
     if request is None:
         # The withdrawal overtook its request: recorded now, so that the request, when it
         # comes, finds itself withdrawn instead of pending.
-        await uow.repo.add_request({"id": event.request_id, "contract_rut": event.contract_rut,
+        await uow.companies.add_request({"id": event.request_id, "contract_rut": event.contract_rut,
                                     "company_rut": event.company_rut,
                                     "company_name": event.company_name,
                                     "requested_at": now, **values})
         return
     if request.status in (*OPEN, RequestStatus.SUPERSEDED):
-        await uow.repo.update_request(request.id, **values)
+        await uow.companies.update_request(request.id, **values)
     elif request.status == RequestStatus.APPROVED:
         # Approved here before the withdrawal arrived: invoicing does not take that
         # approval, so its link must not stand either.
         log.warning("integration request %s of company %s was approved, but the company had "
                     "withdrawn it; the approval is undone", request.id, request.company_rut)
-        await uow.repo.update_request(request.id, **values)
+        await uow.companies.update_request(request.id, **values)
         await _unlink(uow, request.company_rut, request.id, event.connected_request_id)
 
 
 async def on_integration_disconnected(uow: UnitOfWork, event: IntegrationDisconnected,
                                       *, correlation_id: str | None = None) -> None:
-    request = await uow.repo.get_request(event.request_id, lock=True)
+    request = await uow.companies.get_request(event.request_id, lock=True)
     if request is not None and request.status == RequestStatus.APPROVED:
-        await uow.repo.update_request(request.id, status=RequestStatus.DISCONNECTED,
+        await uow.companies.update_request(request.id, status=RequestStatus.DISCONNECTED,
                                       superseded_by=event.connected_request_id,
                                       detail=disconnected_detail(event.company_rut))
     await _unlink(uow, event.company_rut, event.request_id, event.connected_request_id)
@@ -142,9 +142,11 @@ async def on_integration_disconnected(uow: UnitOfWork, event: IntegrationDisconn
 
 async def reevaluate_conflicts(uow: UnitOfWork, contract_rut: str) -> None:
     """After a company is hidden or deleted: conflicts that are gone go back to pending."""
-    for request in await uow.repo.list_requests(contract_rut, RequestStatus.CONFLICT, lock=True):
+    for request in await uow.companies.list_requests(contract_rut, RequestStatus.CONFLICT,
+                                                     lock=True):
         if await _conflict(uow, contract_rut, request.company_rut) is None:
-            await uow.repo.update_request(request.id, status=RequestStatus.PENDING, detail=None)
+            await uow.companies.update_request(request.id, status=RequestStatus.PENDING,
+                                               detail=None)
             uow.emit(IntegrationConflictResolved(request_id=request.id,
                                                  company_rut=request.company_rut,
                                                  contract_rut=contract_rut),
@@ -154,9 +156,9 @@ async def reevaluate_conflicts(uow: UnitOfWork, contract_rut: str) -> None:
 async def list_requests(services: Services, contract_rut: str,
                         status: RequestStatus | None) -> list[dict[str, Any]]:
     async with services.uow() as uow:
-        if await uow.repo.get_contract(contract_rut) is None:
+        if await uow.companies.get_contract(contract_rut) is None:
             raise NotFound(f"There is no contract with RUT {contract_rut}.")
-        return [request_view(r) for r in await uow.repo.list_requests(contract_rut, status)]
+        return [request_view(r) for r in await uow.companies.list_requests(contract_rut, status)]
 
 
 async def approve(services: Services, request_id: str, company_id: str) -> dict[str, Any]:
@@ -164,10 +166,10 @@ async def approve(services: Services, request_id: str, company_id: str) -> dict[
         request = await _request(uow, request_id)
         _must_be_current(request)
         _must_be_open(request)
-        current = newest(map(_ref, await uow.repo.requests_of_company(request.company_rut)))
+        current = newest(map(_ref, await uow.companies.requests_of_company(request.company_rut)))
         if current is not None and current.id != request.id:
             detail = replaced_detail(request.id, request.contract_rut, current, withdrawn=False)
-            await uow.repo.update_request(request_id, status=RequestStatus.SUPERSEDED,
+            await uow.companies.update_request(request_id, status=RequestStatus.SUPERSEDED,
                                           superseded_by=current.id, detail=detail)
             await uow.commit()
             raise Conflict(detail, title="Integration request superseded",
@@ -178,17 +180,18 @@ async def approve(services: Services, request_id: str, company_id: str) -> dict[
         # The guard holds at approval too: a duplicate may have been created since.
         detail = await _conflict(uow, request.contract_rut, request.company_rut)
         if detail:
-            await uow.repo.update_request(request_id, status=RequestStatus.CONFLICT, detail=detail)
+            await uow.companies.update_request(request_id, status=RequestStatus.CONFLICT,
+                                               detail=detail)
             uow.emit(_conflicted(request_id, request.company_rut, request.contract_rut),
                      subject=request_id)
             await uow.commit()
             raise Conflict(detail, title="Integration request in conflict")
-        company = await uow.repo.get_company(company_id)
+        company = await uow.companies.get_company(company_id)
         problem = _unfit_company(company, company_id, request)
         if problem:
             raise Unprocessable(problem, errors=[{"field": "company_id", "message": problem}])
         now = datetime.now(UTC)
-        await uow.repo.update_request(request_id, status=RequestStatus.APPROVED, detail=None,
+        await uow.companies.update_request(request_id, status=RequestStatus.APPROVED, detail=None,
                                       company_id=company_id, decided_at=now)
         await _link(uow, request.company_rut, company_id, request_id)
         uow.emit(IntegrationApproved(request_id=request_id, company_rut=request.company_rut,
@@ -196,7 +199,7 @@ async def approve(services: Services, request_id: str, company_id: str) -> dict[
                                      accounting_company_id=company_id),
                  subject=request_id)
         await uow.commit()
-        return request_view(await uow.repo.get_request(request_id))
+        return request_view(await uow.companies.get_request(request_id))
 
 
 async def reject(services: Services, request_id: str, reason: str | None) -> dict[str, Any]:
@@ -205,13 +208,13 @@ async def reject(services: Services, request_id: str, reason: str | None) -> dic
         request = await _request(uow, request_id)
         _must_be_current(request)
         _must_be_open(request)
-        await uow.repo.update_request(request_id, status=RequestStatus.REJECTED, detail=reason,
+        await uow.companies.update_request(request_id, status=RequestStatus.REJECTED, detail=reason,
                                       decided_at=datetime.now(UTC))
         uow.emit(IntegrationRejected(request_id=request_id, company_rut=request.company_rut,
                                      contract_rut=request.contract_rut, reason=reason),
                  subject=request_id)
         await uow.commit()
-        return request_view(await uow.repo.get_request(request_id))
+        return request_view(await uow.companies.get_request(request_id))
 
 
 def request_view(row: Any) -> dict[str, Any]:
@@ -226,7 +229,7 @@ def _ref(row: Any) -> RequestRef:
 
 
 async def _request(uow: UnitOfWork, request_id: str):  # noqa: ANN202
-    request = await uow.repo.get_request(request_id, lock=True)
+    request = await uow.companies.get_request(request_id, lock=True)
     if request is None:
         raise NotFound(f"There is no integration request with id {request_id}.")
     return request
@@ -254,10 +257,10 @@ async def _reassert(uow: UnitOfWork, request: Any) -> None:
         return
     this = _ref(request)
     if any(other.status == RequestStatus.APPROVED and is_older(this, other)
-           for other in map(_ref, await uow.repo.requests_of_company(request.company_rut))):
+           for other in map(_ref, await uow.companies.requests_of_company(request.company_rut))):
         return
-    link = await uow.repo.link_for_rut(request.company_rut)
-    company = await uow.repo.get_company(request.company_id)
+    link = await uow.companies.link_for_rut(request.company_rut)
+    company = await uow.companies.get_company(request.company_id)
     if (link is None or link.request_id != request.id) and company is not None \
             and company.status == "active":
         log.warning("the link of invoicing company %s was not its approved request %s; "
@@ -269,20 +272,20 @@ async def _unlink(uow: UnitOfWork, company_rut: str, request_id: str,
                   connected_request_id: str | None) -> None:
     """If the company's link is still ``request_id``'s, it becomes the link of the request
     invoicing says is in force (when approved here), or none."""
-    link = await uow.repo.link_for_rut(company_rut)
+    link = await uow.companies.link_for_rut(company_rut)
     if link is None or link.request_id != request_id:
         return
-    connected = (await uow.repo.get_request(connected_request_id)
+    connected = (await uow.companies.get_request(connected_request_id)
                  if connected_request_id else None)
     if connected is not None and connected.status == RequestStatus.APPROVED \
             and connected.company_id is not None:
         await _link(uow, company_rut, connected.company_id, connected.id)
     else:
-        await uow.repo.delete_link(company_rut)
+        await uow.companies.delete_link(company_rut)
 
 
 async def _link(uow: UnitOfWork, company_rut: str, company_id: str, request_id: str) -> None:
-    await uow.repo.save_link(company_rut, company_id, request_id)
+    await uow.companies.save_link(company_rut, company_id, request_id)
     # The worker keeps posting profiles per company RUT: the company's may be another's now.
     uow.emit(SettingsChanged(accounting_company_id=company_id, company_rut=company_rut),
              subject=company_id)
@@ -303,7 +306,7 @@ def _unfit_company(company: Any, company_id: str, request: Any) -> str | None:
 
 
 async def _conflict(uow: UnitOfWork, contract_rut: str, company_rut: str) -> str | None:
-    active = await uow.repo.active_companies_with_rut(contract_rut, company_rut)
+    active = await uow.companies.active_companies_with_rut(contract_rut, company_rut)
     if len(active) < 2:
         return None
     return conflict_detail(contract_rut, company_rut, [CompanyRef(c.id, c.name) for c in active])

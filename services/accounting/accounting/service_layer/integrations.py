@@ -27,9 +27,9 @@ async def list_integrations(services: Services, company_id: str) -> list[dict[st
     async with services.uow() as uow:
         company = await company_or_404(uow, company_id)
         status, _ = await _request_status(uow, company)
-        settings = await uow.repo.get_settings(company_id)
+        settings = await uow.settings.get_settings(company_id)
         missing = connector_missing(status, settings)
-        last_sync = await uow.repo.last_sync(company_id)
+        last_sync = await uow.syncs.last_sync(company_id)
     return [{
         "key": CONNECTOR_KEY,
         "name": CONNECTOR_NAME,
@@ -50,12 +50,12 @@ async def request_sync(services: Services, company_id: str, date_from: date,
     async with services.uow() as uow:
         company = await company_or_404(uow, company_id)
         status, link = await _request_status(uow, company)
-        missing = connector_missing(status, await uow.repo.get_settings(company_id))
+        missing = connector_missing(status, await uow.settings.get_settings(company_id))
         if missing:
             raise Conflict(cannot_connect_detail(missing), title="Cannot connect yet",
                            missing=missing)
         # The company's lock makes two requests at once see each other's session.
-        await uow.repo.get_company(company_id, lock=True)
+        await uow.companies.get_company(company_id, lock=True)
         await _refuse_while_delivering(uow, company_id, date_from, date_to)
         now = datetime.now(UTC)
         sync = {
@@ -72,7 +72,7 @@ async def request_sync(services: Services, company_id: str, date_from: date,
             "confirmed_at": None,
             "progress_at": now,
         }
-        await uow.repo.add_sync(sync)
+        await uow.syncs.add_sync(sync)
         # From here on the sync's id is the correlation id: its events carry it through
         # invoicing, the worker and back, so one grep follows the whole sync.
         log.info("sync session %s requested for company %s (%s to %s), request %s",
@@ -91,7 +91,7 @@ async def _refuse_while_delivering(uow: UnitOfWork, company_id: str, date_from: 
                                    date_to: date) -> None:
     """A second sync of dates a session is still receiving would export and deliver those
     documents again: 409, naming the session to follow (or resume) instead."""
-    open_sync = await uow.repo.delivering_overlapping(company_id, date_from, date_to)
+    open_sync = await uow.syncs.delivering_overlapping(company_id, date_from, date_to)
     if open_sync is None:
         return
     raise Conflict(
@@ -104,10 +104,10 @@ async def _refuse_while_delivering(uow: UnitOfWork, company_id: str, date_from: 
 
 async def _request_status(uow: UnitOfWork, company: Any) -> tuple[RequestStatus | None, Any]:
     """The company's request status and, when approved, its link to invoicing."""
-    link = await uow.repo.link_for_company(company.id)
+    link = await uow.companies.link_for_company(company.id)
     if link is not None:
         return RequestStatus.APPROVED, link
-    latest = await uow.repo.latest_request(company.contract_rut, company.rut)
+    latest = await uow.companies.latest_request(company.contract_rut, company.rut)
     if latest is None:
         return None, None
     if latest.status == RequestStatus.APPROVED:

@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 async def on_sync_manifest_page(uow: UnitOfWork, event: SyncManifestPage,
                                 *, correlation_id: str | None = None) -> None:
-    if await uow.repo.get_sync(event.sync_id) is None:
+    if await uow.syncs.get_sync(event.sync_id) is None:
         log.warning("sync.manifest page %d for unknown sync session %s; ignored", event.page,
                     event.sync_id)
         return
@@ -30,7 +30,7 @@ async def on_sync_manifest_page(uow: UnitOfWork, event: SyncManifestPage,
         return  # the page again: the manifest is as it was
     state = await uow.manifests.received(event.sync_id, added)
     if whole(state):
-        await uow.repo.update_sync(event.sync_id, manifest=session_manifest(state))
+        await uow.syncs.update_sync(event.sync_id, manifest=session_manifest(state))
 
 
 async def expect_manifest(uow: UnitOfWork, event: SyncCompleted) -> dict[str, Any] | None:

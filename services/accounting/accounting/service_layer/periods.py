@@ -24,8 +24,8 @@ async def list_periods(services: Services, company_id: str) -> list[dict[str, An
     """Every month that has entries or was ever closed, oldest first."""
     async with services.uow() as uow:
         await company_or_404(uow, company_id)
-        rows = {r.month: r for r in await uow.repo.list_periods(company_id)}
-        entries = await uow.repo.entry_months(company_id)
+        rows = {r.month: r for r in await uow.journal.list_periods(company_id)}
+        entries = await uow.journal.entry_months(company_id)
     return [_view(month, rows.get(month), entries.get(month, 0))
             for month in sorted(rows.keys() | entries.keys())]
 
@@ -35,9 +35,9 @@ async def close(services: Services, company_id: str, month: str) -> dict[str, An
     async with services.uow() as uow:
         await company_or_404(uow, company_id, lock=True)
         now = datetime.now(UTC)
-        current = {r.month: r for r in await uow.repo.list_periods(company_id)}.get(month)
+        current = {r.month: r for r in await uow.journal.list_periods(company_id)}.get(month)
         if current is None or current.status != "closed":  # closing twice changes nothing
-            await uow.repo.set_period(company_id, month, status="closed", closed_at=now)
+            await uow.journal.set_period(company_id, month, status="closed", closed_at=now)
         await uow.commit()
     return await _one(services, company_id, month)
 
@@ -46,11 +46,11 @@ async def reopen(services: Services, company_id: str, month: str) -> dict[str, A
     _bounds(month)
     async with services.uow() as uow:
         # Live session before company, the order posting locks them in.
-        await uow.repo.open_live_sync(company_id, lock=True)
+        await uow.syncs.open_live_sync(company_id, lock=True)
         await company_or_404(uow, company_id, lock=True)
-        current = {r.month: r for r in await uow.repo.list_periods(company_id)}.get(month)
+        current = {r.month: r for r in await uow.journal.list_periods(company_id)}.get(month)
         if current is not None and current.status == "closed":
-            await uow.repo.set_period(company_id, month, status="open",
+            await uow.journal.set_period(company_id, month, status="open",
                                       reopened_at=datetime.now(UTC))
             await _release(uow, company_id, month)
         await uow.commit()
@@ -60,23 +60,23 @@ async def reopen(services: Services, company_id: str, month: str) -> dict[str, A
 async def _release(uow: UnitOfWork, company_id: str, month: str) -> None:
     """Documents that waited only for this month become ready; auto-post posts live ones."""
     first, last = month_bounds(month)
-    waiting = await uow.repo.held_for_closed_period(company_id, first, last)
+    waiting = await uow.syncs.held_for_closed_period(company_id, first, last)
     if not waiting:
         return
-    await uow.repo.set_documents([change(d.id, DocumentStatus.READY) for d in waiting])
-    if not (await uow.repo.get_options(company_id)).auto_post:
+    await uow.syncs.set_documents([change(d.id, DocumentStatus.READY) for d in waiting])
+    if not (await uow.settings.get_options(company_id)).auto_post:
         return
     live = [d for d in waiting if d.sync_kind == SyncKind.LIVE
             and d.sync_status not in CLOSED]
     if live:
-        sync = await uow.repo.get_sync(live[0].sync_id, lock=True)
-        await post_documents(uow, sync, await uow.repo.documents_by_id([d.id for d in live]))
+        sync = await uow.syncs.get_sync(live[0].sync_id, lock=True)
+        await post_documents(uow, sync, await uow.syncs.documents_by_id([d.id for d in live]))
 
 
 async def _one(services: Services, company_id: str, month: str) -> dict[str, Any]:
     async with services.uow() as uow:
-        row = {r.month: r for r in await uow.repo.list_periods(company_id)}.get(month)
-        entries = (await uow.repo.entry_months(company_id)).get(month, 0)
+        row = {r.month: r for r in await uow.journal.list_periods(company_id)}.get(month)
+        entries = (await uow.journal.entry_months(company_id)).get(month, 0)
     return _view(month, row, entries)
 
 

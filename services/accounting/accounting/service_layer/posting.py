@@ -62,8 +62,8 @@ async def post_documents(uow: UnitOfWork, sync: Any, documents: Sequence[Any]) -
         return 0
     company_id = sync.company_id
     # Closing a month locks the company too: no month closes between the check and the post.
-    await uow.repo.get_company(company_id, lock=True)
-    posted_before = await uow.repo.posted_source_keys(company_id,
+    await uow.companies.get_company(company_id, lock=True)
+    posted_before = await uow.journal.posted_source_keys(company_id,
                                                       [d.source_key for d in documents])
     entries = await _post(uow, sync, [
         (d, p, d.source_key in posted_before)
@@ -92,7 +92,7 @@ async def read_page(uow: UnitOfWork, sync: Any, after: tuple[Any, ...] | None,
     """The session's next page of documents (or of payments) after ``after`` (None when
     there is none). Read without the company's lock: ``post_page`` checks again, under it,
     what may have changed."""
-    rows = await uow.repo.posting_page(sync.id, after, limit, payments=payments)
+    rows = await uow.syncs.posting_page(sync.id, after, limit, payments=payments)
     if not rows:
         return None
     with_entry = [r for r in rows if r.entry is not None]
@@ -110,17 +110,17 @@ async def post_page(uow: UnitOfWork, sync: Any, page: Page) -> int:
     it posted is no longer ready, and the partial unique index on active entries refuses a
     second posting of a key whatever happens."""
     company_id = sync.company_id
-    await uow.repo.get_company(company_id, lock=True)
+    await uow.companies.get_company(company_id, lock=True)
     # As they are now, under the lock: another confirm of the session may have posted
     # some, or another session the same documents, since the page was read.
-    now = await uow.repo.posting_state(company_id, list(page.prepared))
+    now = await uow.syncs.posting_state(company_id, list(page.prepared))
     statuses = {id_: (sync.id, state.status) for id_, state in now.items()}
     postable = [d for d in page.documents if d.id in page.prepared and _postable(now[d.id])]
     waiting = await _unsettled(uow, sync, [d for d in postable if not now[d.id].already_posted])
     entries = await _post(uow, sync, [
         (d, page.prepared[d.id], now[d.id].already_posted) for d in postable
         if d.id not in waiting], statuses=statuses)
-    await uow.repo.set_documents([
+    await uow.syncs.set_documents([
         change(id_, DocumentStatus.HELD, hold_reason=reason, hold_code=AWAITING_DOCUMENT)
         for id_, reason in waiting.items()], statuses)
     if entries:
@@ -151,7 +151,7 @@ async def _unsettled(uow: UnitOfWork, sync: Any, documents: Sequence[Any]) -> di
     payments = {d.id: SyncPayment.of(d.payment) for d in documents if d.dte_type is None}
     if not payments:
         return {}
-    posted = await uow.repo.posted_source_keys(
+    posted = await uow.journal.posted_source_keys(
         sync.company_id, set().union(*(p.keys() for p in payments.values())))
     return {id_: not_posted(missing) for id_, payment in payments.items()
             if (missing := payment.missing(posted))}
@@ -182,8 +182,8 @@ async def _post(uow: UnitOfWork, sync: Any, documents: Sequence[tuple[Any, Prepa
     """Hold or post each (document, its prepared entry, already posted); the entries
     written. ``statuses``: the documents' (sync_id, status), when read under the lock."""
     company_id = sync.company_id
-    closed = await uow.repo.closed_months(company_id)
-    chart = await uow.repo.chart(company_id)
+    closed = await uow.journal.closed_months(company_id)
+    chart = await uow.companies.chart(company_id)
     # The chart may have changed since the proposals were checked at intake.
     unusable = unusable_accounts((line["account_code"] for _, p, _ in documents
                                   for line in p.entry["lines"]), chart)
@@ -200,7 +200,7 @@ async def _post(uow: UnitOfWork, sync: Any, documents: Sequence[tuple[Any, Prepa
             to_post.append((document, prepared))
     entries: list[dict[str, Any]] = []
     if to_post:
-        number = await uow.repo.take_entry_numbers(company_id, len(to_post))
+        number = await uow.journal.take_entry_numbers(company_id, len(to_post))
         now = datetime.now(UTC)
         lines = []
         for offset, (document, prepared) in enumerate(to_post):
@@ -213,11 +213,11 @@ async def _post(uow: UnitOfWork, sync: Any, documents: Sequence[tuple[Any, Prepa
             lines.extend(prepared.lines)
             changes.append(change(document.id, DocumentStatus.POSTED,
                                   entry_id=prepared.entry_id))
-        await uow.repo.add_entries(entries, lines)
+        await uow.journal.add_entries(entries, lines)
         # Payments have no tipo DTE.
         posted = Counter("payment" if d.dte_type is None else "document" for d, _ in to_post)
         uow.after_commit(lambda: count_posted(posted))
-    await uow.repo.set_documents(changes, statuses)
+    await uow.syncs.set_documents(changes, statuses)
     await remembered.learn(uow, sync, [document for document, _ in to_post])
     return entries
 

@@ -72,13 +72,13 @@ async def _review_completed(uow: UnitOfWork, sync_ids: list[str]) -> None:
     complete) against their documents: only once the whole sync is in, whatever order its
     pages arrived in. Last, where the LOCK ORDER puts documents changing status."""
     for sync_id in sync_ids:
-        sync = await uow.repo.get_sync(sync_id)  # as this batch left it
+        sync = await uow.syncs.get_sync(sync_id)  # as this batch left it
         if sync.status == SyncStatus.IN_REVIEW:
             await review_payments(uow, sync)
 
 
 async def _session_for(uow: UnitOfWork, sync_id: str, proposals: list[Proposal]) -> Any:
-    sync = await uow.repo.get_sync(sync_id)
+    sync = await uow.syncs.get_sync(sync_id)
     if sync is None:
         raise NotFound(f"There is no sync session with id {sync_id}.")
     for proposal in proposals:
@@ -90,7 +90,7 @@ async def _session_for(uow: UnitOfWork, sync_id: str, proposals: list[Proposal])
 
 
 async def _link_for(uow: UnitOfWork, company_rut: str) -> Any:
-    link = await uow.repo.link_for_rut(company_rut)
+    link = await uow.companies.link_for_rut(company_rut)
     if link is None:
         raise NotFound(f"No accounting company is linked to the invoicing company "
                        f"{company_rut}: its integration request is not approved.")
@@ -118,7 +118,7 @@ async def _check_settings_versions(uow: UnitOfWork, used: dict[str, int] | None,
     ruts: dict[str, set[str]] = defaultdict(set)
     for company_id, proposals in groups:
         ruts[company_id].update(p.company_rut for p in proposals)
-    current = await uow.repo.settings_versions(sorted(ruts))
+    current = await uow.settings.settings_versions(sorted(ruts))
     stale = [{"accounting_company_id": company_id, "company_ruts": sorted(ruts[company_id]),
               "version": version, "used": used.get(company_id)}
              for company_id, version in current.items() if used.get(company_id) != version]
@@ -136,7 +136,7 @@ async def _store(uow: UnitOfWork, sync: Any, proposals: list[Proposal],
     # Not locked: concurrent batches of one session proceed side by side. The documents'
     # unique (session, key) stores each once, and the counters move in one UPDATE at the
     # end, which is also where a confirm that came in between shows (see _add).
-    seen = await uow.repo.stored_source_keys(sync.id, {p.source_key for p in proposals})
+    seen = await uow.syncs.stored_source_keys(sync.id, {p.source_key for p in proposals})
     new = _first_of_each(proposals, seen)
     stored = await _add(uow, sync, new, notes) if new else []
     return len(stored), len(proposals) - len(stored)
@@ -146,40 +146,40 @@ async def _store_live(uow: UnitOfWork, link: Any, proposals: list[Proposal],
                       notes: dict[tuple[str, str], str]) -> tuple[int, int]:
     # Once per (company, source_key) across all its live sessions, so a redelivered live
     # document or payment is not stored again after its session was confirmed.
-    seen = await uow.repo.live_source_keys(link.company_id, {p.source_key for p in proposals})
+    seen = await uow.syncs.live_source_keys(link.company_id, {p.source_key for p in proposals})
     # A payment a range sync brought (posted, or waiting in review there) is that one
     # payment: its live event, redelivered or replayed later, is nothing new.
-    seen |= await uow.repo.payment_keys_held(
+    seen |= await uow.syncs.payment_keys_held(
         link.company_id, {p.source_key for p in proposals if p.payment is not None})
     new = _first_of_each(proposals, seen)
     if not new:
         return 0, len(proposals)
     sync = await _open_live_session(uow, link)
     rows = await _add(uow, sync, new, notes)
-    if (await uow.repo.get_options(link.company_id)).auto_post:
+    if (await uow.settings.get_options(link.company_id)).auto_post:
         await post_documents(uow, sync, [r for r in rows if r.status == DocumentStatus.READY])
     return len(rows), len(proposals) - len(rows)
 
 
 async def _open_live_session(uow: UnitOfWork, link: Any) -> Any:
     """The company's open live session, locked; a new one when there is none."""
-    sync = await uow.repo.open_live_sync(link.company_id, lock=True)
+    sync = await uow.syncs.open_live_sync(link.company_id, lock=True)
     if sync is not None:
         return sync
     # Creating: the company's row lock makes concurrent batches agree on one session.
-    await uow.repo.get_company(link.company_id, lock=True)
-    sync = await uow.repo.open_live_sync(link.company_id, lock=True)
+    await uow.companies.get_company(link.company_id, lock=True)
+    sync = await uow.syncs.open_live_sync(link.company_id, lock=True)
     if sync is not None:
         return sync
     sync_id = str(uuid.uuid4())
-    await uow.repo.add_sync({
+    await uow.syncs.add_sync({
         "id": sync_id, "company_id": link.company_id, "company_rut": link.company_rut,
         "kind": SyncKind.LIVE, "date_from": None, "date_to": None,
         # Nothing more to wait for: live documents can be reviewed and confirmed any time.
         "status": SyncStatus.IN_REVIEW, "expected": None, "received": 0,
         "created_at": datetime.now(UTC), "confirmed_at": None, "progress_at": None,
     })
-    return await uow.repo.get_sync(sync_id, lock=True)
+    return await uow.syncs.get_sync(sync_id, lock=True)
 
 
 def _first_of_each(proposals: list[Proposal], seen: set[str]) -> list[Proposal]:
@@ -193,9 +193,9 @@ def _first_of_each(proposals: list[Proposal], seen: set[str]) -> list[Proposal]:
 
 async def _add(uow: UnitOfWork, sync: Any, new: list[Proposal],
                notes: dict[tuple[str, str], str]) -> list[Any]:
-    posted = await uow.repo.posted_source_keys(sync.company_id, [p.source_key for p in new])
-    chart = await uow.repo.chart(sync.company_id)
-    closed = await uow.repo.closed_months(sync.company_id)
+    posted = await uow.journal.posted_source_keys(sync.company_id, [p.source_key for p in new])
+    chart = await uow.companies.chart(sync.company_id)
+    closed = await uow.journal.closed_months(sync.company_id)
     now = datetime.now(UTC)
     rows = []
     proposed = await remembered.propose(uow, sync.company_id, new, chart)
@@ -218,17 +218,17 @@ async def _add(uow: UnitOfWork, sync: Any, new: list[Proposal],
         rows.append(_row(document_id, proposal, sync, status, reason, code,
                          _note(proposal, sync.company_id, notes), now)
                     | {"account_source": source and source.value, "account_note": account_note})
-    inserted = await uow.repo.add_documents(rows)
+    inserted = await uow.syncs.add_documents(rows)
     if len(inserted) < len(rows):  # a concurrent batch stored some of them first
         rows = [row for row in rows if row["id"] in inserted]
     if not rows:
         return []
-    status = await uow.repo.count_received(sync.id, len(rows))
+    status = await uow.syncs.count_received(sync.id, len(rows))
     if status in CLOSED and sync.status not in CLOSED:
         # Confirmed while this batch was on its way: late arrivals, like any other.
         late = [change(row["id"], DocumentStatus.HELD, hold_reason=LATE_ARRIVAL)
                 for row in rows]
-        await uow.repo.set_documents(late)
+        await uow.syncs.set_documents(late)
         for row in rows:
             row.update(status=DocumentStatus.HELD.value, hold_reason=LATE_ARRIVAL,
                        hold_code=None)
@@ -276,8 +276,8 @@ async def _record_counterparties(uow: UnitOfWork, groups: list[tuple[str, list[P
     notes = {}
     for company_id in sorted(by_company):
         parties = by_company[company_id]
-        known = await uow.repo.counterparty_names(company_id, parties)
-        await uow.repo.add_counterparties(
+        known = await uow.journal.counterparty_names(company_id, parties)
+        await uow.journal.add_counterparties(
             company_id, {rut: named[0][1] for rut, named in parties.items() if rut not in known})
         for rut, named in parties.items():
             name = known.get(rut, named[0][1])

@@ -39,7 +39,7 @@ async def propose(uow: UnitOfWork, company_id: str, proposals: Sequence[Proposal
     ruts = {p.document.counterparty.rut for p in proposals
             if p.entry is not None and p.document is not None}
     remembered = await uow.remembered.for_counterparties(company_id, ruts) if ruts else {}
-    settings = await uow.repo.get_settings(company_id) if remembered else InvoiceSettings()
+    settings = await uow.settings.get_settings(company_id) if remembered else InvoiceSettings()
     defaults = {"sales": settings.sales_detail, "purchases": settings.purchases_detail}
     # A counterparty's documents of a batch come to the same decision: made once each.
     decisions: dict[tuple[str, str, tuple[str, ...]], DetailDecision] = {}
@@ -125,7 +125,7 @@ async def set_remembered(services: Services, company_id: str, direction: str,
                          counterparty_rut: str, account_code: str) -> dict[str, Any]:
     async with services.uow() as uow:
         await company_or_404(uow, company_id)
-        chart = await uow.repo.chart(company_id)
+        chart = await uow.companies.chart(company_id)
         problems = remembered_account_problems(direction, account_code, chart)
         if problems:
             raise Unprocessable(

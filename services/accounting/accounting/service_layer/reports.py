@@ -29,9 +29,9 @@ async def journal(services: Services, company_id: str, date_from: date | None,
                   date_to: date | None) -> dict[str, Any]:
     async with services.uow() as uow:
         await company_or_404(uow, company_id)
-        entries = await uow.repo.journal(company_id, date_from, date_to)
-        lines = await uow.repo.entry_lines([e.id for e in entries])
-        chart = await uow.repo.chart(company_id)
+        entries = await uow.queries.journal(company_id, date_from, date_to)
+        lines = await uow.journal.entry_lines([e.id for e in entries])
+        chart = await uow.companies.chart(company_id)
     items = [{**entry, "lines": [
         {**line, "account_name": chart[line.account_code].name
          if line.account_code in chart else None} for line in lines[entry.id]]}
@@ -46,7 +46,7 @@ async def account_ledger(services: Services, company_id: str, code: str,
                          date_from: date | None, date_to: date | None) -> dict[str, Any]:
     async with services.uow() as uow:
         await company_or_404(uow, company_id)
-        chart = await uow.repo.chart(company_id)
+        chart = await uow.companies.chart(company_id)
         account = chart.get(code)
         if account is None:
             problem = f"account {code} does not exist in this company's chart of accounts"
@@ -54,9 +54,9 @@ async def account_ledger(services: Services, company_id: str, code: str,
                            f"/v1/companies/{company_id}/accounts.")
         # A group account's ledger is the ledger of every account under it.
         codes = [code] if account.postable else [a.code for a in leaves_under(code, chart)]
-        opening = (await uow.repo.balance_before(company_id, codes, date_from)
+        opening = (await uow.queries.balance_before(company_id, codes, date_from)
                    if date_from else 0)
-        postings = await uow.repo.postings(company_id, codes, date_from, date_to)
+        postings = await uow.queries.postings(company_id, codes, date_from, date_to)
     book = ledger(opening, (Posting(p.entry_id, p.number, p.entry_date, p.glosa,
                                     p.account_code, p.counterparty_rut, int(p.debit),
                                     int(p.credit)) for p in postings))
@@ -73,7 +73,7 @@ async def auxiliary_balances(services: Services, company_id: str, code: str,
                              date_from: date | None, date_to: date | None) -> dict[str, Any]:
     async with services.uow() as uow:
         await company_or_404(uow, company_id)
-        account = (await uow.repo.chart(company_id)).get(code)
+        account = (await uow.companies.chart(company_id)).get(code)
         if account is None or not account.auxiliary:
             problem = (f"account {code} does not exist" if account is None else
                        f"account {account.label} does not track counterparties")
@@ -142,7 +142,7 @@ async def reconciliation(services: Services, company_id: str, month: str) -> dic
             from None
     async with services.uow() as uow:
         await company_or_404(uow, company_id)
-        sync = await uow.repo.manifest_sync_covering(company_id, first, last)
+        sync = await uow.queries.manifest_sync_covering(company_id, first, last)
         if sync is None:
             raise Conflict(
                 f"Nothing to reconcile {month} against: no completed synchronisation with "
@@ -196,13 +196,13 @@ _REVERSED = ("its entry was reversed and it was not posted again: synchronise it
 async def _books(uow: UnitOfWork, company_id: str, first: date, last: date) -> list[BookDocument]:
     latest: dict[str, Any] = {}
     by_entry: dict[str, Any] = {}
-    for row in await uow.repo.company_documents_between(company_id, first, last):
+    for row in await uow.queries.company_documents_between(company_id, first, last):
         if row.document is None:
             continue  # a payment: the manifest reconciles documents only
         latest[row.source_key] = row  # oldest first: the last one wins
         if row.entry_id:
             by_entry[row.entry_id] = row
-    active = await uow.repo.active_entries_by_key(company_id, latest)
+    active = await uow.journal.active_entries_by_key(company_id, latest)
     books = []
     for key, row in latest.items():
         entry = active.get(key)

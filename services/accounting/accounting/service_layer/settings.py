@@ -47,8 +47,8 @@ def settings_view(settings: InvoiceSettings,
 async def get_settings(services: Services, company_id: str) -> dict[str, Any]:
     async with services.uow() as uow:
         await company_or_404(uow, company_id)
-        return settings_view(await uow.repo.get_settings(company_id),
-                             await uow.repo.get_options(company_id))
+        return settings_view(await uow.settings.get_settings(company_id),
+                             await uow.settings.get_options(company_id))
 
 
 async def put_settings(services: Services, company_id: str, settings: InvoiceSettings,
@@ -56,7 +56,7 @@ async def put_settings(services: Services, company_id: str, settings: InvoiceSet
     options = options or IntegrationOptions()
     async with services.uow() as uow:
         company = await company_or_404(uow, company_id)
-        chart = await uow.repo.chart(company_id)
+        chart = await uow.companies.chart(company_id)
         errors = [*validate_settings(settings, chart),
                   *other_tax_account_errors(options.other_tax_accounts or {}, chart),
                   *other_tax_account_errors(options.purchase_other_tax_accounts or {}, chart,
@@ -67,8 +67,8 @@ async def put_settings(services: Services, company_id: str, settings: InvoiceSet
                 f"The invoice integration settings have {len(errors)} problem(s): {listing}",
                 errors=[{"field": e.field, "message": e.message} for e in errors],
             )
-        await uow.repo.save_settings(company_id, settings, options)
-        link = await uow.repo.link_for_company(company_id)
+        await uow.settings.save_settings(company_id, settings, options)
+        link = await uow.companies.link_for_company(company_id)
         uow.emit(SettingsChanged(accounting_company_id=company_id,
                                  company_rut=link.company_rut if link else company.rut),
                  subject=company_id)
@@ -78,16 +78,16 @@ async def put_settings(services: Services, company_id: str, settings: InvoiceSet
 
 async def posting_profile(services: Services, company_rut: str) -> PostingProfile:
     async with services.uow() as uow:
-        link = await uow.repo.link_for_rut(company_rut)
+        link = await uow.companies.link_for_rut(company_rut)
         if link is None:
             raise NotFound(f"No accounting company is linked to the invoicing company "
                            f"{company_rut}: its integration request is not approved.")
         # The version first: a change committed between these reads gives newer settings
         # under the older version, which a batch is refused for (and the profile read
         # again), never older settings under the newer version.
-        version = (await uow.repo.settings_versions([link.company_id]))[link.company_id]
-        settings = await uow.repo.get_settings(link.company_id)
-        options = await uow.repo.get_options(link.company_id)
+        version = (await uow.settings.settings_versions([link.company_id]))[link.company_id]
+        settings = await uow.settings.get_settings(link.company_id)
+        options = await uow.settings.get_options(link.company_id)
     if settings.missing:
         missing = [ROLE_NAMES[role] for role in settings.missing]
         raise Conflict(f"Company {link.company_id} has no {', '.join(missing)} set: set them in "

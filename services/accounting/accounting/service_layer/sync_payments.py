@@ -17,13 +17,13 @@ async def review_payments(uow: UnitOfWork, sync: Any) -> None:
     when run again (each completion of the session runs it)."""
     if sync.kind != SyncKind.RANGE:
         return
-    rows = await uow.repo.payments_to_review(sync.id)
+    rows = await uow.syncs.payments_to_review(sync.id)
     payments = {row.id: SyncPayment.of(row.payment) for row in rows}
     keys = set().union(*(p.keys() for p in payments.values()))
     if not keys:
         return
-    present = (await uow.repo.stored_source_keys(sync.id, keys)
-               | await uow.repo.posted_source_keys(sync.company_id, keys))
+    present = (await uow.syncs.stored_source_keys(sync.id, keys)
+               | await uow.journal.posted_source_keys(sync.company_id, keys))
     changes = []
     for row in rows:
         missing = payments[row.id].missing(present)
@@ -33,4 +33,4 @@ async def review_payments(uow: UnitOfWork, sync: Any) -> None:
                                   hold_code=AWAITING_DOCUMENT))
         elif row.status == DocumentStatus.HELD:
             changes.append(change(row.id, DocumentStatus.READY))
-    await uow.repo.set_documents(changes)
+    await uow.syncs.set_documents(changes)

@@ -62,7 +62,7 @@ def sync_view(sync: Mapping[str, Any], counts: Mapping[str, int],
 
 async def on_sync_completed(uow: UnitOfWork, event: SyncCompleted,
                             *, correlation_id: str | None = None) -> None:
-    if await uow.repo.get_sync(event.sync_id) is None:
+    if await uow.syncs.get_sync(event.sync_id) is None:
         log.warning("sync.completed for unknown sync session %s; ignored", event.sync_id)
         return
     manifest = None
@@ -74,7 +74,7 @@ async def on_sync_completed(uow: UnitOfWork, event: SyncCompleted,
         # Done before the session's lock: a page locks the manifest's row and then, if it
         # completes it, the session's; the same order here cannot deadlock with it.
         manifest = await expect_manifest(uow, event)
-    sync = await uow.repo.get_sync(event.sync_id, lock=True)
+    sync = await uow.syncs.get_sync(event.sync_id, lock=True)
     values: dict[str, Any] = {} if manifest is None else {"manifest": manifest}
     if sync.status not in CLOSED:
         # Once confirmed (reviewed and posted) only the manifest still matters. The
@@ -84,7 +84,7 @@ async def on_sync_completed(uow: UnitOfWork, event: SyncCompleted,
         values["status"] = progress(SyncStatus(sync.status), expected, sync.received)
         values["progress_at"] = datetime.now(UTC)
     if values:
-        await uow.repo.update_sync(sync.id, **values)
+        await uow.syncs.update_sync(sync.id, **values)
     if values.get("status") == SyncStatus.IN_REVIEW:
         await review_payments(uow, sync)
 
@@ -92,7 +92,7 @@ async def on_sync_completed(uow: UnitOfWork, event: SyncCompleted,
 async def on_sync_refused(uow: UnitOfWork, event: SyncRefused,
                           *, correlation_id: str | None = None) -> None:
     """Invoicing sends this session no (more) documents: it says so instead of waiting."""
-    sync = await uow.repo.get_sync(event.sync_id, lock=True)
+    sync = await uow.syncs.get_sync(event.sync_id, lock=True)
     if sync is None or sync.company_id != event.accounting_company_id \
             or sync.company_rut != event.company_rut:
         log.warning("sync.refused for sync session %s, which is not one of accounting company "
@@ -102,7 +102,7 @@ async def on_sync_refused(uow: UnitOfWork, event: SyncRefused,
     if sync.status == SyncStatus.CONFIRMED:
         log.warning("sync.refused for sync session %s, already confirmed; ignored", sync.id)
         return
-    await uow.repo.update_sync(sync.id, status=SyncStatus.REFUSED, detail=event.reason)
+    await uow.syncs.update_sync(sync.id, status=SyncStatus.REFUSED, detail=event.reason)
     log.warning("invoicing refused sync session %s: %s", sync.id, event.reason)
 
 
@@ -110,16 +110,16 @@ async def list_syncs(services: Services, company_id: str, kind: SyncKind | None,
                      status: SyncStatus | None) -> list[dict[str, Any]]:
     async with services.uow() as uow:
         await company_or_404(uow, company_id)
-        rows = await uow.repo.list_syncs(
+        rows = await uow.queries.list_syncs(
             company_id, kind, status, stalled_before=datetime.now(UTC) - services.stall_after)
-        counts = await uow.repo.counts_by_sync([r.id for r in rows])
+        counts = await uow.queries.counts_by_sync([r.id for r in rows])
     return [sync_view(r, counts[r.id], services.stall_after) for r in rows]
 
 
 async def get_sync(services: Services, sync_id: str) -> dict[str, Any]:
     async with services.uow() as uow:
         sync = await _sync(uow, sync_id)
-        return sync_view(sync, await uow.repo.document_counts(sync_id), services.stall_after)
+        return sync_view(sync, await uow.syncs.document_counts(sync_id), services.stall_after)
 
 
 async def resume(services: Services, sync_id: str) -> dict[str, Any]:
@@ -140,10 +140,10 @@ async def resume(services: Services, sync_id: str) -> dict[str, Any]:
                                    company_rut=sync.company_rut, date_from=sync.date_from,
                                    date_to=sync.date_to),
                      subject=str(sync.id), correlation_id=str(sync.id))
-            await uow.repo.update_sync(sync_id, progress_at=datetime.now(UTC))
+            await uow.syncs.update_sync(sync_id, progress_at=datetime.now(UTC))
             await uow.commit()
-            sync = await uow.repo.get_sync(sync_id)
-            return sync_view(sync, await uow.repo.document_counts(sync_id),
+            sync = await uow.syncs.get_sync(sync_id)
+            return sync_view(sync, await uow.syncs.document_counts(sync_id),
                              services.stall_after)
         else:
             raise Conflict(f"The sync session is {status.value}: it is not waiting for "
@@ -160,7 +160,7 @@ async def resume_interrupted_confirms(services: Services) -> list[str]:
     each is claimed by one replica. The sessions resumed."""
     now = datetime.now(UTC)
     async with services.uow() as uow:
-        claimed = await uow.repo.claim_interrupted_confirms(now - services.confirm_lease, now)
+        claimed = await uow.syncs.claim_interrupted_confirms(now - services.confirm_lease, now)
         await uow.commit()
     for sync_id in claimed:
         log.warning("sync session %s was left confirming (its confirm stopped half way); "
@@ -177,8 +177,8 @@ async def list_documents(services: Services, sync_id: str, status: DocumentStatu
                          offset: int, limit: int) -> dict[str, Any]:
     async with services.uow() as uow:
         sync = await _sync(uow, sync_id)
-        rows, total = await uow.repo.list_documents(sync_id, status, offset, limit)
-        chart = await uow.repo.chart(sync.company_id)
+        rows, total = await uow.queries.list_documents(sync_id, status, offset, limit)
+        chart = await uow.companies.chart(sync.company_id)
     return {"items": [document_view(r, chart) for r in rows], "total": total,
             "offset": offset, "limit": limit}
 
@@ -187,7 +187,7 @@ async def change_detail_account(services: Services, sync_id: str, document_id: s
                                 code: str) -> dict[str, Any]:
     async with services.uow() as uow:
         sync = await _sync(uow, sync_id, lock=True)
-        document = await uow.repo.get_document(sync_id, document_id)
+        document = await uow.syncs.get_document(sync_id, document_id)
         if document is None:
             raise NotFound(f"Sync session {sync_id} has no document {document_id}.")
         if sync.status in CLOSED:
@@ -198,7 +198,7 @@ async def change_detail_account(services: Services, sync_id: str, document_id: s
                            title="Document cannot change")
         if document.status != DocumentStatus.READY:
             raise Conflict(_not_ready(document), title="Document cannot change")
-        chart = await uow.repo.chart(sync.company_id)
+        chart = await uow.companies.chart(sync.company_id)
         role = detail_role(document.document["direction"])
         problems = account_problems(code, role, chart)
         if problems:
@@ -218,7 +218,7 @@ async def change_detail_account(services: Services, sync_id: str, document_id: s
                 "account_note": chosen_note(document.document["direction"],
                                             document.document["counterparty"]["rut"],
                                             chart[code])}
-        await uow.repo.update_document(document_id, entry=entry, **said)
+        await uow.syncs.update_document(document_id, entry=entry, **said)
         await uow.commit()
         return document_view({**document, "entry": entry, **said}, chart)
 
@@ -243,7 +243,7 @@ async def confirm(services: Services, sync_id: str) -> dict[str, Any]:
         log.info("confirming sync session %s, request %s", sync.id, current_correlation_id())
         set_correlation_id(str(sync.id))
         if sync.status == SyncStatus.IN_REVIEW:
-            await uow.repo.update_sync(sync_id, status=SyncStatus.CONFIRMING,
+            await uow.syncs.update_sync(sync_id, status=SyncStatus.CONFIRMING,
                                        progress_at=datetime.now(UTC))
             await uow.commit()
         elif sync.status == SyncStatus.REFUSED:
@@ -269,7 +269,7 @@ async def confirm(services: Services, sync_id: str) -> dict[str, Any]:
                 async with services.uow() as uow:
                     # The session's row before the company's, the order live intake takes
                     # them.
-                    await uow.repo.update_sync(sync_id, progress_at=datetime.now(UTC))
+                    await uow.syncs.update_sync(sync_id, progress_at=datetime.now(UTC))
                     await post_page(uow, sync, page)
                     await uow.commit()
             except BaseException:
@@ -277,13 +277,13 @@ async def confirm(services: Services, sync_id: str) -> dict[str, Any]:
                 raise
             page = await ahead
     async with services.uow() as uow:
-        done = await uow.repo.get_sync(sync_id, lock=True)
+        done = await uow.syncs.get_sync(sync_id, lock=True)
         if done.status == SyncStatus.CONFIRMING:
             now = datetime.now(UTC)
-            await uow.repo.update_sync(sync_id, status=SyncStatus.CONFIRMED, confirmed_at=now,
+            await uow.syncs.update_sync(sync_id, status=SyncStatus.CONFIRMED, confirmed_at=now,
                                        progress_at=now)
             await uow.commit()
-        counts = await uow.repo.document_counts(sync_id)
+        counts = await uow.syncs.document_counts(sync_id)
     summary = _summary({**sync, "status": SyncStatus.CONFIRMED}, counts)
     log.info("sync session %s confirmed: %d posted, %d held, %d already posted", sync_id,
              summary["posted"], summary["held"], summary["already_posted"])
@@ -327,7 +327,7 @@ def document_view(row: Mapping[str, Any], chart: dict[str, Account]) -> dict[str
 
 
 async def _sync(uow: UnitOfWork, sync_id: str, *, lock: bool = False):  # noqa: ANN202
-    sync = await uow.repo.get_sync(sync_id, lock=lock)
+    sync = await uow.syncs.get_sync(sync_id, lock=lock)
     if sync is None:
         raise NotFound(f"There is no sync session with id {sync_id}.")
     return sync

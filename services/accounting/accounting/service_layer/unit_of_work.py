@@ -6,10 +6,14 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from accounting.adapters.companies import CompanyRepository
+from accounting.adapters.journal import JournalRepository
 from accounting.adapters.manifests import ManifestRepository
+from accounting.adapters.queries import Queries
 from accounting.adapters.queries.balances import BalanceQueries
 from accounting.adapters.remembered import RememberedRepository
-from accounting.adapters.repository import Repository
+from accounting.adapters.settings import SettingsRepository
+from accounting.adapters.syncs import SyncRepository
 from accounting.adapters.tables import outbox
 from shared.events import CloudEvent, Contract
 from shared.outbox import add_events
@@ -22,14 +26,22 @@ class UnitOfWork:
         self._events: list[CloudEvent] = []
         self._after_commit: list[Callable[[], None]] = []
         self.session: AsyncSession
-        self.repo: Repository
+        self.companies: CompanyRepository
+        self.syncs: SyncRepository
+        self.journal: JournalRepository
+        self.settings: SettingsRepository
+        self.queries: Queries
         self.manifests: ManifestRepository
         self.balances: BalanceQueries
         self.remembered: RememberedRepository
 
     async def __aenter__(self) -> "UnitOfWork":
         self.session = self._sessions()
-        self.repo = Repository(self.session)
+        self.companies = CompanyRepository(self.session)
+        self.syncs = SyncRepository(self.session)
+        self.journal = JournalRepository(self.session)
+        self.settings = SettingsRepository(self.session)
+        self.queries = Queries(self.session)
         self.manifests = ManifestRepository(self.session)
         self.balances = BalanceQueries(self.session)
         self.remembered = RememberedRepository(self.session)
@@ -52,7 +64,7 @@ class UnitOfWork:
 
     async def commit(self) -> None:
         staged, self._events = self._events, []
-        await self.repo.flush_counts()
+        await self.syncs.flush_counts()
         await add_events(self.session, outbox, staged)
         await self.session.commit()
         if staged:

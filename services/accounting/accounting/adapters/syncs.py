@@ -1,0 +1,316 @@
+"""Sync sessions, the documents they receive and their per-status counts (SQLAlchemy
+Core). The lists of sessions and documents the API shows are in queries/lists.py."""
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    and_,
+    case,
+    exists,
+    func,
+    insert,
+    literal,
+    literal_column,
+    select,
+    tuple_,
+    update,
+)
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from accounting.adapters.journal import active_entries
+from accounting.adapters.repository import SqlRepository, now
+from accounting.adapters.tables import (
+    journal_entries,
+    sync_document_counts,
+    sync_documents,
+    sync_sessions,
+)
+from accounting.domain.payments import AWAITING_DOCUMENT
+from accounting.domain.periods import CLOSED_PERIOD
+from accounting.domain.syncs import CLOSED, DELIVERING, DocumentStatus, SyncKind, SyncStatus
+from shared.bulk import bulk_insert, bulk_update
+from shared.db import upsert
+
+# The order a session's documents are posted in (so comprobante numbers follow the
+# documents' dates); payments have no tipo or folio and come first within their day. The
+# index ix_sync_documents_posting_order has these very expressions.
+POSTING_ORDER = (
+    sync_documents.c.issue_date,
+    func.coalesce(sync_documents.c.dte_type, literal_column("-1")),
+    func.coalesce(sync_documents.c.folio, literal_column("-1")),
+    sync_documents.c.id,
+)
+
+
+# A session as the use cases read it: the manifest (every document of the range) is read
+# only by the reconciliation, never on a poll of the session.
+SYNC_COLUMNS = (
+    *(c for c in sync_sessions.c if c.name != "manifest"),
+    sync_sessions.c.manifest.is_not(None).label("has_manifest"),
+)
+
+
+def posting_cursor(row: Any) -> tuple[Any, ...]:
+    """Where the next page starts: the posting-order key of a page's last row."""
+    return (row.issue_date, -1 if row.dte_type is None else row.dte_type,
+            -1 if row.folio is None else row.folio, row.id)
+
+
+def last_progress() -> Any:
+    return func.coalesce(sync_sessions.c.progress_at, sync_sessions.c.created_at)
+
+
+class SyncRepository(SqlRepository):
+    def __init__(self, session: AsyncSession):
+        super().__init__(session)
+        # (sync_id, status) → change in the number of documents, applied by flush_counts.
+        self._count_changes: Counter[tuple[str, str]] = Counter()
+
+    async def add_sync(self, row: dict[str, Any]) -> None:
+        await self.session.execute(insert(sync_sessions).values(**row))
+
+    async def get_sync(self, sync_id: str, *, lock: bool = False) -> RowMapping | None:
+        query = select(*SYNC_COLUMNS).where(sync_sessions.c.id == sync_id)
+        return await self._one(self._lock(query) if lock else query)
+
+    async def update_sync(self, sync_id: str, **values: Any) -> None:
+        await self.session.execute(
+            update(sync_sessions).where(sync_sessions.c.id == sync_id).values(**values)
+        )
+
+    async def last_sync(self, company_id: str) -> RowMapping | None:
+        return await self._one(
+            select(*SYNC_COLUMNS)
+            .where(sync_sessions.c.company_id == company_id,
+                   sync_sessions.c.kind == SyncKind.RANGE)
+            .order_by(sync_sessions.c.created_at.desc())
+            .limit(1)
+        )
+
+    async def open_live_sync(self, company_id: str, *, lock: bool = False) -> RowMapping | None:
+        query = (select(*SYNC_COLUMNS)
+                 .where(sync_sessions.c.company_id == company_id,
+                        sync_sessions.c.kind == SyncKind.LIVE,
+                        sync_sessions.c.status.not_in(CLOSED))
+                 .order_by(sync_sessions.c.created_at).limit(1))
+        return await self._one(self._lock(query) if lock else query)
+
+    async def delivering_overlapping(self, company_id: str, date_from: date,
+                                     date_to: date) -> RowMapping | None:
+        """A range session of the company still receiving documents of dates that overlap
+        ``date_from`` to ``date_to`` (the oldest), if any."""
+        return await self._one(
+            select(*SYNC_COLUMNS)
+            .where(sync_sessions.c.company_id == company_id,
+                   sync_sessions.c.kind == SyncKind.RANGE,
+                   sync_sessions.c.status.in_(DELIVERING),
+                   sync_sessions.c.date_from <= date_to, sync_sessions.c.date_to >= date_from)
+            .order_by(sync_sessions.c.created_at).limit(1))
+
+    async def claim_interrupted_confirms(self, idle_since: datetime, at: datetime) -> list[str]:
+        """Sessions left confirming with no page posted since ``idle_since``, marked as
+        progressing ``at`` (so one replica takes each); their ids."""
+        return list((await self.session.execute(
+            update(sync_sessions)
+            .where(sync_sessions.c.status == SyncStatus.CONFIRMING,
+                   last_progress() < idle_since)
+            .values(progress_at=at).returning(sync_sessions.c.id)
+        )).scalars().all())
+
+    async def live_source_keys(self, company_id: str, keys: Iterable[str]) -> set[str]:
+        """Keys any live session of the company already holds."""
+        found: set[str] = set()
+        for among in self._among(sync_documents.c.source_key, keys):
+            rows = await self.session.execute(
+                select(sync_documents.c.source_key)
+                .join(sync_sessions, sync_sessions.c.id == sync_documents.c.sync_id)
+                .where(sync_sessions.c.company_id == company_id,
+                       sync_sessions.c.kind == SyncKind.LIVE, among)
+            )
+            found.update(rows.scalars().all())
+        return found
+
+    async def payment_keys_held(self, company_id: str, keys: Iterable[str]) -> set[str]:
+        """Keys of payments any session of the company (range or live) already holds
+        (ix_sync_documents_payment_keys: payments have no tipo DTE)."""
+        found: set[str] = set()
+        for among in self._among(sync_documents.c.source_key, keys):
+            rows = await self.session.execute(
+                select(sync_documents.c.source_key)
+                .where(sync_documents.c.company_id == company_id,
+                       sync_documents.c.dte_type.is_(None), among))
+            found.update(rows.scalars().all())
+        return found
+
+    async def payments_to_review(self, sync_id: str) -> Sequence[RowMapping]:
+        """The session's payments that are ready, or held waiting for a document."""
+        return await self._all(
+            select(sync_documents.c.id, sync_documents.c.payment, sync_documents.c.status,
+                   sync_documents.c.hold_code)
+            .where(sync_documents.c.sync_id == sync_id, sync_documents.c.dte_type.is_(None),
+                   (sync_documents.c.status == DocumentStatus.READY)
+                   | (sync_documents.c.hold_code == AWAITING_DOCUMENT))
+        )
+
+    async def documents_by_id(self, ids: list[str]) -> list[RowMapping]:
+        rows: list[RowMapping] = []
+        for among in self._among(sync_documents.c.id, ids):
+            rows.extend(await self._all(select(sync_documents).where(among)))
+        return sorted(rows, key=posting_cursor)
+
+    async def posting_page(self, sync_id: str, after: tuple[Any, ...] | None,
+                           limit: int, *, payments: bool = False) -> Sequence[RowMapping]:
+        """The session's next ``limit`` documents (with ``payments``, its payments and
+        collections, which have no tipo DTE) in posting order after ``after``, whatever
+        their status (so the plan is a walk of ix_sync_documents_posting_order, however
+        stale the table's statistics). Whether the books already hold them is asked under
+        the company's lock, when the page is posted (posting_state)."""
+        query = (
+            select(sync_documents.c.id, sync_documents.c.source_key, sync_documents.c.entry,
+                   sync_documents.c.status, sync_documents.c.hold_code,
+                   sync_documents.c.issue_date, sync_documents.c.dte_type,
+                   sync_documents.c.folio, sync_documents.c.payment,
+                   sync_documents.c.account_source)
+            .where(sync_documents.c.sync_id == sync_id,
+                   sync_documents.c.dte_type.is_(None) if payments
+                   else sync_documents.c.dte_type.is_not(None))
+            .order_by(*POSTING_ORDER).limit(limit)
+        )
+        if after is not None:
+            query = query.where(tuple_(*POSTING_ORDER) > tuple_(
+                *(literal(value, column.type) for value, column in zip(after, POSTING_ORDER,
+                                                                        strict=True))))
+        return await self._all(query)
+
+    async def posting_state(self, company_id: str,
+                            document_ids: list[str]) -> dict[str, RowMapping]:
+        """Each document's status and hold code as they are now, and whether the books
+        hold an active entry for its key (a page read ahead is checked again with this)."""
+        active = exists().where(journal_entries.c.source_key == sync_documents.c.source_key,
+                                *active_entries(company_id))
+        columns = (sync_documents.c.id, sync_documents.c.status, sync_documents.c.hold_code,
+                   active.label("already_posted"))
+        found: dict[str, RowMapping] = {}
+        for among in self._among(sync_documents.c.id, document_ids):
+            found.update((row.id, row) for row in await self._all(select(*columns).where(among)))
+        return found
+
+    async def held_for_closed_period(self, company_id: str, first: date,
+                                     last: date) -> Sequence[RowMapping]:
+        """Documents waiting only because their month was closed (confirming their session
+        again posts them once they are ready)."""
+        return await self._all(
+            select(sync_documents, sync_sessions.c.kind.label("sync_kind"),
+                   sync_sessions.c.status.label("sync_status"))
+            .join(sync_sessions, sync_sessions.c.id == sync_documents.c.sync_id)
+            .where(sync_documents.c.company_id == company_id,
+                   sync_documents.c.hold_code == CLOSED_PERIOD,
+                   sync_documents.c.issue_date >= first, sync_documents.c.issue_date <= last)
+        )
+
+    async def document_counts(self, sync_id: str) -> dict[str, int]:
+        rows = await self.session.execute(
+            select(sync_document_counts.c.status, sync_document_counts.c.count)
+            .where(sync_document_counts.c.sync_id == sync_id))
+        return {status: count for status, count in rows.all() if count}
+
+    async def stored_source_keys(self, sync_id: str, keys: Iterable[str]) -> set[str]:
+        found: set[str] = set()
+        for among in self._among(sync_documents.c.source_key, keys):
+            rows = await self.session.execute(
+                select(sync_documents.c.source_key).where(sync_documents.c.sync_id == sync_id,
+                                                          among))
+            found.update(rows.scalars().all())
+        return found
+
+    async def add_documents(self, rows: list[dict[str, Any]]) -> set[str]:
+        """Store the documents; one a concurrent batch already stored for the session is
+        skipped. The ids stored."""
+        if not rows:
+            return set()
+        # In key order (see LOCK ORDER): a key a concurrent batch is inserting too is waited
+        # for, and two batches that wait on each other's keys in opposite orders deadlock.
+        rows = sorted(rows, key=lambda row: (row["sync_id"], row["source_key"]))
+        inserted = set(await bulk_insert(self.session, sync_documents, rows,
+                                         skip_conflicts_on=("sync_id", "source_key"),
+                                         returning="id"))
+        self._count_changes.update((row["sync_id"], row["status"]) for row in rows
+                                   if row["id"] in inserted)
+        return inserted
+
+    async def count_received(self, sync_id: str, count: int) -> str:
+        """Count ``count`` more documents received and move a range session on, in one
+        UPDATE (concurrent batches add up without a lock held for the whole batch); the
+        session's status after it. Mirrors domain.syncs.progress."""
+        received = sync_sessions.c.received + count
+        status = sync_sessions.c.status
+        new_status = case(
+            (sync_sessions.c.kind != SyncKind.RANGE.value, status),  # live: always in review
+            (status.in_([s.value for s in CLOSED]), status),
+            (and_(sync_sessions.c.expected.is_not(None), received >= sync_sessions.c.expected),
+             literal(SyncStatus.IN_REVIEW.value)),
+            (received > 0, literal(SyncStatus.RECEIVING.value)),
+            else_=status)
+        return (await self.session.execute(
+            update(sync_sessions).where(sync_sessions.c.id == sync_id)
+            .values(received=received, status=new_status, progress_at=now())
+            .returning(sync_sessions.c.status)
+        )).scalar_one()
+
+    async def get_document(self, sync_id: str, document_id: str) -> RowMapping | None:
+        return await self._one(
+            select(sync_documents).where(sync_documents.c.sync_id == sync_id,
+                                         sync_documents.c.id == document_id)
+        )
+
+    async def update_document(self, document_id: str, **values: Any) -> None:
+        await self.session.execute(
+            update(sync_documents).where(sync_documents.c.id == document_id).values(**values)
+        )
+
+    async def set_documents(self, changes: list[dict[str, Any]],
+                            before: dict[str, tuple[str, str]] | None = None) -> None:
+        """Bulk update: each change is {doc_id, status, entry_id, hold_reason, hold_code}.
+        ``before``: each document's (sync_id, status) if the caller read it in this
+        transaction, under the company's lock (else it is read here)."""
+        if not changes:
+            return
+        if before is None:
+            before = await self._statuses([c["doc_id"] for c in changes])
+        for c in changes:
+            sync_id, status = before[c["doc_id"]]
+            self._count_changes[(sync_id, status)] -= 1
+            self._count_changes[(sync_id, c["new_status"])] += 1
+        await bulk_update(self.session, sync_documents, [
+            {"id": c["doc_id"], "status": c["new_status"], "entry_id": c["new_entry_id"],
+             "hold_reason": c["new_hold_reason"], "hold_code": c["new_hold_code"]}
+            for c in changes])
+
+    async def _statuses(self, document_ids: list[str]) -> dict[str, tuple[str, str]]:
+        """Each document's (sync_id, status) as it is now."""
+        found: dict[str, tuple[str, str]] = {}
+        for among in self._among(sync_documents.c.id, document_ids):
+            rows = await self.session.execute(
+                select(sync_documents.c.id, sync_documents.c.sync_id, sync_documents.c.status)
+                .where(among))
+            found.update((id_, (sync_id, status)) for id_, sync_id, status in rows.all())
+        return found
+
+    async def flush_counts(self) -> None:
+        """Apply the transaction's changes to the per-status counts. Called just before the
+        commit, so that every transaction takes these row locks last and in one order."""
+        changes = sorted((key, delta) for key, delta in self._count_changes.items() if delta)
+        self._count_changes.clear()
+        if not changes:
+            return
+        insert_counts = upsert(self.session, sync_document_counts)
+        await self.session.execute(
+            insert_counts.on_conflict_do_update(
+                index_elements=["sync_id", "status"],
+                set_={"count": sync_document_counts.c.count + insert_counts.excluded.count}),
+            [{"sync_id": sync_id, "status": status, "count": delta}
+             for (sync_id, status), delta in changes])

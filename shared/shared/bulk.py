@@ -1,0 +1,129 @@
+"""Many rows in one statement, on PostgreSQL or SQLite, the columns taken from the table.
+
+On PostgreSQL, from ``BULK_FROM`` rows on, the rows go as one statement over arrays (an
+INSERT … SELECT FROM unnest, an UPDATE … FROM unnest) or as a COPY: SQLAlchemy's multi-row
+VALUES spent more CPU building a batch of 2,000 rows' parameters than PostgreSQL storing
+them, and asyncpg takes at most 32,767 parameters in one statement. Below it, and on SQLite,
+the same rows go through SQLAlchemy's executemany.
+
+Which columns are written is the table's business: each row must name the same columns,
+all of them the table's (a name the table lacks is an error, not a column silently left
+out), and the SQL names them in the table's order with the table's types.
+"""
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import JSON, Column, Table, bindparam, update
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.db import json_text, upsert
+
+# From how many rows PostgreSQL writes go as one bulk statement (COPY, unnest).
+BULK_FROM = 50
+
+_POSTGRES = postgresql.dialect()
+
+
+def columns_of(table: Table, rows: Sequence[dict[str, Any]]) -> list[Column[Any]]:
+    """The table's columns the rows name, in the table's order."""
+    names = set(rows[0])
+    if unknown := names - set(table.c.keys()):
+        raise ValueError(f"{table.name} has no column {', '.join(sorted(unknown))}")
+    for row in rows:
+        if row.keys() != names:
+            raise ValueError(f"rows for {table.name} name different columns: "
+                             f"{sorted(names ^ set(row))}")
+    return [column for column in table.c if column.name in names]
+
+
+async def postgres_connection(session: AsyncSession) -> Any | None:
+    """The asyncpg connection under the session's transaction (None on SQLite), for the
+    bulk statements SQLAlchemy has no form for (COPY, UPDATE … FROM unnest)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    connection = await session.connection()
+    return (await connection.get_raw_connection()).driver_connection
+
+
+def _is_json(column: Column[Any]) -> bool:
+    return isinstance(column.type, JSON)
+
+
+def _sql_type(column: Column[Any]) -> str:
+    return column.type.compile(dialect=_POSTGRES)
+
+
+def _arrays(columns: list[Column[Any]], rows: Sequence[dict[str, Any]]) -> list[list[Any]]:
+    """One array per column; JSON goes as text (asyncpg has no JSON array codec by default)."""
+    return [[None if row[c.name] is None else json_text(row[c.name]) for row in rows]
+            if _is_json(c) else [row[c.name] for row in rows] for c in columns]
+
+
+def _unnest(columns: list[Column[Any]], alias: str = "v") -> str:
+    params = ", ".join(f"${i}::{'text' if _is_json(c) else _sql_type(c)}[]"
+                       for i, c in enumerate(columns, start=1))
+    return f"unnest({params}) AS {alias}({', '.join(c.name for c in columns)})"
+
+
+async def bulk_insert(session: AsyncSession, table: Table, rows: Sequence[dict[str, Any]], *,
+                      skip_conflicts_on: Sequence[str] | None = None,
+                      returning: str | None = None, copy: bool = False) -> list[Any]:
+    """Insert the rows. ``skip_conflicts_on``: the unique columns whose conflicts skip a
+    row (ON CONFLICT DO NOTHING); ``returning``: a column whose values, for the rows
+    inserted, are returned; ``copy``: on PostgreSQL, COPY (several times faster than an
+    INSERT of the same rows; no conflicts, nothing returned)."""
+    if not rows:
+        return []
+    columns = columns_of(table, rows)
+    if len(rows) >= BULK_FROM and (raw := await postgres_connection(session)) is not None:
+        if copy:
+            if skip_conflicts_on is not None or returning is not None:
+                raise ValueError("COPY neither skips conflicts nor returns values")
+            records = [tuple(json_text(row[c.name]) if _is_json(c) and row[c.name] is not None
+                             else row[c.name] for c in columns) for row in rows]
+            await raw.copy_records_to_table(table.name, columns=[c.name for c in columns],
+                                            records=records)
+            return []
+        names = ", ".join(c.name for c in columns)
+        values = ", ".join(f"v.{c.name}::{_sql_type(c)}" if _is_json(c) else f"v.{c.name}"
+                           for c in columns)
+        sql = f"INSERT INTO {table.name} ({names}) SELECT {values} FROM {_unnest(columns)}"
+        if skip_conflicts_on is not None:
+            sql += f" ON CONFLICT ({', '.join(skip_conflicts_on)}) DO NOTHING"
+        if returning is None:
+            await raw.execute(sql, *_arrays(columns, rows))
+            return []
+        return [row[0] for row in await raw.fetch(f"{sql} RETURNING {returning}",
+                                                  *_arrays(columns, rows))]
+    statement: Any = upsert(session, table)
+    if skip_conflicts_on is not None:
+        statement = statement.on_conflict_do_nothing(index_elements=list(skip_conflicts_on))
+    if returning is None:
+        await session.execute(statement, list(rows))
+        return []
+    return list((await session.execute(statement.returning(table.c[returning]),
+                                       list(rows))).scalars().all())
+
+
+async def bulk_update(session: AsyncSession, table: Table, rows: Sequence[dict[str, Any]], *,
+                      key: str = "id") -> None:
+    """Set each row's other columns on the table's row whose ``key`` is the row's."""
+    if not rows:
+        return
+    columns = columns_of(table, rows)
+    values = [c for c in columns if c.name != key]
+    if len(rows) >= BULK_FROM and (raw := await postgres_connection(session)) is not None:
+        # One statement for the lot rather than one UPDATE per row.
+        assignments = ", ".join(
+            f"{c.name} = v.{c.name}::{_sql_type(c)}" if _is_json(c) else f"{c.name} = v.{c.name}"
+            for c in values)
+        await raw.execute(f"UPDATE {table.name} AS t SET {assignments} FROM {_unnest(columns)} "
+                          f"WHERE t.{key} = v.{key}", *_arrays(columns, rows))
+        return
+    # Bound names apart from the columns' (SQLAlchemy reserves those in an UPDATE's SET).
+    await session.execute(
+        update(table).where(table.c[key] == bindparam(f"b_{key}"))
+        .values({c.name: bindparam(f"b_{c.name}") for c in values}),
+        [{f"b_{name}": value for name, value in row.items()} for row in rows])
