@@ -1,7 +1,7 @@
 """Contracts, their companies (with each company's chart of accounts), the integration
 requests that ask for a company's books and the links that answer them (SQLAlchemy Core)."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
@@ -16,14 +16,17 @@ from accounting.adapters.tables import (
     integration_requests,
 )
 from accounting.domain.accounts import Account, AccountType
+from accounting.domain.companies import Company, CompanyStatus, Contract
+from accounting.domain.integrations import IntegrationRequest, RequestStatus
 
 
 class CompanyRepository(SqlRepository):
     async def add_contract(self, rut: str, name: str) -> None:
         await self.session.execute(insert(contracts).values(rut=rut, name=name, created_at=now()))
 
-    async def get_contract(self, rut: str) -> RowMapping | None:
-        return await self._one(select(contracts).where(contracts.c.rut == rut))
+    async def get_contract(self, rut: str) -> Contract | None:
+        row = await self._one(select(contracts).where(contracts.c.rut == rut))
+        return None if row is None else Contract(**row)
 
     async def add_company(self, company: dict[str, Any], chart: Iterable[Account]) -> None:
         await self.session.execute(insert(companies).values(**company, created_at=now()))
@@ -32,19 +35,20 @@ class CompanyRepository(SqlRepository):
             [_account_row(company["id"], account) for account in chart],
         )
 
-    async def get_company(self, company_id: str, *, lock: bool = False) -> RowMapping | None:
+    async def get_company(self, company_id: str, *, lock: bool = False) -> Company | None:
         query = select(companies).where(companies.c.id == company_id)
-        return await self._one(self._lock(query) if lock else query)
+        row = await self._one(self._lock(query) if lock else query)
+        return None if row is None else _company(row)
 
-    async def active_companies_with_rut(self, contract_rut: str, rut: str) -> Sequence[RowMapping]:
-        return await self._all(
+    async def active_companies_with_rut(self, contract_rut: str, rut: str) -> list[Company]:
+        return [_company(row) for row in await self._all(
             select(companies)
             .where(companies.c.contract_rut == contract_rut, companies.c.rut == rut,
-                   companies.c.status == "active")
+                   companies.c.status == CompanyStatus.ACTIVE)
             .order_by(companies.c.created_at, companies.c.id)
-        )
+        )]
 
-    async def set_company_status(self, company_id: str, status: str) -> None:
+    async def set_company_status(self, company_id: str, status: CompanyStatus) -> None:
         await self.session.execute(
             update(companies).where(companies.c.id == company_id).values(status=status)
         )
@@ -71,21 +75,24 @@ class CompanyRepository(SqlRepository):
         await self.session.execute(insert(integration_requests).values(**row))
         return True
 
-    async def get_request(self, request_id: str, *, lock: bool = False) -> RowMapping | None:
+    async def get_request(self, request_id: str, *,
+                          lock: bool = False) -> IntegrationRequest | None:
         query = select(integration_requests).where(integration_requests.c.id == request_id)
-        return await self._one(self._lock(query) if lock else query)
+        row = await self._one(self._lock(query) if lock else query)
+        return None if row is None else _request(row)
 
     async def list_requests(self, contract_rut: str, status: str | None = None,
-                            *, lock: bool = False) -> Sequence[RowMapping]:
+                            *, lock: bool = False) -> list[IntegrationRequest]:
         query = (select(integration_requests)
                  .where(integration_requests.c.contract_rut == contract_rut)
                  .order_by(integration_requests.c.requested_at, integration_requests.c.id))
         if status:
             query = query.where(integration_requests.c.status == status)
-        return await self._all(self._lock(query) if lock else query)
+        return [_request(row) for row in await self._all(self._lock(query) if lock else query)]
 
-    async def latest_request(self, contract_rut: str, company_rut: str) -> RowMapping | None:
-        return await self._one(
+    async def latest_request(self, contract_rut: str,
+                             company_rut: str) -> IntegrationRequest | None:
+        row = await self._one(
             select(integration_requests)
             .where(integration_requests.c.contract_rut == contract_rut,
                    integration_requests.c.company_rut == company_rut)
@@ -93,14 +100,15 @@ class CompanyRepository(SqlRepository):
                       integration_requests.c.id.desc())
             .limit(1)
         )
+        return None if row is None else _request(row)
 
     async def requests_of_company(self, company_rut: str, *,
-                                  lock: bool = False) -> Sequence[RowMapping]:
+                                  lock: bool = False) -> list[IntegrationRequest]:
         """An invoicing company's requests in every contract (to tell which is current)."""
         query = (select(integration_requests)
                  .where(integration_requests.c.company_rut == company_rut)
                  .order_by(integration_requests.c.requested_at, integration_requests.c.id))
-        return await self._all(self._lock(query) if lock else query)
+        return [_request(row) for row in await self._all(self._lock(query) if lock else query)]
 
     async def update_request(self, request_id: str, **values: Any) -> None:
         await self.session.execute(
@@ -142,6 +150,14 @@ class CompanyRepository(SqlRepository):
             .order_by(integration_links.c.approved_at.desc())
             .limit(1)
         )
+
+
+def _company(row: RowMapping) -> Company:
+    return Company(**{**row, "status": CompanyStatus(row.status)})
+
+
+def _request(row: RowMapping) -> IntegrationRequest:
+    return IntegrationRequest(**{**row, "status": RequestStatus(row.status)})
 
 
 def _account_row(company_id: str, account: Account) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 periods (months closed and reopened) and the counterparties (auxiliares) (SQLAlchemy Core).
 The reports' reads of the books are in queries/."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import insert, select, update
@@ -16,6 +16,8 @@ from accounting.adapters.tables import (
     journal_lines,
     periods,
 )
+from accounting.domain.journal import JournalEntry
+from accounting.domain.periods import Period, PeriodStatus
 from shared.bulk import bulk_insert
 from shared.db import upsert
 
@@ -54,9 +56,10 @@ class JournalRepository(SqlRepository):
                 found[row.source_key] = row
         return found
 
-    async def get_entry(self, entry_id: str, *, lock: bool = False) -> RowMapping | None:
+    async def get_entry(self, entry_id: str, *, lock: bool = False) -> JournalEntry | None:
         query = select(journal_entries).where(journal_entries.c.id == entry_id)
-        return await self._one(self._lock(query) if lock else query)
+        row = await self._one(self._lock(query) if lock else query)
+        return None if row is None else JournalEntry(**row)
 
     async def entry_lines(self, entry_ids: list[str]) -> dict[str, list[RowMapping]]:
         lines: dict[str, list[RowMapping]] = {entry_id: [] for entry_id in entry_ids}
@@ -80,13 +83,14 @@ class JournalRepository(SqlRepository):
         await bulk_insert(self.session, journal_entries, entries, copy=True)
         await bulk_insert(self.session, journal_lines, lines, copy=True)
 
-    async def list_periods(self, company_id: str) -> Sequence[RowMapping]:
-        return await self._all(select(periods).where(periods.c.company_id == company_id))
+    async def list_periods(self, company_id: str) -> list[Period]:
+        return [Period(**{**row, "status": PeriodStatus(row.status)}) for row in
+                await self._all(select(periods).where(periods.c.company_id == company_id))]
 
     async def closed_months(self, company_id: str) -> set[str]:
         rows = await self.session.execute(
             select(periods.c.month).where(periods.c.company_id == company_id,
-                                          periods.c.status == "closed"))
+                                          periods.c.status == PeriodStatus.CLOSED))
         return set(rows.scalars().all())
 
     async def entry_months(self, company_id: str) -> dict[str, int]:

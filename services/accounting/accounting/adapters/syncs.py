@@ -1,5 +1,12 @@
 """Sync sessions, the documents they receive and their per-status counts (SQLAlchemy
-Core). The lists of sessions and documents the API shows are in queries/lists.py."""
+Core). The lists of sessions and documents the API shows are in queries/lists.py.
+
+Still rows, not records (issue 15, item 1, left for a next step): the sessions and
+documents this returns are SQLAlchemy RowMappings, read by the service layer both as
+attributes and as mappings (sync_view takes a freshly made dict as well as a row), and
+proposals._Stored and posting._Line still make dicts look like them. The companies,
+requests, periods and entries the other repositories return are domain records.
+"""
 
 from collections import Counter
 from collections.abc import Iterable, Sequence

@@ -21,6 +21,22 @@ class RequestStatus(StrEnum):
     DISCONNECTED = "disconnected"  # approved, then a newer approval replaced its link
 
 
+@dataclass(frozen=True)
+class IntegrationRequest:
+    """An invoicing company's request that a contract keep its books (invoicing's id)."""
+
+    id: str
+    contract_rut: str
+    company_rut: str
+    company_name: str
+    status: RequestStatus
+    detail: str | None
+    superseded_by: str | None
+    requested_at: datetime
+    decided_at: datetime | None
+    company_id: str | None  # the approved company
+
+
 # A company's requests that can still be approved (or rejected).
 OPEN = frozenset({RequestStatus.PENDING, RequestStatus.CONFLICT})
 # No longer the company's current request: they can never be approved.

@@ -1,9 +1,31 @@
 """Journal entries (comprobantes): what makes one postable."""
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Protocol
 
 from accounting.domain.accounts import Account
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    """A posted entry. Never edited: a reversal is a new entry, and the original only gains
+    reversed_by_entry_id."""
+
+    id: str
+    company_id: str
+    number: int  # the comprobante number, consecutive per company
+    entry_date: date
+    kind: str
+    glosa: str
+    source_key: str | None
+    sync_id: str | None
+    total: int
+    created_at: datetime
+    reverses_entry_id: str | None
+    reversed_by_entry_id: str | None
+    reversal_reason: str | None
 
 
 class Line(Protocol):

@@ -2,7 +2,9 @@
 
 import calendar
 import re
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
 
 MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 
@@ -24,3 +26,19 @@ def month_bounds(month: str) -> tuple[date, date]:
 def closed_reason(month: str) -> str:
     return (f"period {month} is closed: reopen it to post this (it becomes ready again when "
             "the period is reopened), or leave it waiting")
+
+
+class PeriodStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True)
+class Period:
+    """A month a company closed once (a month never closed has no record: it is open)."""
+
+    company_id: str
+    month: str
+    status: PeriodStatus
+    closed_at: datetime | None
+    reopened_at: datetime | None

@@ -3,6 +3,7 @@
 from datetime import date
 from typing import Any
 
+from accounting.domain.accounts import with_account_names
 from accounting.service_layer.companies import company_or_404
 from accounting.service_layer.unit_of_work import Services
 
@@ -14,15 +15,7 @@ async def list_entries(services: Services, company_id: str, date_from: date | No
         entries, total, lines = await uow.queries.list_entries(company_id, date_from, date_to,
                                                             offset, limit)
         chart = await uow.companies.chart(company_id)
-    items = []
-    for entry in entries:
-        items.append({
-            **entry,
-            "lines": [
-                {**line, "account_name": chart[line.account_code].name
-                 if line.account_code in chart else None}
-                for line in lines[entry.id]
-            ],
-        })
+    items = [{**entry, "lines": with_account_names(lines[entry.id], chart)}
+             for entry in entries]
     return {"items": items, "total": total, "offset": offset, "limit": limit}
 

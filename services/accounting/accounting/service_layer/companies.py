@@ -5,6 +5,7 @@ from typing import Any
 
 from accounting.domain.accounts import Account, AccountType
 from accounting.domain.chart import default_chart
+from accounting.domain.companies import Company, CompanyStatus, Contract
 from accounting.service_layer.integration_requests import reevaluate_conflicts
 from accounting.service_layer.unit_of_work import Services, UnitOfWork
 from shared.http.problems import Conflict, NotFound
@@ -28,7 +29,7 @@ async def get_contract(services: Services, rut: str) -> dict[str, Any]:
 async def create_company(services: Services, contract_rut: str, rut: str,
                          name: str) -> dict[str, Any]:
     company = {"id": str(uuid.uuid4()), "contract_rut": contract_rut, "rut": rut,
-               "name": name, "status": "active"}
+               "name": name, "status": CompanyStatus.ACTIVE.value}
     async with services.uow() as uow:
         await _contract(uow, contract_rut)
         await uow.companies.add_company(company, default_chart())
@@ -48,26 +49,27 @@ async def get_company(services: Services, company_id: str) -> dict[str, Any]:
 
 
 async def delete_company(services: Services, company_id: str) -> None:
-    await _set_status(services, company_id, "deleted")
+    await _set_status(services, company_id, CompanyStatus.DELETED)
 
 
 async def hide_company(services: Services, company_id: str) -> dict[str, Any]:
-    return await _set_status(services, company_id, "hidden")
+    return await _set_status(services, company_id, CompanyStatus.HIDDEN)
 
 
-async def _set_status(services: Services, company_id: str, status: str) -> dict[str, Any]:
+async def _set_status(services: Services, company_id: str,
+                      status: CompanyStatus) -> dict[str, Any]:
     async with services.uow() as uow:
         company = await uow.companies.get_company(company_id, lock=True)
         if company is None:
             raise NotFound(f"There is no company with id {company_id}.")
-        if company.status == "deleted" and status == "hidden":
+        if company.status == CompanyStatus.DELETED and status == CompanyStatus.HIDDEN:
             raise Conflict(f"Company '{company.name}' ({company_id}) is deleted; a deleted "
                            "company cannot be hidden.")
-        if company.status not in (status, "deleted"):
+        if company.status not in (status, CompanyStatus.DELETED):
             await uow.companies.set_company_status(company_id, status)
             await reevaluate_conflicts(uow, company.contract_rut)
         await uow.commit()
-    return {**_company_view(company), "status": status}
+    return {**_company_view(company), "status": status.value}
 
 
 async def list_accounts(services: Services, company_id: str) -> list[Account]:
@@ -91,15 +93,15 @@ async def create_account(services: Services, company_id: str, code: str, name: s
     return account
 
 
-async def company_or_404(uow: UnitOfWork, company_id: str, *, lock: bool = False):  # noqa: ANN201
+async def company_or_404(uow: UnitOfWork, company_id: str, *, lock: bool = False) -> Company:
     company = await uow.companies.get_company(company_id, lock=lock)
-    if company is None or company.status == "deleted":
+    if company is None or company.status == CompanyStatus.DELETED:
         raise NotFound(f"There is no company with id {company_id}"
                        + (" (it was deleted)." if company is not None else "."))
     return company
 
 
-async def _contract(uow: UnitOfWork, rut: str):  # noqa: ANN202
+async def _contract(uow: UnitOfWork, rut: str) -> Contract:
     contract = await uow.companies.get_contract(rut)
     if contract is None:
         raise NotFound(f"There is no contract with RUT {rut}: create it with POST /v1/contracts.")
@@ -107,5 +109,6 @@ async def _contract(uow: UnitOfWork, rut: str):  # noqa: ANN202
 
 
 def _company_view(row: Any) -> dict[str, Any]:
+    # A Company, or a row of the list (queries.lists).
     return {"id": row.id, "contract_rut": row.contract_rut, "rut": row.rut, "name": row.name,
-            "status": row.status}
+            "status": str(row.status)}

@@ -5,9 +5,12 @@ document is no longer posted, so syncing it again proposes it anew.
 """
 
 import uuid
+from dataclasses import asdict
 from datetime import UTC, date, datetime
 from typing import Any
 
+from accounting.domain.accounts import with_account_names
+from accounting.domain.journal import JournalEntry
 from accounting.domain.periods import month_of
 from accounting.service_layer.posting import line_rows
 from accounting.service_layer.unit_of_work import Services, UnitOfWork
@@ -75,15 +78,13 @@ async def reverse(services: Services, entry_id: str, reason: str | None,
         return await entry_view(uow, await uow.journal.get_entry(reversal_id))
 
 
-async def entry_view(uow: UnitOfWork, entry: Any) -> dict[str, Any]:
+async def entry_view(uow: UnitOfWork, entry: JournalEntry) -> dict[str, Any]:
     lines = (await uow.journal.entry_lines([entry.id]))[entry.id]
     chart = await uow.companies.chart(entry.company_id)
-    return {**entry, "lines": [
-        {**line, "account_name": chart[line.account_code].name
-         if line.account_code in chart else None} for line in lines]}
+    return {**asdict(entry), "lines": with_account_names(lines, chart)}
 
 
-async def _entry(uow: UnitOfWork, entry_id: str, *, lock: bool = False) -> Any:
+async def _entry(uow: UnitOfWork, entry_id: str, *, lock: bool = False) -> JournalEntry:
     entry = await uow.journal.get_entry(entry_id, lock=lock)
     if entry is None:
         raise NotFound(f"There is no journal entry with id {entry_id}.")

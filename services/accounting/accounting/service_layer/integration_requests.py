@@ -22,6 +22,7 @@ from accounting.domain.conflicts import (
 from accounting.domain.integrations import (
     OPEN,
     REPLACED,
+    IntegrationRequest,
     RequestRef,
     RequestStatus,
     disconnected_detail,
@@ -228,7 +229,7 @@ def _ref(row: Any) -> RequestRef:
     return RequestRef(row.id, row.contract_rut, RequestStatus(row.status), row.requested_at)
 
 
-async def _request(uow: UnitOfWork, request_id: str):  # noqa: ANN202
+async def _request(uow: UnitOfWork, request_id: str) -> IntegrationRequest:
     request = await uow.companies.get_request(request_id, lock=True)
     if request is None:
         raise NotFound(f"There is no integration request with id {request_id}.")

@@ -4,7 +4,7 @@ ready again once it is reopened (and posted at once in a live session with auto-
 from datetime import UTC, datetime
 from typing import Any
 
-from accounting.domain.periods import month_bounds
+from accounting.domain.periods import Period, PeriodStatus, month_bounds
 from accounting.domain.syncs import CLOSED, DocumentStatus, SyncKind
 from accounting.service_layer.companies import company_or_404
 from accounting.service_layer.posting import change, post_documents
@@ -36,8 +36,10 @@ async def close(services: Services, company_id: str, month: str) -> dict[str, An
         await company_or_404(uow, company_id, lock=True)
         now = datetime.now(UTC)
         current = {r.month: r for r in await uow.journal.list_periods(company_id)}.get(month)
-        if current is None or current.status != "closed":  # closing twice changes nothing
-            await uow.journal.set_period(company_id, month, status="closed", closed_at=now)
+        # Closing twice changes nothing.
+        if current is None or current.status != PeriodStatus.CLOSED:
+            await uow.journal.set_period(company_id, month, status=PeriodStatus.CLOSED,
+                                         closed_at=now)
         await uow.commit()
     return await _one(services, company_id, month)
 
@@ -49,8 +51,8 @@ async def reopen(services: Services, company_id: str, month: str) -> dict[str, A
         await uow.syncs.open_live_sync(company_id, lock=True)
         await company_or_404(uow, company_id, lock=True)
         current = {r.month: r for r in await uow.journal.list_periods(company_id)}.get(month)
-        if current is not None and current.status == "closed":
-            await uow.journal.set_period(company_id, month, status="open",
+        if current is not None and current.status == PeriodStatus.CLOSED:
+            await uow.journal.set_period(company_id, month, status=PeriodStatus.OPEN,
                                       reopened_at=datetime.now(UTC))
             await _release(uow, company_id, month)
         await uow.commit()
@@ -80,7 +82,7 @@ async def _one(services: Services, company_id: str, month: str) -> dict[str, Any
     return _view(month, row, entries)
 
 
-def _view(month: str, row: Any, entries: int) -> dict[str, Any]:
-    return {"month": month, "status": row.status if row else "open",
+def _view(month: str, row: Period | None, entries: int) -> dict[str, Any]:
+    return {"month": month, "status": (row.status if row else PeriodStatus.OPEN).value,
             "closed_at": row.closed_at if row else None,
             "reopened_at": row.reopened_at if row else None, "entries": entries}

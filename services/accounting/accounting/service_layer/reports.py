@@ -6,7 +6,7 @@ from dataclasses import asdict
 from datetime import date
 from typing import Any
 
-from accounting.domain.accounts import leaves_under
+from accounting.domain.accounts import leaves_under, with_account_names
 from accounting.domain.balance_tributario import UntypedAccount, balance_tributario
 from accounting.domain.ledger import Posting, ledger
 from accounting.domain.periods import month_bounds
@@ -32,10 +32,8 @@ async def journal(services: Services, company_id: str, date_from: date | None,
         entries = await uow.queries.journal(company_id, date_from, date_to)
         lines = await uow.journal.entry_lines([e.id for e in entries])
         chart = await uow.companies.chart(company_id)
-    items = [{**entry, "lines": [
-        {**line, "account_name": chart[line.account_code].name
-         if line.account_code in chart else None} for line in lines[entry.id]]}
-        for entry in entries]
+    items = [{**entry, "lines": with_account_names(lines[entry.id], chart)}
+             for entry in entries]
     debit = sum(line["debit"] for item in items for line in item["lines"])
     credit = sum(line["credit"] for item in items for line in item["lines"])
     return {"from": date_from, "to": date_to, "entries": items,

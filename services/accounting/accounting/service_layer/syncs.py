@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from accounting.domain.accounts import Account
+from accounting.domain.accounts import Account, with_account_names
 from accounting.domain.remembered import AccountSource, chosen_note
 from accounting.domain.settings import account_problems, detail_role
 from accounting.domain.syncs import (
@@ -310,14 +310,7 @@ def _not_ready(document: Any) -> str:
 def document_view(row: Mapping[str, Any], chart: dict[str, Account]) -> dict[str, Any]:
     entry = row["entry"]
     if entry is not None:
-        entry = {
-            **entry,
-            "lines": [
-                {**line, "account_name": chart[line["account_code"]].name
-                 if line["account_code"] in chart else None}
-                for line in entry["lines"]
-            ],
-        }
+        entry = {**entry, "lines": with_account_names(entry["lines"], chart)}
     notes = [n for n in (row.get("note"), row.get("account_note")) if n]
     return {"id": row["id"], "document": row["document"], "payment": row.get("payment"),
             "status": row["status"], "hold_reason": row["hold_reason"],

@@ -10,6 +10,7 @@ from sqlalchemy.engine import RowMapping
 from accounting.adapters.repository import SqlRepository
 from accounting.adapters.syncs import SYNC_COLUMNS, last_progress
 from accounting.adapters.tables import companies, sync_documents, sync_sessions
+from accounting.domain.companies import CompanyStatus
 from accounting.domain.syncs import RESUMABLE, SyncKind, SyncStatus
 
 
@@ -17,7 +18,8 @@ class ListQueries(SqlRepository):
     async def list_companies(self, contract_rut: str) -> Sequence[RowMapping]:
         return await self._all(
             select(companies)
-            .where(companies.c.contract_rut == contract_rut, companies.c.status != "deleted")
+            .where(companies.c.contract_rut == contract_rut,
+                   companies.c.status != CompanyStatus.DELETED)
             .order_by(companies.c.created_at, companies.c.id)
         )
 
