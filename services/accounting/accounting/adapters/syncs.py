@@ -1,15 +1,14 @@
 """Sync sessions, the documents they receive and their per-status counts (SQLAlchemy
 Core). The lists of sessions and documents the API shows are in queries/lists.py.
 
-Still rows, not records (issue 15, item 1, left for a next step): the sessions and
-documents this returns are SQLAlchemy RowMappings, read by the service layer both as
-attributes and as mappings (sync_view takes a freshly made dict as well as a row), and
-proposals._Stored and posting._Line still make dicts look like them. The companies,
-requests, periods and entries the other repositories return are domain records.
+Sessions are domain records (SyncSession). Documents are still rows, not records (issue
+15, item 1, left for a next step): the service layer reads them both as attributes and as
+mappings, and proposals._Stored and posting._Line still make dicts look like them.
 """
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
 
@@ -38,7 +37,14 @@ from accounting.adapters.tables import (
 )
 from accounting.domain.payments import AWAITING_DOCUMENT
 from accounting.domain.periods import CLOSED_PERIOD
-from accounting.domain.syncs import CLOSED, DELIVERING, DocumentStatus, SyncKind, SyncStatus
+from accounting.domain.syncs import (
+    CLOSED,
+    DELIVERING,
+    DocumentStatus,
+    SyncKind,
+    SyncSession,
+    SyncStatus,
+)
 from shared.bulk import bulk_insert, bulk_update
 from shared.db import upsert
 
@@ -61,6 +67,12 @@ SYNC_COLUMNS = (
 )
 
 
+def sync_session(row: RowMapping) -> SyncSession:
+    """A row of SYNC_COLUMNS as the record."""
+    return SyncSession(**{**row, "kind": SyncKind(row.kind), "status": SyncStatus(row.status),
+                          "has_manifest": bool(row.has_manifest)})
+
+
 def posting_cursor(row: Any) -> tuple[Any, ...]:
     """Where the next page starts: the posting-order key of a page's last row."""
     return (row.issue_date, -1 if row.dte_type is None else row.dte_type,
@@ -77,20 +89,25 @@ class SyncRepository(SqlRepository):
         # (sync_id, status) → change in the number of documents, applied by flush_counts.
         self._count_changes: Counter[tuple[str, str]] = Counter()
 
-    async def add_sync(self, row: dict[str, Any]) -> None:
-        await self.session.execute(insert(sync_sessions).values(**row))
+    async def add_sync(self, sync: SyncSession) -> None:
+        values = {name: value for name, value in asdict(sync).items() if name != "has_manifest"}
+        await self.session.execute(insert(sync_sessions).values(**values))
 
-    async def get_sync(self, sync_id: str, *, lock: bool = False) -> RowMapping | None:
+    async def get_sync(self, sync_id: str, *, lock: bool = False) -> SyncSession | None:
         query = select(*SYNC_COLUMNS).where(sync_sessions.c.id == sync_id)
-        return await self._one(self._lock(query) if lock else query)
+        return await self._session(self._lock(query) if lock else query)
+
+    async def _session(self, query: Any) -> SyncSession | None:
+        row = await self._one(query)
+        return None if row is None else sync_session(row)
 
     async def update_sync(self, sync_id: str, **values: Any) -> None:
         await self.session.execute(
             update(sync_sessions).where(sync_sessions.c.id == sync_id).values(**values)
         )
 
-    async def last_sync(self, company_id: str) -> RowMapping | None:
-        return await self._one(
+    async def last_sync(self, company_id: str) -> SyncSession | None:
+        return await self._session(
             select(*SYNC_COLUMNS)
             .where(sync_sessions.c.company_id == company_id,
                    sync_sessions.c.kind == SyncKind.RANGE)
@@ -98,19 +115,20 @@ class SyncRepository(SqlRepository):
             .limit(1)
         )
 
-    async def open_live_sync(self, company_id: str, *, lock: bool = False) -> RowMapping | None:
+    async def open_live_sync(self, company_id: str, *,
+                             lock: bool = False) -> SyncSession | None:
         query = (select(*SYNC_COLUMNS)
                  .where(sync_sessions.c.company_id == company_id,
                         sync_sessions.c.kind == SyncKind.LIVE,
                         sync_sessions.c.status.not_in(CLOSED))
                  .order_by(sync_sessions.c.created_at).limit(1))
-        return await self._one(self._lock(query) if lock else query)
+        return await self._session(self._lock(query) if lock else query)
 
     async def delivering_overlapping(self, company_id: str, date_from: date,
-                                     date_to: date) -> RowMapping | None:
+                                     date_to: date) -> SyncSession | None:
         """A range session of the company still receiving documents of dates that overlap
         ``date_from`` to ``date_to`` (the oldest), if any."""
-        return await self._one(
+        return await self._session(
             select(*SYNC_COLUMNS)
             .where(sync_sessions.c.company_id == company_id,
                    sync_sessions.c.kind == SyncKind.RANGE,

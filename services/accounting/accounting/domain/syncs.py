@@ -1,6 +1,7 @@
 """Sync sessions: a date range of documents received, reviewed and confirmed."""
 
 import calendar
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
@@ -45,6 +46,32 @@ class DocumentStatus(StrEnum):
     HELD = "held"
     ALREADY_POSTED = "already_posted"
     POSTED = "posted"
+
+
+@dataclass(frozen=True)
+class SyncSession:
+    """A range of a company's documents (or, live, those that arrive by themselves) being
+    received, reviewed and confirmed. The manifest itself is read only by the
+    reconciliation; a session only says whether it has one."""
+
+    id: str
+    company_id: str
+    company_rut: str  # the invoicing company
+    kind: SyncKind
+    date_from: date | None  # None for a live session
+    date_to: date | None
+    status: SyncStatus
+    expected: int | None  # None until invoicing says how many it sends
+    received: int
+    created_at: datetime
+    confirmed_at: datetime | None
+    progress_at: datetime | None
+    detail: str | None = None  # why invoicing refused it (status refused)
+    has_manifest: bool = False
+
+    @property
+    def last_progress(self) -> datetime:
+        return self.progress_at or self.created_at
 
 
 def add_months(day: date, months: int) -> date:

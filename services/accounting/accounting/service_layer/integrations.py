@@ -12,7 +12,7 @@ from accounting.domain.integrations import (
     cannot_connect_detail,
     connector_missing,
 )
-from accounting.domain.syncs import SyncKind, SyncStatus, range_problem
+from accounting.domain.syncs import SyncKind, SyncSession, SyncStatus, range_problem
 from accounting.service_layer.companies import company_or_404
 from accounting.service_layer.syncs import sync_view
 from accounting.service_layer.unit_of_work import Services, UnitOfWork
@@ -58,32 +58,23 @@ async def request_sync(services: Services, company_id: str, date_from: date,
         await uow.companies.get_company(company_id, lock=True)
         await _refuse_while_delivering(uow, company_id, date_from, date_to)
         now = datetime.now(UTC)
-        sync = {
-            "id": str(uuid.uuid4()),
-            "company_id": company_id,
-            "company_rut": link.company_rut,
-            "kind": SyncKind.RANGE,
-            "date_from": date_from,
-            "date_to": date_to,
-            "status": SyncStatus.REQUESTED,
-            "expected": None,
-            "received": 0,
-            "created_at": now,
-            "confirmed_at": None,
-            "progress_at": now,
-        }
+        sync = SyncSession(
+            id=str(uuid.uuid4()), company_id=company_id, company_rut=link.company_rut,
+            kind=SyncKind.RANGE, date_from=date_from, date_to=date_to,
+            status=SyncStatus.REQUESTED, expected=None, received=0, created_at=now,
+            confirmed_at=None, progress_at=now)
         await uow.syncs.add_sync(sync)
         # From here on the sync's id is the correlation id: its events carry it through
         # invoicing, the worker and back, so one grep follows the whole sync.
         log.info("sync session %s requested for company %s (%s to %s), request %s",
-                 sync["id"], company_id, date_from, date_to, current_correlation_id())
-        set_correlation_id(sync["id"])
-        uow.emit(SyncRequested(sync_id=sync["id"], accounting_company_id=company_id,
+                 sync.id, company_id, date_from, date_to, current_correlation_id())
+        set_correlation_id(sync.id)
+        uow.emit(SyncRequested(sync_id=sync.id, accounting_company_id=company_id,
                                company_rut=link.company_rut, date_from=date_from,
                                date_to=date_to),
-                 subject=sync["id"], correlation_id=sync["id"])
+                 subject=sync.id, correlation_id=sync.id)
         await uow.commit()
-    log.info("sync session %s requested from invoicing", sync["id"])
+    log.info("sync session %s requested from invoicing", sync.id)
     return sync_view(sync, {})
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from accounting.domain.journal import hold_reason
 from accounting.domain.periods import CLOSED_PERIOD, closed_reason, month_of
-from accounting.domain.syncs import CLOSED, DocumentStatus, SyncKind, SyncStatus
+from accounting.domain.syncs import CLOSED, DocumentStatus, SyncKind, SyncSession, SyncStatus
 from accounting.service_layer import remembered
 from accounting.service_layer.posting import change, post_documents
 from accounting.service_layer.sync_payments import review_payments
@@ -172,13 +172,13 @@ async def _open_live_session(uow: UnitOfWork, link: Any) -> Any:
     if sync is not None:
         return sync
     sync_id = str(uuid.uuid4())
-    await uow.syncs.add_sync({
-        "id": sync_id, "company_id": link.company_id, "company_rut": link.company_rut,
-        "kind": SyncKind.LIVE, "date_from": None, "date_to": None,
+    await uow.syncs.add_sync(SyncSession(
+        id=sync_id, company_id=link.company_id, company_rut=link.company_rut,
+        kind=SyncKind.LIVE, date_from=None, date_to=None,
         # Nothing more to wait for: live documents can be reviewed and confirmed any time.
-        "status": SyncStatus.IN_REVIEW, "expected": None, "received": 0,
-        "created_at": datetime.now(UTC), "confirmed_at": None, "progress_at": None,
-    })
+        status=SyncStatus.IN_REVIEW, expected=None, received=0,
+        created_at=datetime.now(UTC), confirmed_at=None, progress_at=None,
+    ))
     return await uow.syncs.get_sync(sync_id, lock=True)
 
 

@@ -14,6 +14,7 @@ from accounting.domain.syncs import (
     DELIVERING,
     DocumentStatus,
     SyncKind,
+    SyncSession,
     SyncStatus,
     not_ready_to_confirm,
     progress,
@@ -32,31 +33,31 @@ from shared.observability.correlation import current_correlation_id, set_correla
 log = logging.getLogger(__name__)
 
 
-def sync_view(sync: Mapping[str, Any], counts: Mapping[str, int],
+def sync_view(sync: SyncSession, counts: Mapping[str, int],
               stall_after: timedelta | None = None) -> dict[str, Any]:
     """The session as the API shows it; with ``stall_after``, an open session that made
     no progress for that long is "stalled", with the reason and what to do."""
-    last_progress = sync.get("progress_at") or sync["created_at"]
+    last_progress = sync.last_progress
     reason = None if stall_after is None else stalled_reason(
-        SyncStatus(sync["status"]), sync["expected"], sync["received"],
+        sync.status, sync.expected, sync.received,
         counts.get(DocumentStatus.READY, 0), _aware(last_progress), datetime.now(UTC),
         stall_after)
     return {
-        "id": sync["id"],
-        "company_id": sync["company_id"],
-        "kind": sync.get("kind") or SyncKind.RANGE,
-        "from": sync["date_from"],
-        "to": sync["date_to"],
-        "status": SyncStatus.STALLED if reason else sync["status"],
+        "id": sync.id,
+        "company_id": sync.company_id,
+        "kind": sync.kind,
+        "from": sync.date_from,
+        "to": sync.date_to,
+        "status": SyncStatus.STALLED if reason else sync.status,
         "stalled_reason": reason,
         "last_progress_at": last_progress,
-        "expected": sync["expected"],
-        "received": sync["received"],
+        "expected": sync.expected,
+        "received": sync.received,
         **{status.value: counts.get(status.value, 0) for status in DocumentStatus},
-        "created_at": sync["created_at"],
-        "confirmed_at": sync["confirmed_at"],
-        "has_manifest": bool(sync.get("has_manifest")) or sync.get("manifest") is not None,
-        "detail": sync.get("detail"),
+        "created_at": sync.created_at,
+        "confirmed_at": sync.confirmed_at,
+        "has_manifest": sync.has_manifest,
+        "detail": sync.detail,
     }
 
 
@@ -284,14 +285,14 @@ async def confirm(services: Services, sync_id: str) -> dict[str, Any]:
                                        progress_at=now)
             await uow.commit()
         counts = await uow.syncs.document_counts(sync_id)
-    summary = _summary({**sync, "status": SyncStatus.CONFIRMED}, counts)
+    summary = _summary(sync_id, SyncStatus.CONFIRMED, counts)
     log.info("sync session %s confirmed: %d posted, %d held, %d already posted", sync_id,
              summary["posted"], summary["held"], summary["already_posted"])
     return summary
 
 
-def _summary(sync: Mapping[str, Any], counts: Mapping[str, int]) -> dict[str, Any]:
-    return {"id": sync["id"], "status": sync["status"],
+def _summary(sync_id: str, status: SyncStatus, counts: Mapping[str, int]) -> dict[str, Any]:
+    return {"id": sync_id, "status": status,
             "posted": counts.get(DocumentStatus.POSTED, 0),
             "held": counts.get(DocumentStatus.HELD, 0),
             "already_posted": counts.get(DocumentStatus.ALREADY_POSTED, 0)}
@@ -319,7 +320,7 @@ def document_view(row: Mapping[str, Any], chart: dict[str, Account]) -> dict[str
             "account_note": row.get("account_note")}
 
 
-async def _sync(uow: UnitOfWork, sync_id: str, *, lock: bool = False):  # noqa: ANN202
+async def _sync(uow: UnitOfWork, sync_id: str, *, lock: bool = False) -> SyncSession:
     sync = await uow.syncs.get_sync(sync_id, lock=lock)
     if sync is None:
         raise NotFound(f"There is no sync session with id {sync_id}.")

@@ -8,10 +8,10 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.engine import RowMapping
 
 from accounting.adapters.repository import SqlRepository
-from accounting.adapters.syncs import SYNC_COLUMNS, last_progress
+from accounting.adapters.syncs import SYNC_COLUMNS, last_progress, sync_session
 from accounting.adapters.tables import companies, sync_documents, sync_sessions
 from accounting.domain.companies import CompanyStatus
-from accounting.domain.syncs import RESUMABLE, SyncKind, SyncStatus
+from accounting.domain.syncs import RESUMABLE, SyncKind, SyncSession, SyncStatus
 
 
 class ListQueries(SqlRepository):
@@ -24,7 +24,7 @@ class ListQueries(SqlRepository):
         )
 
     async def list_syncs(self, company_id: str, kind: str | None, status: str | None,
-                         *, stalled_before: datetime | None = None) -> Sequence[RowMapping]:
+                         *, stalled_before: datetime | None = None) -> list[SyncSession]:
         """The company's sessions, newest first; ``status`` "stalled": those open and
         without progress since ``stalled_before``."""
         query = (select(*SYNC_COLUMNS).where(sync_sessions.c.company_id == company_id)
@@ -36,7 +36,7 @@ class ListQueries(SqlRepository):
                                 last_progress() < stalled_before)
         elif status:
             query = query.where(sync_sessions.c.status == status)
-        return await self._all(query)
+        return [sync_session(row) for row in await self._all(query)]
 
     async def counts_by_sync(self, sync_ids: list[str]) -> dict[str, dict[str, int]]:
         counts: dict[str, dict[str, int]] = {sync_id: {} for sync_id in sync_ids}
