@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 import pytest
 
 from accounting.domain.accounts import Account, AccountType, with_account_names
-from accounting.domain.syncs import SyncKind, SyncSession, SyncStatus
+from accounting.domain.journal import EntryLine
+from accounting.domain.syncs import DocumentStatus, SyncDocument, SyncKind, SyncSession, SyncStatus
 
 CREATED = datetime(2024, 7, 1, 9, 0, tzinfo=UTC)
 
@@ -38,3 +39,23 @@ def test_each_line_gets_its_accounts_name_and_a_code_the_chart_lacks_none():
         {"account_code": "110501", "debit": 1190, "credit": 0, "account_name": "Clientes"},
         {"account_code": "999999", "debit": 0, "credit": 1190, "account_name": None}]
     assert "account_name" not in lines[0]  # the lines read stay as they were
+
+
+def test_a_stored_document_reads_its_status_as_the_enum():
+    stored = {"id": "d1", "sync_id": "s1", "company_id": "c1", "source_key": "33:1001",
+              "event_id": "e1", "issue_date": CREATED.date(), "issued_on": CREATED.date(),
+              "dte_type": 33, "folio": 1001, "document": {"folio": 1001}, "payment": None,
+              "status": "held", "hold_reason": "period 2024-07 is closed",
+              "hold_code": "closed_period", "note": None, "entry": None, "entry_id": None,
+              "created_at": CREATED, "account_source": None, "account_note": None}
+    document = SyncDocument.of(stored)
+    assert document.status is DocumentStatus.HELD
+    assert (document.folio, document.hold_code) == (1001, "closed_period")
+    with pytest.raises(TypeError):  # a column the record lacks is not silently dropped
+        SyncDocument.of({**stored, "colour": "red"})
+
+
+def test_a_stored_line_is_read_as_the_domains_line():
+    line = EntryLine.of({"account_code": "110501", "role": "receivable", "debit": 1190,
+                         "credit": 0, "counterparty_rut": "76086428-5", "description": None})
+    assert line == EntryLine("110501", "receivable", 1190, 0)

@@ -1,9 +1,8 @@
 """Sync sessions, the documents they receive and their per-status counts (SQLAlchemy
 Core). The lists of sessions and documents the API shows are in queries/lists.py.
 
-Sessions are domain records (SyncSession). Documents are still rows, not records (issue
-15, item 1, left for a next step): the service layer reads them both as attributes and as
-mappings, and proposals._Stored and posting._Line still make dicts look like them.
+Sessions and documents are domain records (SyncSession, SyncDocument) where the use cases
+read a whole one; the posting pages and states are partial rows, read as they are.
 """
 
 from collections import Counter
@@ -41,6 +40,7 @@ from accounting.domain.syncs import (
     CLOSED,
     DELIVERING,
     DocumentStatus,
+    SyncDocument,
     SyncKind,
     SyncSession,
     SyncStatus,
@@ -181,11 +181,12 @@ class SyncRepository(SqlRepository):
                    | (sync_documents.c.hold_code == AWAITING_DOCUMENT))
         )
 
-    async def documents_by_id(self, ids: list[str]) -> list[RowMapping]:
-        rows: list[RowMapping] = []
+    async def documents_by_id(self, ids: list[str]) -> list[SyncDocument]:
+        documents: list[SyncDocument] = []
         for among in self._among(sync_documents.c.id, ids):
-            rows.extend(await self._all(select(sync_documents).where(among)))
-        return sorted(rows, key=posting_cursor)
+            documents.extend(map(SyncDocument.of,
+                                 await self._all(select(sync_documents).where(among))))
+        return sorted(documents, key=posting_cursor)
 
     async def posting_page(self, sync_id: str, after: tuple[Any, ...] | None,
                            limit: int, *, payments: bool = False) -> Sequence[RowMapping]:
@@ -286,11 +287,12 @@ class SyncRepository(SqlRepository):
             .returning(sync_sessions.c.status)
         )).scalar_one()
 
-    async def get_document(self, sync_id: str, document_id: str) -> RowMapping | None:
-        return await self._one(
+    async def get_document(self, sync_id: str, document_id: str) -> SyncDocument | None:
+        row = await self._one(
             select(sync_documents).where(sync_documents.c.sync_id == sync_id,
                                          sync_documents.c.id == document_id)
         )
+        return None if row is None else SyncDocument.of(row)
 
     async def update_document(self, document_id: str, **values: Any) -> None:
         await self.session.execute(

@@ -1,9 +1,9 @@
 """Journal entries (comprobantes): what makes one postable."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from accounting.domain.accounts import Account
 
@@ -29,10 +29,29 @@ class JournalEntry:
 
 
 class Line(Protocol):
+    # Read-only: a proposal's line, a stored one (EntryLine) and a frozen record all fit.
+    @property
+    def account_code(self) -> str: ...
+    @property
+    def role(self) -> str: ...
+    @property
+    def debit(self) -> int: ...
+    @property
+    def credit(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class EntryLine:
+    """A line of an entry as stored (a proposal's JSON, or a journal line)."""
+
     account_code: str
     role: str
     debit: int
     credit: int
+
+    @classmethod
+    def of(cls, line: Mapping[str, Any]) -> "EntryLine":
+        return cls(line["account_code"], line["role"], line["debit"], line["credit"])
 
 
 def entry_problems(lines: Iterable[Line], chart: dict[str, Account]) -> list[str]:

@@ -1,9 +1,11 @@
 """Sync sessions: a date range of documents received, reviewed and confirmed."""
 
 import calendar
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 MAX_RANGE_MONTHS = 24
 
@@ -46,6 +48,40 @@ class DocumentStatus(StrEnum):
     HELD = "held"
     ALREADY_POSTED = "already_posted"
     POSTED = "posted"
+
+
+@dataclass(frozen=True)
+class SyncDocument:
+    """A document (or a payment) a session received, with the entry proposed for it. The
+    document, payment and entry are kept as the JSON they arrived and were proposed as:
+    a confirm reads thousands of them and builds domain objects only for the rare one
+    with a problem."""
+
+    id: str
+    sync_id: str
+    company_id: str
+    source_key: str
+    event_id: str
+    issue_date: date  # the entry's date (a payment's paid_on)
+    issued_on: date | None  # the tax document's own date
+    dte_type: int | None  # None for payments
+    folio: int | None
+    document: dict[str, Any] | None  # a TaxDocument, or None for a payment
+    payment: dict[str, Any] | None  # a PaymentRecorded
+    status: DocumentStatus
+    hold_reason: str | None
+    hold_code: str | None
+    note: str | None
+    entry: dict[str, Any] | None
+    entry_id: str | None
+    created_at: datetime
+    account_source: str | None
+    account_note: str | None
+
+    @classmethod
+    def of(cls, row: Mapping[Any, Any]) -> "SyncDocument":
+        """From its stored columns (a row read, or one about to be stored)."""
+        return cls(**{**row, "status": DocumentStatus(row["status"])})
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from accounting.domain.journal import hold_reason, unusable_accounts
+from accounting.domain.journal import EntryLine, hold_reason, unusable_accounts
 from accounting.domain.payments import AWAITING_DOCUMENT, SyncPayment, not_posted
 from accounting.domain.periods import CLOSED_PERIOD, closed_reason, month_of
 from accounting.domain.syncs import DocumentStatus, SyncKind
@@ -157,14 +157,6 @@ async def _unsettled(uow: UnitOfWork, sync: Any, documents: Sequence[Any]) -> di
             if (missing := payment.missing(posted))}
 
 
-class _Line:
-    """A stored line read as the domain's Line, to say why its entry cannot be posted."""
-
-    def __init__(self, line: dict[str, Any]):
-        self.account_code, self.role = line["account_code"], line["role"]
-        self.debit, self.credit = line["debit"], line["credit"]
-
-
 def _why_not(entry: dict[str, Any], total: int, unusable: set[str],
              chart: dict[str, Any]) -> str | None:
     """Why a stored entry cannot be posted now (None when it can). Entries come as stored
@@ -174,7 +166,7 @@ def _why_not(entry: dict[str, Any], total: int, unusable: set[str],
     if total == sum(line["credit"] for line in lines) and not any(
             line["account_code"] in unusable for line in lines):
         return None
-    return hold_reason([_Line(line) for line in lines], chart)
+    return hold_reason([EntryLine.of(line) for line in lines], chart)
 
 
 async def _post(uow: UnitOfWork, sync: Any, documents: Sequence[tuple[Any, Prepared, bool]],

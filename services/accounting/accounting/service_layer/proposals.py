@@ -17,7 +17,14 @@ from typing import Any
 
 from accounting.domain.journal import hold_reason
 from accounting.domain.periods import CLOSED_PERIOD, closed_reason, month_of
-from accounting.domain.syncs import CLOSED, DocumentStatus, SyncKind, SyncSession, SyncStatus
+from accounting.domain.syncs import (
+    CLOSED,
+    DocumentStatus,
+    SyncDocument,
+    SyncKind,
+    SyncSession,
+    SyncStatus,
+)
 from accounting.service_layer import remembered
 from accounting.service_layer.posting import change, post_documents
 from accounting.service_layer.sync_payments import review_payments
@@ -232,7 +239,7 @@ async def _add(uow: UnitOfWork, sync: Any, new: list[Proposal],
         for row in rows:
             row.update(status=DocumentStatus.HELD.value, hold_reason=LATE_ARRIVAL,
                        hold_code=None)
-    return [_Stored(row) for row in rows]
+    return [SyncDocument.of(row) for row in rows]
 
 
 def _note(proposal: Proposal, company_id: str,
@@ -241,13 +248,6 @@ def _note(proposal: Proposal, company_id: str,
     said = [proposal.entry.note if proposal.entry else None,
             counterparty_notes.get((company_id, proposal.source_key))]
     return "; ".join(note for note in said if note) or None
-
-
-class _Stored:
-    """A row just inserted, read like one fetched (attribute access)."""
-
-    def __init__(self, row: dict[str, Any]):
-        self.__dict__.update(row)
 
 
 def _outside_range(proposal: Proposal, sync: Any) -> str | None:

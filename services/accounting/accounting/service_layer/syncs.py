@@ -3,6 +3,7 @@
 import asyncio
 import logging
 from collections.abc import Mapping
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -221,7 +222,7 @@ async def change_detail_account(services: Services, sync_id: str, document_id: s
                                             chart[code])}
         await uow.syncs.update_document(document_id, entry=entry, **said)
         await uow.commit()
-        return document_view({**document, "entry": entry, **said}, chart)
+        return document_view({**asdict(document), "entry": entry, **said}, chart)
 
 
 async def confirm(services: Services, sync_id: str) -> dict[str, Any]:
