@@ -1,12 +1,28 @@
 """Reading and writing the domain's objects on the caller's session (its transaction)."""
 
-from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from sqlalchemy import and_, func, insert, or_, select, tuple_, update
+import orjson
+from sqlalchemy import (
+    JSON,
+    Column,
+    Integer,
+    MetaData,
+    Table,
+    UniqueConstraint,
+    and_,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    text,
+    tuple_,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from invoicing.adapters.tables import companies, documents, integration_links, payments
@@ -22,7 +38,7 @@ from invoicing.domain.documents import (
 )
 from invoicing.domain.integration import Connection, IntegrationLink, LinkStatus
 from invoicing.domain.payments import Payment, PaymentKind
-from shared.db import upsert
+from shared.db import json_text, upsert
 
 
 def _now() -> datetime:
@@ -125,6 +141,10 @@ def _in_range(company_rut: str, date_from: date | None, date_to: date | None):
 
 
 def _row(document: Document) -> dict:
+    return {**_values(document), "created_at": _now()}
+
+
+def _values(document: Document) -> dict:
     return {
         "id": document.id,
         "company_rut": document.company_rut,
@@ -144,9 +164,50 @@ def _row(document: Document) -> dict:
         "vat_retained": document.vat_retained,
         "foreign_currency": _foreign_json(document.foreign_currency),
         "received_on": document.received_on,
-        "vat_breakdown": asdict(document.vat_breakdown) if document.vat_breakdown else None,
-        "created_at": _now(),
+        # vars, not asdict: VatBreakdown is flat, and this runs for every imported row.
+        "vat_breakdown": vars(document.vat_breakdown) if document.vat_breakdown else None,
     }
+
+
+# A bulk import writes the table's own columns, in its order, and tells a duplicate by
+# the unique folio constraint's columns: both read from the table, so a column added
+# there is imported too.
+IMPORT_COLUMNS = tuple(c.name for c in documents.columns)
+FOLIO_KEY = next(tuple(c.name for c in constraint.columns) for constraint in documents.constraints
+                 if isinstance(constraint, UniqueConstraint)
+                 and constraint.name == "uq_documents_folio")
+_JSON_COLUMNS = frozenset(c.name for c in documents.columns if isinstance(c.type, JSON))
+_AMOUNTS = ("total", "net", "exempt", "vat")
+
+
+def import_row(document: Document) -> tuple:
+    """The document as a bulk import stages it: the table's columns in order, JSON ones
+    as the text the JSON type would store (None too, as 'null'); created_at is set by the
+    insert."""
+    values = _values(document)
+    values["created_at"] = None
+    return tuple(json_text(values[name]) if name in _JSON_COLUMNS else values[name]
+                 for name in IMPORT_COLUMNS)
+
+
+def _staging_table() -> Table:
+    """Where one batch of an import is loaded before it goes into documents: the same
+    columns without their constraints, plus the row's place in the batch."""
+    return Table(
+        "import_documents", MetaData(),
+        *(Column(c.name, c.type) for c in documents.columns),
+        Column("position", Integer, nullable=False),
+        prefixes=["TEMPORARY"], postgresql_on_commit="DROP",
+    )
+
+
+@dataclass(frozen=True)
+class ImportedBatch:
+    """What became of a staged batch: the ids inserted, and the recorded document of each
+    row that was not (all of them, or only those whose amounts differ)."""
+
+    created: set[str]
+    recorded: dict[str, "RecordedAmounts"]
 
 
 @dataclass(frozen=True)
@@ -168,45 +229,66 @@ class DocumentRepository:
     async def add(self, document: Document) -> None:
         await self._session.execute(insert(documents).values(**_row(document)))
 
-    async def add_new(self, batch: Sequence[Document]) -> set[str]:
-        """Insert the documents whose folio is not recorded yet; the ids actually inserted.
+    async def add_imported(self, rows: Sequence[tuple], *, all_recorded: bool = False
+                           ) -> ImportedBatch:
+        """Insert the import_row()s whose folio is not recorded yet, first in the batch
+        first; then find the recorded document of every other row (all_recorded), or only
+        of those whose amounts differ (conflicts).
 
-        One statement per batch: the unique folio constraint decides, so concurrent
-        imports of the same file cannot duplicate anything either.
+        The batch is loaded into a temporary table (COPY on PostgreSQL) and moved by one
+        INSERT … SELECT: the unique folio constraint decides, so concurrent imports of the
+        same file cannot duplicate anything either, and no row is an object of its own.
         """
-        if not batch:
-            return set()
-        statement = (upsert(self._session, documents).on_conflict_do_nothing()
-                     .returning(documents.c.id))
-        result = await self._session.execute(statement, [_row(d) for d in batch])
-        return set(result.scalars().all())
+        if not rows:
+            return ImportedBatch(set(), {})
+        staging = _staging_table()
+        connection = await self._session.connection()
+        postgres = connection.dialect.name == "postgresql"
+        if not postgres:  # SQLite runs DDL outside the transaction: a failed batch's stays
+            await connection.run_sync(staging.drop, checkfirst=True)
+        await connection.run_sync(staging.create)
+        names = [c.name for c in staging.columns]
+        if postgres:
+            raw = (await connection.get_raw_connection()).driver_connection
+            await raw.copy_records_to_table(
+                staging.name, columns=names,
+                records=[(*row, position) for position, row in enumerate(rows)])
+        else:  # the embedded default: a plain insert, its JSON columns as values again
+            json_at = [i for i, name in enumerate(names) if name in _JSON_COLUMNS]
+            staged = []
+            for position, row in enumerate(rows):
+                values = dict(zip(names, (*row, position), strict=True))
+                for i in json_at:
+                    values[names[i]] = orjson.loads(row[i])
+                staged.append(values)
+            await connection.execute(insert(staging), staged)
+        now = literal(_now(), documents.c.created_at.type)
+        source = (select(*(now if name == "created_at" else staging.c[name]
+                           for name in IMPORT_COLUMNS))
+                  .where(text("true"))  # SQLite's upsert grammar needs a WHERE to parse
+                  .order_by(staging.c.position))
+        created = set((await connection.execute(
+            upsert(self._session, documents).from_select(IMPORT_COLUMNS, source)
+            .on_conflict_do_nothing().returning(documents.c.id))).scalars())
+        recorded: dict[str, RecordedAmounts] = {}
+        if len(created) < len(rows):
+            query = (select(staging.c.id.label("staged_id"), documents.c.id,
+                            *(documents.c[a] for a in _AMOUNTS))
+                     .join(documents, and_(*(documents.c[name] == staging.c[name]
+                                             for name in FOLIO_KEY)))
+                     .where(documents.c.id != staging.c.id))
+            if not all_recorded:
+                query = query.where(or_(*(documents.c[a] != staging.c[a] for a in _AMOUNTS)))
+            recorded = {r.staged_id: RecordedAmounts(r.id, r.net, r.exempt, r.vat, r.total)
+                        for r in await connection.execute(query)}
+        await connection.run_sync(staging.drop)
+        return ImportedBatch(created, recorded)
 
-    async def recorded_by_folio(self, company_rut: str,
-                                keys: Sequence[tuple[str, str, int, int]]
-                                ) -> dict[tuple[str, str, int, int], "RecordedAmounts"]:
-        """Id and amounts of the recorded documents with these (direction, issuer, tipo,
-        folio) keys."""
-        if not keys:
-            return {}
-        # One seek of the unique folio index per (direction, issuer, tipo): a list of row
-        # values is not planned as well on PostgreSQL.
-        groups: dict[tuple[str, str, int], list[int]] = defaultdict(list)
-        for direction, issuer, dte_type, folio in keys:
-            groups[(str(direction), issuer, dte_type)].append(folio)
-        rows = (await self._session.execute(
-            select(documents.c.direction, documents.c.issuer_rut, documents.c.dte_type,
-                   documents.c.folio, documents.c.id, documents.c.net, documents.c.exempt,
-                   documents.c.vat, documents.c.total).where(
-                documents.c.company_rut == company_rut,
-                or_(*(and_(documents.c.direction == direction,
-                           documents.c.issuer_rut == issuer,
-                           documents.c.dte_type == dte_type,
-                           documents.c.folio.in_(folios))
-                      for (direction, issuer, dte_type), folios in groups.items())),
-            )
-        )).all()
-        return {(r.direction, r.issuer_rut, r.dte_type, r.folio):
-                RecordedAmounts(r.id, r.net, r.exempt, r.vat, r.total) for r in rows}
+    async def by_ids(self, ids: Sequence[str]) -> list[Document]:
+        """These documents, in the order of ids."""
+        rows = {r.id: r for r in await self._session.execute(
+            select(documents).where(documents.c.id.in_(ids)))}
+        return [_document(rows[i]) for i in ids]
 
     async def find_by_folio(self, company_rut: str, direction: Direction, issuer_rut: str,
                             dte_type: int, folio: int) -> str | None:

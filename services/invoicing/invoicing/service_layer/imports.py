@@ -1,9 +1,10 @@
 """Import a file of SII documents: every document through the same rules and repository
 as one recorded by hand, in batches, each batch one transaction.
 
-The whole file is read first, once (a hostile or malformed file imports nothing), its
-documents kept in a spool; then they are imported in batches, so memory stays bounded
-whatever its size. A folio already recorded is reported as a duplicate and left as it
+The whole file is read first, once (a hostile or malformed file imports nothing), each
+document checked as it is read and kept in a spool as the row it will be; then the rows
+are stored in batches (a bulk load and one INSERT … SELECT each), so memory stays
+bounded whatever its size. A folio already recorded is reported as a duplicate and left as it
 is, so importing a file twice changes nothing.
 """
 
@@ -11,9 +12,12 @@ import asyncio
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import BinaryIO
+from datetime import date
+from functools import partial
+from typing import BinaryIO, NamedTuple
 
 from invoicing.adapters import sii
+from invoicing.adapters.repositories import RecordedAmounts, import_row
 from invoicing.domain import documents as rules
 from invoicing.domain.companies import company_not_found_detail
 from invoicing.domain.errors import InvalidDocument, NotFound
@@ -32,7 +36,7 @@ from invoicing.domain.imports import (
     draft_for,
     duplicate_reason,
 )
-from invoicing.service_layer.live import stage_live
+from invoicing.service_layer.live import flows_live, stage_live
 from invoicing.service_layer.unit_of_work import UnitOfWorkFactory
 
 Progress = Callable[[int, int], None]  # (documents done, documents in the file)
@@ -40,10 +44,46 @@ Progress = Callable[[int, int], None]  # (documents done, documents in the file)
 
 @dataclass(frozen=True)
 class ImportOptions:
-    batch_size: int = 1000
+    batch_size: int = 5000
     max_items: int = 10_000  # items listed in the summary; the counts are always complete
     all_items: bool = False  # list created and duplicate documents too, not only rejected
     section: RcvSection | None = None  # an RCV compras file's section; from its header if None
+
+
+class Prepared(NamedTuple):
+    """A document of the file ready to be stored: what the summary says of it, and its row.
+    Plain values only (the Location's too), so the spool pickles it cheaply."""
+
+    line: int | None
+    xml_path: str | None
+    dte_type: int
+    folio: int
+    document_id: str
+    stated: tuple[int, int, int, int]  # total, neto, exento, IVA
+    row: tuple
+
+    @property
+    def location(self) -> Location:
+        return Location(self.line, self.xml_path)
+
+
+def prepare(company_rut: str, today: date, item: SourceDocument | Rejection
+            ) -> Prepared | ImportItem:
+    """A file's document through the rules every document gets: ready to store, or
+    rejected saying why."""
+    try:
+        if isinstance(item, Rejection):
+            raise Rejected(item.reason)
+        draft = draft_for(company_rut, item, today)
+        rules.validate(draft)
+    except (Rejected, InvalidDocument) as error:
+        reason = error.reason if isinstance(error, Rejected) else error.detail
+        return ImportItem(item.location, ItemStatus.REJECTED, item.dte_type, item.folio, reason)
+    document = rules.new_document(str(uuid.uuid4()), company_rut, draft)
+    return Prepared(item.location.line, item.location.xml_path, document.dte_type,
+                    document.folio, document.id,
+                    (document.total, document.net, document.exempt, document.vat),
+                    import_row(document))
 
 
 async def import_file(uow: UnitOfWorkFactory, company_rut: str, file: BinaryIO,
@@ -53,9 +93,11 @@ async def import_file(uow: UnitOfWorkFactory, company_rut: str, file: BinaryIO,
     async with uow() as unit:
         if await unit.companies.get(company_rut) is None:
             raise NotFound(company_not_found_detail(company_rut))
-    # Parsing is CPU work: off the event loop, so the API keeps answering meanwhile.
+    # Parsing is CPU work: off the event loop, so the API keeps answering meanwhile. Each
+    # document is checked and made a row as it is read, so the spool holds plain rows.
     with await asyncio.to_thread(sii.parse, file, forced, batch_size=options.batch_size,
-                                 section=options.section) as parsed:
+                                 section=options.section,
+                                 prepare=partial(prepare, company_rut, date.today())) as parsed:
         summary = ImportSummary(format=parsed.format)
         if progress:
             progress(0, parsed.count)
@@ -71,49 +113,39 @@ async def import_file(uow: UnitOfWorkFactory, company_rut: str, file: BinaryIO,
 
 
 async def _import_batch(uow: UnitOfWorkFactory, company_rut: str,
-                        batch: list[SourceDocument | Rejection], summary: ImportSummary,
+                        batch: list[Prepared | ImportItem], summary: ImportSummary,
                         options: ImportOptions) -> None:
-    outcomes: list[ImportItem | rules.Document] = []
-    for item in batch:
-        try:
-            if isinstance(item, Rejection):
-                raise Rejected(item.reason)
-            draft = draft_for(company_rut, item)
-            rules.validate(draft)
-            outcomes.append(rules.new_document(str(uuid.uuid4()), company_rut, draft))
-        except (Rejected, InvalidDocument) as error:
-            reason = error.reason if isinstance(error, Rejected) else error.detail
-            outcomes.append(ImportItem(item.location, ItemStatus.REJECTED, item.dte_type,
-                                       item.folio, reason))
-    new = [o for o in outcomes if isinstance(o, rules.Document)]
+    new = [item for item in batch if isinstance(item, Prepared)]
     async with uow() as unit:
-        inserted = await unit.documents.add_new(new)
-        await stage_live([d for d in new if d.id in inserted], unit)
-        # A folio already recorded: a duplicate, or a conflict if its amounts differ.
-        existing = await unit.documents.recorded_by_folio(
-            company_rut, [_key(d) for d in new if d.id not in inserted])
+        stored = await unit.documents.add_imported([p.row for p in new],
+                                                   all_recorded=options.all_items)
+        if stored.created and await flows_live(unit, company_rut):
+            await stage_live(await unit.documents.by_ids(
+                [p.document_id for p in new if p.document_id in stored.created]), unit)
         await unit.commit()
-    for item, outcome in zip(batch, outcomes, strict=True):
-        if isinstance(outcome, rules.Document):
-            if outcome.id in inserted:
-                outcome = ImportItem(item.location, ItemStatus.CREATED, outcome.dte_type,
-                                     outcome.folio, document_id=outcome.id)
-            else:
-                outcome = _repeated(item, outcome, existing.get(_key(outcome)))
-        _count(summary, outcome, options)
+    for item in batch:
+        if isinstance(item, ImportItem):
+            _count(summary, item, options)
+        elif item.document_id in stored.created:
+            summary.created += 1
+            if options.all_items:
+                _list(summary, ImportItem(item.location, ItemStatus.CREATED, item.dte_type,
+                                          item.folio, document_id=item.document_id), options)
+        else:
+            _count(summary, _repeated(item, stored.recorded.get(item.document_id)), options)
 
 
-def _repeated(item: SourceDocument, document: rules.Document, recorded) -> ImportItem:  # noqa: ANN001
-    stated = (document.total, document.net, document.exempt, document.vat)
-    if recorded is None:  # recorded by a concurrent import of the same file meanwhile
-        return ImportItem(item.location, ItemStatus.DUPLICATE, document.dte_type,
-                          document.folio, duplicate_reason(None))
+def _repeated(item: Prepared, recorded: RecordedAmounts | None) -> ImportItem:
+    """A folio already recorded: a duplicate, or a conflict if its amounts differ. Only
+    conflicts come with their recorded document unless all items are listed."""
+    if recorded is None:
+        return ImportItem(item.location, ItemStatus.DUPLICATE, item.dte_type, item.folio,
+                          duplicate_reason(None))
     amounts = (recorded.total, recorded.net, recorded.exempt, recorded.vat)
-    if amounts != stated:
-        return ImportItem(item.location, ItemStatus.CONFLICT, document.dte_type,
-                          document.folio, conflict_reason(recorded.id, amounts, stated),
-                          recorded.id)
-    return ImportItem(item.location, ItemStatus.DUPLICATE, document.dte_type, document.folio,
+    if amounts != item.stated:
+        return ImportItem(item.location, ItemStatus.CONFLICT, item.dte_type, item.folio,
+                          conflict_reason(recorded.id, amounts, item.stated), recorded.id)
+    return ImportItem(item.location, ItemStatus.DUPLICATE, item.dte_type, item.folio,
                       duplicate_reason(recorded.id), recorded.id)
 
 
@@ -130,10 +162,6 @@ def _interrupted(summary: ImportSummary, count: int, at: Location) -> ImportInte
     )
 
 
-def _key(document: rules.Document) -> tuple[str, str, int, int]:
-    return (str(document.direction), document.issuer_rut, document.dte_type, document.folio)
-
-
 def _count(summary: ImportSummary, item: ImportItem, options: ImportOptions) -> None:
     if item.status is ItemStatus.CREATED:
         summary.created += 1
@@ -144,7 +172,11 @@ def _count(summary: ImportSummary, item: ImportItem, options: ImportOptions) -> 
     else:
         summary.rejected += 1
     if item.status in (ItemStatus.REJECTED, ItemStatus.CONFLICT) or options.all_items:
-        if len(summary.items) < options.max_items:
-            summary.items.append(item)
-        else:
-            summary.items_omitted += 1
+        _list(summary, item, options)
+
+
+def _list(summary: ImportSummary, item: ImportItem, options: ImportOptions) -> None:
+    if len(summary.items) < options.max_items:
+        summary.items.append(item)
+    else:
+        summary.items_omitted += 1

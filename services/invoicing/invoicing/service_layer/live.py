@@ -9,8 +9,10 @@ from invoicing.service_layer.unit_of_work import UnitOfWork
 
 async def stage_live(documents: Sequence[Document], uow: UnitOfWork) -> None:
     """Stage InvoiceSynced (no sync id) for new documents, in the caller's transaction."""
-    if not documents:
-        return
-    link = await uow.links.get(documents[0].company_rut)
-    if link is not None and link.flows_live:
+    if documents and await flows_live(uow, documents[0].company_rut):
         await uow.stage(invoice_synced(d, None) for d in documents)
+
+
+async def flows_live(uow: UnitOfWork, company_rut: str) -> bool:
+    link = await uow.links.get(company_rut)
+    return link is not None and link.flows_live
