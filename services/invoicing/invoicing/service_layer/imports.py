@@ -131,8 +131,10 @@ async def _import_batch(uow: UnitOfWorkFactory, company_rut: str,
             if options.all_items:
                 _list(summary, ImportItem(item.location, ItemStatus.CREATED, item.dte_type,
                                           item.folio, document_id=item.document_id), options)
-        else:
-            _count(summary, _repeated(item, stored.recorded.get(item.document_id)), options)
+        elif (recorded := stored.recorded.get(item.document_id)) or options.all_items:
+            _count(summary, _repeated(item, recorded), options)
+        else:  # a plain duplicate, not listed: a re-import is mostly these
+            summary.duplicates += 1
 
 
 def _repeated(item: Prepared, recorded: RecordedAmounts | None) -> ImportItem:
