@@ -31,10 +31,12 @@ from invoicing.domain.documents import (
     Counterparty,
     Direction,
     Document,
+    DocumentDraft,
     ForeignCurrency,
     OtherTax,
     Reference,
     VatBreakdown,
+    issuer_rut,
 )
 from invoicing.domain.integration import Connection, IntegrationLink, LinkStatus
 from invoicing.domain.payments import Payment, PaymentKind
@@ -141,18 +143,17 @@ def _in_range(company_rut: str, date_from: date | None, date_to: date | None):
 
 
 def _row(document: Document) -> dict:
-    return {**_values(document), "created_at": _now()}
+    return {**_values(document), "id": document.id, "company_rut": document.company_rut,
+            "issuer_rut": document.issuer_rut, "created_at": _now()}
 
 
-def _values(document: Document) -> dict:
+def _values(document: Document | DocumentDraft) -> dict:
+    """What a document and the draft it comes from have alike."""
     return {
-        "id": document.id,
-        "company_rut": document.company_rut,
         "direction": str(document.direction),
         "dte_type": document.dte_type,
         "folio": document.folio,
         "issue_date": document.issue_date,
-        "issuer_rut": document.issuer_rut,
         "counterparty_rut": document.counterparty.rut,
         "counterparty_name": document.counterparty.name,
         "net": document.net,
@@ -180,12 +181,15 @@ _JSON_COLUMNS = frozenset(c.name for c in documents.columns if isinstance(c.type
 _AMOUNTS = ("total", "net", "exempt", "vat")
 
 
-def import_row(document: Document) -> tuple:
-    """The document as a bulk import stages it: the table's columns in order, JSON ones
-    as the text the JSON type would store (None too, as 'null'); created_at is set by the
-    insert."""
-    values = _values(document)
-    values["created_at"] = None
+def import_row(document_id: str, company_rut: str, draft: DocumentDraft) -> tuple:
+    """The document a valid draft becomes (documents.new_document) as a bulk import stages
+    it, without making a Document of each row first (an 18-field frozen dataclass): the
+    table's columns in order, JSON ones as the text the JSON type would store (None too,
+    as 'null'); created_at is set by the insert."""
+    values = _values(draft)
+    values.update(id=document_id, company_rut=company_rut, created_at=None,
+                  issuer_rut=issuer_rut(company_rut, draft.direction, draft.dte_type,
+                                        draft.counterparty.rut, draft.references))
     return tuple(json_text(values[name]) if name in _JSON_COLUMNS else values[name]
                  for name in IMPORT_COLUMNS)
 

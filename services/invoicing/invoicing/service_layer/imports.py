@@ -79,11 +79,10 @@ def prepare(company_rut: str, today: date, item: SourceDocument | Rejection
     except (Rejected, InvalidDocument) as error:
         reason = error.reason if isinstance(error, Rejected) else error.detail
         return ImportItem(item.location, ItemStatus.REJECTED, item.dte_type, item.folio, reason)
-    document = rules.new_document(str(uuid.uuid4()), company_rut, draft)
-    return Prepared(item.location.line, item.location.xml_path, document.dte_type,
-                    document.folio, document.id,
-                    (document.total, document.net, document.exempt, document.vat),
-                    import_row(document))
+    document_id = str(uuid.uuid4())
+    return Prepared(item.location.line, item.location.xml_path, draft.dte_type, draft.folio,
+                    document_id, (draft.total, draft.net, draft.exempt, draft.vat),
+                    import_row(document_id, company_rut, draft))
 
 
 async def import_file(uow: UnitOfWorkFactory, company_rut: str, file: BinaryIO,
