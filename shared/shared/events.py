@@ -168,7 +168,8 @@ class TaxDocument(BaseModel):
     )
     vat_retained: Pesos = Field(
         default=0, description="IVA retained by the buyer (subtracted from the total); "
-                               "total = net + exempt + vat + Σ other_taxes − vat_retained"
+                               "total = net + exempt + vat + Σ other_taxes − vat_retained "
+                               "− construction_credit + container_deposit"
     )
     foreign_currency: ForeignCurrencyAmount | None = Field(
         default=None, description="set when the document was issued in another currency "
@@ -185,6 +186,13 @@ class TaxDocument(BaseModel):
         default=None, description="purchases from an RCV: the IVA by column, so crédito "
                                   "fiscal can be told from cost; null when not known"
     )
+    construction_credit: Pesos = Field(
+        default=0, description="CredEC: crédito especial empresas constructoras (DL 910 art. "
+                               "21, 65 % of the IVA), subtracted from the total; the seller "
+                               "recovers it (an asset)")
+    container_deposit: Pesos = Field(
+        default=0, description="GrntDep: deposit for containers, added to the total; the "
+                               "seller owes it back (a liability)")
 
     @property
     def document_key(self) -> str:

@@ -57,6 +57,8 @@ class PostingProfile(BaseModel):
     vat_retained_account: str = "210715"  # IVA Retenido a terceros
     export_sales_account: str = "310125"  # Ventas de Exportación
     vat_common_use_account: str = "110730"  # IVA Crédito Fiscal Uso Común
+    construction_credit_account: str = "110750"  # Crédito Especial Empresas Constructoras
+    container_deposit_account: str = "210760"  # Garantía por Envases
     fixed_asset_account: str | None = Field(
         default=None, description="the neto of a fixed asset bought (RCV Monto Neto Activo "
                                   "Fijo); unset: such a purchase is held saying so")
@@ -95,6 +97,8 @@ class LineRole(StrEnum):
     VAT_COMMON_USE = "vat_common_use"  # IVA uso común, proportioned at month end
     NON_RECOVERABLE_VAT = "non_recoverable_vat"  # IVA that is cost, on its own account
     FIXED_ASSET = "fixed_asset"  # the neto of an activo fijo
+    CONSTRUCTION_CREDIT = "construction_credit"  # CredEC, recovered by the constructora
+    CONTAINER_DEPOSIT = "container_deposit"  # GrntDep, owed back to the customer
     CASH = "cash"  # the payments / collections account
 
 

@@ -1,7 +1,8 @@
 """A month with every document type in both directions, plus a payment and a collection,
 through the three services as real processes; the month is closed and reconciled against
 invoicing's manifest with zero differences. Then a month with one broken document shows
-exactly that difference."""
+exactly that difference, its balances open with August's, and the balance tributario of
+the year so far balances its four pairs of columns."""
 
 import csv
 import io
@@ -171,6 +172,20 @@ def run_books(client: FlowClient) -> dict:
     out["september_confirm"] = client.confirm(sync["id"])
     out["september_reconciliation"] = client.report(company_id, "reconciliation",
                                                     month="2026-09")
+
+    # September's balances open with August's, and the year so far in 8 columns.
+    september = {"from_": SEPTEMBER[0], "to": SEPTEMBER[1]}
+    out["september_balance"] = client.report(company_id, "trial-balance", **september)
+    out["september_ledgers"] = {
+        row["account_code"]: client.report(company_id, "ledger", account=row["account_code"],
+                                           **september)
+        for row in out["september_balance"]["rows"]}
+    out["september_clients"] = client.report(company_id, "auxiliary-balances",
+                                             account="110310", **september)
+    out["tributario"] = client.report(company_id, "balance-tributario", year=2026,
+                                      to=SEPTEMBER[1])
+    out["tributario_csv"] = client.report_csv(company_id, "balance-tributario", year=2026,
+                                              to=SEPTEMBER[1])
     return out
 
 
@@ -239,3 +254,54 @@ def test_a_broken_document_shows_exactly_that_difference(books):
     assert "but the total is $99.999" in difference["reason"]
     [line] = report["lines"]
     assert line["difference"] == {"count": 1, "total": 99_999}
+
+
+def test_september_balances_open_with_august_and_tie_with_the_ledger(books):
+    report = books["september_balance"]
+    rows = {r["account_code"]: r for r in report["rows"]}
+    # Clientes owed in August: the customer 128.400 (above), the export customer
+    # 1.000.000 + 50.000 − 20.000 and the final consumer 680 + 5.000; then September's
+    # factura 1100 of 47.600.
+    august = 128_400 + 1_030_000 + 5_680
+    clientes = rows["110310"]
+    assert (clientes["opening_balance"], clientes["debit"], clientes["credit"],
+            clientes["closing_balance"]) == (august, 47_600, 0, august + 47_600)
+    assert clientes["debit_balance"] == 1_211_680
+    # IVA DF: August's, then September's 7.600 (the broken document is held).
+    assert rows["210710"]["opening_balance"] == -SALES_IVA
+    assert rows["210710"]["closing_balance"] == -(SALES_IVA + 7_600)
+    # Accounts that only carry August's balance are in the report too.
+    assert rows["110710"]["opening_balance"] == rows["110710"]["closing_balance"] == \
+        PURCHASES_IVA
+    for code, ledger in books["september_ledgers"].items():
+        assert (rows[code]["opening_balance"], rows[code]["closing_balance"]) == (
+            ledger["opening_balance"], ledger["closing_balance"]), code
+    totals = report["totals"]
+    assert totals["opening_balance"] == totals["closing_balance"] == 0
+    assert totals["debit"] == totals["credit"] == 47_600
+    assert totals["debit_balance"] == totals["credit_balance"]
+    clients = {r["rut"]: r for r in books["september_clients"]["rows"]}
+    assert (clients[CUSTOMER[0]]["opening_balance"], clients[CUSTOMER[0]]["balance"]) == (
+        128_400, 176_000)
+    assert books["september_clients"]["totals"]["closing_balance"] == \
+        books["september_ledgers"]["110310"]["closing_balance"]
+
+
+def test_the_balance_tributario_of_the_year_balances_its_pairs(books):
+    report = books["tributario"]
+    assert (report["from"], report["to"]) == ("2026-01-01", SEPTEMBER[1])
+    rows = {r["account_code"]: r for r in report["rows"]}
+    assert rows["110310"]["assets"] == 1_211_680  # no earlier year: the year is all of it
+    assert rows["210710"]["liabilities"] == SALES_IVA + 7_600
+    assert rows["110710"]["assets"] == PURCHASES_IVA
+    assert rows["310125"]["gains"] == 1_000_000 + 50_000 - 20_000  # exportaciones
+    sums, result, totals = report["sums"], report["result"], report["totals"]
+    assert result["amount"] == sums["gains"] - sums["losses"]
+    for left, right in (("debit", "credit"), ("debit_balance", "credit_balance"),
+                        ("assets", "liabilities"), ("losses", "gains")):
+        assert totals[left] == totals[right], (left, right)
+    lines = list(csv.reader(io.StringIO(books["tributario_csv"])))
+    assert [line[1] for line in lines[-3:]] == ["Sumas", result["label"], "Totales"]
+    assert lines[-1][2:] == [str(totals[c]) for c in (
+        "debit", "credit", "debit_balance", "credit_balance", "assets", "liabilities",
+        "losses", "gains")]

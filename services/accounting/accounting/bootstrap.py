@@ -14,7 +14,7 @@ from accounting.adapters.metrics import sync_states
 from accounting.adapters.tables import outbox
 from accounting.config import Settings, ensure_sqlite_dir
 from accounting.entrypoints.consumer import build_consumer
-from accounting.entrypoints.http import internal, public, reports
+from accounting.entrypoints.http import internal, public, remembered, reports
 from accounting.entrypoints.http.access import resource_in_scope
 from accounting.service_layer.syncs import resume_interrupted_confirms
 from accounting.service_layer.unit_of_work import Services
@@ -159,6 +159,7 @@ def build_app(settings: Settings | None = None, *, background: bool = True) -> F
     scoped = [Depends(resource_in_scope)]
     app.include_router(public.router, dependencies=scoped)
     app.include_router(reports.router, dependencies=scoped)
+    app.include_router(remembered.router, dependencies=scoped)
     app.include_router(internal.router, dependencies=[Depends(service_principal)])
     # Operators' view of our consumer's dead letters.
     app.include_router(dead_letters_router(

@@ -213,9 +213,16 @@ class Api:
                                 f"/v1/companies/{company_id}/reports/trial-balance",
                                 params=params)
 
+    async def balance_tributario(self, token: str, company_id: str, *, year: int,
+                                 date_to: str) -> dict:
+        return await self._json(self.accounting, token, "GET",
+                                f"/v1/companies/{company_id}/reports/balance-tributario",
+                                params={"year": year, "to": date_to})
+
     async def report_csv(self, token: str, company_id: str, report: str, *,
-                         date_from: str | None, date_to: str | None) -> httpx.Response:
-        params = {k: v for k, v in (("from", date_from), ("to", date_to)) if v}
+                         date_from: str | None, date_to: str | None,
+                         year: int | None = None) -> httpx.Response:
+        params = {k: v for k, v in (("from", date_from), ("to", date_to), ("year", year)) if v}
         return await self._send(self.accounting, token, "GET",
                                 f"/v1/companies/{company_id}/reports/{report}",
                                 params={**params, "format": "csv"},

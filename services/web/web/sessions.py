@@ -27,7 +27,8 @@ class Session:
     contracts: tuple[str, ...] = ()  # canonical RUTs the token reaches in accounting
     companies: tuple[str, ...] = ()  # canonical RUTs the token reaches in invoicing
     token_expires_at: float | None = None  # epoch seconds
-    last_seen: float = field(default_factory=time.monotonic)
+    # Looked up at each call, not bound once: the clock a test sets is the one used.
+    last_seen: float = field(default_factory=lambda: time.monotonic())
     flashes: list[tuple[str, str]] = field(default_factory=list)  # (kind, message)
 
     @property

@@ -27,7 +27,8 @@ async def other_contract(client, services):
     return {"rut": books.company["contract_rut"], "company_id": books.id,
             "request_id": requests[0]["id"], "sync_id": sync_id, "entry_id": entry["id"],
             "document_id": (await books.documents(sync_id))[1]["id"], "month": "2024-03",
-            "company_rut": books.rut, "message_id": "any"}
+            "company_rut": books.rut, "message_id": "any",
+            "direction": "purchases", "counterparty_rut": new_rut()}
 
 
 INTERNAL = [("GET", "/internal/v1/integrations/{company_rut}/posting-profile"),

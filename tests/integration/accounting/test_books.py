@@ -287,7 +287,8 @@ async def test_journal_ledger_trial_balance_and_auxiliaries_in_json_and_csv(
     rows = read_csv(await client.get(f"/v1/companies/{books.id}/reports/auxiliary-balances",
                                      params={"account": "210210", "format": "csv"}))
     assert rows == [{"rut": books.supplier, "name": "Contraparte Ltda.", "debit": "0",
-                     "credit": "59500", "balance": "-59500"}]
+                     "credit": "59500", "balance": "-59500", "opening_balance": "0",
+                     "closing_balance": "-59500"}]
     not_aux = await client.get(f"/v1/companies/{books.id}/reports/auxiliary-balances",
                                params={"account": "310115"})
     assert not_aux.status_code == 422 and "does not track counterparties" in not_aux.json()[

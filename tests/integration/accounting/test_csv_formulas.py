@@ -107,7 +107,16 @@ async def test_ledger_csv(books):
 async def test_trial_balance_csv(books):
     header, *rows = await report_csv(books, "trial-balance")
     mine = [row for row in rows if row[0] == FORMULA_ACCOUNT]
-    assert mine == [[FORMULA_ACCOUNT, neutralised(SUM), "0", "100000", "0", "100000"]]
+    assert mine == [[FORMULA_ACCOUNT, neutralised(SUM), "0", "100000", "0", "100000", "0",
+                     "-100000"]]
+
+
+async def test_balance_tributario_csv(books):
+    header, *rows = await report_csv(books, "balance-tributario", year=2024)
+    mine = [row for row in rows if row[0] == FORMULA_ACCOUNT]
+    # An income account's credit saldo is a ganancia.
+    assert mine == [[FORMULA_ACCOUNT, neutralised(SUM), "0", "100000", "0", "100000", "0",
+                     "0", "0", "100000"]]
 
 
 async def test_auxiliary_balances_csv(books):

@@ -307,7 +307,8 @@ async def test_sync_review_confirm_books_and_resync(client, services, rut):
     ]
     assert expected_balance["totals"] == {"debit": 202_300, "credit": 202_300,
                                           "debit_balance": 174_700,
-                                          "credit_balance": 174_700}
+                                          "credit_balance": 174_700,
+                                          "opening_balance": 0, "closing_balance": 0}
 
     # The same range again: what was posted shows as already posted and is not posted twice.
     resync = (await client.post(
@@ -369,8 +370,10 @@ async def trial_balance(client, company_id: str) -> dict:
 
 
 def row(code: str, name: str, debit: int, credit: int) -> dict:
+    """A trial balance row of an account with nothing before the range."""
     return {"account_code": code, "account_name": name, "debit": debit, "credit": credit,
-            "debit_balance": max(debit - credit, 0), "credit_balance": max(credit - debit, 0)}
+            "debit_balance": max(debit - credit, 0), "credit_balance": max(credit - debit, 0),
+            "opening_balance": 0, "closing_balance": debit - credit}
 
 
 async def test_tax_settings_reach_the_profile_and_auxiliaries_must_fit_their_side(

@@ -1,7 +1,6 @@
 """Importing SII files (DTE XML, EnvioDTE, RCV CSV) over HTTP, on PostgreSQL."""
 
 import asyncio
-import csv
 import io
 import os
 import sys
@@ -22,6 +21,8 @@ from invoicing.service_layer.outgoing import tax_document
 from invoicing.service_layer.unit_of_work import UnitOfWork
 from shared.db import create_engine, session_factory
 from tests.integration.invoicing.conftest import migrated_database, new_rut, settings_for
+from tests.support.rcv_files import NO_INCLUIR, PENDIENTES, RECLAMADOS
+from tests.support.rcv_files import rcv_file as _section
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "sii"
 
@@ -71,12 +72,7 @@ def by_folio(docs: list[dict]) -> dict[tuple[int, int], dict]:
 
 
 def rcv_compras(rows: list[dict]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(COMPRAS_HEADER)
-    for row in rows:
-        writer.writerow([row.get(name, "") for name in COMPRAS_HEADER])
-    return out.getvalue().encode()
+    return _section(COMPRAS_HEADER, rows)
 
 
 def compra(folio: int, rut="97975000-5", tipo=33, neto=1000, iva=190, total=1190, nro=None):
@@ -94,9 +90,9 @@ async def test_the_sii_example_f60t33_is_a_purchase_of_its_receptor(http):
     company = await register(http, "77.777.777-7")
     response = await upload(http, company, "F60T33.xml")
     assert response.status_code == 200, response.text
-    assert response.json() == {"format": "dte-xml", "created": 1, "duplicates": 0,
-                               "rejected": 0, "conflicts": 0, "items": [],
-                               "items_omitted": 0}
+    assert response.json() == {"format": "dte-xml", "created": 1, "pending": 0,
+                               "accepted": 0, "duplicates": 0, "rejected": 0,
+                               "conflicts": 0, "items": [], "items_omitted": 0}
     [doc] = await documents(http, company)
     assert doc == {
         "id": doc["id"], "company_rut": "77777777-7", "direction": "purchases", "dte_type": 33,
@@ -106,6 +102,7 @@ async def test_the_sii_example_f60t33_is_a_purchase_of_its_receptor(http):
         "other_taxes": [], "vat_retained": 0, "foreign_currency": None,
         # A DTE file says nothing of its reception: the day it was imported.
         "received_on": date.today().isoformat(), "vat_breakdown": None,
+        "construction_credit": 0, "container_deposit": 0, "status": "recorded",
     }
 
     again = await upload(http, company, "F60T33.xml", items="all")
@@ -765,25 +762,10 @@ async def test_a_note_the_company_issued_over_its_own_factura_de_compra_is_a_pur
     assert doc["counterparty"]["rut"] == "12345678-5" and doc["vat_retained"] == 3_800
 
 
-def _section(header: list[str], rows: list[dict]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([row.get(name, "") for name in header])
-    return out.getvalue().encode()
-
-
-PENDIENTES = [c for c in COMPRAS_HEADER if c != "Fecha Acuse"]
-RECLAMADOS = [("Fecha Reclamo" if c == "Fecha Acuse" else c) for c in COMPRAS_HEADER]
-NO_INCLUIR = [c for c in COMPRAS_HEADER if not c.startswith("Tabacos")]
-
-
 @pytest.mark.parametrize(("header", "reason"), [
-    (PENDIENTES, "the RCV's pendientes"),
     (RECLAMADOS, "the RCV's reclamados"),
     (NO_INCLUIR, "the RCV's 'no incluir'"),
-], ids=["pendientes", "reclamados", "no-incluir"])
+], ids=["reclamados", "no-incluir"])
 async def test_rcv_sections_other_than_the_registro_are_told_from_the_header(
         http, header, reason):
     company = await register(http)
@@ -793,6 +775,14 @@ async def test_rcv_sections_other_than_the_registro_are_told_from_the_header(
     assert [i["line"] for i in summary["items"]] == [2, 3]
     assert all(reason in i["reason"] for i in summary["items"])
     assert await documents(http, company) == []
+
+
+async def test_pendientes_are_told_from_the_header_and_kept_pending(http):
+    company = await register(http)
+    summary = (await upload(http, company, "rcv.csv", _section(PENDIENTES, [compra(1)]))).json()
+    assert (summary["created"], summary["pending"], summary["rejected"]) == (0, 1, 0), summary
+    [doc] = await documents(http, company)
+    assert doc["status"] == "pending_acceptance"
 
 
 async def test_the_section_can_be_said(http):

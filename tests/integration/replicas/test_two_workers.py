@@ -90,7 +90,8 @@ async def test_a_settings_change_reaches_the_entries_of_both_workers(replicas, c
         posted = [e for e in entries(client, company.id) if e["entry_date"] >= "2025-07-01"]
         assert summary["posted"] == len(posted) == sum(accounts.values())
         report = client.trial_balance(company.id, "2025-07-01", "2025-12-31")
-        codes = {row["account_code"] for row in report["rows"]}
+        # Accounts moved in the half (the old ones keep their opening from the first half).
+        codes = {row["account_code"] for row in report["rows"] if row["debit"] or row["credit"]}
         assert not codes & {OLD_SALES, OLD_PURCHASES}, codes
         assert {NEW_SALES, NEW_PURCHASES} <= codes
         print(f"\n{sum(accounts.values())} documents after the change, all on the new "

@@ -13,7 +13,8 @@ them (a deadlock); in one order they can only queue. From first to last:
 3. the company's live session; 4. the company's row (posting, closing or reopening a
    month, reversing, hiding or deleting the company);
 5. the contract's integration requests (by request time and id), then links;
-6. documents changing status or entry, and the entries posted or reversed;
+6. documents changing status or entry, and the entries posted or reversed, then the
+   remembered accounts a confirm learns, by (company, direction, RUT);
 7. per-status document counts, by (session, status), just before the commit.
 
 Within one kind the keys go in order (sorted here, in add_documents, add_counterparties,
@@ -81,7 +82,8 @@ _DOCUMENT_COLUMNS = {
     "document": ("text", True), "payment": ("text", True), "status": ("varchar", False),
     "hold_reason": ("text", False), "hold_code": ("varchar", False), "note": ("text", False),
     "entry": ("text", True), "entry_id": ("varchar", False),
-    "created_at": ("timestamptz", False),
+    "created_at": ("timestamptz", False), "account_source": ("varchar", False),
+    "account_note": ("text", False),
 }
 _ADD_DOCUMENTS = (
     f"INSERT INTO sync_documents ({', '.join(_DOCUMENT_COLUMNS)}) "
@@ -136,6 +138,16 @@ def chunks(items: Iterable[Any], size: int | None = None) -> Iterable[list[Any]]
         yield items[start:start + size]
 
 
+def among(session: AsyncSession, column, values: Iterable[Any]) -> list[Any]:  # noqa: ANN001
+    """Conditions "column is one of values", to run one query each: on PostgreSQL one
+    ``= ANY(array)`` (a single parameter; an IN list of 2,000 keys cost more to render
+    than to run), elsewhere IN lists of at most IN_CHUNK."""
+    values = list(values)
+    if session.bind.dialect.name == "postgresql" and len(values) >= BULK_FROM:
+        return [column == any_(cast(literal(values), ARRAY(String)))]
+    return [column.in_(chunk) for chunk in chunks(values)]
+
+
 def posting_cursor(row: Any) -> tuple[Any, ...]:
     """Where the next page starts: the posting-order key of a page's last row."""
     return (row.issue_date, -1 if row.dte_type is None else row.dte_type,
@@ -163,13 +175,7 @@ class Repository:
         return (await connection.get_raw_connection()).driver_connection
 
     def _among(self, column, values: Iterable[Any]) -> list[Any]:  # noqa: ANN001
-        """Conditions "column is one of values", to run one query each: on PostgreSQL one
-        ``= ANY(array)`` (a single parameter; an IN list of 2,000 keys cost more to render
-        than to run), elsewhere IN lists of at most IN_CHUNK."""
-        values = list(values)
-        if self.session.bind.dialect.name == "postgresql" and len(values) >= BULK_FROM:
-            return [column == any_(cast(literal(values), ARRAY(String)))]
-        return [column.in_(chunk) for chunk in chunks(values)]
+        return among(self.session, column, values)
 
     def _lock(self, query):  # noqa: ANN001, ANN202
         # SQLite serialises writers anyway; PostgreSQL needs the row lock.
@@ -519,7 +525,7 @@ class Repository:
             select(sync_documents.c.id, sync_documents.c.source_key, sync_documents.c.entry,
                    sync_documents.c.status, sync_documents.c.hold_code,
                    sync_documents.c.issue_date, sync_documents.c.dte_type,
-                   sync_documents.c.folio)
+                   sync_documents.c.folio, sync_documents.c.account_source)
             .where(sync_documents.c.sync_id == sync_id)
             .order_by(*POSTING_ORDER).limit(limit)
         )
@@ -789,25 +795,6 @@ class Repository:
         )).scalar_one()
         return int(value)
 
-    async def balances_by_counterparty(self, company_id: str, code: str, date_from: date | None,
-                                       date_to: date | None) -> Sequence[RowMapping]:
-        return await self._all(
-            select(journal_lines.c.counterparty_rut.label("rut"),
-                   counterparties.c.name,
-                   func.sum(journal_lines.c.debit).label("debit"),
-                   func.sum(journal_lines.c.credit).label("credit"))
-            .select_from(
-                journal_lines.join(journal_entries,
-                                   journal_entries.c.id == journal_lines.c.entry_id)
-                .outerjoin(counterparties,
-                           and_(counterparties.c.company_id == journal_entries.c.company_id,
-                                counterparties.c.rut == journal_lines.c.counterparty_rut)))
-            .where(_entries_in(company_id, date_from, date_to),
-                   journal_lines.c.account_code == code)
-            .group_by(journal_lines.c.counterparty_rut, counterparties.c.name)
-            .order_by(journal_lines.c.counterparty_rut)
-        )
-
     # --- periods ---------------------------------------------------------------------
 
     async def list_periods(self, company_id: str) -> Sequence[RowMapping]:
@@ -901,27 +888,6 @@ class Repository:
             ):
                 lines[line.entry_id].append(line)
         return entries, total, lines
-
-    async def movements(self, company_id: str, date_from: date | None,
-                        date_to: date | None) -> Sequence[RowMapping]:
-        """Debit and credit sums per account over the entries of the range."""
-        return await self._all(
-            select(
-                journal_lines.c.account_code,
-                func.coalesce(accounts.c.name, journal_lines.c.account_code).label("name"),
-                func.sum(journal_lines.c.debit).label("debit"),
-                func.sum(journal_lines.c.credit).label("credit"),
-            )
-            .select_from(
-                journal_lines.join(journal_entries,
-                                   journal_entries.c.id == journal_lines.c.entry_id)
-                .outerjoin(accounts, and_(accounts.c.company_id == journal_entries.c.company_id,
-                                          accounts.c.code == journal_lines.c.account_code))
-            )
-            .where(_entries_in(company_id, date_from, date_to))
-            .group_by(journal_lines.c.account_code, accounts.c.name)
-            .order_by(journal_lines.c.account_code)
-        )
 
 
 def _last_progress():  # noqa: ANN202

@@ -182,6 +182,10 @@ sync_documents = Table(
     Column("entry", JSON),
     Column("entry_id", Uuid),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # Where the entry's detail account came from (domain.remembered.AccountSource); null
+    # when it has none (a payment, a document held without an entry).
+    Column("account_source", String(12)),
+    Column("account_note", Text),  # why, when it is not simply the default
     # Handing the same proposal over twice stores it once.
     UniqueConstraint("sync_id", "source_key"),
     # No index holds status: sync_document_counts answers "how many in each", and confirm
@@ -296,4 +300,20 @@ sync_manifest_documents = Table(
     Column("total", Money, nullable=False),
     Column("issue_date", Date),
     Index(None, "sync_id", "issue_date"),
+)
+
+# The detail account a person chose for a counterparty's documents, by company, direction
+# (sales | purchases) and RUT: proposed instead of the default for its next documents.
+remembered_accounts = Table(
+    "remembered_accounts",
+    metadata,
+    Column("company_id", Uuid, ForeignKey("companies.id"), primary_key=True),
+    Column("direction", String(10), primary_key=True),
+    Column("counterparty_rut", RutColumn, primary_key=True),
+    Column("account_code", String(20), nullable=False),
+    Column("origin", String(8), nullable=False),  # review (a confirmed sync) | api
+    Column("chosen_at", DateTime(timezone=True), nullable=False),
+    # The sync whose confirm remembered it, and the document (origin review).
+    Column("sync_id", Uuid),
+    Column("source_key", String(200)),
 )

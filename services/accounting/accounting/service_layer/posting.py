@@ -18,6 +18,7 @@ from typing import Any
 from accounting.domain.journal import hold_reason, unusable_accounts
 from accounting.domain.periods import CLOSED_PERIOD, closed_reason, month_of
 from accounting.domain.syncs import DocumentStatus
+from accounting.service_layer import remembered
 from accounting.service_layer.unit_of_work import UnitOfWork
 from shared.events import EntriesPosted, EntryPosted, PostedEntry
 from shared.ids import new_ids
@@ -193,6 +194,7 @@ async def _post(uow: UnitOfWork, sync: Any, documents: Sequence[tuple[Any, Prepa
         posted = Counter("payment" if d.dte_type is None else "document" for d, _ in to_post)
         uow.after_commit(lambda: count_posted(posted))
     await uow.repo.set_documents(changes, statuses)
+    await remembered.learn(uow, sync, [document for document, _ in to_post])
     return entries
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from accounting.domain.journal import hold_reason
 from accounting.domain.periods import CLOSED_PERIOD, closed_reason, month_of
 from accounting.domain.syncs import CLOSED, DocumentStatus, SyncKind, SyncStatus
+from accounting.service_layer import remembered
 from accounting.service_layer.posting import change, post_documents
 from accounting.service_layer.unit_of_work import Services, UnitOfWork
 from shared.http.problems import Conflict, NotFound, Unprocessable
@@ -174,7 +175,9 @@ async def _add(uow: UnitOfWork, sync: Any, new: list[Proposal],
     closed = await uow.repo.closed_months(sync.company_id)
     now = datetime.now(UTC)
     rows = []
-    for proposal, document_id in zip(new, new_ids(len(new)), strict=True):
+    proposed = await remembered.propose(uow, sync.company_id, new, chart)
+    for (proposal, source, account_note), document_id in zip(proposed, new_ids(len(new)),
+                                                             strict=True):
         code = None
         if sync.status in CLOSED:
             status, reason = DocumentStatus.HELD, LATE_ARRIVAL
@@ -190,7 +193,8 @@ async def _add(uow: UnitOfWork, sync: Any, new: list[Proposal],
             reason = hold_reason(proposal.entry.lines, chart)
             status = DocumentStatus.HELD if reason else DocumentStatus.READY
         rows.append(_row(document_id, proposal, sync, status, reason, code,
-                         _note(proposal, sync.company_id, notes), now))
+                         _note(proposal, sync.company_id, notes), now)
+                    | {"account_source": source and source.value, "account_note": account_note})
     inserted = await uow.repo.add_documents(rows)
     if len(inserted) < len(rows):  # a concurrent batch stored some of them first
         rows = [row for row in rows if row["id"] in inserted]

@@ -1,11 +1,13 @@
-"""The books as reports: libro diario, libro mayor, auxiliary balances per RUT, and the
-reconciliation of a month against what invoicing holds (cuadratura)."""
+"""The books as reports: libro diario, libro mayor, balance de comprobación y saldos,
+auxiliary balances per RUT, balance tributario de 8 columnas, and the reconciliation of a
+month against what invoicing holds (cuadratura)."""
 
 from dataclasses import asdict
 from datetime import date
 from typing import Any
 
 from accounting.domain.accounts import leaves_under
+from accounting.domain.balance_tributario import UntypedAccount, balance_tributario
 from accounting.domain.ledger import Posting, ledger
 from accounting.domain.periods import month_bounds
 from accounting.domain.reconciliation import (
@@ -17,6 +19,7 @@ from accounting.domain.reconciliation import (
     reconcile,
 )
 from accounting.domain.syncs import NOTHING_TO_POST, DocumentStatus
+from accounting.domain.trial_balance import counterparty_balances, trial_balance
 from accounting.service_layer.companies import company_or_404
 from accounting.service_layer.unit_of_work import Services, UnitOfWork
 from shared.http.problems import Conflict, NotFound, Unprocessable
@@ -77,18 +80,59 @@ async def auxiliary_balances(services: Services, company_id: str, code: str,
             raise Unprocessable(f"Auxiliary balances are kept for auxiliary accounts, such as "
                                 f"110310 Clientes or 210210 Proveedores: {problem}.",
                                 errors=[{"field": "account", "message": problem}])
-        rows = await uow.repo.balances_by_counterparty(company_id, code, date_from, date_to)
-    items = []
-    for row in rows:
-        debit, credit = int(row.debit), int(row.credit)
-        items.append({"rut": row.rut, "name": row.name, "debit": debit, "credit": credit,
-                      "balance": debit - credit})
+        movements = await uow.balances.counterparty_balances(company_id, code, date_from,
+                                                             date_to)
+    # ``balance`` is what clients read as "what the RUT owes": the closing, opening included
+    # (the range's debit − credit alone disagreed with the ledger). Kept beside
+    # closing_balance for the clients that read it.
+    items = [{**asdict(b), "balance": b.closing_balance}
+             for b in counterparty_balances(movements)]
     return {"account_code": account.code, "account_name": account.name, "from": date_from,
             "to": date_to, "rows": items,
-            "totals": {"debit": sum(i["debit"] for i in items),
-                       "credit": sum(i["credit"] for i in items),
-                       "balance": sum(i["balance"] for i in items)}}
+            "totals": {key: sum(i[key] for i in items) for key in (
+                "opening_balance", "debit", "credit", "closing_balance", "balance")}}
 
+
+async def trial_balance_report(services: Services, company_id: str, date_from: date | None,
+                               date_to: date | None) -> dict[str, Any]:
+    async with services.uow() as uow:
+        await company_or_404(uow, company_id)
+        movements = await uow.balances.account_balances(company_id, date_from, date_to)
+    balance = trial_balance(movements)
+    return {"from": date_from, "to": date_to, "rows": [asdict(r) for r in balance.rows],
+            "totals": asdict(balance.totals)}
+
+
+async def balance_tributario_report(services: Services, company_id: str, year: int,
+                                    date_to: date | None) -> dict[str, Any]:
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    date_to = date_to or last
+    if not first <= date_to <= last:
+        problem = f"'to' {date_to} is not in the fiscal year {year}"
+        raise Unprocessable(f"A balance tributario covers one fiscal year, from 1 January to "
+                            f"a day of the same year: {problem}; ask for to={last} or an "
+                            f"earlier day of {year}, or for year={date_to.year}.",
+                            errors=[{"field": "to", "message": problem}])
+    async with services.uow() as uow:
+        await company_or_404(uow, company_id)
+        movements = await uow.balances.account_balances(company_id, first, date_to,
+                                                        with_opening=False)
+    try:
+        report = balance_tributario(movements)
+    except UntypedAccount as error:
+        raise Conflict(f"Account {error.code} has entries but is not in the company's chart "
+                       "of accounts, so it is neither Inventario nor Resultados: create it "
+                       f"with POST /v1/companies/{company_id}/accounts (with its type) and "
+                       "ask again.", title="Account not in the chart") from None
+    return {
+        "year": year, "from": first, "to": date_to,
+        "rows": [{"account_code": r.account_code, "account_name": r.account_name,
+                  "account_type": r.account_type, **asdict(r.columns)} for r in report.rows],
+        "sums": asdict(report.sums),
+        "result": {"outcome": report.result.outcome, "label": report.result.label,
+                   "amount": report.result.amount, **asdict(report.result.columns)},
+        "totals": asdict(report.totals),
+    }
 
 async def reconciliation(services: Services, company_id: str, month: str) -> dict[str, Any]:
     try:

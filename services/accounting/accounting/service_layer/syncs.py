@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from accounting.domain.accounts import Account
+from accounting.domain.remembered import AccountSource, chosen_note
 from accounting.domain.settings import account_problems, detail_role
 from accounting.domain.syncs import (
     CLOSED,
@@ -208,9 +209,14 @@ async def change_detail_account(services: Services, sync_id: str, document_id: s
             {**line, "account_code": code} if line["role"] == LineRole.DETAIL else line
             for line in entry["lines"]
         ]
-        await uow.repo.update_document(document_id, entry=entry)
+        # Remembered for the counterparty when the confirm posts it (remembered.learn).
+        said = {"account_source": AccountSource.CHOSEN.value,
+                "account_note": chosen_note(document.document["direction"],
+                                            document.document["counterparty"]["rut"],
+                                            chart[code])}
+        await uow.repo.update_document(document_id, entry=entry, **said)
         await uow.commit()
-        return document_view({**document, "entry": entry}, chart)
+        return document_view({**document, "entry": entry, **said}, chart)
 
 
 async def confirm(services: Services, sync_id: str) -> dict[str, Any]:
@@ -305,9 +311,12 @@ def document_view(row: Mapping[str, Any], chart: dict[str, Account]) -> dict[str
                 for line in entry["lines"]
             ],
         }
+    notes = [n for n in (row.get("note"), row.get("account_note")) if n]
     return {"id": row["id"], "document": row["document"], "payment": row.get("payment"),
             "status": row["status"], "hold_reason": row["hold_reason"],
-            "note": row.get("note"), "entry": entry, "entry_id": row["entry_id"]}
+            "note": "; ".join(notes) or None, "entry": entry, "entry_id": row["entry_id"],
+            "account_source": row.get("account_source"),
+            "account_note": row.get("account_note")}
 
 
 async def _sync(uow: UnitOfWork, sync_id: str, *, lock: bool = False):  # noqa: ANN202

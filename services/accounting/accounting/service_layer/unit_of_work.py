@@ -7,6 +7,8 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from accounting.adapters.manifests import ManifestRepository
+from accounting.adapters.queries.balances import BalanceQueries
+from accounting.adapters.remembered import RememberedRepository
 from accounting.adapters.repository import Repository
 from accounting.adapters.tables import outbox
 from shared.events import CloudEvent, Contract
@@ -22,11 +24,15 @@ class UnitOfWork:
         self.session: AsyncSession
         self.repo: Repository
         self.manifests: ManifestRepository
+        self.balances: BalanceQueries
+        self.remembered: RememberedRepository
 
     async def __aenter__(self) -> "UnitOfWork":
         self.session = self._sessions()
         self.repo = Repository(self.session)
         self.manifests = ManifestRepository(self.session)
+        self.balances = BalanceQueries(self.session)
+        self.remembered = RememberedRepository(self.session)
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:

@@ -39,7 +39,7 @@ class _Line:
 
 def propose(document: TaxDocument, profile: PostingProfile) -> ProposedEntry | Hold:
     hold = (_unsupported(document) or _text_only_note(document)
-            or _extra_amounts_fit_the_type(document))
+            or _extra_amounts_fit_the_type(document) or _credec_grntdep_fit_the_type(document))
     if hold is not None:
         return hold
     vat = _vat_as_stated(document, profile)
@@ -106,6 +106,7 @@ def _sales_lines(doc: TaxDocument, p: PostingProfile) -> list[_Line] | Hold:
                 _Line(sales, LineRole.DETAIL, credit=doc.net + doc.exempt),
                 _Line(p.vat_debit_account, LineRole.VAT_DEBIT, credit=doc.vat),
                 *taxes,
+                *_credec_grntdep_lines(doc, p),
             ]
             return _reverse(lines) if doc.dte_type == 61 else lines
         case 34:
@@ -169,6 +170,11 @@ def _purchase_lines(doc: TaxDocument, p: PostingProfile) -> list[_Line] | Hold:
     suppliers, purchases = p.purchases.auxiliary_account, p.purchases.detail_account
 
     match doc.dte_type:
+        case 56 | 61 if _over_own_46(doc):
+            # It mirrors the 46 it adjusts (DESIGN §6b): the same retention, derived alike.
+            retained = _retained_by_46(doc)
+            if isinstance(retained, Hold):
+                return retained
         case 33 | 34 | 56 | 61:
             hold = _exempt_only(doc) if doc.dte_type == 34 else None
             hold = hold or _adds_up(doc)
@@ -256,7 +262,8 @@ _FIX = "correct the document in invoicing and sync it again"
 
 
 def _stated_before_retention(doc: TaxDocument) -> int:
-    return doc.net + doc.exempt + doc.vat + sum(tax.amount for tax in doc.other_taxes)
+    return (doc.net + doc.exempt + doc.vat + sum(tax.amount for tax in doc.other_taxes)
+            - doc.construction_credit + doc.container_deposit)
 
 
 def _adds_up(doc: TaxDocument) -> Hold | None:
@@ -269,6 +276,7 @@ def _adds_up(doc: TaxDocument) -> Hold | None:
         terms += f" + {tax_name(tax.code)} {pesos(tax.amount)}"
     if doc.vat_retained:
         terms += f" − IVA retenido {pesos(doc.vat_retained)}"
+    terms += _credec_grntdep_terms(doc)
     return _hold(doc, f"{terms} = {pesos(stated)}, but the total is "
                       f"{pesos(doc.total)}: {_FIX}")
 
@@ -428,6 +436,60 @@ def _other_tax_lines(doc: TaxDocument, p: PostingProfile, *, debit: bool) -> lis
 
 def _percent(rate: float) -> str:
     return f"{rate:g}".replace(".", ",") + "%"
+
+
+# --- CredEC and GrntDep (DESIGN §6b) -----------------------------------------------------
+
+# A constructora's crédito especial and a deposit for containers come on facturas afectas
+# and their notes, on the seller's side: what the integration posts.
+_TAKES_CREDEC_GRNTDEP = frozenset({33, 56, 61})
+
+
+def _credec_grntdep_fit_the_type(doc: TaxDocument) -> Hold | None:
+    named = [f"{name} {pesos(amount)}" for name, amount in (
+        ("CredEC (crédito especial empresas constructoras)", doc.construction_credit),
+        ("GrntDep (garantía por envases)", doc.container_deposit)) if amount]
+    if not named:
+        return None
+    stated = " and ".join(named)
+    if doc.direction is Direction.PURCHASES:
+        return _hold(doc, f"it states {stated}, which only the seller books (the "
+                          "constructora recovers the CredEC, the seller owes the deposit "
+                          "back): the integration does not post such a purchase; post it "
+                          "by hand in accounting")
+    if doc.dte_type not in _TAKES_CREDEC_GRNTDEP:
+        return _hold(doc, f"a {dte_types.name_of(doc.dte_type)} carries no CredEC or "
+                          f"GrntDep, but this one states {stated}: {_FIX}")
+    return None
+
+
+def _credec_grntdep_terms(doc: TaxDocument) -> str:
+    terms = ""
+    if doc.construction_credit:
+        terms += f" − crédito especial empresas constructoras {pesos(doc.construction_credit)}"
+    if doc.container_deposit:
+        terms += f" + garantía por envases {pesos(doc.container_deposit)}"
+    return terms
+
+
+def _credec_grntdep_lines(doc: TaxDocument, p: PostingProfile) -> list[_Line]:
+    """The CredEC comes off what the customer pays and the constructora recovers it from
+    the SII (an asset, debit); the deposit is paid with the sale and owed back when the
+    containers return (a liability, credit)."""
+    return [
+        _Line(p.construction_credit_account, LineRole.CONSTRUCTION_CREDIT,
+              debit=doc.construction_credit,
+              description="Crédito especial empresas constructoras (CredEC)"),
+        _Line(p.container_deposit_account, LineRole.CONTAINER_DEPOSIT,
+              credit=doc.container_deposit, description="Garantía por envases (GrntDep)"),
+    ]
+
+
+def _over_own_46(doc: TaxDocument) -> bool:
+    """A purchase-side note the company issued: only over its own factura de compra."""
+    return doc.dte_type in dte_types.NOTES and (
+        doc.issuer_rut == doc.company_rut
+        or any(ref.dte_type == 46 for ref in doc.references))
 
 
 # --- building the entry -----------------------------------------------------------------

@@ -32,11 +32,12 @@ from invoicing.domain.documents import (
     Direction,
     Document,
     DocumentDraft,
+    DocumentStatus,
     ForeignCurrency,
     OtherTax,
     Reference,
     VatBreakdown,
-    issuer_rut,
+    issuer_of,
 )
 from invoicing.domain.integration import Connection, IntegrationLink, LinkStatus
 from invoicing.domain.payments import Payment, PaymentKind
@@ -130,6 +131,9 @@ def _document(row) -> Document:  # noqa: ANN001
         foreign_currency=_foreign(row.foreign_currency),
         received_on=row.received_on,
         vat_breakdown=VatBreakdown(**row.vat_breakdown) if row.vat_breakdown else None,
+        construction_credit=row.construction_credit or 0,
+        container_deposit=row.container_deposit or 0,
+        status=DocumentStatus(row.status or DocumentStatus.RECORDED),
     )
 
 
@@ -167,6 +171,9 @@ def _values(document: Document | DocumentDraft) -> dict:
         "received_on": document.received_on,
         # vars, not asdict: VatBreakdown is flat, and this runs for every imported row.
         "vat_breakdown": vars(document.vat_breakdown) if document.vat_breakdown else None,
+        "construction_credit": document.construction_credit,
+        "container_deposit": document.container_deposit,
+        "status": str(document.status),
     }
 
 
@@ -188,8 +195,7 @@ def import_row(document_id: str, company_rut: str, draft: DocumentDraft) -> tupl
     as 'null'); created_at is set by the insert."""
     values = _values(draft)
     values.update(id=document_id, company_rut=company_rut, created_at=None,
-                  issuer_rut=issuer_rut(company_rut, draft.direction, draft.dte_type,
-                                        draft.counterparty.rut, draft.references))
+                  issuer_rut=issuer_of(company_rut, draft))
     return tuple(json_text(values[name]) if name in _JSON_COLUMNS else values[name]
                  for name in IMPORT_COLUMNS)
 
@@ -208,7 +214,8 @@ def _staging_table() -> Table:
 @dataclass(frozen=True)
 class ImportedBatch:
     """What became of a staged batch: the ids inserted, and the recorded document of each
-    row that was not (all of them, or only those whose amounts differ)."""
+    row that was not (all of them, or only those whose amounts differ or that are pending
+    acceptance)."""
 
     created: set[str]
     recorded: dict[str, "RecordedAmounts"]
@@ -221,6 +228,11 @@ class RecordedAmounts:
     exempt: int
     vat: int
     total: int
+    pending_acceptance: bool = False
+
+
+# What a sync exports: a document pending acceptance is not a purchase of the books yet.
+_EXPORTED = documents.c.status != str(DocumentStatus.PENDING_ACCEPTANCE)
 
 
 _ORDER = (documents.c.issue_date, documents.c.folio, documents.c.id)
@@ -237,7 +249,7 @@ class DocumentRepository:
                            ) -> ImportedBatch:
         """Insert the import_row()s whose folio is not recorded yet, first in the batch
         first; then find the recorded document of every other row (all_recorded), or only
-        of those whose amounts differ (conflicts).
+        of those whose amounts differ (conflicts) or that are pending acceptance.
 
         The batch is loaded into a temporary table (COPY on PostgreSQL) and moved by one
         INSERT … SELECT: the unique folio constraint decides, so concurrent imports of the
@@ -276,14 +288,17 @@ class DocumentRepository:
             .on_conflict_do_nothing().returning(documents.c.id))).scalars())
         recorded: dict[str, RecordedAmounts] = {}
         if len(created) < len(rows):
+            pending = documents.c.status == str(DocumentStatus.PENDING_ACCEPTANCE)
             query = (select(staging.c.id.label("staged_id"), documents.c.id,
-                            *(documents.c[a] for a in _AMOUNTS))
+                            *(documents.c[a] for a in _AMOUNTS), pending.label("pending"))
                      .join(documents, and_(*(documents.c[name] == staging.c[name]
                                              for name in FOLIO_KEY)))
                      .where(documents.c.id != staging.c.id))
             if not all_recorded:
-                query = query.where(or_(*(documents.c[a] != staging.c[a] for a in _AMOUNTS)))
-            recorded = {r.staged_id: RecordedAmounts(r.id, r.net, r.exempt, r.vat, r.total)
+                query = query.where(or_(pending, *(documents.c[a] != staging.c[a]
+                                                   for a in _AMOUNTS)))
+            recorded = {r.staged_id: RecordedAmounts(r.id, r.net, r.exempt, r.vat, r.total,
+                                                     bool(r.pending))
                         for r in await connection.execute(query)}
         await connection.run_sync(staging.drop)
         return ImportedBatch(created, recorded)
@@ -293,6 +308,26 @@ class DocumentRepository:
         rows = {r.id: r for r in await self._session.execute(
             select(documents).where(documents.c.id.in_(ids)))}
         return [_document(rows[i]) for i in ids]
+
+    async def accept_pending(self, accepted: Sequence[tuple[str, tuple]]) -> list[Document]:
+        """The registro lists these pending documents: each (recorded id, the registro's
+        import_row) becomes a recorded purchase with the registro's amounts, keeping its id.
+        Only rows still pending change (a concurrent import may have accepted one): the
+        documents actually accepted, as now recorded."""
+        done = []
+        for recorded_id, staged in accepted:
+            values = {name: orjson.loads(value) if name in _JSON_COLUMNS else value
+                      for name, value in zip(IMPORT_COLUMNS, staged, strict=True)
+                      if name not in ("id", "created_at")}
+            row = (await self._session.execute(
+                update(documents).where(
+                    documents.c.id == recorded_id,
+                    documents.c.status == str(DocumentStatus.PENDING_ACCEPTANCE))
+                .values(**values).returning(*documents.c)
+            )).first()
+            if row is not None:
+                done.append(_document(row))
+        return done
 
     async def find_by_folio(self, company_rut: str, direction: Direction, issuer_rut: str,
                             dte_type: int, folio: int) -> str | None:
@@ -323,8 +358,9 @@ class DocumentRepository:
 
     async def page_after(self, company_rut: str, date_from: date, date_to: date,
                          after: Sequence | None, limit: int) -> list[Document]:
-        """Keyset page: the next ``limit`` documents after the (issue_date, folio, id) key."""
-        query = select(documents).where(*_in_range(company_rut, date_from, date_to))
+        """Keyset page: the next ``limit`` documents after the (issue_date, folio, id) key,
+        of those a sync exports (not the ones pending acceptance)."""
+        query = select(documents).where(*_in_range(company_rut, date_from, date_to), _EXPORTED)
         if after is not None:
             query = query.where(tuple_(*_ORDER) > tuple_(*after))
         rows = (await self._session.execute(query.order_by(*_ORDER).limit(limit))).all()

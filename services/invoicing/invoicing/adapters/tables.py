@@ -58,6 +58,11 @@ documents = Table(
     Column("received_on", Date),
     # A purchase's IVA by RCV column (VatBreakdown's fields), when its RCV row gave them.
     Column("vat_breakdown", JSON),
+    # DTE Totales/CredEC and Totales/GrntDep (DESIGN.md §6b).
+    Column("construction_credit", BigInteger, nullable=False, server_default=text("0")),
+    Column("container_deposit", BigInteger, nullable=False, server_default=text("0")),
+    # "recorded", or "pending_acceptance" for an RCV pendientes row: kept, never exported.
+    Column("status", String(20), nullable=False, server_default=text("'recorded'")),
     UniqueConstraint("company_rut", "direction", "issuer_rut", "dte_type", "folio",
                      name="uq_documents_folio"),
     # Listing and sync both walk a company's documents in (issue_date, folio, id) order.

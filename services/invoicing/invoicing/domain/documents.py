@@ -8,6 +8,7 @@ be a DTE at all.
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from enum import StrEnum
 
 from invoicing.domain.errors import InvalidDocument
 from shared.events import Direction
@@ -31,6 +32,17 @@ SUPPORTED_DTE_TYPES: dict[int, str] = {
 # A factura de compra is issued by the buyer to a seller who does not invoice.
 ISSUED_BY_BUYER = frozenset({46})
 NOTES = frozenset({56, 61})
+
+
+class DocumentStatus(StrEnum):
+    """Whether the document is part of the company's books yet."""
+
+    RECORDED = "recorded"
+    # Listed in the RCV's pendientes: received but not yet accepted by the company, so not
+    # a purchase of its books and not exported; it becomes RECORDED when the registro
+    # lists it (DESIGN.md §11).
+    PENDING_ACCEPTANCE = "pending_acceptance"
+
 
 REFERENCE_CODES = (1, 2, 3)  # 1 anula, 2 corrige texto, 3 corrige montos
 
@@ -112,6 +124,14 @@ class DocumentDraft:
     foreign_currency: ForeignCurrency | None = None
     received_on: date | None = None  # purchases: when the company received it (DL 825 art. 24)
     vat_breakdown: VatBreakdown | None = None
+    # DTE Totales/CredEC: crédito especial empresas constructoras (DL 910 art. 21),
+    # subtracted from the total; Totales/GrntDep: a deposit for containers, added to it.
+    construction_credit: int = 0
+    container_deposit: int = 0
+    # The RCV's "NCE o NDE sobre Fact. de Compra": a note over a 46, which the buyer
+    # issues, even when the file names no reference to the 46.
+    over_purchase_invoice: bool = False
+    status: DocumentStatus = DocumentStatus.RECORDED
 
 
 @dataclass(frozen=True)
@@ -134,25 +154,41 @@ class Document:
     foreign_currency: ForeignCurrency | None = None
     received_on: date | None = None
     vat_breakdown: VatBreakdown | None = None
+    construction_credit: int = 0
+    container_deposit: int = 0
+    status: DocumentStatus = DocumentStatus.RECORDED
+
+    @property
+    def pending_acceptance(self) -> bool:
+        return self.status is DocumentStatus.PENDING_ACCEPTANCE
 
 
-def issued_by_buyer(dte_type: int, references: tuple["Reference", ...] = ()) -> bool:
+def issued_by_buyer(dte_type: int, references: tuple["Reference", ...] = (),
+                    over_purchase_invoice: bool = False) -> bool:
     """A 46, or a nota de débito or crédito over a 46: the buyer issues those (the RCV's
     "NCE o NDE sobre Fact. de Compra")."""
-    return dte_type in ISSUED_BY_BUYER or (
-        dte_type in NOTES and any(r.dte_type in ISSUED_BY_BUYER for r in references))
+    return dte_type in ISSUED_BY_BUYER or (dte_type in NOTES and (
+        over_purchase_invoice or any(r.dte_type in ISSUED_BY_BUYER for r in references)))
 
 
 def issuer_rut(company_rut: str, direction: Direction, dte_type: int,
-               counterparty_rut: str, references: tuple["Reference", ...] = ()) -> str:
+               counterparty_rut: str, references: tuple["Reference", ...] = (),
+               over_purchase_invoice: bool = False) -> str:
     """Who issued the DTE: the seller, except for a 46, which the buyer issues.
 
     The company is the seller in sales and the buyer in purchases, so a 46 in purchases
     is the company's own document, and a 46 in sales was issued to it by its customer.
     """
     company_is_seller = Direction(direction) is Direction.SALES
-    issued_by_company = company_is_seller != issued_by_buyer(dte_type, references)
+    issued_by_company = company_is_seller != issued_by_buyer(dte_type, references,
+                                                             over_purchase_invoice)
     return company_rut if issued_by_company else counterparty_rut
+
+
+def issuer_of(company_rut: str, draft: DocumentDraft) -> str:
+    """Who issued the document a draft states (issuer_rut of its fields)."""
+    return issuer_rut(company_rut, draft.direction, draft.dte_type, draft.counterparty.rut,
+                      draft.references, draft.over_purchase_invoice)
 
 
 def new_document(document_id: str, company_rut: str, draft: DocumentDraft) -> Document:
@@ -160,8 +196,7 @@ def new_document(document_id: str, company_rut: str, draft: DocumentDraft) -> Do
     return Document(
         id=document_id,
         company_rut=company_rut,
-        issuer_rut=issuer_rut(company_rut, draft.direction, draft.dte_type,
-                              draft.counterparty.rut, draft.references),
+        issuer_rut=issuer_of(company_rut, draft),
         direction=draft.direction,
         dte_type=draft.dte_type,
         folio=draft.folio,
@@ -177,6 +212,9 @@ def new_document(document_id: str, company_rut: str, draft: DocumentDraft) -> Do
         foreign_currency=draft.foreign_currency,
         received_on=draft.received_on,
         vat_breakdown=draft.vat_breakdown,
+        construction_credit=draft.construction_credit,
+        container_deposit=draft.container_deposit,
+        status=draft.status,
     )
 
 
@@ -194,7 +232,8 @@ def validate(draft: DocumentDraft) -> None:
     if not 1 <= draft.folio <= MAX_FOLIO:
         problems.append(f"folio must be a positive integer of at most 10 digits, got "
                         f"{draft.folio}")
-    for name in ("net", "exempt", "vat", "total", "vat_retained"):
+    for name in ("net", "exempt", "vat", "total", "vat_retained", "construction_credit",
+                 "container_deposit"):
         problem = _pesos_problem(name, getattr(draft, name))
         if problem:
             problems.append(problem)

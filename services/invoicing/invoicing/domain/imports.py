@@ -15,6 +15,7 @@ from invoicing.domain.documents import (
     Counterparty,
     Direction,
     DocumentDraft,
+    DocumentStatus,
     ForeignCurrency,
     OtherTax,
     Reference,
@@ -42,9 +43,6 @@ class RcvSection(StrEnum):
 
 
 SECTION_REASONS = {
-    RcvSection.PENDIENTES: (
-        "the row is from the RCV's pendientes: a document not yet accepted is not a "
-        "purchase of the books; import the registro once it appears there"),
     RcvSection.RECLAMADOS: (
         "the row is from the RCV's reclamados: the company claimed against this document, "
         "so it is not a purchase; it is not imported"),
@@ -54,8 +52,17 @@ SECTION_REASONS = {
 }
 
 
+# Rows of the pendientes are kept, but not as purchases of the books (DESIGN.md §11).
+PENDING_REASON = (
+    "recorded as pending acceptance (the RCV's pendientes): the company has not accepted it, "
+    "so it is not a purchase of the books and is not synchronised; it becomes one when a "
+    "registro that lists it is imported")
+
+
 class ItemStatus(StrEnum):
     CREATED = "created"
+    PENDING = "pending"  # recorded as pending acceptance (RCV pendientes): not synchronised
+    ACCEPTED = "accepted"  # a pending document the registro now lists: a purchase from now on
     DUPLICATE = "duplicate"
     CONFLICT = "conflict"  # the same folio again, with other amounts: left as recorded
     REJECTED = "rejected"
@@ -113,6 +120,10 @@ class SourceDocument:
     foreign_currency: ForeignCurrency | None = None
     received_on: date | None = None
     vat_breakdown: VatBreakdown | None = None
+    construction_credit: int = 0  # Totales/CredEC, RCV "Credito empresa constructora"
+    container_deposit: int = 0  # Totales/GrntDep, RCV "Garantia Dep. Envases"
+    over_purchase_invoice: bool = False  # RCV "NCE o NDE sobre Fact. de Compra"
+    pending_acceptance: bool = False  # a row of the RCV's pendientes
 
 
 @dataclass(frozen=True)
@@ -136,12 +147,15 @@ class ImportSummary:
     duplicates: int = 0
     rejected: int = 0
     conflicts: int = 0
+    pending: int = 0  # created as pending acceptance: counted apart from created
+    accepted: int = 0  # pending ones the registro now lists: purchases from now on
     items: list = field(default_factory=list)
     items_omitted: int = 0
 
     @property
     def processed(self) -> int:
-        return self.created + self.duplicates + self.conflicts + self.rejected
+        return (self.created + self.pending + self.accepted + self.duplicates
+                + self.conflicts + self.rejected)
 
 
 def _direction_and_counterparty(company_rut: str, source: SourceDocument
@@ -150,7 +164,8 @@ def _direction_and_counterparty(company_rut: str, source: SourceDocument
         return source.direction, source.counterparty
     emisor, receptor = source.emisor, source.receptor
     assert emisor is not None and receptor is not None
-    by_buyer = issued_by_buyer(source.dte_type, source.references)
+    by_buyer = issued_by_buyer(source.dte_type, source.references,
+                               source.over_purchase_invoice)
     if emisor.rut == company_rut:
         # The company issued it: a sale, except a factura de compra (and a note over one),
         # which the buyer issues.
@@ -166,10 +181,12 @@ def _direction_and_counterparty(company_rut: str, source: SourceDocument
 def amounts_problem(source: SourceDocument) -> str | None:
     """Why the stated amounts do not add up, if they do not.
 
-    total = neto + exento + IVA + additional taxes − IVA retained (DESIGN.md §6).
+    total = neto + exento + IVA + additional taxes − IVA retained − CredEC + GrntDep
+    (DESIGN.md §6, §6b).
     """
     other = sum(t.amount for t in source.other_taxes)
-    expected = source.net + source.exempt + source.vat + other - source.vat_retained
+    expected = (source.net + source.exempt + source.vat + other - source.vat_retained
+                - source.construction_credit + source.container_deposit)
     if expected == source.total:
         return None
     parts = f"neto {source.net} + exento {source.exempt} + IVA {source.vat}"
@@ -177,6 +194,10 @@ def amounts_problem(source: SourceDocument) -> str | None:
         parts += f" + additional taxes {other}"
     if source.vat_retained:
         parts += f" − IVA retained {source.vat_retained}"
+    if source.construction_credit:
+        parts += f" − crédito empresas constructoras (CredEC) {source.construction_credit}"
+    if source.container_deposit:
+        parts += f" + garantía por envases (GrntDep) {source.container_deposit}"
     return (f"amounts do not add up: {parts} = {expected}, but the total is "
             f"{source.total}; correct the document at its source and import it again")
 
@@ -242,6 +263,11 @@ def draft_for(company_rut: str, source: SourceDocument, today: date | None = Non
         received_on=(source.received_on or today) if direction is Direction.PURCHASES
         else None,
         vat_breakdown=source.vat_breakdown,
+        construction_credit=source.construction_credit,
+        container_deposit=source.container_deposit,
+        over_purchase_invoice=source.over_purchase_invoice,
+        status=DocumentStatus.PENDING_ACCEPTANCE if source.pending_acceptance
+        else DocumentStatus.RECORDED,
     )
 
 
@@ -274,6 +300,20 @@ def conflict_reason(document_id: str, recorded: tuple[int, int, int, int],
             "document with a nota de crédito or débito at its source")
 
 
-def duplicate_reason(document_id: str | None) -> str:
+def duplicate_reason(document_id: str | None, pending_acceptance: bool = False) -> str:
     which = f" as document {document_id}" if document_id else ""
+    if pending_acceptance:
+        return (f"already recorded{which}, pending acceptance (the RCV's pendientes); nothing "
+                "was changed: it becomes a purchase when a registro that lists it is imported")
     return (f"already recorded{which} (same issuer, tipo DTE and folio); nothing was changed")
+
+
+def accepted_reason(document_id: str, recorded: tuple[int, int, int, int],
+                    stated: tuple[int, int, int, int]) -> str:
+    changed = ""
+    if recorded != stated:
+        changed = (f"; its amounts are now the registro's (total {stated[0]}, was "
+                   f"{recorded[0]}): it had never been synchronised")
+    return (f"was pending acceptance as document {document_id} (the RCV's pendientes); the "
+            f"registro lists it, so it is now a purchase of the books and is synchronised"
+            f"{changed}")

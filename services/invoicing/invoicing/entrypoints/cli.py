@@ -1,5 +1,6 @@
 """`python -m invoicing migrate`, `… serve --host … --port …` and
-`… import FILE --company RUT [--name NAME]` (exit codes in entrypoints/import_cli.py)."""
+`… import FILE --company RUT [--name NAME] [--section SECTION]` (exit codes in
+entrypoints/import_cli.py)."""
 
 import argparse
 import logging
@@ -9,7 +10,7 @@ from alembic import command
 from alembic.config import Config
 
 from invoicing.config import Settings, ensure_sqlite_directory
-from invoicing.domain.imports import ImportFormat
+from invoicing.domain.imports import ImportFormat, RcvSection
 from shared.logs import configure_logging
 from shared.settings import log_startup, settings_or_exit, startup_check_or_exit
 
@@ -58,6 +59,10 @@ def main(argv: list[str] | None = None) -> None:
                                               "first when it is not registered yet")
     import_parser.add_argument("--format", choices=[f.value for f in ImportFormat],
                                help="force the format (detected when left out)")
+    import_parser.add_argument("--section", choices=[s.value for s in RcvSection],
+                               help="RCV compras: which of the SII's files it is (told from "
+                                    "its header when left out); pendientes are kept pending "
+                                    "acceptance, reclamados and no-incluir rejected")
     args = parser.parse_args(argv)
     warning = startup_check_or_exit(settings, PROG) if args.command == "serve" else None
     configure_logging(settings.log_level, service="invoicing",
@@ -66,7 +71,7 @@ def main(argv: list[str] | None = None) -> None:
         from invoicing.entrypoints import import_cli
 
         raise SystemExit(import_cli.main(settings, args.file, args.company, args.format,
-                                         args.name))
+                                         args.name, args.section))
     if args.command == "migrate":
         migrate(settings.database_url)
         log.info("invoicing database is at the latest revision")

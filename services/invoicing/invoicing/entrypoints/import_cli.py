@@ -8,7 +8,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from invoicing.config import Settings, ensure_sqlite_directory
 from invoicing.domain.errors import AlreadyExists, InvoicingError, NotFound
-from invoicing.domain.imports import ImportFormat, ImportSummary
+from invoicing.domain.imports import ImportFormat, ImportSummary, RcvSection
 from invoicing.service_layer import companies
 from invoicing.service_layer.imports import ImportOptions, import_file
 from invoicing.service_layer.unit_of_work import UnitOfWork
@@ -45,7 +45,8 @@ async def _ensure_company(sessions, company: str, name: str | None,  # noqa: ANN
 
 async def run_import(settings: Settings, path: Path, company: str,
                      forced: ImportFormat | None, console: Console,
-                     name: str | None = None) -> ImportSummary:
+                     name: str | None = None, section: RcvSection | None = None
+                     ) -> ImportSummary:
     ensure_sqlite_directory(settings.database_url)
     engine = create_engine(settings.database_url)
     sessions = session_factory(engine)
@@ -60,7 +61,7 @@ async def run_import(settings: Settings, path: Path, company: str,
                 bar.update(task, completed=done, total=expected)
 
             options = ImportOptions(batch_size=settings.import_batch_size,
-                                    max_items=settings.import_max_items)
+                                    max_items=settings.import_max_items, section=section)
             return await import_file(lambda: UnitOfWork(sessions), company, file, forced,
                                      options=options, progress=progress)
     finally:
@@ -69,8 +70,11 @@ async def run_import(settings: Settings, path: Path, company: str,
 
 def print_summary(summary: ImportSummary, console: Console) -> None:
     conflicts = f", [red]{summary.conflicts} conflicting[/]" if summary.conflicts else ""
+    pending = f"{summary.pending} pending acceptance, " if summary.pending else ""
+    accepted = (f"{summary.accepted} accepted (pending before, now in the registro), "
+                if summary.accepted else "")
     console.print(f"format {summary.format}: [green]{summary.created} created[/], "
-                  f"{summary.duplicates} already present, "
+                  f"{pending}{accepted}{summary.duplicates} already present, "
                   f"[red]{summary.rejected} rejected[/]{conflicts}")
     for item in summary.items[:SHOWN_ITEMS]:
         where = f"line {item.location.line}" if item.location.line is not None \
@@ -83,7 +87,7 @@ def print_summary(summary: ImportSummary, console: Console) -> None:
 
 
 def main(settings: Settings, file: str, company: str, forced: str | None,
-         name: str | None = None) -> int:
+         name: str | None = None, section: str | None = None) -> int:
     console = Console()
     path = Path(file)
     if not path.is_file():
@@ -100,12 +104,13 @@ def main(settings: Settings, file: str, company: str, forced: str | None,
     try:
         summary = asyncio.run(run_import(settings, path, rut,
                                          ImportFormat(forced) if forced else None, console,
-                                         name.strip() if name else None))
+                                         name.strip() if name else None,
+                                         RcvSection(section) if section else None))
     except InvoicingError as error:
         console.print(f"[red]not imported:[/] {error.detail}", highlight=False)
         return EXIT_REFUSED
     print_summary(summary, console)
-    if summary.processed and not summary.created and not summary.duplicates:
+    if summary.processed == summary.rejected + summary.conflicts > 0:
         console.print("[red]every document of the file was rejected or conflicts[/]")
         return EXIT_ALL_REJECTED
     return EXIT_OK

@@ -17,11 +17,12 @@ from functools import partial
 from typing import BinaryIO, NamedTuple
 
 from invoicing.adapters import sii
-from invoicing.adapters.repositories import RecordedAmounts, import_row
+from invoicing.adapters.repositories import ImportedBatch, RecordedAmounts, import_row
 from invoicing.domain import documents as rules
 from invoicing.domain.companies import company_not_found_detail
 from invoicing.domain.errors import InvalidDocument, NotFound
 from invoicing.domain.imports import (
+    PENDING_REASON,
     ImportFormat,
     ImportInterrupted,
     ImportItem,
@@ -32,6 +33,7 @@ from invoicing.domain.imports import (
     Rejected,
     Rejection,
     SourceDocument,
+    accepted_reason,
     conflict_reason,
     draft_for,
     duplicate_reason,
@@ -60,6 +62,7 @@ class Prepared(NamedTuple):
     folio: int
     document_id: str
     stated: tuple[int, int, int, int]  # total, neto, exento, IVA
+    pending: bool  # pending acceptance (the RCV's pendientes)
     row: tuple
 
     @property
@@ -82,6 +85,7 @@ def prepare(company_rut: str, today: date, item: SourceDocument | Rejection
     document_id = str(uuid.uuid4())
     return Prepared(item.location.line, item.location.xml_path, draft.dte_type, draft.folio,
                     document_id, (draft.total, draft.net, draft.exempt, draft.vat),
+                    draft.status is rules.DocumentStatus.PENDING_ACCEPTANCE,
                     import_row(document_id, company_rut, draft))
 
 
@@ -118,27 +122,60 @@ async def _import_batch(uow: UnitOfWorkFactory, company_rut: str,
     async with uow() as unit:
         stored = await unit.documents.add_imported([p.row for p in new],
                                                    all_recorded=options.all_items)
-        if stored.created and await flows_live(unit, company_rut):
-            await stage_live(await unit.documents.by_ids(
-                [p.document_id for p in new if p.document_id in stored.created]), unit)
+        created = [p.document_id for p in new if p.document_id in stored.created]
+        if created and await flows_live(unit, company_rut):
+            await stage_live(await unit.documents.by_ids(created), unit)
+        accepted = (await _accept_pending(unit, new, stored)
+                    if summary.format is ImportFormat.RCV_COMPRAS else {})
         await unit.commit()
     for item in batch:
         if isinstance(item, ImportItem):
             _count(summary, item, options)
         elif item.document_id in stored.created:
-            summary.created += 1
-            if options.all_items:
-                _list(summary, ImportItem(item.location, ItemStatus.CREATED, item.dte_type,
-                                          item.folio, document_id=item.document_id), options)
+            _count(summary, _created(item), options)
+        elif item.document_id in accepted:
+            recorded_id, reason = accepted[item.document_id]
+            _count(summary, ImportItem(item.location, ItemStatus.ACCEPTED, item.dte_type,
+                                       item.folio, reason, recorded_id), options)
         elif (recorded := stored.recorded.get(item.document_id)) or options.all_items:
             _count(summary, _repeated(item, recorded), options)
         else:  # a plain duplicate, not listed: a re-import is mostly these
             summary.duplicates += 1
 
 
+def _created(item: Prepared) -> ImportItem:
+    if item.pending:
+        return ImportItem(item.location, ItemStatus.PENDING, item.dte_type, item.folio,
+                          PENDING_REASON, item.document_id)
+    return ImportItem(item.location, ItemStatus.CREATED, item.dte_type, item.folio,
+                      document_id=item.document_id)
+
+
+async def _accept_pending(unit, new: list[Prepared], stored: ImportedBatch  # noqa: ANN001
+                          ) -> dict[str, tuple[str, str]]:
+    """A registro's document recorded before as pending acceptance (from the pendientes)
+    is the same document, now accepted: it becomes a purchase of the books, and goes to
+    accounting like a new one. Only the registro accepts (an RCV compras file whose rows
+    are not pending: the other sections' are rejected); a DTE file of the same document
+    is a duplicate. By the row's own id: the recorded id it keeps, and what changed."""
+    candidates = [(recorded, p) for p in new if not p.pending
+                  and (recorded := stored.recorded.get(p.document_id)) is not None
+                  and recorded.pending_acceptance]
+    if not candidates:
+        return {}
+    done = await unit.documents.accept_pending([(r.id, p.row) for r, p in candidates])
+    await stage_live(done, unit)
+    accepted_ids = {d.id for d in done}
+    return {p.document_id: (recorded.id, accepted_reason(
+                recorded.id, (recorded.total, recorded.net, recorded.exempt, recorded.vat),
+                p.stated))
+            for recorded, p in candidates if recorded.id in accepted_ids}
+
+
 def _repeated(item: Prepared, recorded: RecordedAmounts | None) -> ImportItem:
     """A folio already recorded: a duplicate, or a conflict if its amounts differ. Only
-    conflicts come with their recorded document unless all items are listed."""
+    conflicts (and pending ones) come with their recorded document unless all items are
+    listed."""
     if recorded is None:
         return ImportItem(item.location, ItemStatus.DUPLICATE, item.dte_type, item.folio,
                           duplicate_reason(None))
@@ -147,7 +184,7 @@ def _repeated(item: Prepared, recorded: RecordedAmounts | None) -> ImportItem:
         return ImportItem(item.location, ItemStatus.CONFLICT, item.dte_type, item.folio,
                           conflict_reason(recorded.id, amounts, item.stated), recorded.id)
     return ImportItem(item.location, ItemStatus.DUPLICATE, item.dte_type, item.folio,
-                      duplicate_reason(recorded.id), recorded.id)
+                      duplicate_reason(recorded.id, recorded.pending_acceptance), recorded.id)
 
 
 def _interrupted(summary: ImportSummary, count: int, at: Location) -> ImportInterrupted:
@@ -166,6 +203,10 @@ def _interrupted(summary: ImportSummary, count: int, at: Location) -> ImportInte
 def _count(summary: ImportSummary, item: ImportItem, options: ImportOptions) -> None:
     if item.status is ItemStatus.CREATED:
         summary.created += 1
+    elif item.status is ItemStatus.PENDING:
+        summary.pending += 1
+    elif item.status is ItemStatus.ACCEPTED:
+        summary.accepted += 1
     elif item.status is ItemStatus.DUPLICATE:
         summary.duplicates += 1
     elif item.status is ItemStatus.CONFLICT:

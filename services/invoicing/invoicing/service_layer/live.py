@@ -8,7 +8,9 @@ from invoicing.service_layer.unit_of_work import UnitOfWork
 
 
 async def stage_live(documents: Sequence[Document], uow: UnitOfWork) -> None:
-    """Stage InvoiceSynced (no sync id) for new documents, in the caller's transaction."""
+    """Stage InvoiceSynced (no sync id) for new documents, in the caller's transaction.
+    One pending acceptance is not a purchase of the books yet: it goes once accepted."""
+    documents = [d for d in documents if not d.pending_acceptance]
     if documents and await flows_live(uow, documents[0].company_rut):
         await uow.stage(invoice_synced(d, None) for d in documents)
 

@@ -54,6 +54,8 @@ def tax_document(document: Document) -> TaxDocument:
         received_on=document.received_on,
         vat_breakdown=None if document.vat_breakdown is None else VatBreakdown(
             **asdict(document.vat_breakdown)),
+        construction_credit=document.construction_credit,
+        container_deposit=document.container_deposit,
     )
 
 

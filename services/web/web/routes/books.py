@@ -1,5 +1,6 @@
-"""The books: libro diario (the comprobantes) and balance de comprobación y saldos, for a
-date range, each with its CSV download."""
+"""The books: libro diario (the comprobantes) and balance de comprobación y saldos for a
+date range, and the balance tributario de 8 columnas of the year to the range's last day,
+each with its CSV download."""
 
 import math
 from datetime import date
@@ -13,7 +14,10 @@ from web.routes.accounting import company_context
 
 router = APIRouter(prefix="/contabilidad/empresas/{company_id}/libros")
 
-CSV_REPORTS = {"diario": "journal", "balance": "trial-balance"}
+CSV_REPORTS = {"diario": "journal", "balance": "trial-balance",
+               "tributario": "balance-tributario"}
+CSV_NAMES = {"diario": "libro-diario", "balance": "balance-de-comprobacion",
+             "tributario": "balance-tributario"}
 
 
 def date_range(desde: str, hasta: str) -> tuple[date, date, dict[str, str]]:
@@ -40,7 +44,8 @@ async def books_page(request: Request, company_id: str, session: SignedIn, libro
     context = await company_context(request, session, company_id)
     first, last, errors = date_range(desde, hasta)
     book = libro if libro in CSV_REPORTS else "diario"
-    data: dict = {"entries": None, "balance": None, "page": 1, "pages": 0}
+    data: dict = {"entries": None, "balance": None, "tributario": None, "page": 1,
+                  "pages": 0}
     if not errors:
         if book == "diario":
             count = await api.entries(session.token, company_id, date_from=first.isoformat(),
@@ -51,7 +56,11 @@ async def books_page(request: Request, company_id: str, session: SignedIn, libro
             found = await api.entries(session.token, company_id, date_from=first.isoformat(),
                                       date_to=last.isoformat(),
                                       offset=(page - 1) * size, limit=size)
-            data = {"entries": found, "page": page, "pages": pages, "balance": None}
+            data = {**data, "entries": found, "page": page, "pages": pages}
+        elif book == "tributario":
+            # A fiscal year to a date: the year of Hasta, from its 1 January.
+            data["tributario"] = await api.balance_tributario(
+                session.token, company_id, year=last.year, date_to=last.isoformat())
         else:
             data["balance"] = await api.trial_balance(session.token, company_id,
                                                       date_from=first.isoformat(),
@@ -72,10 +81,15 @@ async def books_csv(request: Request, company_id: str, book: str, session: Signe
         return render(request, "error.html", {
             "title": "Descarga no disponible",
             "message": " ".join(errors.values()) or "Ese libro no existe."}, status_code=404)
-    upstream = await request.app.state.api.report_csv(
-        session.token, company_id, report, date_from=first.isoformat(),
-        date_to=last.isoformat())
-    name = {"diario": "libro-diario", "balance": "balance-de-comprobacion"}[book]
-    filename = f"{name}_{first.isoformat()}_{last.isoformat()}.csv"
+    if book == "tributario":
+        first = last.replace(month=1, day=1)
+        upstream = await request.app.state.api.report_csv(
+            session.token, company_id, report, date_from=None, date_to=last.isoformat(),
+            year=last.year)
+    else:
+        upstream = await request.app.state.api.report_csv(
+            session.token, company_id, report, date_from=first.isoformat(),
+            date_to=last.isoformat())
+    filename = f"{CSV_NAMES[book]}_{first.isoformat()}_{last.isoformat()}.csv"
     return Response(upstream.content, media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})

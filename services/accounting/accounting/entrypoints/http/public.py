@@ -3,14 +3,13 @@
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, Response, status
+from fastapi import APIRouter, Path, Query, Response, status
 
 from accounting.domain.accounts import Account
 from accounting.domain.integrations import RequestStatus
 from accounting.domain.periods import MONTH_PATTERN
 from accounting.domain.settings import IntegrationOptions, InvoiceSettings
 from accounting.domain.syncs import DocumentStatus, SyncKind, SyncStatus
-from accounting.entrypoints.http import reports
 from accounting.entrypoints.http.access import ensure_may_create_contract
 from accounting.entrypoints.http.deps import ServicesDep
 from accounting.entrypoints.http.schemas import (
@@ -36,7 +35,6 @@ from accounting.entrypoints.http.schemas import (
     SyncDocumentPage,
     SyncIn,
     SyncOut,
-    TrialBalanceOut,
 )
 from accounting.service_layer import (
     books,
@@ -257,6 +255,9 @@ async def list_sync_documents(
 async def change_detail_account(sync_id: SyncId, document_id: DocumentId,
                                 body: DetailAccountIn,
                                 services: ServicesDep) -> SyncDocumentOut:
+    """The document's `account_source` becomes `chosen`. Once the sync is confirmed the
+    choice is remembered for the counterparty (company, direction and RUT) and proposed
+    for their next documents instead of the default: see /remembered-accounts."""
     return SyncDocumentOut(**await syncs.change_detail_account(services, sync_id, document_id,
                                                                body.detail_account))
 
@@ -333,14 +334,3 @@ async def reopen_period(company_id: CompanyId, month: Month,
                         services: ServicesDep) -> PeriodOut:
     return PeriodOut(**await periods.reopen(services, company_id, month))
 
-
-@router.get("/companies/{company_id}/reports/trial-balance", tags=["reports"],
-            summary="Balance de comprobación y saldos for a date range",
-            responses=reports.CSV_RESPONSE)
-async def trial_balance(company_id: CompanyId, services: ServicesDep, request: Request,
-                        date_from: From = None, date_to: To = None,
-                        format: reports.Format = None) -> TrialBalanceOut:
-    report = await books.get_trial_balance(services, company_id, date_from, date_to)
-    if reports.wants_csv(request, format):
-        return reports.trial_balance_csv(report)
-    return TrialBalanceOut(**report)

@@ -1,24 +1,29 @@
-"""Report routes (libro diario, libro mayor, auxiliares, cuadratura) and their CSV forms."""
+"""Report routes (libro diario, libro mayor, balance de comprobación, auxiliares, balance
+tributario, cuadratura) and their CSV forms."""
 
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
+from pydantic import BaseModel
 
 from accounting.domain.periods import MONTH_PATTERN
 from accounting.entrypoints.http.csv_output import CSV_RESPONSE, Format, csv_response, wants_csv
 from accounting.entrypoints.http.deps import ServicesDep
 from accounting.entrypoints.http.schemas import (
     AuxiliaryBalancesOut,
+    BalanceTributarioOut,
     JournalOut,
     LedgerOut,
     ReconciliationOut,
+    TrialBalanceOut,
 )
 from accounting.service_layer import reports
 from shared.http.problems import PROBLEM_RESPONSES
 from shared.text import Identifier, Text
 
-__all__ = ["CSV_RESPONSE", "Format", "router", "trial_balance_csv", "wants_csv"]
+__all__ = ["CSV_RESPONSE", "Format", "router", "wants_csv"]
 
 router = APIRouter(prefix="/v1/companies/{company_id}/reports", tags=["reports"],
                    responses={**PROBLEM_RESPONSES, **CSV_RESPONSE})
@@ -28,6 +33,14 @@ Account = Annotated[Text(20), Query(min_length=1, examples=["110310"])]
 Month = Annotated[Text(7), Query(pattern=MONTH_PATTERN, examples=["2026-10"])]
 From = Annotated[date | None, Query(alias="from", description="first day, inclusive")]
 To = Annotated[date | None, Query(alias="to", description="last day, inclusive")]
+Year = Annotated[int, Query(ge=1900, le=9999, description="the fiscal year (from 1 January)",
+                            examples=[2026])]
+
+
+def _answer(request: Request, format: str | None, report: dict[str, Any],
+            as_csv: Callable[[dict[str, Any]], Response], model: type[BaseModel]) -> Any:
+    """The report as CSV when asked for, else as its response model."""
+    return as_csv(report) if wants_csv(request, format) else model(**report)
 
 
 @router.get("/journal", summary="Libro diario: every entry of the range with its lines")
@@ -73,11 +86,39 @@ async def auxiliary_balances(company_id: CompanyId, services: ServicesDep, reque
     report = await reports.auxiliary_balances(services, company_id, account, date_from,
                                               date_to)
     if wants_csv(request, format):
+        # New columns go last: a spreadsheet built on the first five keeps working.
         return csv_response(f"auxiliares-{report['account_code']}.csv",
-                            ["rut", "name", "debit", "credit", "balance"],
-                            ([r["rut"], r["name"], r["debit"], r["credit"], r["balance"]]
+                            ["rut", "name", "debit", "credit", "balance", "opening_balance",
+                             "closing_balance"],
+                            ([r["rut"], r["name"], r["debit"], r["credit"], r["balance"],
+                              r["opening_balance"], r["closing_balance"]]
                              for r in report["rows"]))
     return AuxiliaryBalancesOut(**report)
+
+
+@router.get("/trial-balance",
+            summary="Balance de comprobación y saldos: opening, the range's sums, closing")
+async def trial_balance(company_id: CompanyId, services: ServicesDep, request: Request,
+                        date_from: From = None, date_to: To = None,
+                        format: Format = None) -> TrialBalanceOut:
+    """CSV: the JSON row's columns (`opening_balance` and `closing_balance` last), then a
+    `Totales` row."""
+    report = await reports.trial_balance_report(services, company_id, date_from, date_to)
+    return _answer(request, format, report, trial_balance_csv, TrialBalanceOut)
+
+
+@router.get("/balance-tributario",
+            summary="Balance tributario de 8 columnas of a fiscal year to a date")
+async def balance_tributario(company_id: CompanyId, services: ServicesDep, request: Request,
+                             year: Year, date_to: To = None,
+                             format: Format = None) -> BalanceTributarioOut:
+    """`to` defaults to 31 December and must be in `year` (else 422). CSV: one row per
+    account, then `Sumas`, the result line (`Utilidad del ejercicio` / `Pérdida del
+    ejercicio`) and `Totales`, in the columns debit, credit (Sumas), debit_balance,
+    credit_balance (Saldos), assets, liabilities (Inventario), losses, gains
+    (Resultados)."""
+    report = await reports.balance_tributario_report(services, company_id, year, date_to)
+    return _answer(request, format, report, balance_tributario_csv, BalanceTributarioOut)
 
 
 @router.get("/reconciliation",
@@ -86,9 +127,7 @@ async def reconciliation(company_id: CompanyId, services: ServicesDep, request: 
                          month: Month,
                          format: Format = None) -> ReconciliationOut:
     report = await reports.reconciliation(services, company_id, month)
-    if wants_csv(request, format):
-        return reconciliation_csv(report)
-    return ReconciliationOut(**report)
+    return _answer(request, format, report, reconciliation_csv, ReconciliationOut)
 
 
 def reconciliation_csv(report: dict[str, Any]) -> Response:
@@ -117,12 +156,28 @@ def reconciliation_csv(report: dict[str, Any]) -> Response:
     return csv_response(f"cuadratura-{report['month']}.csv", header, rows)
 
 
+BALANCE_COLUMNS = ["debit", "credit", "debit_balance", "credit_balance", "opening_balance",
+                   "closing_balance"]
+
+
 def trial_balance_csv(report: dict[str, Any]) -> Response:
-    rows = [[r["account_code"], r["account_name"], r["debit"], r["credit"],
-             r["debit_balance"], r["credit_balance"]] for r in report["rows"]]
-    t = report["totals"]
-    rows.append(["", "Totales", t["debit"], t["credit"], t["debit_balance"],
-                 t["credit_balance"]])
-    return csv_response("balance-de-comprobacion.csv", [
-        "account_code", "account_name", "debit", "credit", "debit_balance", "credit_balance"],
-        rows)
+    rows = [[r["account_code"], r["account_name"], *(r[c] for c in BALANCE_COLUMNS)]
+            for r in report["rows"]]
+    rows.append(["", "Totales", *(report["totals"][c] for c in BALANCE_COLUMNS)])
+    return csv_response("balance-de-comprobacion.csv",
+                        ["account_code", "account_name", *BALANCE_COLUMNS], rows)
+
+
+EIGHT_COLUMNS = ["debit", "credit", "debit_balance", "credit_balance", "assets", "liabilities",
+                 "losses", "gains"]
+
+
+def balance_tributario_csv(report: dict[str, Any]) -> Response:
+    rows = [[r["account_code"], r["account_name"], *(r[c] for c in EIGHT_COLUMNS)]
+            for r in report["rows"]]
+    for label, columns in (("Sumas", report["sums"]), (report["result"]["label"],
+                                                       report["result"]),
+                           ("Totales", report["totals"])):
+        rows.append(["", label, *(columns[c] for c in EIGHT_COLUMNS)])
+    return csv_response(f"balance-tributario-{report['year']}.csv",
+                        ["account_code", "account_name", *EIGHT_COLUMNS], rows)

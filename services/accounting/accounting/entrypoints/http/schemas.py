@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from accounting.domain.accounts import AccountType
 from accounting.domain.integrations import RequestStatus
+from accounting.domain.remembered import AccountSource, Origin
 from accounting.domain.syncs import DocumentStatus, SyncKind, SyncStatus
 from shared.events import (
     Counterparty,
@@ -275,6 +276,15 @@ class SyncDocumentOut(BaseModel):
                                                        "under another name")
     entry: ProposedEntryOut | None
     entry_id: str | None = Field(description="the posted journal entry")
+    account_source: AccountSource | None = Field(
+        default=None, description="where the detail account came from: settings (the "
+        "default accounts, or what the posting rules chose), remembered (the account a "
+        "person chose for this counterparty before, instead of the default) or chosen (a "
+        "person changed it on this document; confirming remembers it for the "
+        "counterparty); null when the entry has no detail line or there is no entry")
+    account_note: str | None = Field(
+        default=None, description="why the detail account is what it is, when it is not "
+        "simply the default (also part of note)")
 
 
 class SyncDocumentPage(BaseModel):
@@ -323,27 +333,88 @@ class EntryPage(BaseModel):
     limit: int
 
 
+_OPENING = "balance of everything before 'from', debit − credit (negative: acreedor); 0 " \
+    "without 'from'"
+_CLOSING = "opening_balance + debit − credit: the libro mayor's closing_balance of the " \
+    "same range"
+
+
 class TrialBalanceRow(BaseModel):
     account_code: str
     account_name: str
-    debit: int
-    credit: int
-    debit_balance: int
-    credit_balance: int
+    debit: int = Field(description="Sumas, debe: the range's debits")
+    credit: int = Field(description="Sumas, haber: the range's credits")
+    debit_balance: int = Field(description="Saldos, deudor: closing_balance when positive, "
+                                           "else 0")
+    credit_balance: int = Field(description="Saldos, acreedor: −closing_balance when "
+                                            "negative, else 0")
+    opening_balance: int = Field(description=_OPENING)
+    closing_balance: int = Field(description=_CLOSING)
 
 
 class TrialBalanceTotals(BaseModel):
-    debit: int
+    debit: int = Field(description="equals credit")
     credit: int
-    debit_balance: int
+    debit_balance: int = Field(description="equals credit_balance")
     credit_balance: int
+    opening_balance: int = Field(description="the rows' opening balances added up (0: the "
+                                             "books balanced before 'from')")
+    closing_balance: int = Field(description="opening_balance + debit − credit")
 
 
 class TrialBalanceOut(BaseModel):
+    """Balance de comprobación y saldos: one row per account with movements in the range or
+    a balance before it. Sumas are the range's movements; saldos are the closing balance,
+    opening included, so each row ties with the account's libro mayor."""
+
     date_from: date | None = Field(alias="from")
     date_to: date | None = Field(alias="to")
     rows: list[TrialBalanceRow]
     totals: TrialBalanceTotals
+
+
+class EightColumns(BaseModel):
+    debit: int = Field(description="Sumas, débitos: the year's debits to 'to'")
+    credit: int = Field(description="Sumas, créditos")
+    debit_balance: int = Field(description="Saldos, deudor: debit − credit when positive")
+    credit_balance: int = Field(description="Saldos, acreedor: credit − debit when positive")
+    assets: int = Field(description="Inventario, activo: the deudor saldo of an asset, "
+                                    "liability or equity account")
+    liabilities: int = Field(description="Inventario, pasivo: the acreedor saldo of an "
+                                         "asset, liability or equity account")
+    losses: int = Field(description="Resultados, pérdidas: the deudor saldo of an income or "
+                                    "expense account")
+    gains: int = Field(description="Resultados, ganancias: the acreedor saldo of an income "
+                                   "or expense account")
+
+
+class BalanceTributarioRow(EightColumns):
+    account_code: str
+    account_name: str
+    account_type: AccountType
+
+
+class BalanceTributarioResult(EightColumns):
+    outcome: Literal["profit", "loss", "none"] = Field(
+        description="profit (utilidad), loss (pérdida) or none")
+    label: str = Field(examples=["Utilidad del ejercicio"])
+    amount: int = Field(description="ganancias − pérdidas of the sums (negative: a loss)")
+
+
+class BalanceTributarioOut(BaseModel):
+    """Balance tributario de 8 columnas of a fiscal year from 1 January to 'to': the year's
+    own movements (an opening entry dated in the year is one of them; earlier years are
+    not read). The result line puts a utilidad in pasivo and pérdidas (a pérdida in activo
+    and ganancias), so in totals debit = credit, debit_balance = credit_balance, assets =
+    liabilities and losses = gains."""
+
+    year: int
+    date_from: date = Field(alias="from")
+    date_to: date = Field(alias="to")
+    rows: list[BalanceTributarioRow]
+    sums: EightColumns = Field(description="the rows added up (Sumas)")
+    result: BalanceTributarioResult = Field(description="Resultado del ejercicio")
+    totals: EightColumns = Field(description="sums + result (Totales)")
 
 
 class ReverseIn(Body):
@@ -412,18 +483,26 @@ class LedgerOut(BaseModel):
 class AuxiliaryRow(BaseModel):
     rut: str | None
     name: str | None
-    debit: int
-    credit: int
-    balance: int = Field(description="debit − credit")
+    debit: int = Field(description="the range's debits")
+    credit: int = Field(description="the range's credits")
+    balance: int = Field(description="the closing balance (same as closing_balance)")
+    opening_balance: int = Field(description=_OPENING)
+    closing_balance: int = Field(description="opening_balance + debit − credit")
 
 
 class AuxiliaryTotals(BaseModel):
     debit: int
     credit: int
     balance: int
+    opening_balance: int
+    closing_balance: int = Field(description="the account's libro mayor closing_balance of "
+                                             "the same range")
 
 
 class AuxiliaryBalancesOut(BaseModel):
+    """Saldos per RUT of an auxiliary account: each RUT with movements in the range or a
+    balance before it; lines without a RUT are one row with rut null."""
+
     account_code: str
     account_name: str
     date_from: date | None = Field(alias="from")
@@ -477,3 +556,36 @@ class ReconciliationOut(BaseModel):
     balanced: bool = Field(description="no difference at all")
     lines: list[ReconciliationLine]
     differences: list[ReconciliationDifference]
+
+
+# --- remembered detail accounts ----------------------------------------------------------
+
+
+class RememberedAccountIn(Body):
+    account_code: AccountCode = Field(
+        min_length=1, examples=["410190"],
+        description="a postable, active account of the company's chart that tracks no "
+                    "counterparties: income for sales, expense or asset for purchases")
+
+
+class RememberedAccountOut(BaseModel):
+    direction: Direction
+    counterparty_rut: str
+    counterparty_name: str | None = Field(description="as the auxiliares know it (null for "
+                                                      "a RUT no document has brought yet)")
+    account_code: str
+    account_name: str | None = Field(description="null if the account left the chart")
+    origin: Origin = Field(description="review: a person's choice, remembered when the "
+                                       "sync was confirmed; api: set with PUT")
+    chosen_at: datetime
+    sync_id: str | None = Field(description="origin review: the sync whose confirm "
+                                            "remembered it")
+    source_key: str | None = Field(description="origin review: the document the person "
+                                               "changed")
+
+
+class RememberedAccountPage(BaseModel):
+    items: list[RememberedAccountOut]
+    total: int
+    offset: int
+    limit: int

@@ -351,6 +351,10 @@ def _document(dte: Element, path: str) -> SourceDocument | Rejection:
     else:
         net, exempt, vat, total, foreign = _in_pesos(fields, currency[:30])
     other_taxes, retained = _taxes(fields, _at(body, "Encabezado/Totales"))
+    # A constructora's crédito especial (DL 910 art. 21) comes off the total; a deposit
+    # for containers is added to it (DESIGN.md §6b).
+    credec = fields.integer("Encabezado/Totales/CredEC", required=False, default=0)
+    grntdep = fields.integer("Encabezado/Totales/GrntDep", required=False, default=0)
     references = _references(body)
     location = Location(xml_path=path)
     if fields.problems:
@@ -359,6 +363,7 @@ def _document(dte: Element, path: str) -> SourceDocument | Rejection:
         location=location, dte_type=dte_type, folio=folio, issue_date=issue_date, net=net,
         exempt=exempt, vat=vat, total=total, other_taxes=other_taxes, vat_retained=retained,
         references=references, emisor=emisor, receptor=receptor, foreign_currency=foreign,
+        construction_credit=credec, container_deposit=grntdep,
     )
 
 

@@ -16,7 +16,7 @@ from dataclasses import replace
 from datetime import date, datetime
 from typing import BinaryIO
 
-from invoicing.domain.documents import Direction, OtherTax, Reference, VatBreakdown
+from invoicing.domain.documents import NOTES, Direction, OtherTax, Reference, VatBreakdown
 from invoicing.domain.imports import (
     NUL_MARK,
     SECTION_REASONS,
@@ -184,13 +184,18 @@ def section_of(index: dict[str, int]) -> RcvSection:
 def read(file: BinaryIO, kind: ImportFormat, section: RcvSection | None = None
          ) -> Iterator[SourceDocument | Rejection]:
     """Every document of the file, in order; raises UnreadableFile for a file-wide problem.
-    Only the registro of compras is the purchase book: the other sections' rows are
-    rejected, each with its reason."""
+    Only the registro of compras is the purchase book: the pendientes' rows are documents
+    pending acceptance, the other sections' rows are rejected, each with its reason."""
     reader = csv.reader(_lines(file), delimiter=DELIMITER, strict=True)
     try:
         index = _header(reader, kind)
         if kind is ImportFormat.RCV_COMPRAS:
             section = section or section_of(index)
+        if section is RcvSection.PENDIENTES:
+            for item in _documents(reader, index, kind):
+                yield item if isinstance(item, Rejection) else \
+                    replace(item, pending_acceptance=True)
+            return
         if section is not None and section is not RcvSection.REGISTRO:
             for item in _documents(reader, index, kind):
                 yield Rejection(item.location, SECTION_REASONS[section], item.dte_type,
@@ -323,9 +328,11 @@ def _with_tax(document: SourceDocument, tax: OtherTax) -> SourceDocument:
 
 
 def _settled(document: SourceDocument, kind: ImportFormat) -> SourceDocument:
-    """A factura de compra's total is net of the IVA it retains; the RCV shows no column
-    for that in compras, so the retention is what the total leaves out of the IVA."""
-    if kind is ImportFormat.RCV_COMPRAS and document.dte_type == 46 and not document.vat_retained:
+    """A factura de compra's total is net of the IVA it retains, and so is a note the
+    company issues over one; the RCV shows no column for that in compras, so the
+    retention is what the total leaves out of the IVA."""
+    over_46 = document.dte_type == 46 or document.over_purchase_invoice
+    if kind is ImportFormat.RCV_COMPRAS and over_46 and not document.vat_retained:
         stated = document.net + document.exempt + document.vat + \
             sum(t.amount for t in document.other_taxes)
         if 0 < stated - document.total <= document.vat:
@@ -354,6 +361,11 @@ def _document(row: _Row, columns: _Columns, kind: ImportFormat) -> SourceDocumen
     retained = sum(row.integer(c) for c in columns.retained)
     tax = row.tax(columns.tax)
     breakdown = _vat_breakdown(row) if kind is ImportFormat.RCV_COMPRAS else None
+    credec = grntdep = 0
+    if kind is ImportFormat.RCV_VENTAS:
+        credec = row.integer("Credito empresa constructora")
+        grntdep = row.integer("Garantia Dep. Envases")
+    over_purchase_invoice = _over_purchase_invoice(row, dte_type)
     references = ()
     if columns.reference is not None:
         ref_type, ref_folio = (row.get(c) for c in columns.reference)
@@ -368,8 +380,27 @@ def _document(row: _Row, columns: _Columns, kind: ImportFormat) -> SourceDocumen
         exempt=exempt, vat=vat, total=total, other_taxes=(tax,) if tax else (),
         vat_retained=retained, references=references, direction=columns.direction,
         counterparty=Party(rut, name[:NAME_LENGTH]), received_on=received_on,
-        vat_breakdown=breakdown,
+        vat_breakdown=breakdown, construction_credit=credec, container_deposit=grntdep,
+        over_purchase_invoice=over_purchase_invoice,
     )
+
+
+_YES, _NO = frozenset({"1", "S", "SI", "SÍ", "X"}), frozenset({"", "-", "0", "N", "NO"})
+
+
+def _over_purchase_invoice(row: _Row, dte_type: int) -> bool:
+    """The RCV's "NCE o NDE sobre Fact. de Compra": this note is over a 46 (so the buyer
+    issued it). The SII writes 1 (or leaves it empty); a flag on a document that is no
+    note says nothing, as the SII fills the column only for notes."""
+    column = "NCE o NDE sobre Fact. de Compra"
+    value = row.get(column).upper()
+    if value in _NO:
+        return False
+    if value not in _YES:
+        row.problems.append(f"column '{column}' is '{value[:40]}', not 1 (a note over a "
+                            "factura de compra) or empty")
+        return False
+    return dte_type in NOTES
 
 
 _BREAKDOWN_COLUMNS = {

@@ -20,6 +20,7 @@ from invoicing.domain.documents import (
     Direction,
     Document,
     DocumentDraft,
+    DocumentStatus,
     ForeignCurrency,
     OtherTax,
     Reference,
@@ -164,6 +165,11 @@ class DocumentIn(BaseModel):
         default=None, description="purchases: the IVA by kind, so crédito fiscal is told from "
                                   "cost; recoverable + non_recoverable + common_use must be "
                                   "the vat. Unset: all of it is crédito fiscal")
+    construction_credit: Pesos = Field(
+        default=0, description="CredEC: crédito especial empresas constructoras (DL 910 art. "
+                               "21), subtracted from the total")
+    container_deposit: Pesos = Field(
+        default=0, description="GrntDep: deposit for containers, added to the total")
 
     @model_validator(mode="after")
     def _breakdown_makes_the_vat(self) -> "DocumentIn":
@@ -199,6 +205,8 @@ class DocumentIn(BaseModel):
             received_on=self.received_on,
             vat_breakdown=None if self.vat_breakdown is None else VatBreakdown(
                 **self.vat_breakdown.model_dump()),
+            construction_credit=self.construction_credit,
+            container_deposit=self.container_deposit,
         )
 
 
@@ -242,6 +250,16 @@ class DocumentOut(BaseModel):
     vat_breakdown: VatBreakdownModel | None = Field(
         default=None, description="purchases from an RCV: the IVA by column (vat is "
                                   "recoverable + non_recoverable + common_use)")
+    construction_credit: int = Field(
+        default=0, description="CredEC (crédito especial empresas constructoras): total = net "
+                               "+ exempt + vat + other taxes − vat_retained − "
+                               "construction_credit + container_deposit")
+    container_deposit: int = Field(default=0, description="GrntDep (garantía por envases)")
+    status: DocumentStatus = Field(
+        default=DocumentStatus.RECORDED,
+        description="recorded: part of the books, synchronised to accounting; "
+                    "pending_acceptance: from the RCV's pendientes, not yet accepted by the "
+                    "company, so not synchronised until a registro that lists it is imported")
 
     @classmethod
     def of(cls, d: Document) -> "DocumentOut":
@@ -262,6 +280,8 @@ class DocumentOut(BaseModel):
             received_on=d.received_on,
             vat_breakdown=None if d.vat_breakdown is None else VatBreakdownModel(
                 **asdict(d.vat_breakdown)),
+            construction_credit=d.construction_credit, container_deposit=d.container_deposit,
+            status=d.status,
         )
 
 

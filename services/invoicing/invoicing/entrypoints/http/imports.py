@@ -25,7 +25,8 @@ class ImportItemOut(BaseModel):
     folio: int | None = None
     status: ItemStatus
     reason: str | None = Field(default=None, description="why it was rejected, whose "
-                                                         "duplicate it is, or how it conflicts")
+                                                         "duplicate it is, how it conflicts, "
+                                                         "or why it is pending or accepted")
     document_id: str | None = Field(default=None, description="the created or existing "
                                                               "document")
 
@@ -38,7 +39,15 @@ class ImportItemOut(BaseModel):
 
 class ImportOut(BaseModel):
     format: ImportFormat
-    created: int = Field(description="documents recorded by this import")
+    created: int = Field(description="documents recorded by this import (as purchases or "
+                                     "sales of the books)")
+    pending: int = Field(
+        default=0, description="RCV compras pendientes: documents recorded as pending "
+                               "acceptance, not synchronised until a registro lists them")
+    accepted: int = Field(
+        default=0, description="documents recorded before as pending acceptance that this "
+                               "registro lists: the same documents, now purchases of the "
+                               "books (synchronised from now on)")
     duplicates: int = Field(description="documents already recorded, left as they were")
     rejected: int = Field(description="documents refused; each is listed with its reason")
     conflicts: int = Field(
@@ -53,7 +62,8 @@ class ImportOut(BaseModel):
 
     @classmethod
     def of(cls, summary: ImportSummary) -> "ImportOut":
-        return cls(format=summary.format, created=summary.created,
+        return cls(format=summary.format, created=summary.created, pending=summary.pending,
+                   accepted=summary.accepted,
                    duplicates=summary.duplicates, rejected=summary.rejected,
                    conflicts=summary.conflicts,
                    items=[ImportItemOut.of(i) for i in summary.items],
@@ -89,8 +99,10 @@ async def import_documents(
         description="which documents to list: only the rejected ones, or all")] = "rejected",
     section: Annotated[RcvSection | None, Query(
         description="RCV compras: which of the SII's files it is; told from its header when "
-                    "left out. Only the registro is imported: the rows of the others are "
-                    "rejected with their reason")] = None,
+                    "left out. The registro is the purchase book; the pendientes' rows are "
+                    "recorded as pending acceptance (not synchronised until a registro lists "
+                    "them); the rows of reclamados and no-incluir are rejected with their "
+                    "reason")] = None,
 ) -> ImportOut:
     container = request.app.state.container
     settings = container.settings
