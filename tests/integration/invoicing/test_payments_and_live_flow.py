@@ -4,6 +4,7 @@ import io
 import uuid
 from datetime import date
 
+from invoicing.adapters import repositories
 from invoicing.service_layer.event_handlers import handle_event
 from invoicing.service_layer.imports import ImportOptions, import_file
 from shared.events import IntegrationApproved, InvoiceSynced, PaymentRecorded, SyncRequested
@@ -90,7 +91,8 @@ async def test_a_payment_must_be_positive_and_for_a_known_company(client):
     assert unknown.status_code == 404 and "create it first" in unknown.json()["detail"]
 
 
-async def test_imported_documents_flow_live_once_each(client, container):
+async def test_imported_documents_flow_live_once_each(client, container, monkeypatch):
+    monkeypatch.setattr(repositories, "_IDS_PER_QUERY", 2)  # a batch's documents in 2 reads
     company = new_rut()
     await client.post("/v1/companies", json={"rut": company, "name": "Ferretería"})
     await approve(client, container, company)

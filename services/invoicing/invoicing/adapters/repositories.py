@@ -236,6 +236,9 @@ _EXPORTED = documents.c.status != str(DocumentStatus.PENDING_ACCEPTANCE)
 
 
 _ORDER = (documents.c.issue_date, documents.c.folio, documents.c.id)
+# Bound parameters per IN list: far below asyncpg's 32,767 and SQLite's 32,766 whatever
+# IMPORT_BATCH_SIZE is.
+_IDS_PER_QUERY = 5000
 
 
 class DocumentRepository:
@@ -305,8 +308,10 @@ class DocumentRepository:
 
     async def by_ids(self, ids: Sequence[str]) -> list[Document]:
         """These documents, in the order of ids."""
-        rows = {r.id: r for r in await self._session.execute(
-            select(documents).where(documents.c.id.in_(ids)))}
+        rows = {}
+        for start in range(0, len(ids), _IDS_PER_QUERY):
+            rows.update((r.id, r) for r in await self._session.execute(
+                select(documents).where(documents.c.id.in_(ids[start:start + _IDS_PER_QUERY]))))
         return [_document(rows[i]) for i in ids]
 
     async def accept_pending(self, accepted: Sequence[tuple[str, tuple]]) -> list[Document]:
