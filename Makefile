@@ -63,8 +63,14 @@ test-unit: install
 test-browser: install
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(BIN)/pytest tests/browser -m browser
 
+## ruff, mypy (pyproject.toml: strict for the domain packages) and the import contracts.
+## lint-imports runs from shared/: at the top, the folder shared/ would shadow the package
+## shared/shared as a namespace package and hide its imports. Its report shows on failure.
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/mypy
+	@out=$$(cd shared && ../$(BIN)/lint-imports --no-logo --no-cache ../pyproject.toml 2>&1) \
+	  && echo "lint-imports: $$(grep '^Contracts:' <<< "$$out")" || { echo "$$out"; exit 1; }
 
 clean:
 	rm -rf $(VENV) var

@@ -12,6 +12,7 @@ ENVIRONMENT=development, the development secret; see deploy/local/auth.py).
 
 import os
 import time
+from collections.abc import Generator
 
 import click
 import httpx
@@ -30,7 +31,7 @@ class _FixedToken(httpx.Auth):
     def __init__(self, token: str):
         self._token = token
 
-    def auth_flow(self, request: httpx.Request):  # noqa: ANN201
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         request.headers["Authorization"] = f"Bearer {self._token}"
         yield request
 

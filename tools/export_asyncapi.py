@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from shared.events import CONTRACTS, CloudEvent, Contract
@@ -184,8 +185,9 @@ def _example(event_type: str, model: type[Contract]) -> dict:
 def build_document(topology: Topology | None = None) -> dict:
     topology = topology or Topology()
     models = sorted(CONTRACTS.items())
+    documented: list[type[BaseModel]] = [CloudEvent, *(m for _, m in models)]
     _, top = models_json_schema(
-        [(CloudEvent, "serialization")] + [(m, "serialization") for _, m in models],
+        [(m, "serialization") for m in documented],
         ref_template=REF,
     )
     schemas = dict(sorted(top["$defs"].items()))

@@ -12,7 +12,7 @@ AUTH_AUDIENCE when set. The public development secret only with ENVIRONMENT=deve
 import json
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Generator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -78,7 +78,7 @@ class GrantingAuth(httpx.Auth):
                                             ttl_seconds=8 * 3600)
         return self._token
 
-    def auth_flow(self, request: httpx.Request):  # noqa: ANN201 - httpx's generator protocol
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         if "Authorization" not in request.headers:  # an explicit token wins
             self._learn(request)
             request.headers["Authorization"] = f"Bearer {self.token}"
@@ -91,7 +91,7 @@ class GrantingAuth(httpx.Auth):
             kind, rut = path.rsplit("/", 1)[1], _body_rut(request)
         elif match := _BY_RUT.match(path):
             kind, rut = match.groups()
-        if rut is None:
+        if kind is None or rut is None:
             return
         try:
             rut = canonical_rut(rut)

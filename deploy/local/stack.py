@@ -193,15 +193,15 @@ class Stack:
         return None
 
     def stop(self, timeout: float = 15.0) -> None:
-        running = [s for s in self.services if s.process and s.process.poll() is None]
-        for service in running:
-            service.process.send_signal(signal.SIGTERM)
-        for service in running:
+        running = [s.process for s in self.services if s.process and s.process.poll() is None]
+        for process in running:
+            process.send_signal(signal.SIGTERM)
+        for process in running:
             try:
-                service.process.wait(timeout)
+                process.wait(timeout)
             except subprocess.TimeoutExpired:
-                service.process.kill()
-                service.process.wait()
+                process.kill()
+                process.wait()
         for service in self.services:
             if service.log_file is not None:
                 service.log_file.close()

@@ -74,7 +74,8 @@ def import_over_http(definitions: dict, management_url: str, *, attempts: int = 
                      delay: float = 2.0) -> None:
     """POST /api/definitions, waiting (``attempts`` × ``delay``) for the API to answer."""
     parts = urlsplit(management_url)
-    endpoint = urlunsplit((parts.scheme, parts.hostname + (f":{parts.port}" if parts.port else ""),
+    endpoint = urlunsplit((parts.scheme,
+                           (parts.hostname or "") + (f":{parts.port}" if parts.port else ""),
                            parts.path.rstrip("/") + "/api/definitions", "", ""))
     token = base64.b64encode(
         f"{unquote(parts.username or '')}:{unquote(parts.password or '')}".encode()).decode()

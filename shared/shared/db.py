@@ -54,7 +54,7 @@ def create_engine(url: str, *, pool_size: int = 20) -> AsyncEngine:
         engine = create_async_engine(url, connect_args={"timeout": 30}, **codec)
 
         @event.listens_for(engine.sync_engine, "connect")
-        def _sqlite_pragmas(dbapi_conn, _record):  # noqa: ANN001
+        def _sqlite_pragmas(dbapi_conn, _record):
             # WAL lets the relay read while the API writes; FKs are off by default.
             cursor = dbapi_conn.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
@@ -72,7 +72,7 @@ def create_engine(url: str, *, pool_size: int = 20) -> AsyncEngine:
                                  **codec)
 
     @event.listens_for(engine.sync_engine, "checkout")
-    def _replace_if_closed(_dbapi_conn, record, _proxy):  # noqa: ANN001
+    def _replace_if_closed(_dbapi_conn, record, _proxy):
         if record.driver_connection.is_closed():
             raise exc.DisconnectionError("the server closed this connection")
 
@@ -81,7 +81,8 @@ def create_engine(url: str, *, pool_size: int = 20) -> AsyncEngine:
 
 def upsert(session: AsyncSession | AsyncConnection, table: Table) -> Any:
     """An INSERT that can say ON CONFLICT: each dialect has its own construct for it."""
-    dialect = session.bind.dialect.name
+    bind = session if isinstance(session, AsyncConnection) else session.get_bind()
+    dialect = bind.dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 

@@ -27,4 +27,4 @@ async def claim(session: AsyncSession, table: Table, event_id: str, event_type: 
         .on_conflict_do_nothing(index_elements=["event_id"])
     )
     result = await session.execute(statement)
-    return result.rowcount == 1
+    return result.rowcount == 1  # type: ignore[attr-defined]  # an INSERT's is a CursorResult

@@ -36,11 +36,25 @@ DEFAULT_OTHER_TAX_ACCOUNTS: dict[str, str] = {
     "26": "210722",  # cervezas y otras bebidas alcohólicas: 20,5%
     "27": "210723",  # bebidas analcohólicas: 10%
     "271": "210724",  # bebidas analcohólicas con elevado contenido de azúcar: 18%
+    # Not IVA: the income tax of the suplementeros (LIR art. 74 N°5, 0,5 % of the public
+    # price) that the publisher or distributor selling to them retains and pays (F29 line
+    # 54), so on a sale it is owed like any retention, never IVA Retenido (DESIGN §6b).
+    "53": "210745",  # Impuesto a la Renta Retenido
 }
-# On a purchase the same taxes are a credit the buyer recovers, not a debt (DESIGN §6b).
+# On a purchase the ILA is a credit the buyer recovers, not a debt (DESIGN §6b). A 53 on a
+# purchase is the buyer's own income tax, retained by the seller: a cost or a credit
+# depending on the buyer, so it has no default and waits for the accountant's account.
 DEFAULT_PURCHASE_OTHER_TAX_ACCOUNTS: dict[str, str] = dict.fromkeys(
-    DEFAULT_OTHER_TAX_ACCOUNTS, "110715")  # ILA por Recuperar
+    ("24", "25", "26", "27", "271"), "110715")  # ILA por Recuperar
 DEFAULT_ISSUED_VAT_TOLERANCE = 2  # pesos an issued document's IVA may differ by, with a note
+
+
+class PurchaseEntryDate(StrEnum):
+    """Which date of a purchase its entry takes (DESIGN §6b)."""
+
+    # The crédito fiscal belongs to the month the document was received (DL 825 art. 24).
+    RECEIVED = "received"
+    ISSUED = "issued"
 
 
 class PostingProfile(BaseModel):
@@ -80,6 +94,11 @@ class PostingProfile(BaseModel):
                     "19%) and still post as stated, with a note; received documents always "
                     "post as stated",
     )
+    purchase_entry_date: PurchaseEntryDate = Field(
+        default=PurchaseEntryDate.RECEIVED,
+        description="received: a purchase's entry is dated the day the company received it "
+                    "(TaxDocument.received_on), or its issue date when that is not known; "
+                    "issued: always its issue date")
     settings_version: int = Field(
         default=0, ge=0,
         description="the company's settings version this profile was read at: it goes up "

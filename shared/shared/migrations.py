@@ -22,7 +22,7 @@ def run_migrations(target_metadata: MetaData, default_url: str) -> None:
             context.run_migrations()
         return
 
-    def _run(connection) -> None:  # noqa: ANN001
+    def _run(connection) -> None:
         context.configure(connection=connection, target_metadata=target_metadata,
                           render_as_batch=True)
         with context.begin_transaction():

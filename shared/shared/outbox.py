@@ -155,7 +155,8 @@ class OutboxRelay:
             candidates = (await conn.execute(query)).all()
             if not candidates:
                 return 0
-            ids, total = [], 0
+            ids: list[int] = []
+            total = 0
             for candidate in candidates:
                 if ids and total + candidate.size > self._batch_bytes:
                     break

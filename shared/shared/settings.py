@@ -9,7 +9,7 @@ says ENVIRONMENT=development, and then returns the one warning line to log.
 
 import logging
 import sys
-from typing import Literal, NoReturn, TypeVar
+from typing import Any, Literal, NoReturn, TypeVar
 
 from jwt.algorithms import get_default_algorithms
 from jwt.exceptions import InvalidKeyError
@@ -41,9 +41,9 @@ def is_public_secret(value: str) -> bool:
     return value in PUBLIC_SECRETS or PLACEHOLDER_MARK in value.lower()
 
 
-def _pem(value: str | None) -> str | None:
+def _pem(value: str) -> str:
     # A PEM fits on one line of an env file with literal "\n" (compose, systemd).
-    return value.replace("\\n", "\n").strip() if value else None
+    return value.replace("\\n", "\n").strip()
 
 
 class CommonSettings(BaseSettings):
@@ -127,7 +127,7 @@ class CommonSettings(BaseSettings):
         """How this process checks the users' tokens."""
         asymmetric = self.auth_algorithm != "HS256"
         return TokenVerifier(
-            key=self.auth_public_key if asymmetric else self.auth_secret,
+            key=(self.auth_public_key or "") if asymmetric else self.auth_secret,  # set: checked
             algorithm=self.auth_algorithm, max_lifetime=self.auth_max_token_lifetime,
             issuer=self.auth_issuer, audience=self.auth_audience)
 
@@ -189,7 +189,7 @@ def describe(error: ValidationError, settings_type: type[BaseSettings]) -> str:
     return "; ".join(parts)
 
 
-def read_settings(settings_type: type[S], **values: object) -> S:
+def read_settings(settings_type: type[S], **values: Any) -> S:
     try:
         return settings_type(**values)
     except ValidationError as error:

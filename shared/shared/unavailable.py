@@ -15,7 +15,7 @@ from sqlalchemy import exc as sa_exc
 try:  # every service has httpx, but shared does not need it
     import httpx
 except ImportError:  # pragma: no cover
-    httpx = None
+    httpx = None  # type: ignore[assignment]  # checked before use
 
 # SQLSTATEs that mean the database cannot be reached now, not that the query is wrong:
 # connection exceptions (08…), operator intervention (57P01 shutdown … 57P04 dropped),

@@ -50,7 +50,7 @@ def _free_port() -> int:
 
 
 class LiveServer:
-    def __init__(self, app) -> None:  # noqa: ANN001
+    def __init__(self, app) -> None:
         self.port = _free_port()
         self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port,
                                                     log_level="warning", access_log=False))
@@ -83,7 +83,7 @@ class Target:
     seeded: dict[str, str]
     calls: int = 0
 
-    def call(self, case, headers: dict[str, str]) -> None:  # noqa: ANN001
+    def call(self, case, headers: dict[str, str]) -> None:
         self.calls += 1
         if self.calls % 4:  # every fourth case keeps its generated path parameters
             for name in case.path_parameters or {}:
@@ -100,13 +100,13 @@ def auth_headers() -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-async def _migrated(infra, name: str, migrate) -> str:  # noqa: ANN001
+async def _migrated(infra, name: str, migrate) -> str:
     url = await infra.create_database(name)
     await asyncio.to_thread(migrate, url)  # alembic runs its own event loop
     return url
 
 
-def _common(infra, topology) -> dict:  # noqa: ANN001
+def _common(infra, topology) -> dict:
     return {"amqp_url": infra.amqp_url, "event_exchange": topology.exchange,
             "queue_prefix": topology.queue_prefix, "delivery_limit": topology.delivery_limit}
 
@@ -147,7 +147,7 @@ def accounting(infra, topology, accounting_db, auth_headers) -> Iterator[Target]
         yield Target(server.url, {"rut": SEED_CONTRACT, "company_id": company.json()["id"]})
 
 
-def _published_schema(build_app, settings) -> schemathesis.BaseSchema:  # noqa: ANN001
+def _published_schema(build_app, settings) -> schemathesis.BaseSchema:
     # The schema is what the code publishes; it does not depend on the database, so it is
     # read at collection time from an app that never connects.
     spec = build_app(settings, background=False).openapi()

@@ -24,6 +24,7 @@ EXPORT_CUSTOMER = (rut_from_number(59123456), "Andes Trading Inc.")
 SUPPLIER = (rut_from_number(97975000), "Distribuidora Central S.A.")
 SUPPLIER_EXEMPT = (rut_from_number(79654321), "Servicios Notariales Ltda.")
 SELLER_46 = (rut_from_number(12345678), "Juan Pérez (agricultor)")
+NEWSAGENT = (rut_from_number(13131313), "Kiosco La Esquina (suplementero)")
 FINAL_CONSUMER = (FINAL_CONSUMER_RUT, "Consumidor final")
 
 SETTINGS = {
@@ -35,9 +36,9 @@ SETTINGS = {
 
 
 def doc(direction, dte_type, folio, day, party, *, net=0, exempt=0, vat=0, total=None,
-        references=(), other_taxes=(), vat_retained=0):
+        references=(), other_taxes=(), vat_retained=0, **extra):
     taxes = sum(t["amount"] for t in other_taxes)
-    return {
+    return extra | {
         "direction": direction, "dte_type": dte_type, "folio": folio,
         "issue_date": f"2026-{day}", "counterparty": {"rut": party[0], "name": party[1]},
         "net": net, "exempt": exempt, "vat": vat,
@@ -68,6 +69,10 @@ AUGUST_DOCUMENTS = [
         references=[ref(110, 7001)]),
     doc("sales", 112, 7201, "08-15", EXPORT_CUSTOMER, exempt=20_000,
         references=[ref(110, 7001)]),
+    # Newspapers to a suplementero: 0,5 % of the public price of $300.000 retained for its
+    # income tax (LIR art. 74 N°5), added to the total: 200.000 + 38.000 + 1.500 = 239.500.
+    doc("sales", 33, 1004, "08-16", NEWSAGENT, net=200_000, vat=38_000,
+        other_taxes=[{"code": 53, "rate": 0.5, "amount": 1_500}]),
     doc("purchases", 33, 88001, "08-05", SUPPLIER, net=80_000, vat=15_200),
     doc("purchases", 33, 88002, "08-06", SUPPLIER, net=25_000, vat=4_750,
         other_taxes=[{"code": 27, "rate": 10, "amount": 2_500}]),  # bebidas: ILA 10%
@@ -78,6 +83,10 @@ AUGUST_DOCUMENTS = [
         references=[ref(33, 88001)]),
     doc("purchases", 61, 9001, "08-28", SUPPLIER, net=10_000, vat=1_900,
         references=[ref(33, 88001)]),
+    # Issued 31 August, received 2 September: its crédito fiscal, and so its entry, is
+    # September's (DL 825 art. 24); invoicing and the cuadratura count it in August.
+    doc("purchases", 33, 88004, "08-31", SUPPLIER, net=40_000,
+        vat=7_600, received_on="2026-09-02"),
 ]
 PAYMENTS = [
     {"kind": "collection", "counterparty": {"rut": CUSTOMER[0], "name": CUSTOMER[1]},
@@ -85,7 +94,7 @@ PAYMENTS = [
     {"kind": "payment", "counterparty": {"rut": SUPPLIER[0], "name": SUPPLIER[1]},
      "amount": 95_200, "paid_on": "2026-08-30", "documents": [{"dte_type": 33, "folio": 88001}]},
 ]
-SALES_IVA = 19_000 + 11_400 + 109 + 1_900 - 3_800
+SALES_IVA = 19_000 + 11_400 + 109 + 1_900 - 3_800 + 38_000
 PURCHASES_IVA = 15_200 + 4_750 + 38_000 + 950 - 1_900
 
 BROKEN = doc("sales", 33, 1101, "09-09", CUSTOMER, net=10_000, vat=1_900, total=99_999)
@@ -154,6 +163,7 @@ def run_books(client: FlowClient) -> dict:
     out["close"] = client.close_period(company_id, "2026-08")
     out["august_entries"] = client.entries(company_id, *AUGUST)
     out["trial_balance"] = client.trial_balance(company_id, *AUGUST)
+    out["september_entries"] = client.entries(company_id, *SEPTEMBER)
     out["august_reconciliation"] = client.report(company_id, "reconciliation", month="2026-08")
     out["august_reconciliation_csv"] = client.report_csv(company_id, "reconciliation",
                                                          month="2026-08")
@@ -216,7 +226,17 @@ def test_the_books_balance_and_hold_the_documents_iva(books):
     assert rows["210715"]["credit"] == 38_000  # IVA retained on the 46
     assert rows["210720"]["credit"] == 18_900  # ILA licores
     assert rows["110715"]["debit"] == 2_500  # ILA bebidas analcohólicas on a purchase: recovered
+    assert rows["210745"]["credit"] == 1_500  # the suplementeros' income tax, not IVA retained
     assert rows["310125"]["credit"] - rows["310125"]["debit"] == 1_000_000 + 50_000 - 20_000
+
+
+def test_a_purchase_received_the_next_month_books_in_that_month(books):
+    key = f"purchases:{SUPPLIER[0]}:33:88004"
+    assert key not in {e["source_key"] for e in books["august_entries"]}
+    [entry] = [e for e in books["september_entries"] if e["source_key"] == key]
+    assert entry["entry_date"] == "2026-09-02"
+    assert {(x["account_code"], x["debit"], x["credit"]) for x in entry["lines"]} == {
+        ("410230", 40_000, 0), ("110710", 7_600, 0), ("210210", 0, 47_600)}
 
 
 def test_the_closed_month_reconciles_with_zero_differences(books):
@@ -260,25 +280,27 @@ def test_september_balances_open_with_august_and_tie_with_the_ledger(books):
     report = books["september_balance"]
     rows = {r["account_code"]: r for r in report["rows"]}
     # Clientes owed in August: the customer 128.400 (above), the export customer
-    # 1.000.000 + 50.000 − 20.000 and the final consumer 680 + 5.000; then September's
-    # factura 1100 of 47.600.
-    august = 128_400 + 1_030_000 + 5_680
+    # 1.000.000 + 50.000 − 20.000, the final consumer 680 + 5.000 and the suplementero
+    # 239.500; then September's factura 1100 of 47.600.
+    august = 128_400 + 1_030_000 + 5_680 + 239_500
     clientes = rows["110310"]
     assert (clientes["opening_balance"], clientes["debit"], clientes["credit"],
             clientes["closing_balance"]) == (august, 47_600, 0, august + 47_600)
-    assert clientes["debit_balance"] == 1_211_680
+    assert clientes["debit_balance"] == 1_451_180
     # IVA DF: August's, then September's 7.600 (the broken document is held).
     assert rows["210710"]["opening_balance"] == -SALES_IVA
     assert rows["210710"]["closing_balance"] == -(SALES_IVA + 7_600)
+    # IVA CF: August's, then the 7.600 of the purchase issued 31 August, received 2 September.
+    assert (rows["110710"]["opening_balance"], rows["110710"]["closing_balance"]) == (
+        PURCHASES_IVA, PURCHASES_IVA + 7_600)
     # Accounts that only carry August's balance are in the report too.
-    assert rows["110710"]["opening_balance"] == rows["110710"]["closing_balance"] == \
-        PURCHASES_IVA
+    assert rows["210745"]["opening_balance"] == rows["210745"]["closing_balance"] == -1_500
     for code, ledger in books["september_ledgers"].items():
         assert (rows[code]["opening_balance"], rows[code]["closing_balance"]) == (
             ledger["opening_balance"], ledger["closing_balance"]), code
     totals = report["totals"]
     assert totals["opening_balance"] == totals["closing_balance"] == 0
-    assert totals["debit"] == totals["credit"] == 47_600
+    assert totals["debit"] == totals["credit"] == 47_600 + 47_600  # the sale, the purchase
     assert totals["debit_balance"] == totals["credit_balance"]
     clients = {r["rut"]: r for r in books["september_clients"]["rows"]}
     assert (clients[CUSTOMER[0]]["opening_balance"], clients[CUSTOMER[0]]["balance"]) == (
@@ -291,9 +313,10 @@ def test_the_balance_tributario_of_the_year_balances_its_pairs(books):
     report = books["tributario"]
     assert (report["from"], report["to"]) == ("2026-01-01", SEPTEMBER[1])
     rows = {r["account_code"]: r for r in report["rows"]}
-    assert rows["110310"]["assets"] == 1_211_680  # no earlier year: the year is all of it
+    assert rows["110310"]["assets"] == 1_451_180  # no earlier year: the year is all of it
     assert rows["210710"]["liabilities"] == SALES_IVA + 7_600
-    assert rows["110710"]["assets"] == PURCHASES_IVA
+    assert rows["110710"]["assets"] == PURCHASES_IVA + 7_600
+    assert rows["210745"]["liabilities"] == 1_500
     assert rows["310125"]["gains"] == 1_000_000 + 50_000 - 20_000  # exportaciones
     sums, result, totals = report["sums"], report["result"], report["totals"]
     assert result["amount"] == sums["gains"] - sums["losses"]

@@ -69,9 +69,13 @@ def _import_and_sync(client: FlowClient) -> dict:
                         what="the sync to reach review", timeout=60)
     held = client.sync_documents(sync["id"], status="held")
     summary = client.confirm(sync["id"])
+    # A purchase books on its reception (DL 825 art. 24): the RCV's Fecha Recepcion, or for
+    # a DTE file the day it was imported, which is when invoicing says it was.
+    booked_to = max([MARCH[1], *(d["received_on"] for d in documents if d["received_on"])])
     return {"imports": imports, "again": again, "documents": documents, "reviewed": reviewed,
             "held": held, "summary": summary,
-            "trial_balance": client.trial_balance(company["id"], *MARCH)}
+            "trial_balance": client.trial_balance(company["id"], *MARCH),
+            "balances_when_booked": client.trial_balance(company["id"], booked_to, booked_to)}
 
 
 def _movement(documents: list[dict], direction: str) -> int:
@@ -110,11 +114,14 @@ def test_every_imported_document_is_posted_or_held_with_its_reason(books):
 
 
 def test_the_trial_balance_matches_the_files_totals(books):
-    rows = {r["account_code"]: r for r in books["trial_balance"]["rows"]}
+    # Closing balances once every document is booked: DTE-file purchases book on their
+    # import day, after March.
+    rows = {r["account_code"]: r for r in books["balances_when_booked"]["rows"]}
     clientes, proveedores = rows["110310"], rows["210210"]
     posted = _recorded(books)
-    assert clientes["debit"] - clientes["credit"] == _movement(posted, "sales")
-    assert proveedores["credit"] - proveedores["debit"] == _movement(posted, "purchases")
+    assert clientes["closing_balance"] == _movement(posted, "sales")
+    assert -proveedores["closing_balance"] == _movement(posted, "purchases")
+    assert books["balances_when_booked"]["totals"]["closing_balance"] == 0
     totals = books["trial_balance"]["totals"]
     assert totals["debit"] == totals["credit"]
 

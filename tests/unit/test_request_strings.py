@@ -128,7 +128,7 @@ def _apps() -> dict:
     }
 
 
-def api_routes(routes) -> Iterator[APIRoute]:  # noqa: ANN001
+def api_routes(routes) -> Iterator[APIRoute]:
     for route in routes:
         if isinstance(route, APIRoute):
             yield route

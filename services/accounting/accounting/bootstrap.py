@@ -148,9 +148,9 @@ def build_app(settings: Settings | None = None, *, background: bool = True) -> F
     app.state.services = services
     app.state.engine = engine
     install_problem_handlers(app)
-    # The worker's proposal batches are bounded by its batch size, not by a person.
     install_date_range_check(app)  # from ≤ to, at most 24 months
     install_single_query_parameters(app)  # ?from=…&from=… is a 422
+    # The worker's proposal batches are bounded by its batch size, not by a person.
     install_body_limit(app, settings.max_body_bytes, limit_for=lambda path: (
         INTERNAL_BODY_LIMIT if path.startswith(INTERNAL_PREFIX) else settings.max_body_bytes))
     app.include_router(health_router({"database": database_check, "broker": broker_check}))

@@ -15,7 +15,7 @@ from invoicing.adapters.tables import outbox
 from invoicing.config import CONSUMER_NAME, Settings, ensure_sqlite_directory
 from invoicing.entrypoints.consumer import make_handler
 from invoicing.entrypoints.http import install_routes
-from invoicing.entrypoints.http.size_limit import IMPORT_PATH_SUFFIX
+from invoicing.entrypoints.http.size_limit import IMPORT_PATH_SUFFIX, too_large_detail
 from invoicing.service_layer.unit_of_work import UnitOfWork
 from shared.background import ensure_running, log_if_failed
 from shared.db import create_engine, session_factory
@@ -127,11 +127,15 @@ def build_app(settings: Settings | None = None, *, background: bool = True) -> F
     )
     app.state.container = container
     install_routes(app, container)
-    # File imports have their own, larger limit (ImportSizeLimit).
     install_date_range_check(app)  # from ≤ to, at most 24 months
     install_single_query_parameters(app)  # ?from=…&from=… is a 422
-    install_body_limit(app, settings.max_body_bytes, limit_for=lambda path: (
-        None if path.endswith(IMPORT_PATH_SUFFIX) else settings.max_body_bytes))
+    # File imports have their own, larger limit, and say how to split a file that is over it.
+    install_body_limit(
+        app, settings.max_body_bytes,
+        limit_for=lambda path: (settings.import_max_bytes if path.endswith(IMPORT_PATH_SUFFIX)
+                                else settings.max_body_bytes),
+        detail_for=lambda path, limit: (too_large_detail(limit)
+                                        if path.endswith(IMPORT_PATH_SUFFIX) else None))
     # Operators' view of our consumer's dead letters.
     app.include_router(dead_letters_router(
         DeadLetters(settings.amqp_url, settings.topology, CONSUMER_NAME),

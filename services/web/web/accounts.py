@@ -66,6 +66,7 @@ def settings_body(form: dict[str, str], current: dict) -> dict:
         "collections_account": value("recaudaciones"),
         "auto_post": bool(current.get("auto_post", False)),
         "other_tax_accounts": _overrides(current),
+        "purchase_entry_date": current.get("purchase_entry_date", "received"),
     }
 
 

@@ -36,7 +36,8 @@ def _error(response: httpx.Response) -> ApiError:
     except ValueError:
         body = None
     if isinstance(body, dict):
-        errors = body.get("errors") if isinstance(body.get("errors"), list) else []
+        errors = body.get("errors")
+        errors = errors if isinstance(errors, list) else []
         return ApiError(response.status_code, str(body.get("detail") or ""),
                         str(body.get("title") or ""),
                         [e for e in errors if isinstance(e, dict)], body)

@@ -26,7 +26,7 @@ def create_app(settings: Settings | None = None, *,
     settings = settings or Settings()
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI):  # noqa: ANN202
+    async def lifespan(app: FastAPI):
         yield
         await app.state.api.close()
 
@@ -39,7 +39,7 @@ def create_app(settings: Settings | None = None, *,
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.middleware("http")
-    async def sessions_and_headers(request: Request, call_next):  # noqa: ANN001, ANN202
+    async def sessions_and_headers(request: Request, call_next):
         store: SessionStore = request.app.state.sessions
         request.state.session = store.get(request.cookies.get(COOKIE_NAME))
         request.state.cookie_session = request.state.session

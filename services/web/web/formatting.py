@@ -1,13 +1,13 @@
 """How the console writes amounts, RUTs, dates and the APIs' codes for a person in Chile:
 ``$1.234.567``, ``12.345.678-5``, ``dd-mm-aaaa``, words instead of enum values."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from shared.rut import InvalidRut, canonical_rut, format_rut
 
 try:
-    SANTIAGO = ZoneInfo("America/Santiago")
+    SANTIAGO: tzinfo = ZoneInfo("America/Santiago")
 except ZoneInfoNotFoundError:  # a machine without the time zone database
     SANTIAGO = UTC
 
@@ -39,7 +39,7 @@ def fecha(value: str | date | datetime | None) -> str:
         try:
             value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
         except ValueError:
-            return value
+            return str(value)  # still the text: it did not parse
     if isinstance(value, datetime):
         local = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(SANTIAGO)
         return local.strftime("%d-%m-%Y %H:%M")

@@ -51,10 +51,11 @@ def check_rut(text: str | None) -> RutCheck:
 def ruts_in(text: str | None) -> tuple[list[str], list[str]]:
     """The canonical RUTs of a list written with commas, spaces or new lines, and the
     messages for those that are not RUTs."""
-    good, bad = [], []
+    good: list[str] = []
+    bad: list[str] = []
     for part in (text or "").replace(",", " ").replace(";", " ").split():
         result = check_rut(part)
-        if result.ok:
+        if result.canonical is not None:
             if result.canonical not in good:
                 good.append(result.canonical)
         else:

@@ -38,7 +38,8 @@ class Session:
         return self.token_expires_at is None or time.time() < self.token_expires_at
 
     def csrf_ok(self, sent: str | None) -> bool:
-        return bool(sent) and hmac.compare_digest(sent.encode(), self.csrf_token.encode())
+        return sent is not None and sent != "" and hmac.compare_digest(sent.encode(),
+                                                                       self.csrf_token.encode())
 
     def flash(self, message: str, kind: str = "ok") -> None:
         self.flashes.append((kind, message))

@@ -16,7 +16,7 @@ public data.
 """
 
 import time
-from collections.abc import Iterable
+from collections.abc import Generator, Iterable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -215,7 +215,7 @@ class ServiceToken(httpx.Auth):
         self._secret, self._sub, self._ttl = secret, sub, ttl_seconds
         self._token, self._renew_at = "", 0.0
 
-    def auth_flow(self, request: httpx.Request):  # noqa: ANN201 - httpx's generator protocol
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         if time.monotonic() >= self._renew_at:
             self._token = mint_token(self._secret, self._sub, roles=[SERVICE_ROLE],
                                      ttl_seconds=self._ttl)

@@ -14,13 +14,16 @@ DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 
 # For a path, its limit in bytes, or None when another middleware limits it.
 LimitFor = Callable[[str], int | None]
+# For a path and its limit, what to tell the client when a body is over it (None: the
+# general message); a file import can say how to split the file.
+DetailFor = Callable[[str, int], str | None]
 
 
 class BodyTooLarge(HTTPException):
     # An HTTPException: FastAPI passes those through while reading a body instead of
     # turning them into a 400.
-    def __init__(self, limit: int) -> None:
-        super().__init__(413, too_large_detail(limit))
+    def __init__(self, limit: int, detail: str | None = None) -> None:
+        super().__init__(413, detail or too_large_detail(limit))
         self.limit = limit
 
 
@@ -30,15 +33,16 @@ def too_large_detail(limit: int) -> str:
             "was done. Send less in one request (fewer items per call).")
 
 
-def too_large_response(limit: int, path: str) -> JSONResponse:
-    return problem_response(413, "Content too large", too_large_detail(limit),
+def too_large_response(limit: int, path: str, detail: str | None = None) -> JSONResponse:
+    return problem_response(413, "Content too large", detail or too_large_detail(limit),
                             type="/problems/too-large", instance=path, limit_bytes=limit)
 
 
 class BodySizeLimit:
     def __init__(self, app: ASGIApp, max_bytes: int = DEFAULT_MAX_BODY_BYTES,
-                 limit_for: LimitFor | None = None) -> None:
+                 limit_for: LimitFor | None = None, detail_for: DetailFor | None = None) -> None:
         self.app, self.max_bytes, self.limit_for = app, max_bytes, limit_for
+        self.detail_for = detail_for
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -48,9 +52,10 @@ class BodySizeLimit:
         if limit is None:
             await self.app(scope, receive, send)
             return
+        detail = self.detail_for(scope["path"], limit) if self.detail_for else None
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            await too_large_response(limit, scope["path"])(scope, receive, send)
+            await too_large_response(limit, scope["path"], detail)(scope, receive, send)
             return
         received = 0
 
@@ -60,19 +65,21 @@ class BodySizeLimit:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
-                    raise BodyTooLarge(limit)
+                    raise BodyTooLarge(limit, detail)
             return message
 
         await self.app(scope, counted, send)
 
 
 def install_body_limit(app: FastAPI, max_bytes: int = DEFAULT_MAX_BODY_BYTES, *,
-                       limit_for: LimitFor | None = None) -> None:
+                       limit_for: LimitFor | None = None,
+                       detail_for: DetailFor | None = None) -> None:
     """Limit every request body to ``max_bytes``; ``limit_for`` may give a path another
-    limit (or None: limited elsewhere)."""
+    limit (or None: limited elsewhere), ``detail_for`` its own message."""
 
     @app.exception_handler(BodyTooLarge)
     async def _too_large(request: Request, exc: BodyTooLarge) -> JSONResponse:
-        return too_large_response(exc.limit, request.url.path)
+        return too_large_response(exc.limit, request.url.path, exc.detail)
 
-    app.add_middleware(BodySizeLimit, max_bytes=max_bytes, limit_for=limit_for)
+    app.add_middleware(BodySizeLimit, max_bytes=max_bytes, limit_for=limit_for,
+                       detail_for=detail_for)

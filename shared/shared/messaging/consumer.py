@@ -216,19 +216,7 @@ class Consumer:
             self._dead_letters = await self._dead_letter_exchange()
             await queue.consume(self._inbox.put)
             self.ready.set()
-            if self._max_in_flight > 1:
-                await self._run_pipelined()
-            while True:
-                batch = _on_open_channels(await self._next_batch())
-                if not batch:
-                    continue
-                self._idle.clear()
-                try:
-                    await self._process(batch)
-                except (AMQPError, ChannelInvalidStateError, ConnectionError) as error:
-                    self._dropped(batch, error)
-                finally:
-                    self._idle.set()
+            await self._run_pipelined()  # max_in_flight=1 is one batch at a time
         finally:
             self._closing = True
             for task in self._in_flight:
@@ -304,11 +292,6 @@ class Consumer:
                 break
             size += len(batch[-1].body)
         return batch
-
-    async def _process(self, messages: list[AbstractIncomingMessage]) -> None:
-        good = await self._parse_all(messages)
-        if good:
-            await self._settle(good, await self._call(good))
 
     async def _parse_all(self, messages: list[AbstractIncomingMessage]
                          ) -> list[tuple[AbstractIncomingMessage, Delivery]]:
@@ -407,7 +390,7 @@ class Consumer:
         # the limit: the delivery that sees count == limit is the last one.
         count = (message.headers or {}).get("x-delivery-count") or 0
         try:
-            return int(count) >= self._topology.delivery_limit
+            return int(count) >= self._topology.delivery_limit  # type: ignore[arg-type]  # caught
         except (TypeError, ValueError):
             return False
 

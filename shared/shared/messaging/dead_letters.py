@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import Any
 
 import aio_pika
-from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractRobustConnection
+from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractIncomingMessage
 from aiormq.exceptions import ChannelNotFoundEntity
 
 from shared.messaging.access import login_of
@@ -130,7 +130,7 @@ class DeadLetters:
     def queue_name(self) -> str:
         return self._topology.dead_letter_queue_name(self._consumer)
 
-    async def _connect(self) -> AbstractRobustConnection:
+    async def _connect(self) -> AbstractConnection:
         return await aio_pika.connect(self._url, timeout=self._timeout)
 
     async def list(self, limit: int = 50) -> tuple[list[DeadLetter], int]:

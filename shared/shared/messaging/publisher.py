@@ -9,6 +9,7 @@ import asyncio
 import logging
 from collections import Counter
 from dataclasses import dataclass
+from typing import cast
 
 import aio_pika
 import aiormq
@@ -74,7 +75,7 @@ class Publisher:
         """Publish all messages; returns when every one is confirmed, raises otherwise."""
         if self._exchange is None:
             raise RuntimeError("Publisher.connect() was not called")
-        exchange = self._exchange
+        exchange = cast(aio_pika.Exchange, self._exchange)  # AbstractExchange omits .channel
         # Not aio_pika's Exchange.publish: it waits, message by message under the channel's
         # lock, for each frame to be written out, so a batch costs a few event-loop turns
         # per message: seconds for the outbox relay's batch while the loop also serves
@@ -85,7 +86,7 @@ class Publisher:
         channel = await exchange.channel.get_underlay_channel()
         await asyncio.gather(
             *(
-                channel.basic_publish(
+                channel.basic_publish(  # type: ignore[call-arg]  # aiormq's Channel has wait=
                     m.body,
                     exchange=exchange.name,
                     routing_key=m.routing_key,

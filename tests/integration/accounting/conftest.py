@@ -1,7 +1,6 @@
 """The accounting app on a fresh, migrated PostgreSQL database, driven in-process."""
 
 import asyncio
-import itertools
 import json
 
 import httpx
@@ -15,6 +14,7 @@ from accounting.entrypoints.cli import migrate
 from deploy.local.auth import GrantingAuth
 from shared.events import CloudEvent
 from shared.http.auth import DEVELOPMENT_SERVICE_SECRET, ServiceToken
+from tests.support.ruts import new_rut
 
 # What the integration worker sends to the internal API, signed with its own credential.
 AS_WORKER = ServiceToken(DEVELOPMENT_SERVICE_SECRET, sub="integration-worker")
@@ -67,22 +67,6 @@ async def client(app):
     async with httpx.AsyncClient(transport=transport, base_url="http://accounting",
                                  auth=GrantingAuth()) as c:
         yield c
-
-
-# Each run has its own database, so a simple counter keeps RUTs apart.
-_numbers = itertools.count(70_000_001)
-
-
-def new_rut() -> str:
-    """A valid RUT no other test used (módulo 11 check digit)."""
-    number = next(_numbers)
-    total, factor = 0, 2
-    for digit in reversed(str(number)):
-        total += int(digit) * factor
-        factor = 2 if factor == 7 else factor + 1
-    check = 11 - total % 11
-    digit = {11: "0", 10: "K"}.get(check, str(check))
-    return f"{number}-{digit}"
 
 
 async def outbox_events(services, event_type: str, **data) -> list[CloudEvent]:

@@ -240,7 +240,8 @@ async def test_settings_validate_other_tax_accounts(client, services, rut):
     profile = (await client.get(f"/internal/v1/integrations/{books.rut}/posting-profile",
                                 auth=AS_WORKER)).json()
     assert profile["other_tax_accounts"] == {"24": "210720", "25": "210721", "26": "210722",
-                                             "27": "210723", "271": "210724", "28": "420220"}
+                                             "27": "210723", "271": "210724", "28": "420220",
+                                             "53": "210745"}
 
 
 # --- reports -----------------------------------------------------------------------------

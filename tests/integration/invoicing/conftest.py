@@ -1,5 +1,4 @@
 import asyncio
-import itertools
 
 import httpx
 import pytest
@@ -11,16 +10,7 @@ from invoicing.bootstrap import build_app
 from invoicing.config import Settings
 from invoicing.entrypoints.cli import migrate
 from shared.events import CloudEvent
-
-_numbers = itertools.count(76_100_001)
-
-
-def new_rut() -> str:
-    """A fresh valid RUT per call, so tests sharing a database never collide."""
-    digits = str(next(_numbers))
-    total = sum(int(d) * (2 + i % 6) for i, d in enumerate(reversed(digits)))
-    check = {11: "0", 10: "K"}.get(11 - total % 11, str(11 - total % 11))
-    return f"{digits}-{check}"
+from tests.support.ruts import new_rut
 
 
 async def migrated_database(infra, name: str) -> str:

@@ -127,6 +127,17 @@ def test_retention_codes_are_retained_vat_and_others_additional_taxes():
     assert doc.vat_retained == 190 and doc.other_taxes == (OtherTax(27, 100, 10.0),)
 
 
+def test_the_suplementeros_retention_is_income_tax_added_to_the_total_not_iva_retained():
+    # A newspaper distributor's factura: neto 200.000, IVA 38.000, and 0,5 % of a public
+    # price of 300.000 retained for the suplementero's income tax: 1.500, charged on top.
+    # 200.000 + 38.000 + 1.500 = 239.500.
+    taxes = ("<ImptoReten><TipoImp>53</TipoImp><TasaImp>0.5</TasaImp><MontoImp>1500</MontoImp>"
+             "</ImptoReten>")
+    [doc] = _read(_dte(f"<MntNeto>200000</MntNeto><IVA>38000</IVA>{taxes}"
+                       "<MntTotal>239500</MntTotal>"))
+    assert doc.vat_retained == 0 and doc.other_taxes == (OtherTax(53, 1_500, 0.5),)
+
+
 def test_an_xml_that_is_no_dte_is_refused():
     with pytest.raises(UnreadableFile, match="root element is <Invoice>"):
         _read(b"<Invoice/>")

@@ -129,11 +129,11 @@ def _app() -> FastAPI:
     app.state.service_tokens = TokenVerifier("w" * 40, max_lifetime=900)
 
     @app.get("/public")
-    async def public(principal=Depends(current_principal)) -> dict:  # noqa: ANN001
+    async def public(principal=Depends(current_principal)) -> dict:
         return {"sub": principal.sub}
 
     @app.get("/internal")
-    async def internal(principal=Depends(service_principal)) -> dict:  # noqa: ANN001
+    async def internal(principal=Depends(service_principal)) -> dict:
         return {"sub": principal.sub}
 
     return app

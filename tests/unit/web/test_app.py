@@ -255,7 +255,7 @@ async def test_the_apis_validation_messages_go_next_to_their_fields(client, fake
         "sales": {"auxiliary_account": "110310", "detail_account": "110310"},
         "purchases": {"auxiliary_account": "210210", "detail_account": "410230"},
         "payments_account": None, "collections_account": None, "auto_post": False,
-        "other_tax_accounts": {"24": "210720"}}
+        "other_tax_accounts": {"24": "210720"}, "purchase_entry_date": "received"}
 
 
 async def test_a_missing_mandatory_account_is_said_before_calling_the_api(client, fake):

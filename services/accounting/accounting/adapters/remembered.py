@@ -89,7 +89,7 @@ class RememberedRepository:
             delete(_table).where(_table.c.company_id == company_id,
                                  _table.c.direction == direction,
                                  _table.c.counterparty_rut == counterparty_rut))
-        return bool(result.rowcount)
+        return bool(result.rowcount)  # type: ignore[attr-defined]  # a DELETE's CursorResult
 
     async def chosen_documents(self, document_ids: list[str]) -> Sequence[RowMapping]:
         """The documents a person changed the detail account of, with what a choice is

@@ -68,6 +68,7 @@ from accounting.domain.periods import CLOSED_PERIOD
 from accounting.domain.settings import IntegrationOptions, InvoiceSettings
 from accounting.domain.syncs import CLOSED, DELIVERING, RESUMABLE, SyncKind, SyncStatus
 from shared.db import json_text, upsert
+from shared.internal_api import PurchaseEntryDate
 
 # Keys per IN (…) list: asyncpg takes at most 32,767 parameters in one statement.
 IN_CHUNK = 5_000
@@ -78,7 +79,8 @@ BULK_FROM = 50
 _DOCUMENT_COLUMNS = {
     "id": ("varchar", False), "sync_id": ("varchar", False), "company_id": ("varchar", False),
     "source_key": ("varchar", False), "event_id": ("varchar", False),
-    "issue_date": ("date", False), "dte_type": ("int", False), "folio": ("bigint", False),
+    "issue_date": ("date", False), "issued_on": ("date", False), "dte_type": ("int", False),
+    "folio": ("bigint", False),
     "document": ("text", True), "payment": ("text", True), "status": ("varchar", False),
     "hold_reason": ("text", False), "hold_code": ("varchar", False), "note": ("text", False),
     "entry": ("text", True), "entry_id": ("varchar", False),
@@ -351,7 +353,8 @@ class Repository:
         row = await self._one(
             select(invoice_settings.c.auto_post, invoice_settings.c.other_tax_accounts,
                    invoice_settings.c.purchase_other_tax_accounts,
-                   invoice_settings.c.issued_vat_tolerance)
+                   invoice_settings.c.issued_vat_tolerance,
+                   invoice_settings.c.purchase_entry_date)
             .where(invoice_settings.c.company_id == company_id)
         )
         if row is None:
@@ -359,7 +362,8 @@ class Repository:
         return IntegrationOptions(
             auto_post=bool(row.auto_post), other_tax_accounts=row.other_tax_accounts or None,
             purchase_other_tax_accounts=row.purchase_other_tax_accounts or None,
-            issued_vat_tolerance=row.issued_vat_tolerance)
+            issued_vat_tolerance=row.issued_vat_tolerance,
+            purchase_entry_date=PurchaseEntryDate(row.purchase_entry_date))
 
     async def save_settings(self, company_id: str, settings: InvoiceSettings,
                             options: IntegrationOptions | None = None) -> None:
@@ -369,6 +373,7 @@ class Repository:
             "other_tax_accounts": options.other_tax_accounts or None,
             "purchase_other_tax_accounts": options.purchase_other_tax_accounts or None,
             "issued_vat_tolerance": options.issued_vat_tolerance,
+            "purchase_entry_date": options.purchase_entry_date.value,
             "sales_auxiliary": settings.sales_auxiliary,
             "sales_detail": settings.sales_detail,
             "purchases_auxiliary": settings.purchases_auxiliary,
@@ -563,12 +568,13 @@ class Repository:
 
     async def company_documents_between(self, company_id: str, first: date,
                                         last: date) -> Sequence[RowMapping]:
-        """Every tax document the company's sessions received for the dates, oldest first."""
+        """Every tax document the company's sessions received issued on the dates (as
+        invoicing's manifest counts them, whatever day their entries take), oldest first."""
         return await self._all(
             select(sync_documents)
             .where(sync_documents.c.company_id == company_id,
                    sync_documents.c.document.is_not(None),
-                   sync_documents.c.issue_date >= first, sync_documents.c.issue_date <= last)
+                   sync_documents.c.issued_on >= first, sync_documents.c.issued_on <= last)
             .order_by(sync_documents.c.created_at, sync_documents.c.id)
         )
 

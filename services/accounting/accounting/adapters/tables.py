@@ -126,6 +126,8 @@ invoice_settings = Table(
     Column("purchase_other_tax_accounts", JSON),
     # Pesos an issued document's IVA may be off round(neto × 19%) and still post (§6b).
     Column("issued_vat_tolerance", Integer, nullable=False, server_default="2"),
+    # "received" (DL 825 art. 24) or "issued": which date of a purchase its entry takes.
+    Column("purchase_entry_date", String(10), nullable=False, server_default="received"),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     # Goes up by one with each change: the worker's cached posting profiles say which
     # version they were read at, and a batch built with another is refused (proposals.py).
@@ -169,6 +171,10 @@ sync_documents = Table(
     Column("source_key", String(200), nullable=False),
     Column("event_id", String(64), nullable=False),
     Column("issue_date", Date, nullable=False),  # the entry's date (a payment's paid_on)
+    # The document's own FchEmis (null for a payment), which may differ from the entry's
+    # date (a purchase books on its reception): invoicing's manifest, and so the
+    # reconciliation, counts a document in the month it was issued.
+    Column("issued_on", Date),
     Column("dte_type", Integer),  # null for payments
     Column("folio", BigInteger),
     Column("document", JSON),  # a TaxDocument, or null for a payment

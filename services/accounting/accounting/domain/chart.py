@@ -94,10 +94,6 @@ def group_accounts(leaves: tuple[Account, ...] = DEFAULT_LEAVES) -> list[Account
     return accounts
 
 
-# Added to the default chart after companies existed (migration 0002 adds them to those).
-ILA_ACCOUNTS = tuple(a for a in DEFAULT_LEAVES if a.code.startswith("21072"))
-
-
 def default_chart() -> list[Account]:
     """Every account a new company starts with, ordered by code."""
     return sorted([*group_accounts(), *DEFAULT_LEAVES], key=lambda a: a.code)

@@ -136,6 +136,7 @@ def reconcile(invoicing_lines: Iterable[InvoicingLine],
     for line in invoicing_lines:
         b = bucket(line.direction, line.dte_type)
         b["invoicing"] = b["invoicing"] + line.amounts
+    book: BookDocument | None
     for book in books_by_key.values():
         name = {BookStatus.POSTED: "posted", BookStatus.PENDING_REVIEW: "pending_review",
                 BookStatus.HELD: "held",
@@ -148,6 +149,7 @@ def reconcile(invoicing_lines: Iterable[InvoicingLine],
     for key in sorted(expected.keys() | books_by_key.keys()):
         invoiced, book = expected.get(key), books_by_key.get(key)
         if book is None:
+            assert invoiced is not None  # the key came from one of the two maps
             direction, dte_type, folio = parse_key(key)
             differences.append(Difference(key, direction, dte_type, folio, invoiced.total, None,
                                           BookStatus.MISSING, _WHY[BookStatus.MISSING]))

@@ -4,6 +4,7 @@ from dataclasses import dataclass, fields
 from enum import StrEnum
 
 from accounting.domain.accounts import Account, AccountType, leaves_under
+from shared.internal_api import PurchaseEntryDate
 
 
 class Role(StrEnum):
@@ -85,7 +86,8 @@ class InvoiceSettings:
     non_recoverable_vat: str | None = None  # IVA that is cost; unset: the detail account
 
     def code_for(self, role: Role) -> str | None:
-        return getattr(self, _ATTRIBUTE[role])
+        code: str | None = getattr(self, _ATTRIBUTE[role])
+        return code
 
     def by_role(self) -> dict[Role, str | None]:
         return {role: self.code_for(role) for role in Role}
@@ -149,7 +151,7 @@ def _with_article(word: str) -> str:
 
 def validate_settings(settings: InvoiceSettings, chart: dict[str, Account]) -> list[FieldError]:
     """Every problem of every account given; accounts not given are not errors here."""
-    errors = []
+    errors: list[FieldError] = []
     for role, code in settings.by_role().items():
         if code:
             errors.extend(FieldError(role.value, m) for m in account_problems(code, role, chart))
@@ -174,6 +176,8 @@ class IntegrationOptions:
     other_tax_accounts: dict[str, str] | None = None  # overrides by SII tax code, sales
     purchase_other_tax_accounts: dict[str, str] | None = None  # the same, purchases
     issued_vat_tolerance: int = DEFAULT_ISSUED_VAT_TOLERANCE
+    # A purchase books on the day it was received (DL 825 art. 24), or on its issue date.
+    purchase_entry_date: PurchaseEntryDate = PurchaseEntryDate.RECEIVED
 
     def tax_accounts(self, defaults: dict[str, str]) -> dict[str, str]:
         """The account of each additional tax on a sale: the defaults, overrides on top."""

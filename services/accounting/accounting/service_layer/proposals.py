@@ -280,6 +280,7 @@ def _row(document_id: str, proposal: Proposal, sync: Any, status: DocumentStatus
         "source_key": proposal.source_key,
         "event_id": proposal.event_id,
         "issue_date": day,
+        "issued_on": document.issue_date if document else None,
         "dte_type": document.dte_type if document else None,
         "folio": document.folio if document else None,
         "document": document.model_dump(mode="json") if document else None,

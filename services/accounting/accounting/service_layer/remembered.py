@@ -36,9 +36,9 @@ async def propose(uow: UnitOfWork, company_id: str, proposals: Sequence[Proposal
                   chart: dict[str, Account]) -> list[Proposed]:
     """The proposals with the remembered detail account of their counterparty in place of
     the default: the company's memory for the batch's RUTs is read once."""
-    documents = [p for p in proposals if p.entry is not None and p.document is not None]
-    remembered = await uow.remembered.for_counterparties(
-        company_id, {p.document.counterparty.rut for p in documents}) if documents else {}
+    ruts = {p.document.counterparty.rut for p in proposals
+            if p.entry is not None and p.document is not None}
+    remembered = await uow.remembered.for_counterparties(company_id, ruts) if ruts else {}
     settings = await uow.repo.get_settings(company_id) if remembered else InvoiceSettings()
     defaults = {"sales": settings.sales_detail, "purchases": settings.purchases_detail}
     # A counterparty's documents of a batch come to the same decision: made once each.
@@ -60,7 +60,7 @@ async def propose(uow: UnitOfWork, company_id: str, proposals: Sequence[Proposal
         if decision is None:
             decision = decisions[key] = decide_detail(
                 details, default, remembered.get(key[:2]), chart)
-        if decision.account_code is not None:
+        if decision.account_code is not None and proposal.entry is not None:
             # In place: the batch was parsed for this request alone and intake reads it
             # once; copying 2,000 proposals three models deep cost more than the rest of it.
             for line in proposal.entry.lines:

@@ -31,6 +31,7 @@ def settings_view(settings: InvoiceSettings,
         "purchase_other_tax_accounts":
             options.purchase_tax_accounts(DEFAULT_PURCHASE_OTHER_TAX_ACCOUNTS),
         "issued_vat_tolerance": options.issued_vat_tolerance,
+        "purchase_entry_date": options.purchase_entry_date.value,
         "sales": {"auxiliary_account": settings.sales_auxiliary,
                   "detail_account": settings.sales_detail},
         "purchases": {"auxiliary_account": settings.purchases_auxiliary,
@@ -106,5 +107,6 @@ async def posting_profile(services: Services, company_rut: str) -> PostingProfil
         purchase_other_tax_accounts=options.purchase_tax_accounts(
             DEFAULT_PURCHASE_OTHER_TAX_ACCOUNTS),
         issued_vat_tolerance=options.issued_vat_tolerance,
+        purchase_entry_date=options.purchase_entry_date,
         settings_version=version,
     )

@@ -5,11 +5,18 @@ it is held with a reason that states the numbers, so a person can correct it at 
 """
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from integration_worker.domain import dte_types
 from shared.events import Direction, TaxDocument
-from shared.internal_api import LineRole, PostingProfile, ProposedEntry, ProposedLine
+from shared.internal_api import (
+    LineRole,
+    PostingProfile,
+    ProposedEntry,
+    ProposedLine,
+    PurchaseEntryDate,
+)
 from shared.money import split_gross, vat_of
 
 
@@ -51,7 +58,7 @@ def propose(document: TaxDocument, profile: PostingProfile) -> ProposedEntry | H
         lines = _purchase_lines(document, profile)
     if isinstance(lines, Hold):
         return lines
-    return _entry(document, lines, note=vat)
+    return _entry(document, profile, lines, note=vat)
 
 
 # --- what is not posted ----------------------------------------------------------------
@@ -168,6 +175,7 @@ def _sales_lines(doc: TaxDocument, p: PostingProfile) -> list[_Line] | Hold:
 def _purchase_lines(doc: TaxDocument, p: PostingProfile) -> list[_Line] | Hold:
     rut = doc.counterparty.rut
     suppliers, purchases = p.purchases.auxiliary_account, p.purchases.detail_account
+    retained: int | Hold
 
     match doc.dte_type:
         case 56 | 61 if _over_own_46(doc):
@@ -386,7 +394,14 @@ TAX_NAMES: dict[int, str] = {
     26: "ILA cervezas",
     27: "ILA bebidas analcohólicas",
     271: "ILA bebidas azucaradas",
+    53: "impuesto retenido suplementeros",
 }
+
+# Codes that are income tax retained, not IVA (SII's table of ImptoReten codes): 53, the
+# suplementeros' tax (LIR art. 74 N°5) that the seller of newspapers and magazines adds
+# to its factura and pays in the F29. The IVA retentions (15, 30-39, 41, 46-48, 60…) come
+# as vat_retained instead, which is subtracted from the total and goes to IVA Retenido.
+INCOME_TAX_RETENTIONS = frozenset({53})
 
 
 def tax_name(code: int) -> str:
@@ -423,9 +438,13 @@ def _other_tax_lines(doc: TaxDocument, p: PostingProfile, *, debit: bool) -> lis
             continue
         account = accounts.get(str(tax.code))
         if account is None:
+            what = ""
+            if debit and tax.code in INCOME_TAX_RETENTIONS:
+                what = (" — income tax the seller retained from the company, its cost or a "
+                        "credit depending on the company (e.g. 420220 Gastos Otros Impuestos)")
             return _hold(doc, f"it carries {tax_name(tax.code)} (SII tax code {tax.code}) of "
-                              f"{pesos(tax.amount)} and no account is set for that tax: set "
-                              f"{setting}[\"{tax.code}\"] in "
+                              f"{pesos(tax.amount)} and no account is set for that tax{what}: "
+                              f"set {setting}[\"{tax.code}\"] in "
                               "settings/invoice-integration and sync it again")
         rate = f" {_percent(tax.rate)}" if tax.rate is not None else ""
         description = f"{tax_name(tax.code)}{rate} (código {tax.code})"
@@ -495,8 +514,8 @@ def _over_own_46(doc: TaxDocument) -> bool:
 # --- building the entry -----------------------------------------------------------------
 
 
-def _entry(doc: TaxDocument, lines: list[_Line], *, note: str | None = None
-           ) -> ProposedEntry | Hold:
+def _entry(doc: TaxDocument, p: PostingProfile, lines: list[_Line], *,
+           note: str | None = None) -> ProposedEntry | Hold:
     posted = [
         ProposedLine(
             account_code=line.account,
@@ -512,12 +531,39 @@ def _entry(doc: TaxDocument, lines: list[_Line], *, note: str | None = None
     if len(posted) < 2:
         return _hold(doc, f"its amounts are all zero (total {pesos(doc.total)}): there is "
                           f"nothing to post; {_FIX} if that is wrong")
-    entry = ProposedEntry(entry_date=doc.issue_date, kind="traspaso", glosa=glosa(doc),
-                          lines=posted, note=note)
+    day = entry_date(doc, p)
+    note = "; ".join(said for said in (note, _booked_later(doc, day)) if said) or None
+    entry = ProposedEntry(entry_date=day, kind="traspaso", glosa=glosa(doc), lines=posted,
+                          note=note)
     if not entry.is_balanced:  # the checks above make this impossible; never post it anyway
         return _hold(doc, f"the entry does not balance: debit {pesos(entry.total_debit)}, "
                           f"credit {pesos(entry.total_credit)}")
     return entry
+
+
+def entry_date(doc: TaxDocument, p: PostingProfile) -> date:
+    """A purchase counts from the day the company received it, as its crédito fiscal does
+    (DL 825 art. 24, DESIGN §6b), unless the settings choose the issue date. A document the
+    company issued itself (a 46) is received when issued; a reception before the issue
+    cannot be, and the issue date stands."""
+    received = doc.received_on
+    if (doc.direction is Direction.PURCHASES and received is not None
+            and p.purchase_entry_date == PurchaseEntryDate.RECEIVED
+            and doc.issuer_rut != doc.company_rut and received > doc.issue_date):
+        return received
+    return doc.issue_date
+
+
+def _booked_later(doc: TaxDocument, day: date) -> str | None:
+    """Said in review when the reception moves a purchase to another month than invoicing's
+    (and the F29's of the issuer): worth a look, e.g. after importing old DTE files, whose
+    reception is the day they were imported."""
+    if (day.year, day.month) == (doc.issue_date.year, doc.issue_date.month):
+        return None
+    return (f"booked on {day}, the day it was received, not in the month of its issue on "
+            f"{doc.issue_date}: its crédito fiscal is the month of reception (DL 825 art. "
+            "24); set purchase_entry_date to \"issued\" in settings/invoice-integration to "
+            "book purchases on their issue date")
 
 
 def glosa(doc: TaxDocument) -> str:

@@ -86,7 +86,8 @@ class ProposeEntries:
         """Build the chunk's proposals and hand them to accounting, building them again
         with fresh profiles while accounting says the settings used are stale."""
         for attempt in range(1, STALE_SETTINGS_ATTEMPTS + 1):
-            proposals, versions = [], {}
+            proposals: list[Proposal] = []
+            versions: dict[str, int] = {}
             for event_id, sync_id, source, _ in chunk:
                 profile = await self._profile(source.company_rut)
                 proposals.append(_propose(event_id, sync_id, source, profile))
@@ -106,6 +107,7 @@ class ProposeEntries:
                     self._profiles.pop(rut, None)
                 if attempt == STALE_SETTINGS_ATTEMPTS:
                     raise
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
     @staticmethod
     def _log_handed(chunk: list[Proposal], result: ProposalResult) -> None:
@@ -138,11 +140,12 @@ def _propose(event_id: str, sync_id: str | None, source: TaxDocument | PaymentRe
     else:
         outcome = propose(source, profile)
         key, document, payment = source.document_key, source, None
-    held = isinstance(outcome, Hold)
+    hold = outcome if isinstance(outcome, Hold) else None
     return Proposal(event_id=event_id, sync_id=sync_id, company_rut=source.company_rut,
                     source_key=key, document=document, payment=payment,
-                    entry=None if held else outcome, hold_reason=outcome.reason if held else None,
-                    hold_code=NOTHING_TO_POST if held and outcome.nothing_to_post else None)
+                    entry=None if isinstance(outcome, Hold) else outcome,
+                    hold_reason=hold.reason if hold else None,
+                    hold_code=NOTHING_TO_POST if hold and hold.nothing_to_post else None)
 
 
 def _correlation_of(chunk: list[Proposal]) -> str | None:

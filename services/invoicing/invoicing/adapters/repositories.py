@@ -111,7 +111,7 @@ def _foreign(data: dict | None) -> ForeignCurrency | None:
                            exchange_rate=None if rate is None else Decimal(rate))
 
 
-def _document(row) -> Document:  # noqa: ANN001
+def _document(row) -> Document:
     return Document(
         id=row.id,
         company_rut=row.company_rut,

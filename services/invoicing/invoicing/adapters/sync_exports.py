@@ -25,7 +25,7 @@ def _values(export: SyncExport) -> dict:
     }
 
 
-def _export(row) -> SyncExport:  # noqa: ANN001
+def _export(row) -> SyncExport:
     return SyncExport(
         sync_id=row.sync_id, company_rut=row.company_rut, date_from=row.date_from,
         date_to=row.date_to,

@@ -149,7 +149,7 @@ class ImportSummary:
     conflicts: int = 0
     pending: int = 0  # created as pending acceptance: counted apart from created
     accepted: int = 0  # pending ones the registro now lists: purchases from now on
-    items: list = field(default_factory=list)
+    items: list["ImportItem"] = field(default_factory=list)
     items_omitted: int = 0
 
     @property
@@ -272,9 +272,11 @@ def draft_for(company_rut: str, source: SourceDocument, today: date | None = Non
 
 
 # SII codes of ImptoReten that are IVA retained by the buyer (subtracted from the total):
-# 15 retención total, 30-41 and 46-48 retenciones parciales by product, 53 suplementeros,
-# 60 factura de inicio. Every other code is an additional tax, added to the total.
-VAT_RETENTION_CODES = frozenset({15, 30, 31, 32, 33, 34, 36, 37, 38, 39, 41, 46, 47, 48, 53, 60})
+# 15 retención total, 30-41 and 46-48 retenciones parciales by product, 60 factura de
+# inicio. Every other code is added to the total: the additional taxes, and 53, the
+# suplementeros' income tax that the seller charges on its factura and pays itself (LIR
+# art. 74 N°5), which is no IVA and keeps its code so it posts to its own account.
+VAT_RETENTION_CODES = frozenset({15, 30, 31, 32, 33, 34, 36, 37, 38, 39, 41, 46, 47, 48, 60})
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ applies. A decided request (approved or rejected) stays decided.
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 
 class LinkStatus(StrEnum):
@@ -97,11 +98,6 @@ class IntegrationLink:
     def sends_payments(self) -> bool:
         return self.connection is not None
 
-    def first_synced(self) -> "IntegrationLink":
-        if self.connection is None:
-            return self
-        return replace(self, connection=replace(self.connection, synced=True))
-
     @classmethod
     def requested(cls, company_rut: str, contract_rut: str, request_id: str,
                   requested_at: datetime | None = None) -> "IntegrationLink":
@@ -148,14 +144,15 @@ class IntegrationLink:
     # --- accounting answers ----------------------------------------------------------
 
     def _answer(self, request_id: str, status: LinkStatus,
-                **changes: object) -> tuple["IntegrationLink", Outcome]:
+                **changes: Any) -> tuple["IntegrationLink", Outcome]:
         if request_id != self.request_id:
             return self, Outcome.STALE
         if self.status not in _ALLOWED_FROM[status]:
             return self, Outcome.NOT_APPLICABLE
         return replace(self, status=status, **changes), Outcome.APPLIED
 
-    def approved(self, request_id: str, accounting_company_id: str):
+    def approved(self, request_id: str,
+                 accounting_company_id: str) -> tuple["IntegrationLink", Outcome]:
         connection = self.connection
         if connection is None or connection.request_id != request_id:
             # The new approval replaces the connection in force (a change of accountant);
@@ -169,14 +166,14 @@ class IntegrationLink:
                             accounting_company_id=accounting_company_id,
                             connection=connection)
 
-    def rejected(self, request_id: str, reason: str):
+    def rejected(self, request_id: str, reason: str) -> tuple["IntegrationLink", Outcome]:
         return self._answer(request_id, LinkStatus.REJECTED, detail=reason,
                             accounting_company_id=None)
 
-    def conflicted(self, request_id: str, detail: str):
+    def conflicted(self, request_id: str, detail: str) -> tuple["IntegrationLink", Outcome]:
         return self._answer(request_id, LinkStatus.CONFLICT, detail=detail)
 
-    def conflict_resolved(self, request_id: str):
+    def conflict_resolved(self, request_id: str) -> tuple["IntegrationLink", Outcome]:
         return self._answer(request_id, LinkStatus.PENDING, detail=RESOLVED_DETAIL)
 
     def disconnected_by(self, changed: "IntegrationLink") -> Connection | None:

@@ -25,7 +25,7 @@ EXIT_USAGE = 2  # no such file, a bad RUT or company name
 EXIT_ALL_REJECTED = 3  # the file was read, but every document in it was rejected or conflicts
 
 
-async def _ensure_company(sessions, company: str, name: str | None,  # noqa: ANN001
+async def _ensure_company(sessions, company: str, name: str | None,
                           console: Console) -> None:
     async with UnitOfWork(sessions) as unit:
         if await unit.companies.get(company) is not None:

@@ -2,6 +2,7 @@
 Configuración General → Integración Factura, and Procesos → Integraciones."""
 
 from datetime import date
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -21,7 +22,7 @@ def _raise_unless_user_error(error: ApiError) -> None:
         raise error
 
 
-async def company_context(request: Request, session, company_id: str) -> dict:  # noqa: ANN001
+async def company_context(request: Request, session, company_id: str) -> dict:
     api = request.app.state.api
     company = await api.accounting_company(session.token, company_id)
     return {"company": company, "contract_rut": company["contract_rut"], "active": "contabilidad"}
@@ -50,7 +51,7 @@ async def requests_page(request: Request, contract_rut: str, session: SignedIn) 
     return await _requests(request, session, contract_rut)
 
 
-async def _requests(request: Request, session, contract_rut: str, *,  # noqa: ANN001
+async def _requests(request: Request, session, contract_rut: str, *,
                     errors: dict[str, str] | None = None, status_code: int = 200) -> Response:
     api = request.app.state.api
     contract = await api.contract(session.token, contract_rut)
@@ -132,7 +133,7 @@ async def delete(request: Request, contract_rut: str, company_id: str, session: 
     return see_other(_back(form, f"/contabilidad/{contract_rut}/solicitudes"))
 
 
-def _back(form, default: str) -> str:  # noqa: ANN001
+def _back(form, default: str) -> str:
     target = form_text(form, "volver")
     return target if target.startswith("/contabilidad/") else default
 
@@ -176,7 +177,7 @@ def _settings_render(request: Request, context: dict, current: dict, chart: list
         "configured": not current.get("missing")}, status_code=status_code)
 
 
-def _form_choices(form) -> dict[str, str | None]:  # noqa: ANN001
+def _form_choices(form) -> dict[str, str | None]:
     return {role.form_name: form_text(form, role.form_name) or None for role in roles.ROLES}
 
 
@@ -199,8 +200,8 @@ async def save_settings(request: Request, company_id: str, session: SignedIn,
         except ApiError as error:
             _raise_unless_user_error(error)
             for field, messages in error.field_errors().items():
-                role = roles.BY_FIELD.get(field)
-                errors.setdefault(role.form_name if role else "", []).extend(messages)
+                field_role = roles.BY_FIELD.get(field)
+                errors.setdefault(field_role.form_name if field_role else "", []).extend(messages)
             if not errors:
                 errors[""] = [error.detail]
         else:
@@ -219,10 +220,11 @@ async def create_account(request: Request, company_id: str, session: SignedIn,
     context = await company_context(request, session, company_id)
     current = await api.settings(session.token, company_id)
     choices = _form_choices(form)
-    new = {"code": form_text(form, "cuenta_codigo"), "name": form_text(form, "cuenta_nombre"),
-           "type": form_text(form, "cuenta_tipo"),
-           "auxiliary": form_text(form, "cuenta_auxiliar") == "si",
-           "use_for": form_text(form, "cuenta_usar_en")}
+    new: dict[str, Any] = {
+        "code": form_text(form, "cuenta_codigo"), "name": form_text(form, "cuenta_nombre"),
+        "type": form_text(form, "cuenta_tipo"),
+        "auxiliary": form_text(form, "cuenta_auxiliar") == "si",
+        "use_for": form_text(form, "cuenta_usar_en")}
     account_errors: dict[str, list[str]] = {}
     try:
         created = await api.create_account(session.token, company_id, {
@@ -305,7 +307,7 @@ async def integrations_page(request: Request, company_id: str, session: SignedIn
                                dates={"desde": fecha(first), "hasta": fecha(last)})
 
 
-async def _integrations(request: Request, session, company_id: str, *,  # noqa: ANN001
+async def _integrations(request: Request, session, company_id: str, *,
                         dialog_open: bool, dates: dict, errors: dict | None = None,
                         status_code: int = 200) -> Response:
     api = request.app.state.api

@@ -29,7 +29,7 @@ STATE_TEXT = {
 }
 
 
-async def _page_data(request: Request, session, rut: str) -> dict:  # noqa: ANN001
+async def _page_data(request: Request, session, rut: str) -> dict:
     api = request.app.state.api
     company = await api.company(session.token, rut)
     status = await api.integration_status(session.token, rut)

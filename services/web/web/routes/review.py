@@ -119,7 +119,7 @@ async def confirm(request: Request, sync_id: str, session: SignedIn,
     return see_other(f"/contabilidad/sincronizaciones/{sync_id}")
 
 
-def _back(form, sync_id: str) -> str:  # noqa: ANN001
+def _back(form, sync_id: str) -> str:
     target = form_text(form, "volver")
     prefix = f"/contabilidad/sincronizaciones/{sync_id}"
     return target if target.startswith(prefix) else prefix

@@ -65,7 +65,7 @@ async def sign_in(request: Request, form: CheckedForm) -> Response:
                                                    "values": values}, status_code=422)
         token = mint_token(settings.auth_secret, user, contracts=contracts,
                            companies=companies, ttl_seconds=TOKEN_HOURS * 3600)
-        expires_at = time.time() + TOKEN_HOURS * 3600
+        expires_at: float | None = time.time() + TOKEN_HOURS * 3600
     else:
         token = form_text(form, "token").removeprefix("Bearer ").strip()
         try:

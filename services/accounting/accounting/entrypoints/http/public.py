@@ -197,7 +197,8 @@ async def put_invoice_settings(company_id: CompanyId, body: InvoiceSettingsIn,
     options = IntegrationOptions(auto_post=body.auto_post,
                                  other_tax_accounts=body.other_tax_accounts,
                                  purchase_other_tax_accounts=body.purchase_other_tax_accounts,
-                                 issued_vat_tolerance=body.issued_vat_tolerance)
+                                 issued_vat_tolerance=body.issued_vat_tolerance,
+                                 purchase_entry_date=body.purchase_entry_date)
     return InvoiceSettingsOut(**await settings.put_settings(services, company_id, values,
                                                             options))
 

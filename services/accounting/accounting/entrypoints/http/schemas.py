@@ -16,6 +16,7 @@ from shared.events import (
     OtherTax,
     PaymentKind,
 )
+from shared.internal_api import PurchaseEntryDate
 from shared.money import Pesos
 from shared.rut import Rut
 from shared.text import Identifier, Text
@@ -112,6 +113,16 @@ class AccountPairIn(Body):
                                                examples=["310115"])
 
 
+_PURCHASE_ENTRY_DATE = (
+    "which date a purchase's entry takes. received (the default): the day the company "
+    "received the document (RCV Fecha Recepcion, or the day its DTE was imported), since "
+    "the crédito fiscal belongs to that month (DL 825 art. 24), so a factura issued 30 June "
+    "and received 2 July books in July; its issue date when invoicing does not know the "
+    "reception, or for a document the company issued itself (a 46). issued: always the "
+    "issue date. Either way the cuadratura counts the document in the month it was issued, "
+    "as invoicing does. Changing it applies to the documents proposed from then on")
+
+
 class InvoiceSettingsIn(Body):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
         "sales": {"auxiliary_account": "110310", "detail_account": "310115"},
@@ -122,6 +133,7 @@ class InvoiceSettingsIn(Body):
         "other_tax_accounts": {"24": "210720"},
         "purchase_other_tax_accounts": {"24": "110715"},
         "issued_vat_tolerance": 2,
+        "purchase_entry_date": "received",
     }]})
     sales: AccountPairIn = Field(default_factory=AccountPairIn)
     purchases: AccountPairIn = Field(default_factory=AccountPairIn)
@@ -139,17 +151,23 @@ class InvoiceSettingsIn(Body):
         default_factory=dict, max_length=100,
         description="account of an additional tax on a sale (a tax to pay) by SII tax code, "
                     "over the defaults (ILA: 24→210720, 25→210721, 26→210722, 27→210723, "
-                    "271→210724)")
+                    "271→210724; 53, the suplementeros' income tax the company retains, "
+                    "→210745 Impuesto a la Renta Retenido, never IVA Retenido)")
     purchase_other_tax_accounts: dict[TaxCode, AccountCode] = Field(
         default_factory=dict, max_length=100,
         description="account of an additional tax on a purchase (a credit to recover) by SII "
                     "tax code, over the defaults (ILA: 24, 25, 26, 27, 271 → 110715 ILA por "
-                    "Recuperar)")
+                    "Recuperar). A code without an account holds the document saying so, e.g. "
+                    "53, the income tax a seller retained from the company: its cost or a "
+                    "credit depending on the company")
     issued_vat_tolerance: int = Field(
         default=2, ge=0, le=1000,
         description="pesos by which the IVA of a document the company issued may differ from "
                     "round(neto × 19%) and still post as stated, with a note; beyond it the "
                     "document is held. Received documents always post as stated, with a note")
+    purchase_entry_date: PurchaseEntryDate = Field(
+        default=PurchaseEntryDate.RECEIVED,
+        description=_PURCHASE_ENTRY_DATE)
 
 
 class AccountPairOut(BaseModel):
@@ -172,6 +190,7 @@ class InvoiceSettingsOut(BaseModel):
         description="the account each additional tax on a purchase posts to (defaults included)")
     issued_vat_tolerance: int = Field(description="pesos an issued document's IVA may differ "
                                                   "from round(neto × 19%) and still post")
+    purchase_entry_date: PurchaseEntryDate = Field(description=_PURCHASE_ENTRY_DATE)
     missing: list[str] = Field(description="what is still required, in words")
 
 
@@ -230,6 +249,9 @@ class DocumentOut(BaseModel):
     folio: int
     direction: Direction
     issue_date: date
+    received_on: date | None = Field(
+        default=None, description="purchases: the day the company received it, the date its "
+                                  "entry takes by default (settings purchase_entry_date)")
     counterparty: Counterparty
     net: Pesos
     exempt: Pesos

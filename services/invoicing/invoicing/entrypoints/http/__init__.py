@@ -5,11 +5,6 @@ from invoicing.domain import errors
 from invoicing.domain.imports import ImportInterrupted, UnreadableFile
 from invoicing.entrypoints.http import companies, documents, imports, integration, payments
 from invoicing.entrypoints.http.access import company_in_scope
-from invoicing.entrypoints.http.size_limit import (
-    ImportSizeLimit,
-    ImportTooLarge,
-    too_large_response,
-)
 from shared.http.health import health_router
 from shared.http.problems import install_problem_handlers, problem_response
 
@@ -22,7 +17,7 @@ _PROBLEMS = {
 }
 
 
-def install_routes(app: FastAPI, container) -> None:  # noqa: ANN001
+def install_routes(app: FastAPI, container) -> None:
     install_problem_handlers(app)
 
     @app.exception_handler(errors.InvoicingError)
@@ -31,11 +26,6 @@ def install_routes(app: FastAPI, container) -> None:  # noqa: ANN001
         return problem_response(status, title, exc.detail, type=kind,
                                 instance=request.url.path, **exc.extra)
 
-    @app.exception_handler(ImportTooLarge)
-    async def _too_large(request: Request, exc: ImportTooLarge) -> JSONResponse:
-        return too_large_response(exc.limit, request.url.path)
-
-    app.add_middleware(ImportSizeLimit, max_bytes=container.settings.import_max_bytes)
     app.include_router(health_router({"database": container.check_database,
                                       "broker": container.check_broker}))
     app.state.tokens = container.settings.token_verifier
