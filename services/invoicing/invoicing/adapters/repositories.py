@@ -4,7 +4,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import cast
 
+import asyncpg
 import orjson
 from sqlalchemy import (
     JSON,
@@ -23,6 +25,7 @@ from sqlalchemy import (
     tuple_,
     update,
 )
+from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from invoicing.adapters.tables import companies, documents, integration_links, payments
@@ -268,7 +271,8 @@ class DocumentRepository:
         await connection.run_sync(staging.create)
         names = [c.name for c in staging.columns]
         if postgres:
-            raw = (await connection.get_raw_connection()).driver_connection
+            raw = cast(asyncpg.Connection,
+                       (await connection.get_raw_connection()).driver_connection)
             await raw.copy_records_to_table(
                 staging.name, columns=names,
                 records=[(*row, position) for position, row in enumerate(rows)])
@@ -308,7 +312,7 @@ class DocumentRepository:
 
     async def by_ids(self, ids: Sequence[str]) -> list[Document]:
         """These documents, in the order of ids."""
-        rows = {}
+        rows: dict[str, Row] = {}
         for start in range(0, len(ids), _IDS_PER_QUERY):
             rows.update((r.id, r) for r in await self._session.execute(
                 select(documents).where(documents.c.id.in_(ids[start:start + _IDS_PER_QUERY]))))
