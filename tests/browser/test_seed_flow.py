@@ -31,6 +31,12 @@ TEXT_ONLY_NOTE = {
                     "reason": "corrige giro del receptor"}],
 }
 OCTOBER_POSTED = 7  # SAMPLE_DOCUMENTS of October; the note is held; November is outside
+# Recorded before connecting: November's sync brings it with factura 1003 (40.000 + IVA
+# 7.600 = 47.600), which it settles.
+NOVEMBER_COLLECTION = {
+    "kind": "collection", "counterparty": {"rut": CUSTOMER_A[0], "name": CUSTOMER_A[1]},
+    "amount": 47_600, "paid_on": "2026-11-20",
+    "documents": [{"dte_type": 33, "folio": 1003, "issue_date": "2026-11-02"}]}
 
 
 @dataclass
@@ -54,6 +60,7 @@ def seed(console_stack) -> Seed:
         client.create_company(company_rut, COMPANY_NAME)
         for document in [*SAMPLE_DOCUMENTS, TEXT_ONLY_NOTE]:
             client.record_document(company_rut, **document)
+        client.record_payment(company_rut, **NOVEMBER_COLLECTION)
         client.create_contract(contract_rut, CONTRACT_NAME)
         company = client.add_company(contract_rut, company_rut, COMPANY_NAME)
         duplicate = client.add_company(contract_rut, company_rut, f"{COMPANY_NAME} (copia)")
@@ -384,7 +391,8 @@ async def test_11_cuentas_recordadas_lists_the_review_choice_sets_one_and_forget
 
 async def test_12_the_next_document_of_the_customer_comes_with_the_remembered_account(
         page: Page, seed: Seed, screenshots):
-    """November's factura 1003 is Comercial Los Andes': proposed with 310130, saying so."""
+    """November's factura 1003 is Comercial Los Andes': proposed with 310130, saying so;
+    its collection comes in the same sync."""
     await sync_and_wait_for_review(page, seed, "01-11-2026", "30-11-2026")
     row = page.locator("tbody.doc", has_text="Factura electrónica N° 1003")
     await expect(row.locator(".badge.remembered")).to_have_text("Cuenta recordada")
@@ -393,4 +401,9 @@ async def test_12_the_next_document_of_the_customer_comes_with_the_remembered_ac
     await expect(row.locator(".account-reason")).to_contain_text("a mano, en Cuentas recordadas")
     await expect(row.get_by_label("Cuenta detalle de Factura electrónica N° 1003")
                  ).to_have_value("310130")
-    await screenshots(page, "27-revision-cuenta-recordada")
+    # The collection of the same month, settling that factura, is in the same review.
+    collection = page.locator("tbody.doc", has_text="Cobro de Factura electrónica N° 1003")
+    for text in ("20-11-2026", "Cobro a cliente", CUSTOMER_A[1], "$47.600", "listo",
+                 "Cobra: Factura electrónica N° 1003 del 02-11-2026", "Caja / banco"):
+        await expect(collection).to_contain_text(text)
+    await screenshots(page, "27-revision-cuenta-recordada-y-cobro")
