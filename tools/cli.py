@@ -3,7 +3,8 @@
     python -m tools.cli --help
     python -m tools.cli company create 76354771-K "Ferretería El Martillo SpA"
     python -m tools.cli sync start COMPANY_ID 2026-10-01 2026-10-31 --follow
-    python -m tools.cli report trial-balance COMPANY_ID 2026-10-01 2026-10-31
+    python -m tools.cli report trial-balance CONTRACT_RUT COMPANY_ID 2026-10-01 2026-10-31
+    python -m tools.cli report balance-tributario CONTRACT_RUT COMPANY_ID --year 2026 [--csv]
 
 URLs from INVOICING_URL / ACCOUNTING_URL (default :8001 / :8002); the token is taken from
 DTE_TOKEN, or minted for the RUTs a command names with AUTH_SECRET (or, with
@@ -233,17 +234,67 @@ def report_trial_balance(ctx: click.Context, contract_rut: str, company_id: str,
 
 
 def trial_balance_table(report: dict, title: str) -> Table:
-    table = Table("cuenta", "nombre", "debe", "haber", "deudor", "acreedor", title=title)
+    """Saldo inicial (before the range), the range's sums, saldo final and its split."""
+    keys = ("opening_balance", "debit", "credit", "closing_balance", "debit_balance",
+            "credit_balance")
+    table = Table("cuenta", "nombre", "saldo inicial", "debe", "haber", "saldo final",
+                  "deudor", "acreedor", title=title)
     for col in table.columns[2:]:
         col.justify = "right"
     for row in report["rows"]:
-        table.add_row(row["account_code"], row["account_name"], pesos(row["debit"]),
-                      pesos(row["credit"]), pesos(row["debit_balance"]),
-                      pesos(row["credit_balance"]))
+        table.add_row(row["account_code"], row["account_name"],
+                      *(pesos(row.get(k, 0)) for k in keys))
     t = report["totals"]
-    table.add_row("", "[bold]Totales[/]", *(f"[bold]{pesos(t[k])}[/]" for k in
-                                            ("debit", "credit", "debit_balance",
-                                             "credit_balance")))
+    table.add_row("", "[bold]Totales[/]", *(f"[bold]{pesos(t.get(k, 0))}[/]" for k in keys))
+    return table
+
+
+@report.command("balance-tributario")
+@click.argument("contract_rut")
+@click.argument("company_id")
+@click.option("--year", type=int, required=True, help="the fiscal year, e.g. 2026")
+@click.option("--to", "date_to", default=None, metavar="DATE",
+              help="last day (YYYY-MM-DD) within the year; default 31 December")
+@click.option("--csv", "as_csv", is_flag=True, help="the report's CSV, as accounting sends it")
+@click.pass_context
+def report_balance_tributario(ctx: click.Context, contract_rut: str, company_id: str,
+                              year: int, date_to: str | None, as_csv: bool) -> None:
+    """The balance tributario de 8 columnas of YEAR, from 1 January to --to."""
+    client = _client(ctx)
+    _grant(client, contracts=[contract_rut])
+    params: dict[str, object] = {"year": year}
+    if date_to:
+        params["to"] = date_to
+    if as_csv:
+        # click.echo, not rich: the CSV goes out byte for byte, ready to redirect to a file.
+        click.echo(client.report_csv(company_id, "balance-tributario", **params), nl=False)
+        return
+    console.print(balance_tributario_table(client.report(company_id, "balance-tributario",
+                                                         **params)))
+
+
+TRIBUTARIO_KEYS = ("debit", "credit", "debit_balance", "credit_balance", "assets",
+                   "liabilities", "losses", "gains")
+
+
+def balance_tributario_table(report: dict) -> Table:
+    """Sumas, saldos, inventario and resultados per account; then Sumas, the result of the
+    year (utilidad or pérdida) and Totales, where each pair is equal."""
+    table = Table("cuenta", "nombre", "debe", "haber", "deudor", "acreedor", "activo",
+                  "pasivo", "pérdidas", "ganancias",
+                  title=f"Balance tributario {report['year']}: {report['from']} … "
+                        f"{report['to']}")
+    for col in table.columns[2:]:
+        col.justify = "right"
+    for row in report["rows"]:
+        table.add_row(row["account_code"], row["account_name"],
+                      *(pesos(row[k]) for k in TRIBUTARIO_KEYS))
+    table.add_section()
+    result = report["result"]
+    for label, part in (("Sumas", report["sums"]), (result["label"], result),
+                        ("Totales", report["totals"])):
+        table.add_row("", f"[bold]{label}[/]",
+                      *(f"[bold]{pesos(part[k])}[/]" for k in TRIBUTARIO_KEYS))
     return table
 
 

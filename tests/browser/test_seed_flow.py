@@ -15,7 +15,7 @@ import pytest
 from playwright.async_api import Page, expect
 
 from deploy.local.client import FlowClient
-from deploy.local.scenario import CUSTOMER_A, SAMPLE_DOCUMENTS
+from deploy.local.scenario import CUSTOMER_A, CUSTOMER_B, SAMPLE_DOCUMENTS
 from shared.rut import format_rut, rut_from_number
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
@@ -31,6 +31,12 @@ TEXT_ONLY_NOTE = {
                     "reason": "corrige giro del receptor"}],
 }
 OCTOBER_POSTED = 7  # SAMPLE_DOCUMENTS of October; the note is held; November is outside
+# Recorded before connecting: November's sync brings it with factura 1003 (40.000 + IVA
+# 7.600 = 47.600), which it settles.
+NOVEMBER_COLLECTION = {
+    "kind": "collection", "counterparty": {"rut": CUSTOMER_A[0], "name": CUSTOMER_A[1]},
+    "amount": 47_600, "paid_on": "2026-11-20",
+    "documents": [{"dte_type": 33, "folio": 1003, "issue_date": "2026-11-02"}]}
 
 
 @dataclass
@@ -54,6 +60,7 @@ def seed(console_stack) -> Seed:
         client.create_company(company_rut, COMPANY_NAME)
         for document in [*SAMPLE_DOCUMENTS, TEXT_ONLY_NOTE]:
             client.record_document(company_rut, **document)
+        client.record_payment(company_rut, **NOVEMBER_COLLECTION)
         client.create_contract(contract_rut, CONTRACT_NAME)
         company = client.add_company(contract_rut, company_rut, COMPANY_NAME)
         duplicate = client.add_company(contract_rut, company_rut, f"{COMPANY_NAME} (copia)")
@@ -321,16 +328,82 @@ async def test_09_libro_diario_and_balance_de_comprobacion(page: Page, seed: See
     assert "310120" in content and download.suggested_filename.endswith(".csv")
 
 
-async def test_10_a_second_sync_shows_everything_already_posted_greyed(page: Page, seed: Seed,
-                                                                  screenshots):
+async def sync_and_wait_for_review(page: Page, seed: Seed, desde: str, hasta: str) -> None:
+    """Conectar y Sincronizar from the window, until the new sync is in review."""
     await page.goto(f"{seed.web}/contabilidad/empresas/{seed.company_id}/integraciones?conectar=1")
     dialog = page.get_by_role("dialog")
-    await dialog.get_by_label("Desde").fill("01-10-2026")
-    await dialog.get_by_label("Hasta").fill("31-10-2026")
+    await dialog.get_by_label("Desde").fill(desde)
+    await dialog.get_by_label("Hasta").fill(hasta)
     await dialog.get_by_role("button", name="Conectar y Sincronizar").click()
     await expect(page.locator("#progreso [data-estado]")).to_have_text("en revisión",
                                                                        timeout=60_000)
+
+
+async def test_10_a_second_sync_shows_everything_already_posted_greyed(page: Page, seed: Seed,
+                                                                  screenshots):
+    await sync_and_wait_for_review(page, seed, "01-10-2026", "31-10-2026")
     await expect(page.locator(".summary")).to_contain_text(f"{OCTOBER_POSTED} ya contabilizados")
     await expect(page.locator("tbody.doc.greyed").first).to_be_visible()
     await expect(page.get_by_role("button", name="Confirmar")).to_be_disabled()
     await screenshots(page, "23-segunda-sincronizacion-ya-contabilizados")
+
+
+async def test_11_cuentas_recordadas_lists_the_review_choice_sets_one_and_forgets_one(
+        page: Page, seed: Seed, screenshots):
+    """The change of folio 1002 (Constructora Pacífico) was confirmed in test 08: accounting
+    remembers 310120 for that customer. Then one set by hand, and one forgotten."""
+    await page.get_by_role("navigation", name=re.compile("^Contabilidad de")).get_by_role(
+        "link", name="Cuentas recordadas").click()
+    await expect(page.get_by_role("heading", level=1, name=re.compile("Cuentas recordadas"))
+                 ).to_be_visible()
+    from_review = page.locator(f"#recordada-sales-{CUSTOMER_B[0]}")
+    for text in (CUSTOMER_B[1], format_rut(CUSTOMER_B[0]), "Ventas (cliente)",
+                 "310120 Ventas de Servicios", "Revisión de una sincronización"):
+        await expect(from_review).to_contain_text(text)
+    await expect(from_review.locator("td").nth(3)).to_have_text(
+        re.compile(r"^\d{2}-\d{2}-\d{4} \d{2}:\d{2}$"))
+    await screenshots(page, "24-cuentas-recordadas")
+
+    form = page.locator("#form-recordar")
+    await form.get_by_label("Dirección").select_option("sales")
+    await form.get_by_label("RUT de la contraparte").fill(wrong_check_digit(CUSTOMER_A[0]))
+    await form.get_by_label("Cuenta detalle").select_option("310130")
+    await form.get_by_role("button", name="Recordar cuenta").click()
+    await expect(page.locator("#rut-error")).to_contain_text(
+        f"debería ser {CUSTOMER_A[0][-1]}")
+    await expect(page.get_by_label("RUT de la contraparte")).to_have_attribute("aria-invalid",
+                                                                             "true")
+    await screenshots(page, "25-cuentas-recordadas-rut-incorrecto")
+    await page.get_by_label("RUT de la contraparte").fill(format_rut(CUSTOMER_A[0]))
+    await page.get_by_role("button", name="Recordar cuenta").click()
+    await expect(page.get_by_text(f"recordada para {format_rut(CUSTOMER_A[0])}")).to_be_visible()
+    by_hand = page.locator(f"#recordada-sales-{CUSTOMER_A[0]}")
+    await expect(by_hand).to_contain_text("310130 Ventas Online")
+    await expect(by_hand).to_contain_text("Fijada a mano")
+
+    await from_review.get_by_role("button", name=re.compile("^Olvidar")).click()
+    await expect(page.get_by_text(f"Cuenta olvidada para {format_rut(CUSTOMER_B[0])}")
+                 ).to_be_visible()
+    await expect(page.locator(f"#recordada-sales-{CUSTOMER_B[0]}")).to_have_count(0)
+    await expect(page.locator(f"#recordada-sales-{CUSTOMER_A[0]}")).to_have_count(1)
+    await screenshots(page, "26-cuentas-recordadas-fijada-y-olvidada")
+
+
+async def test_12_the_next_document_of_the_customer_comes_with_the_remembered_account(
+        page: Page, seed: Seed, screenshots):
+    """November's factura 1003 is Comercial Los Andes': proposed with 310130, saying so;
+    its collection comes in the same sync."""
+    await sync_and_wait_for_review(page, seed, "01-11-2026", "30-11-2026")
+    row = page.locator("tbody.doc", has_text="Factura electrónica N° 1003")
+    await expect(row.locator(".badge.remembered")).to_have_text("Cuenta recordada")
+    await expect(row.locator(".account-reason")).to_contain_text(
+        f"recordada para {CUSTOMER_A[1]} ({format_rut(CUSTOMER_A[0])}), elegida el ")
+    await expect(row.locator(".account-reason")).to_contain_text("a mano, en Cuentas recordadas")
+    await expect(row.get_by_label("Cuenta detalle de Factura electrónica N° 1003")
+                 ).to_have_value("310130")
+    # The collection of the same month, settling that factura, is in the same review.
+    collection = page.locator("tbody.doc", has_text="Cobro de Factura electrónica N° 1003")
+    for text in ("20-11-2026", "Cobro a cliente", CUSTOMER_A[1], "$47.600", "listo",
+                 "Cobra: Factura electrónica N° 1003 del 02-11-2026", "Caja / banco"):
+        await expect(collection).to_contain_text(text)
+    await screenshots(page, "27-revision-cuenta-recordada-y-cobro")

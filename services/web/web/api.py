@@ -160,6 +160,31 @@ class Api:
         return await self._json(self.accounting, token, "GET",
                                 f"/v1/companies/{company_id}/integrations")
 
+    # --- accounting: remembered detail accounts ---------------------------------------
+
+    async def remembered_accounts(self, token: str, company_id: str) -> list[dict]:
+        found: list[dict] = []
+        while True:
+            page = await self._json(self.accounting, token, "GET",
+                                    f"/v1/companies/{company_id}/remembered-accounts",
+                                    params={"offset": len(found), "limit": 500})
+            found.extend(page["items"])
+            if len(found) >= page["total"] or not page["items"]:
+                return found
+
+    async def remember_account(self, token: str, company_id: str, direction: str,
+                               counterparty_rut: str, account_code: str) -> dict:
+        return await self._json(
+            self.accounting, token, "PUT",
+            f"/v1/companies/{company_id}/remembered-accounts/{direction}/{counterparty_rut}",
+            json={"account_code": account_code})
+
+    async def forget_account(self, token: str, company_id: str, direction: str,
+                             counterparty_rut: str) -> None:
+        await self._send(
+            self.accounting, token, "DELETE",
+            f"/v1/companies/{company_id}/remembered-accounts/{direction}/{counterparty_rut}")
+
     # --- accounting: syncs and review -------------------------------------------------
 
     async def start_sync(self, token: str, company_id: str, date_from: str,

@@ -112,8 +112,8 @@ def create_app(settings: Settings | None = None, *,
         return JSONResponse({"status": "ok" if all(found.values()) else "unavailable",
                              **found}, status_code=200 if all(found.values()) else 503)
 
-    from web.routes import accounting, books, invoicing, review, signin
+    from web.routes import accounting, books, invoicing, remembered, review, signin
 
-    for module in (signin, invoicing, accounting, review, books):
+    for module in (signin, invoicing, accounting, review, books, remembered):
         app.include_router(module.router)
     return app

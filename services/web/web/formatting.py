@@ -1,6 +1,7 @@
 """How the console writes amounts, RUTs, dates and the APIs' codes for a person in Chile:
 ``$1.234.567``, ``12.345.678-5``, ``dd-mm-aaaa``, words instead of enum values."""
 
+import re
 from datetime import UTC, date, datetime, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -130,6 +131,61 @@ def label(table: dict, value: object) -> str:
     return table.get(value, str(value) if value is not None else "")
 
 
+PAYMENT_KIND = {"payment": "Pago", "collection": "Cobro"}
+
+# Accounting writes account_note in English, with this shape (accounting/domain/remembered.py);
+# the console reads the date and the origin out of it and says the rest from the data.
+_REMEMBERED = re.compile(r"chosen on (\d{2}-\d{2}-\d{4}) \((confirmed in a sync's review|"
+                         r"set through the API)\)")
+
+
+def _detail_line(item: dict) -> dict | None:
+    lines = (item.get("entry") or {}).get("lines") or []
+    return next((line for line in lines if line.get("role") == "detail"), None)
+
+
+def account_reason(item: dict) -> str | None:
+    """Why a document's detail account is not the settings' default, in Spanish: the
+    account remembered for its counterparty, or chosen on it in this review."""
+    source, note = item.get("account_source"), item.get("account_note") or ""
+    document = item.get("document") or {}
+    party = document.get("counterparty") or {}
+    who = f"{party.get('name') or 'la contraparte'} ({rut(party.get('rut'))})"
+    line = _detail_line(item) or {}
+    account = " ".join(part for part in (line.get("account_code"), line.get("account_name"))
+                       if part) or "la cuenta elegida"
+    if source == "remembered":
+        found = _REMEMBERED.search(note)
+        when = ""
+        if found:
+            how = ("en la revisión de una sincronización" if found.group(2).startswith(
+                "confirmed") else "a mano, en Cuentas recordadas")
+            when = f", elegida el {found.group(1)} {how}"
+        return (f"Cuenta detalle {account} recordada para {who}{when}. Puedes cambiarla "
+                "aquí, u olvidarla en Cuentas recordadas para volver a la cuenta por defecto.")
+    if source == "chosen":
+        return (f"Cuenta detalle {account} elegida en esta revisión: al confirmar queda "
+                f"recordada para {who} y se propone en sus próximos documentos.")
+    if note:  # the remembered account could not be used: the default was proposed
+        return f"No se usó la cuenta recordada para {who}: {note}"
+    return None
+
+
+def other_note(item: dict) -> str | None:
+    """The document's note without the account's reason, which is shown on its own."""
+    note, reason = item.get("note") or "", item.get("account_note") or ""
+    if reason and note.endswith(reason):
+        note = note[: -len(reason)].rstrip().rstrip(";").rstrip()
+    return note or None
+
+
+def referencia(reference: dict) -> str:
+    """A document a payment settles or a note amends: ``Factura electrónica N° 1001``."""
+    text = f"{dte(reference.get('dte_type'))} N° {reference.get('folio')}"
+    return text + (f" del {fecha(reference['issue_date'])}" if reference.get("issue_date")
+                   else "")
+
+
 FILTERS = {
     "pesos": pesos,
     "rut": rut,
@@ -143,4 +199,8 @@ FILTERS = {
     "tipo_comprobante": lambda v: label(ENTRY_KIND, v),
     "sentido": lambda v: label(DIRECTION, v),
     "rol_linea": lambda v: label(LINE_ROLE, v),
+    "tipo_pago": lambda v: label(PAYMENT_KIND, v),
+    "razon_cuenta": account_reason,
+    "otra_nota": other_note,
+    "referencia": referencia,
 }

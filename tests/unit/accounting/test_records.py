@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 import pytest
 
 from accounting.domain.accounts import Account, AccountType, with_account_names
-from accounting.domain.journal import EntryLine
 from accounting.domain.syncs import DocumentStatus, SyncDocument, SyncKind, SyncSession, SyncStatus
 
 CREATED = datetime(2024, 7, 1, 9, 0, tzinfo=UTC)
@@ -54,8 +53,3 @@ def test_a_stored_document_reads_its_status_as_the_enum():
     with pytest.raises(TypeError):  # a column the record lacks is not silently dropped
         SyncDocument.of({**stored, "colour": "red"})
 
-
-def test_a_stored_line_is_read_as_the_domains_line():
-    line = EntryLine.of({"account_code": "110501", "role": "receivable", "debit": 1190,
-                         "credit": 0, "counterparty_rut": "76086428-5", "description": None})
-    assert line == EntryLine("110501", "receivable", 1190, 0)

@@ -12,7 +12,7 @@ from fastapi.routing import APIRoute
 from shared.http.auth import DEVELOPMENT_SECRET, TokenVerifier
 from web.app import create_app
 from web.config import Settings
-from web.routes import accounting, books, invoicing, review, signin
+from web.routes import accounting, books, invoicing, remembered, review, signin
 from web.routes.accounting import missing_steps
 from web.sessions import COOKIE_NAME
 
@@ -141,7 +141,7 @@ async def test_a_post_without_the_sessions_csrf_token_is_refused(client, fake):
 
 
 def _post_routes():
-    for module in (signin, invoicing, accounting, review, books):
+    for module in (signin, invoicing, accounting, review, books, remembered):
         for route in module.router.routes:
             if isinstance(route, APIRoute) and "POST" in route.methods:
                 yield route
@@ -249,13 +249,18 @@ async def test_the_apis_validation_messages_go_next_to_their_fields(client, fake
                       answer.text, re.S)
     assert error and "account 110310 is wrong" in error.group(1)
     assert 'aria-describedby="ventas_detalle-help ventas_detalle-error"' in answer.text
-    assert "tax account is wrong" in answer.text  # a field the form has not: at the top
+    # The tax code's row was not in this post: its message goes to the tax's new row.
+    error = re.search(r'<div class="field-error" id="impuesto_venta_nuevo-error">(.*?)</div>',
+                      answer.text, re.S)
+    assert error and "tax account is wrong" in error.group(1)
     put = next(r for r in fake.calls if r.method == "PUT")
     assert json.loads(put.content) == {
         "sales": {"auxiliary_account": "110310", "detail_account": "110310"},
         "purchases": {"auxiliary_account": "210210", "detail_account": "410230"},
-        "payments_account": None, "collections_account": None, "auto_post": False,
-        "other_tax_accounts": {"24": "210720"}, "purchase_entry_date": "received"}
+        "payments_account": None, "collections_account": None, "fixed_asset_account": None,
+        "non_recoverable_vat_account": None, "auto_post": False,
+        "other_tax_accounts": {"24": "210720"}, "purchase_other_tax_accounts": {},
+        "issued_vat_tolerance": 2, "purchase_entry_date": "received"}
 
 
 async def test_a_missing_mandatory_account_is_said_before_calling_the_api(client, fake):

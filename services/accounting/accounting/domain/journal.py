@@ -3,7 +3,7 @@
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 from accounting.domain.accounts import Account
 
@@ -29,7 +29,7 @@ class JournalEntry:
 
 
 class Line(Protocol):
-    # Read-only: a proposal's line, a stored one (EntryLine) and a frozen record all fit.
+    # Read-only: a stored line is a tuple (classification.StoredLine), a proposed one a model.
     @property
     def account_code(self) -> str: ...
     @property
@@ -40,21 +40,7 @@ class Line(Protocol):
     def credit(self) -> int: ...
 
 
-@dataclass(frozen=True)
-class EntryLine:
-    """A line of an entry as stored (a proposal's JSON, or a journal line)."""
-
-    account_code: str
-    role: str
-    debit: int
-    credit: int
-
-    @classmethod
-    def of(cls, line: Mapping[str, Any]) -> "EntryLine":
-        return cls(line["account_code"], line["role"], line["debit"], line["credit"])
-
-
-def entry_problems(lines: Iterable[Line], chart: dict[str, Account]) -> list[str]:
+def entry_problems(lines: Iterable[Line], chart: Mapping[str, Account]) -> list[str]:
     """Why an entry cannot be posted as it is (empty when it can)."""
     lines = list(lines)
     problems = []
@@ -82,7 +68,7 @@ def entry_problems(lines: Iterable[Line], chart: dict[str, Account]) -> list[str
     return problems
 
 
-def unusable_accounts(codes: Iterable[str], chart: dict[str, Account]) -> set[str]:
+def unusable_accounts(codes: Iterable[str], chart: Mapping[str, Account]) -> set[str]:
     """Of the codes, those that cannot take entries now: missing from the chart, a group
     account, or inactive (what entry_problems says of each, in words)."""
     return {code for code in set(codes)
@@ -90,6 +76,6 @@ def unusable_accounts(codes: Iterable[str], chart: dict[str, Account]) -> set[st
             or not account.active}
 
 
-def hold_reason(lines: Iterable[Line], chart: dict[str, Account]) -> str | None:
+def hold_reason(lines: Iterable[Line], chart: Mapping[str, Account]) -> str | None:
     problems = entry_problems(lines, chart)
     return "; ".join(problems) if problems else None

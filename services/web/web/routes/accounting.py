@@ -155,7 +155,7 @@ async def settings_page(request: Request, company_id: str, session: SignedIn,
 def _settings_render(request: Request, context: dict, current: dict, chart: list[dict], *,
                      editing: bool, choices: dict, errors: dict | None = None,
                      new_account: dict | None = None, account_errors: dict | None = None,
-                     status_code: int = 200) -> Response:
+                     form: dict[str, str] | None = None, status_code: int = 200) -> Response:
     by_code = {a["code"]: a for a in chart}
     fields = []
     for role in roles.ROLES:
@@ -170,11 +170,14 @@ def _settings_render(request: Request, context: dict, current: dict, chart: list
                        "errors": (errors or {}).get(role.form_name, [])})
     return render(request, "settings.html", {
         **context, "fields": fields, "editing": editing, "current": current,
-        "general_errors": (errors or {}).get("", []), "new_account": new_account or {},
+        "general_errors": (errors or {}).get("", []), "errors": errors or {},
+        "new_account": new_account or {},
         "account_errors": account_errors or {}, "account_types": [
             ("income", "Ingreso"), ("expense", "Gasto"), ("asset", "Activo"),
             ("liability", "Pasivo"), ("equity", "Patrimonio")],
-        "configured": not current.get("missing")}, status_code=status_code)
+        "configured": not current.get("missing"),
+        "other": roles.other_settings(current, form), "tax_options": roles.tax_options(chart),
+        "names": {a["code"]: a["name"] for a in chart}}, status_code=status_code)
 
 
 def _form_choices(form) -> dict[str, str | None]:
@@ -188,20 +191,24 @@ async def save_settings(request: Request, company_id: str, session: SignedIn,
     context = await company_context(request, session, company_id)
     current = await api.settings(session.token, company_id)
     choices = _form_choices(form)
+    values = {key: value for key, value in form.items() if isinstance(value, str)}
     errors: dict[str, list[str]] = {}
     for role in roles.ROLES:
         if role.required and not choices[role.form_name]:
             errors.setdefault(role.form_name, []).append(
                 f"Elige la {role.label.lower()}: es obligatoria para integrar.")
+    tolerance = form_text(form, "tolerancia_iva")
+    if tolerance and not (tolerance.isdigit() and int(tolerance) <= 1000):
+        errors["tolerancia_iva"] = ["Escribe la tolerancia en pesos enteros, de 0 a 1000 "
+                                    f"(«{tolerance[:20]}» no lo es)."]
     if not errors:
-        body = roles.settings_body({k: v or "" for k, v in choices.items()}, current)
+        body = roles.settings_body(values, current)
         try:
             await api.put_settings(session.token, company_id, body)
         except ApiError as error:
             _raise_unless_user_error(error)
             for field, messages in error.field_errors().items():
-                field_role = roles.BY_FIELD.get(field)
-                errors.setdefault(field_role.form_name if field_role else "", []).extend(messages)
+                errors.setdefault(_settings_form_name(field, values), []).extend(messages)
             if not errors:
                 errors[""] = [error.detail]
         else:
@@ -209,7 +216,25 @@ async def save_settings(request: Request, company_id: str, session: SignedIn,
             return see_other(f"/contabilidad/empresas/{company_id}/configuracion")
     chart = await api.accounts(session.token, company_id)
     return _settings_render(request, context, current, chart, editing=True, choices=choices,
-                            errors=errors, status_code=422)
+                            errors=errors, form=values, status_code=422)
+
+
+def _settings_form_name(field: str, form: dict[str, str]) -> str:
+    """The form control an API validation error is about ("" for the top of the form)."""
+    field_role = roles.BY_FIELD.get(field)
+    if field_role:
+        return field_role.form_name
+    if field == "issued_vat_tolerance":
+        return "tolerancia_iva"
+    if field == "purchase_entry_date":
+        return "fecha_compra"
+    setting, _, code = field.partition(".")
+    for tax in roles.TAX_MAPS:
+        if setting == tax.setting and code:
+            if f"{tax.prefix}_{code}" in form:
+                return f"{tax.prefix}_{code}"
+            return f"{tax.prefix}_nuevo"
+    return ""
 
 
 @router.post("/empresas/{company_id}/cuentas")
@@ -220,6 +245,7 @@ async def create_account(request: Request, company_id: str, session: SignedIn,
     context = await company_context(request, session, company_id)
     current = await api.settings(session.token, company_id)
     choices = _form_choices(form)
+    values = {key: value for key, value in form.items() if isinstance(value, str)}
     new: dict[str, Any] = {
         "code": form_text(form, "cuenta_codigo"), "name": form_text(form, "cuenta_nombre"),
         "type": form_text(form, "cuenta_tipo"),
@@ -239,7 +265,7 @@ async def create_account(request: Request, company_id: str, session: SignedIn,
             account_errors["code"] = [error.detail]
         chart = await api.accounts(session.token, company_id)
         return _settings_render(request, context, current, chart, editing=True,
-                                choices=choices, new_account=new,
+                                choices=choices, new_account=new, form=values,
                                 account_errors=account_errors, status_code=422)
     role = roles.BY_FORM_NAME.get(new["use_for"])
     if role is not None:
@@ -247,7 +273,8 @@ async def create_account(request: Request, company_id: str, session: SignedIn,
     session.flash(f"Cuenta {created['code']} {created['name']} creada en el plan de cuentas"
                   + (f" y elegida como {role.label.lower()}." if role else "."))
     chart = await api.accounts(session.token, company_id)
-    return _settings_render(request, context, current, chart, editing=True, choices=choices)
+    return _settings_render(request, context, current, chart, editing=True, choices=choices,
+                            form=values)
 
 
 # --- Procesos → Integraciones -----------------------------------------------------------
