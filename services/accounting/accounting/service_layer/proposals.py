@@ -168,7 +168,9 @@ async def _store_live(uow: UnitOfWork, link: Any, proposals: list[Proposal],
     sync = await _open_live_session(uow, link)
     rows = await _add(uow, sync, new, notes)
     if (await uow.settings.get_options(link.company_id)).auto_post:
-        await post_documents(uow, sync, [r for r in rows if r.status == DocumentStatus.READY])
+        # Records of the ready ones only: a range batch of thousands needs none.
+        await post_documents(uow, sync, [SyncDocument.of(r) for r in rows
+                                         if r["status"] == DocumentStatus.READY])
     return len(rows), len(proposals) - len(rows)
 
 
@@ -231,7 +233,7 @@ async def _add(uow: UnitOfWork, sync: Any, new: list[Proposal],
         await uow.syncs.set_documents(late)
         for row in rows:
             row.update(status=LATE.status.value, hold_reason=LATE.reason, hold_code=LATE.code)
-    return [SyncDocument.of(row) for row in rows]
+    return rows
 
 
 def _note(proposal: Proposal, company_id: str,
