@@ -15,6 +15,7 @@ from collections import defaultdict
 from datetime import UTC, datetime
 from typing import Any
 
+from accounting.domain.errors import Conflict, NotFound, Unprocessable
 from accounting.domain.journal import hold_reason
 from accounting.domain.periods import CLOSED_PERIOD, closed_reason, month_of
 from accounting.domain.syncs import CLOSED, DocumentStatus, SyncKind, SyncStatus
@@ -22,7 +23,6 @@ from accounting.service_layer import remembered
 from accounting.service_layer.posting import change, post_documents
 from accounting.service_layer.sync_payments import review_payments
 from accounting.service_layer.unit_of_work import Services, UnitOfWork
-from shared.http.problems import Conflict, NotFound, Unprocessable
 from shared.ids import new_ids
 from shared.internal_api import STALE_SETTINGS, Proposal, ProposalBatch, ProposalResult
 from shared.rut import FINAL_CONSUMER_RUT
