@@ -10,7 +10,8 @@ def install_routes(app: FastAPI, container) -> None:
     install_problem_handlers(app)  # invoicing.domain.errors are shared.errors kinds
 
     app.include_router(health_router({"database": container.check_database,
-                                      "broker": container.check_broker}))
+                                      "broker": container.check_broker},
+                                     dead=container.dead))
     app.state.tokens = container.settings.token_verifier
     scoped = [Depends(company_in_scope)]
     for module in (companies, documents, integration, imports, payments):
