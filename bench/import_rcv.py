@@ -4,8 +4,11 @@
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/import_rcv.py
 
 With DATABASE_URL (PostgreSQL) a fresh database is created on that server and dropped
-afterwards; without it, a SQLite file in a temporary directory. A script that prints
-figures, not a test.
+afterwards; without it, a SQLite file in a temporary directory. The file is 0.12 MB per
+1,000 rows: N=360090 (the rows of a 50 MB RCV export, whose names are longer) makes 43
+MB, N=36009 and 180045 a tenth and a half of it. The CPU seconds printed are this
+process's only (not the database's): on a shared machine, far more wall time than CPU
+time means it waited for a CPU. A script that prints figures, not a test.
 """
 
 import asyncio
@@ -86,22 +89,24 @@ async def run(url: str, path: Path, rows: int) -> None:
             await session.execute(companies.insert().values(
                 rut=COMPANY, name="Bench SpA", created_at=datetime.now(UTC)))
         rss_before = peak_rss_mb()
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         with path.open("rb") as file:
             summary = await import_file(lambda: UnitOfWork(sessions), COMPANY, file,
                                         options=ImportOptions())
-        elapsed = time.perf_counter() - started
-        again_started = time.perf_counter()
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+        again_started, again_cpu = time.perf_counter(), time.process_time()
         with path.open("rb") as file:
             again = await import_file(lambda: UnitOfWork(sessions), COMPANY, file)
         again_elapsed = time.perf_counter() - again_started
+        again_cpu = time.process_time() - again_cpu
     finally:
         await engine.dispose()
     print(f"database: {make_url(url).get_backend_name()}")
     print(f"import: {summary.created} created, {summary.duplicates} duplicates, "
-          f"{summary.rejected} rejected in {elapsed:.1f} s = {rows / elapsed:,.0f} rows/s")
+          f"{summary.rejected} rejected in {elapsed:.1f} s = {rows / elapsed:,.0f} rows/s "
+          f"({cpu:.1f} s of this process's CPU)")
     print(f"re-import (all duplicates): {again.duplicates} duplicates in {again_elapsed:.1f} s "
-          f"= {rows / again_elapsed:,.0f} rows/s")
+          f"= {rows / again_elapsed:,.0f} rows/s ({again_cpu:.1f} s of this process's CPU)")
     print(f"peak RSS: {rss_before:.0f} MB before the import, {peak_rss_mb():.0f} MB after")
 
 

@@ -1,6 +1,7 @@
 """Importing SII files (DTE XML, EnvioDTE, RCV CSV) over HTTP, on PostgreSQL."""
 
 import asyncio
+import io
 import os
 import sys
 from datetime import date
@@ -12,9 +13,13 @@ import pytest
 from deploy.local.auth import GrantingAuth
 from invoicing.adapters.sii.rcv_csv import COMPRAS_HEADER
 from invoicing.bootstrap import build_app
+from invoicing.domain.companies import Company
 from invoicing.domain.imports import ImportInterrupted
+from invoicing.entrypoints.cli import migrate
 from invoicing.service_layer.imports import ImportOptions, import_file
 from invoicing.service_layer.outgoing import tax_document
+from invoicing.service_layer.unit_of_work import UnitOfWork
+from shared.db import create_engine, session_factory
 from tests.integration.invoicing.conftest import migrated_database, new_rut, settings_for
 from tests.support.rcv_files import NO_INCLUIR, PENDIENTES, RECLAMADOS
 from tests.support.rcv_files import rcv_file as _section
@@ -790,3 +795,60 @@ async def test_the_section_can_be_said(http):
     assert (said["created"], said["rejected"]) == (0, 1)
     registro = (await upload(http, company, "rcv.csv", content, section="registro")).json()
     assert registro["created"] == 1
+
+
+async def test_a_folio_twice_in_one_file_is_recorded_once_the_first_time_it_appears(
+        imports_app, http, tmp_path):
+    company = await register(http)
+    rows = [compra(n) for n in range(1, 8)]
+    rows.insert(3, compra(2))  # line 5: the same as line 3, in the same batch
+    rows.append(compra(1, neto=2000, iva=380, total=2380))  # line 10: in the next batch
+    path = tmp_path / "rcv.csv"
+    path.write_bytes(rcv_compras(rows))
+    with path.open("rb") as file:
+        summary = await import_file(imports_app.state.container.uow, company, file,
+                                    options=ImportOptions(batch_size=5, all_items=True))
+    assert (summary.created, summary.duplicates, summary.conflicts) == (7, 1, 1)
+    recorded = by_folio(await documents(http, company))
+    statuses = [(i.location.line, i.status, i.folio, i.document_id) for i in summary.items]
+    assert statuses == [
+        (2, "created", 1, recorded[(33, 1)]["id"]), (3, "created", 2, recorded[(33, 2)]["id"]),
+        (4, "created", 3, recorded[(33, 3)]["id"]), (5, "duplicate", 2, recorded[(33, 2)]["id"]),
+        (6, "created", 4, recorded[(33, 4)]["id"]), (7, "created", 5, recorded[(33, 5)]["id"]),
+        (8, "created", 6, recorded[(33, 6)]["id"]), (9, "created", 7, recorded[(33, 7)]["id"]),
+        (10, "conflict", 1, recorded[(33, 1)]["id"])]
+    assert "this file says total 2380" in summary.items[-1].reason
+    assert recorded[(33, 1)]["total"] == 1190  # the first line's amounts
+
+
+async def test_the_embedded_sqlite_database_imports_the_same_way(tmp_path):
+    url = f"sqlite:///{tmp_path}/invoicing.db"
+    await asyncio.to_thread(migrate, url)
+    engine = create_engine(url)
+    sessions = session_factory(engine)
+    company = new_rut()
+    try:
+        async with UnitOfWork(sessions) as unit:
+            await unit.companies.add(Company(company, "Comercial Andes"))
+            await unit.commit()
+        first = rcv_compras([compra(1), compra(2), compra(3, tipo=52), compra(2)])
+        again = rcv_compras([compra(1), compra(2, neto=2000, iva=380, total=2380), compra(4)])
+        summaries = []
+        for content in (first, again):
+            summaries.append(await import_file(lambda: UnitOfWork(sessions), company,
+                                               io.BytesIO(content),
+                                               options=ImportOptions(batch_size=2)))
+        async with UnitOfWork(sessions) as unit:
+            stored = await unit.documents.page(company, None, None, 0, 10)
+    finally:
+        await engine.dispose()
+    counts = [(s.created, s.duplicates, s.conflicts, s.rejected) for s in summaries]
+    assert counts == [(2, 1, 0, 1), (1, 1, 1, 0)]
+    assert [(i.location.line, i.status) for i in summaries[0].items] == [(4, "rejected")]
+    [conflict] = summaries[1].items
+    assert (conflict.location.line, conflict.status, conflict.folio) == (3, "conflict", 2)
+    by = {d.folio: d for d in stored}
+    assert sorted(by) == [1, 2, 4] and conflict.document_id == by[2].id
+    assert (by[2].total, by[2].vat_breakdown.recoverable, by[2].received_on) == (
+        1190, 190, date(2024, 3, 2))
+    assert by[1].references == () and by[1].other_taxes == () and by[1].foreign_currency is None

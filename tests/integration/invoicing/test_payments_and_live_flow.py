@@ -1,11 +1,15 @@
 """Payments, and documents that flow to accounting by themselves after the first sync."""
 
+import io
 import uuid
 from datetime import date
 
+from invoicing.adapters import repositories
 from invoicing.service_layer.event_handlers import handle_event
+from invoicing.service_layer.imports import ImportOptions, import_file
 from shared.events import IntegrationApproved, InvoiceSynced, PaymentRecorded, SyncRequested
 from tests.integration.invoicing.conftest import new_rut, outbox_events
+from tests.integration.invoicing.test_imports import compra, rcv_compras
 from tests.support.events import incoming
 
 CONTRACT = "60.805.000-0"
@@ -86,3 +90,24 @@ async def test_a_payment_must_be_positive_and_for_a_known_company(client):
     assert zero.status_code == 422 and "positive" in zero.json()["detail"]
     unknown = await pay(client, new_rut())
     assert unknown.status_code == 404 and "create it first" in unknown.json()["detail"]
+
+
+async def test_imported_documents_flow_live_once_each(client, container, monkeypatch):
+    monkeypatch.setattr(repositories, "_IDS_PER_QUERY", 2)  # a batch's documents in 2 reads
+    company = new_rut()
+    await client.post("/v1/companies", json={"rut": company, "name": "Ferretería"})
+    await approve(client, container, company)
+    await first_sync(container, company)
+    rcv = rcv_compras([compra(n) for n in range(1, 8)])
+    options = ImportOptions(batch_size=3)
+    first = await import_file(container.uow, company, io.BytesIO(rcv), options=options)
+    again = await import_file(container.uow, company, io.BytesIO(rcv), options=options)
+    assert (first.created, again.created, again.duplicates) == (7, 0, 7)
+
+    events = [e.payload().document for e in await live_events(container, company)]
+    listed = {d["folio"]: d for d in (await client.get(
+        f"/v1/companies/{company}/documents")).json()["items"]}
+    assert [d.folio for d in events] == list(range(1, 8))  # file order, once each
+    assert [d.document_id for d in events] == [listed[n]["id"] for n in range(1, 8)]
+    assert (events[0].total, events[0].vat, events[0].vat_breakdown.recoverable) == (
+        1190, 190, 190)

@@ -3,12 +3,14 @@
 import io
 import warnings
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from invoicing.adapters import sii
+from invoicing.adapters import repositories, sii
 from invoicing.adapters.sii import dte_xml, rcv_csv
+from invoicing.domain import documents as model
 from invoicing.domain.documents import Direction, OtherTax
 from invoicing.domain.imports import (
     ImportFormat,
@@ -21,6 +23,7 @@ from invoicing.domain.imports import (
     amounts_problem,
     draft_for,
 )
+from shared.db import json_text
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "sii"
 COMPANY = "76354771-K"
@@ -178,3 +181,42 @@ def test_an_empty_file_and_an_unknown_file_are_refused():
         _read(b"  \n")
     with pytest.raises(UnreadableFile, match="Could not tell"):
         _read(b"a;b;c\n1;2;3\n")
+
+
+@pytest.mark.parametrize(("draft", "issuer"), [
+    (model.DocumentDraft(direction=Direction.PURCHASES, dte_type=46, folio=88,
+                   issue_date=date(2024, 3, 4), counterparty=model.Counterparty(OTHER, "Pescador"),
+                   net=10_000, vat=1_900, total=10_000, vat_retained=1_900,
+                   references=(model.Reference(33, 5, date(2024, 3, 1), 3, "corrige"),),
+                   other_taxes=(OtherTax(code=27, amount=100, rate=10.0),),
+                   received_on=date(2024, 3, 5),
+                   vat_breakdown=model.VatBreakdown(recoverable=1_900)), COMPANY),
+    (model.DocumentDraft(direction=Direction.PURCHASES, dte_type=33, folio=9,
+                   issue_date=date(2024, 3, 4), counterparty=model.Counterparty(OTHER, "Proveedor"),
+                   net=1_000, vat=190, total=1_190), OTHER),
+    # A nota de crédito over the company's own 46 (the RCV's flag), pending acceptance.
+    (model.DocumentDraft(direction=Direction.PURCHASES, dte_type=61, folio=3,
+                         issue_date=date(2024, 3, 4),
+                         counterparty=model.Counterparty(OTHER, "Pescador"), net=500, vat=95,
+                         total=595, over_purchase_invoice=True,
+                         status=model.DocumentStatus.PENDING_ACCEPTANCE), COMPANY),
+    (model.DocumentDraft(direction=Direction.SALES, dte_type=33, folio=4,
+                         issue_date=date(2024, 3, 4),
+                         counterparty=model.Counterparty(OTHER, "Constructora"),
+                         net=1_000, vat=190, total=1_190 - 124, construction_credit=124),
+     COMPANY),
+    (model.DocumentDraft(direction=Direction.SALES, dte_type=110, folio=7,
+                   issue_date=date(2024, 3, 4),
+                   counterparty=model.Counterparty("55555555-5", "Importadora"), exempt=2_832_000,
+                   total=2_832_000, foreign_currency=model.ForeignCurrency(
+                       "DOLAR USA", Decimal("3000.50"), Decimal("943.84"))), COMPANY),
+])
+def test_an_imported_row_is_what_the_document_of_its_draft_stores(draft, issuer):
+    """import_row skips the Document: it must stage exactly what recording it would."""
+    stored = {**repositories._row(model.new_document("d-1", COMPANY, draft)), "created_at": None}
+    expected = tuple(json_text(stored[c]) if c in {"doc_references", "other_taxes",
+                                                   "foreign_currency", "vat_breakdown"}
+                     else stored[c] for c in repositories.IMPORT_COLUMNS)
+    staged = repositories.import_row("d-1", COMPANY, draft)
+    assert staged == expected
+    assert dict(zip(repositories.IMPORT_COLUMNS, staged, strict=True))["issuer_rut"] == issuer

@@ -70,8 +70,10 @@ from accounting.domain.settings import IntegrationOptions, InvoiceSettings
 from accounting.domain.syncs import (
     CLOSED,
     DELIVERING,
+    PROGRESS,
     RESUMABLE,
     DocumentStatus,
+    SessionFact,
     SyncKind,
     SyncStatus,
 )
@@ -653,16 +655,18 @@ class Repository:
     async def count_received(self, sync_id: str, count: int) -> str:
         """Count ``count`` more documents received and move a range session on, in one
         UPDATE (concurrent batches add up without a lock held for the whole batch); the
-        session's status after it. Mirrors domain.syncs.progress."""
+        session's status after it: domain.syncs.PROGRESS, its facts asked in SQL."""
         received = sync_sessions.c.received + count
         status = sync_sessions.c.status
-        new_status = case(
-            (sync_sessions.c.kind != SyncKind.RANGE.value, status),  # live: always in review
-            (status.in_([s.value for s in CLOSED]), status),
-            (and_(sync_sessions.c.expected.is_not(None), received >= sync_sessions.c.expected),
-             literal(SyncStatus.IN_REVIEW.value)),
-            (received > 0, literal(SyncStatus.RECEIVING.value)),
-            else_=status)
+        holds = {
+            SessionFact.LIVE: sync_sessions.c.kind != SyncKind.RANGE.value,
+            SessionFact.CLOSED: status.in_([s.value for s in CLOSED]),
+            SessionFact.ALL_RECEIVED: and_(sync_sessions.c.expected.is_not(None),
+                                           received >= sync_sessions.c.expected),
+            SessionFact.SOME_RECEIVED: received > 0,
+        }
+        new_status = case(*((holds[fact], status if then is None else literal(then.value))
+                            for fact, then in PROGRESS), else_=status)
         return (await self.session.execute(
             update(sync_sessions).where(sync_sessions.c.id == sync_id)
             .values(received=received, status=new_status, progress_at=now())

@@ -1,19 +1,24 @@
 """Journal entries (comprobantes): what makes one postable."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Protocol
 
 from accounting.domain.accounts import Account
 
 
 class Line(Protocol):
-    account_code: str
-    role: str
-    debit: int
-    credit: int
+    # Read-only: a stored line is a tuple (classification.StoredLine), a proposed one a model.
+    @property
+    def account_code(self) -> str: ...
+    @property
+    def role(self) -> str: ...
+    @property
+    def debit(self) -> int: ...
+    @property
+    def credit(self) -> int: ...
 
 
-def entry_problems(lines: Iterable[Line], chart: dict[str, Account]) -> list[str]:
+def entry_problems(lines: Iterable[Line], chart: Mapping[str, Account]) -> list[str]:
     """Why an entry cannot be posted as it is (empty when it can)."""
     lines = list(lines)
     problems = []
@@ -41,7 +46,7 @@ def entry_problems(lines: Iterable[Line], chart: dict[str, Account]) -> list[str
     return problems
 
 
-def unusable_accounts(codes: Iterable[str], chart: dict[str, Account]) -> set[str]:
+def unusable_accounts(codes: Iterable[str], chart: Mapping[str, Account]) -> set[str]:
     """Of the codes, those that cannot take entries now: missing from the chart, a group
     account, or inactive (what entry_problems says of each, in words)."""
     return {code for code in set(codes)
@@ -49,6 +54,6 @@ def unusable_accounts(codes: Iterable[str], chart: dict[str, Account]) -> set[st
             or not account.active}
 
 
-def hold_reason(lines: Iterable[Line], chart: dict[str, Account]) -> str | None:
+def hold_reason(lines: Iterable[Line], chart: Mapping[str, Account]) -> str | None:
     problems = entry_problems(lines, chart)
     return "; ".join(problems) if problems else None

@@ -62,14 +62,38 @@ def range_problem(date_from: date, date_to: date) -> str | None:
     return None
 
 
-def progress(status: SyncStatus, expected: int | None, received: int) -> SyncStatus:
+class SessionFact(StrEnum):
+    """What ``PROGRESS`` asks of a session (the repository asks the same in SQL)."""
+
+    LIVE = "live"  # not a range: always in review
+    CLOSED = "closed"  # status in CLOSED
+    ALL_RECEIVED = "all_received"  # expected is known and received has reached it
+    SOME_RECEIVED = "some_received"  # received > 0
+
+
+# Where a session goes as documents arrive: the first fact that holds decides (None: it
+# stays as it is, as when none holds). One table for the two places that move a session
+# on: ``progress`` here, and the one UPDATE that counts a batch in (count_received).
+PROGRESS: tuple[tuple[SessionFact, SyncStatus | None], ...] = (
+    (SessionFact.LIVE, None),
+    (SessionFact.CLOSED, None),
+    (SessionFact.ALL_RECEIVED, SyncStatus.IN_REVIEW),
+    (SessionFact.SOME_RECEIVED, SyncStatus.RECEIVING),
+)
+
+
+def progress(status: SyncStatus, expected: int | None, received: int,
+             kind: SyncKind = SyncKind.RANGE) -> SyncStatus:
     """Where a session stands once ``received`` of ``expected`` documents arrived."""
-    if status in CLOSED:
-        return status
-    if expected is not None and received >= expected:
-        return SyncStatus.IN_REVIEW
-    if received > 0:
-        return SyncStatus.RECEIVING
+    holds = {
+        SessionFact.LIVE: kind != SyncKind.RANGE,
+        SessionFact.CLOSED: status in CLOSED,
+        SessionFact.ALL_RECEIVED: expected is not None and received >= expected,
+        SessionFact.SOME_RECEIVED: received > 0,
+    }
+    for fact, then in PROGRESS:
+        if holds[fact]:
+            return status if then is None else then
     return status
 
 

@@ -10,14 +10,21 @@ entry.
 """
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from accounting.domain.journal import hold_reason, unusable_accounts
-from accounting.domain.payments import AWAITING_DOCUMENT, SyncPayment, not_posted
-from accounting.domain.periods import CLOSED_PERIOD, closed_reason, month_of
+from accounting.domain.classification import (
+    Context,
+    Document,
+    Entry,
+    Stage,
+    StoredLine,
+    classify,
+)
+from accounting.domain.payments import AWAITING_DOCUMENT, SyncPayment
+from accounting.domain.periods import CLOSED_PERIOD
 from accounting.domain.syncs import DocumentStatus, SyncKind
 from accounting.service_layer import remembered
 from accounting.service_layer.unit_of_work import UnitOfWork
@@ -43,15 +50,19 @@ class Prepared:
     day: date
     total: int
     lines: list[dict[str, Any]]
+    checked: Entry  # what the rules look at
 
 
 def prepare(entries: Sequence[dict[str, Any]]) -> list[Prepared]:
     prepared = []
     for entry, entry_id in zip(entries, new_ids(len(entries)), strict=True):
         # Stored as JSON, at intake: the date is ISO text.
+        day, lines = date.fromisoformat(entry["entry_date"]), entry["lines"]
         prepared.append(Prepared(
-            entry, entry_id, date.fromisoformat(entry["entry_date"]),
-            sum(line["debit"] for line in entry["lines"]), line_rows(entry_id, entry["lines"])))
+            entry, entry_id, day, sum(line["debit"] for line in lines),
+            line_rows(entry_id, lines), Entry(day, [StoredLine(
+                line["account_code"], line["role"], line["debit"], line["credit"])
+                for line in lines])))
     return prepared
 
 
@@ -65,9 +76,8 @@ async def post_documents(uow: UnitOfWork, sync: Any, documents: Sequence[Any]) -
     await uow.repo.get_company(company_id, lock=True)
     posted_before = await uow.repo.posted_source_keys(company_id,
                                                       [d.source_key for d in documents])
-    entries = await _post(uow, sync, [
-        (d, p, d.source_key in posted_before)
-        for d, p in zip(documents, prepare([d.entry for d in documents]), strict=True)])
+    entries = await _post(uow, sync, list(zip(documents, prepare([d.entry for d in documents]),
+                                              strict=True)), posted_before)
     for entry in entries:
         uow.emit(EntryPosted(entry_id=entry["id"], accounting_company_id=company_id,
                              company_rut=sync.company_rut, number=entry["number"],
@@ -116,13 +126,9 @@ async def post_page(uow: UnitOfWork, sync: Any, page: Page) -> int:
     now = await uow.repo.posting_state(company_id, list(page.prepared))
     statuses = {id_: (sync.id, state.status) for id_, state in now.items()}
     postable = [d for d in page.documents if d.id in page.prepared and _postable(now[d.id])]
-    waiting = await _unsettled(uow, sync, [d for d in postable if not now[d.id].already_posted])
-    entries = await _post(uow, sync, [
-        (d, page.prepared[d.id], now[d.id].already_posted) for d in postable
-        if d.id not in waiting], statuses=statuses)
-    await uow.repo.set_documents([
-        change(id_, DocumentStatus.HELD, hold_reason=reason, hold_code=AWAITING_DOCUMENT)
-        for id_, reason in waiting.items()], statuses)
+    posted = {d.source_key for d in postable if now[d.id].already_posted}
+    entries = await _post(uow, sync, [(d, page.prepared[d.id]) for d in postable], posted,
+                          settled=await _settled(uow, sync, postable), statuses=statuses)
     if entries:
         uow.emit(EntriesPosted.model_construct(
             accounting_company_id=company_id, company_rut=sync.company_rut, sync_id=sync.id,
@@ -142,62 +148,41 @@ def _postable(document: Any) -> bool:
         and document.hold_code in (CLOSED_PERIOD, AWAITING_DOCUMENT))
 
 
-async def _unsettled(uow: UnitOfWork, sync: Any, documents: Sequence[Any]) -> dict[str, str]:
-    """The payments of a range sync (by id, with the reason) that settle a document the
-    books do not hold: they wait for it (DESIGN §6, a sync's payments post after its
-    documents). Live payments post as they come, as they always did."""
+async def _settled(uow: UnitOfWork, sync: Any, documents: Sequence[Any]
+                   ) -> set[str] | None:
+    """Of the keys the payments of a range sync settle, those the books hold: they post
+    only after their documents (DESIGN §6, a sync's payments post after its documents).
+    None when payments are not checked: live payments post as they come, as they always
+    did."""
     if sync.kind != SyncKind.RANGE:
-        return {}
-    payments = {d.id: SyncPayment.of(d.payment) for d in documents if d.dte_type is None}
-    if not payments:
-        return {}
-    posted = await uow.repo.posted_source_keys(
-        sync.company_id, set().union(*(p.keys() for p in payments.values())))
-    return {id_: not_posted(missing) for id_, payment in payments.items()
-            if (missing := payment.missing(posted))}
-
-
-class _Line:
-    """A stored line read as the domain's Line, to say why its entry cannot be posted."""
-
-    def __init__(self, line: dict[str, Any]):
-        self.account_code, self.role = line["account_code"], line["role"]
-        self.debit, self.credit = line["debit"], line["credit"]
-
-
-def _why_not(entry: dict[str, Any], total: int, unusable: set[str],
-             chart: dict[str, Any]) -> str | None:
-    """Why a stored entry cannot be posted now (None when it can). Entries come as stored
-    at intake, where they were validated, and plain: a page of a confirm is thousands of
-    them, and only the rare entry with a problem is built into domain lines."""
-    lines = entry["lines"]
-    if total == sum(line["credit"] for line in lines) and not any(
-            line["account_code"] in unusable for line in lines):
         return None
-    return hold_reason([_Line(line) for line in lines], chart)
+    keys = set().union(*(SyncPayment.of(d.payment).keys() for d in documents
+                         if d.dte_type is None))
+    return await uow.repo.posted_source_keys(sync.company_id, keys) if keys else set()
 
 
-async def _post(uow: UnitOfWork, sync: Any, documents: Sequence[tuple[Any, Prepared, bool]],
-                *, statuses: dict[str, tuple[str, str]] | None = None) -> list[dict[str, Any]]:
-    """Hold or post each (document, its prepared entry, already posted); the entries
-    written. ``statuses``: the documents' (sync_id, status), when read under the lock."""
+async def _post(uow: UnitOfWork, sync: Any, documents: Sequence[tuple[Any, Prepared]],
+                posted: Collection[str], *, settled: Collection[str] | None = None,
+                statuses: dict[str, tuple[str, str]] | None = None) -> list[dict[str, Any]]:
+    """Hold or post each (document, its prepared entry); the entries written. ``posted``:
+    the keys among them the books already hold; ``settled``: see ``_settled``;
+    ``statuses``: the documents' (sync_id, status), when read under the lock."""
     company_id = sync.company_id
-    closed = await uow.repo.closed_months(company_id)
-    chart = await uow.repo.chart(company_id)
     # The chart may have changed since the proposals were checked at intake.
-    unusable = unusable_accounts((line["account_code"] for _, p, _ in documents
-                                  for line in p.entry["lines"]), chart)
+    context = Context(Stage.POSTING, posted=posted, settled=settled,
+                      closed_months=await uow.repo.closed_months(company_id),
+                      chart=await uow.repo.chart(company_id))
     changes, to_post = [], []
-    for document, prepared, already_posted in documents:
-        if already_posted:
-            changes.append(change(document.id, DocumentStatus.ALREADY_POSTED))
-        elif (month := month_of(prepared.day)) in closed:
-            changes.append(change(document.id, DocumentStatus.HELD,
-                                  hold_reason=closed_reason(month), hold_code=CLOSED_PERIOD))
-        elif reason := _why_not(prepared.entry, prepared.total, unusable, chart):
-            changes.append(change(document.id, DocumentStatus.HELD, hold_reason=reason))
-        else:
+    for document, prepared in documents:
+        decision = classify(Document(
+            document.source_key, entry=prepared.checked,
+            settles=SyncPayment.of(document.payment)
+            if settled is not None and document.dte_type is None else None), context)
+        if decision.postable:
             to_post.append((document, prepared))
+        else:
+            changes.append(change(document.id, decision.status, hold_reason=decision.reason,
+                                  hold_code=decision.code))
     entries: list[dict[str, Any]] = []
     if to_post:
         number = await uow.repo.take_entry_numbers(company_id, len(to_post))
@@ -215,8 +200,8 @@ async def _post(uow: UnitOfWork, sync: Any, documents: Sequence[tuple[Any, Prepa
                                   entry_id=prepared.entry_id))
         await uow.repo.add_entries(entries, lines)
         # Payments have no tipo DTE.
-        posted = Counter("payment" if d.dte_type is None else "document" for d, _ in to_post)
-        uow.after_commit(lambda: count_posted(posted))
+        counted = Counter("payment" if d.dte_type is None else "document" for d, _ in to_post)
+        uow.after_commit(lambda: count_posted(counted))
     await uow.repo.set_documents(changes, statuses)
     await remembered.learn(uow, sync, [document for document, _ in to_post])
     return entries

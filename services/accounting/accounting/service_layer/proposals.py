@@ -15,9 +15,16 @@ from collections import defaultdict
 from datetime import UTC, datetime
 from typing import Any
 
+from accounting.domain.classification import (
+    LATE,
+    Context,
+    Decision,
+    Document,
+    Entry,
+    Stage,
+    classify,
+)
 from accounting.domain.errors import Conflict, NotFound, Unprocessable
-from accounting.domain.journal import hold_reason
-from accounting.domain.periods import CLOSED_PERIOD, closed_reason, month_of
 from accounting.domain.syncs import CLOSED, DocumentStatus, SyncKind, SyncStatus
 from accounting.service_layer import remembered
 from accounting.service_layer.posting import change, post_documents
@@ -26,9 +33,6 @@ from accounting.service_layer.unit_of_work import Services, UnitOfWork
 from shared.ids import new_ids
 from shared.internal_api import STALE_SETTINGS, Proposal, ProposalBatch, ProposalResult
 from shared.rut import FINAL_CONSUMER_RUT
-
-LATE_ARRIVAL = ("it arrived after the sync session was confirmed: synchronise its date range "
-                "again to review and post it")
 
 
 async def receive(services: Services, batch: ProposalBatch) -> ProposalResult:
@@ -195,27 +199,17 @@ async def _add(uow: UnitOfWork, sync: Any, new: list[Proposal],
                notes: dict[tuple[str, str], str]) -> list[Any]:
     posted = await uow.repo.posted_source_keys(sync.company_id, [p.source_key for p in new])
     chart = await uow.repo.chart(sync.company_id)
-    closed = await uow.repo.closed_months(sync.company_id)
+    context = Context(
+        Stage.INTAKE, session_closed=sync.status in CLOSED, posted=posted,
+        date_range=None if sync.date_from is None else (sync.date_from, sync.date_to),
+        closed_months=await uow.repo.closed_months(sync.company_id), chart=chart)
     now = datetime.now(UTC)
     rows = []
     proposed = await remembered.propose(uow, sync.company_id, new, chart)
     for (proposal, source, account_note), document_id in zip(proposed, new_ids(len(new)),
                                                              strict=True):
-        code = None
-        if sync.status in CLOSED:
-            status, reason = DocumentStatus.HELD, LATE_ARRIVAL
-        elif proposal.source_key in posted:
-            status, reason = DocumentStatus.ALREADY_POSTED, None
-        elif proposal.hold_reason:
-            status, reason, code = DocumentStatus.HELD, proposal.hold_reason, proposal.hold_code
-        elif out_of_range := _outside_range(proposal, sync):
-            status, reason = DocumentStatus.HELD, out_of_range
-        elif (month := month_of(proposal.entry.entry_date)) in closed:
-            status, reason, code = DocumentStatus.HELD, closed_reason(month), CLOSED_PERIOD
-        else:
-            reason = hold_reason(proposal.entry.lines, chart)
-            status = DocumentStatus.HELD if reason else DocumentStatus.READY
-        rows.append(_row(document_id, proposal, sync, status, reason, code,
+        decision = classify(_facts(proposal), context)
+        rows.append(_row(document_id, proposal, sync, decision,
                          _note(proposal, sync.company_id, notes), now)
                     | {"account_source": source and source.value, "account_note": account_note})
     inserted = await uow.repo.add_documents(rows)
@@ -226,12 +220,10 @@ async def _add(uow: UnitOfWork, sync: Any, new: list[Proposal],
     status = await uow.repo.count_received(sync.id, len(rows))
     if status in CLOSED and sync.status not in CLOSED:
         # Confirmed while this batch was on its way: late arrivals, like any other.
-        late = [change(row["id"], DocumentStatus.HELD, hold_reason=LATE_ARRIVAL)
-                for row in rows]
+        late = [change(row["id"], LATE.status, hold_reason=LATE.reason) for row in rows]
         await uow.repo.set_documents(late)
         for row in rows:
-            row.update(status=DocumentStatus.HELD.value, hold_reason=LATE_ARRIVAL,
-                       hold_code=None)
+            row.update(status=LATE.status.value, hold_reason=LATE.reason, hold_code=LATE.code)
     return [_Stored(row) for row in rows]
 
 
@@ -250,15 +242,14 @@ class _Stored:
         self.__dict__.update(row)
 
 
-def _outside_range(proposal: Proposal, sync: Any) -> str | None:
-    if sync.date_from is None:
-        return None
-    day = (proposal.document.issue_date if proposal.document is not None
-           else proposal.payment.paid_on)
-    if sync.date_from <= day <= sync.date_to:
-        return None
-    return (f"it is dated {day}, outside the session's range {sync.date_from} to "
-            f"{sync.date_to}: synchronise a range that holds that date to review it")
+def _facts(proposal: Proposal) -> Document:
+    document, payment = proposal.document, proposal.payment
+    entry = proposal.entry
+    return Document(
+        proposal.source_key,
+        dated=document.issue_date if document is not None else payment.paid_on,
+        entry=None if entry is None else Entry(entry.entry_date, entry.lines),
+        hold_reason=proposal.hold_reason, hold_code=proposal.hold_code)
 
 
 async def _record_counterparties(uow: UnitOfWork, groups: list[tuple[str, list[Proposal]]]
@@ -289,9 +280,8 @@ async def _record_counterparties(uow: UnitOfWork, groups: list[tuple[str, list[P
     return notes
 
 
-def _row(document_id: str, proposal: Proposal, sync: Any, status: DocumentStatus,
-         reason: str | None, code: str | None, note: str | None,
-         now: datetime) -> dict[str, Any]:
+def _row(document_id: str, proposal: Proposal, sync: Any, decision: Decision,
+         note: str | None, now: datetime) -> dict[str, Any]:
     document, payment = proposal.document, proposal.payment
     if proposal.entry is not None:
         day = proposal.entry.entry_date
@@ -309,9 +299,9 @@ def _row(document_id: str, proposal: Proposal, sync: Any, status: DocumentStatus
         "folio": document.folio if document else None,
         "document": document.model_dump(mode="json") if document else None,
         "payment": payment.model_dump(mode="json") if payment else None,
-        "status": status.value,
-        "hold_reason": reason,
-        "hold_code": code,
+        "status": decision.status.value,
+        "hold_reason": decision.reason,
+        "hold_code": decision.code,
         "note": note,
         "entry": proposal.entry.model_dump(mode="json") if proposal.entry else None,
         "entry_id": None,

@@ -5,7 +5,8 @@ documents did post: accounting.service_layer.posting)."""
 
 from typing import Any
 
-from accounting.domain.payments import AWAITING_DOCUMENT, SyncPayment, not_in_accounting
+from accounting.domain.classification import Context, Document, Stage, classify
+from accounting.domain.payments import SyncPayment
 from accounting.domain.syncs import DocumentStatus, SyncKind
 from accounting.service_layer.posting import change
 from accounting.service_layer.unit_of_work import UnitOfWork
@@ -24,13 +25,13 @@ async def review_payments(uow: UnitOfWork, sync: Any) -> None:
         return
     present = (await uow.repo.stored_source_keys(sync.id, keys)
                | await uow.repo.posted_source_keys(sync.company_id, keys))
+    context = Context(Stage.REVIEW, settled=present)
     changes = []
     for row in rows:
-        missing = payments[row.id].missing(present)
-        if missing:
-            changes.append(change(row.id, DocumentStatus.HELD,
-                                  hold_reason=not_in_accounting(missing),
-                                  hold_code=AWAITING_DOCUMENT))
+        decision = classify(Document(settles=payments[row.id]), context)
+        if not decision.postable:
+            changes.append(change(row.id, decision.status, hold_reason=decision.reason,
+                                  hold_code=decision.code))
         elif row.status == DocumentStatus.HELD:
             changes.append(change(row.id, DocumentStatus.READY))
     await uow.repo.set_documents(changes)

@@ -1,12 +1,31 @@
 """Reading and writing the domain's objects on the caller's session (its transaction)."""
 
-from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import cast
 
-from sqlalchemy import and_, func, insert, or_, select, tuple_, update
+import asyncpg
+import orjson
+from sqlalchemy import (
+    JSON,
+    Column,
+    Integer,
+    MetaData,
+    Table,
+    UniqueConstraint,
+    and_,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    text,
+    tuple_,
+    update,
+)
+from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from invoicing.adapters.tables import companies, documents, integration_links, payments
@@ -15,15 +34,17 @@ from invoicing.domain.documents import (
     Counterparty,
     Direction,
     Document,
+    DocumentDraft,
     DocumentStatus,
     ForeignCurrency,
     OtherTax,
     Reference,
     VatBreakdown,
+    issuer_of,
 )
 from invoicing.domain.integration import Connection, IntegrationLink, LinkStatus
 from invoicing.domain.payments import Payment, PaymentKind
-from shared.db import upsert
+from shared.db import json_text, upsert
 
 
 def _now() -> datetime:
@@ -129,14 +150,17 @@ def _in_range(company_rut: str, date_from: date | None, date_to: date | None):
 
 
 def _row(document: Document) -> dict:
+    return {**_values(document), "id": document.id, "company_rut": document.company_rut,
+            "issuer_rut": document.issuer_rut, "created_at": _now()}
+
+
+def _values(document: Document | DocumentDraft) -> dict:
+    """What a document and the draft it comes from have alike."""
     return {
-        "id": document.id,
-        "company_rut": document.company_rut,
         "direction": str(document.direction),
         "dte_type": document.dte_type,
         "folio": document.folio,
         "issue_date": document.issue_date,
-        "issuer_rut": document.issuer_rut,
         "counterparty_rut": document.counterparty.rut,
         "counterparty_name": document.counterparty.name,
         "net": document.net,
@@ -148,12 +172,56 @@ def _row(document: Document) -> dict:
         "vat_retained": document.vat_retained,
         "foreign_currency": _foreign_json(document.foreign_currency),
         "received_on": document.received_on,
-        "vat_breakdown": asdict(document.vat_breakdown) if document.vat_breakdown else None,
+        # vars, not asdict: VatBreakdown is flat, and this runs for every imported row.
+        "vat_breakdown": vars(document.vat_breakdown) if document.vat_breakdown else None,
         "construction_credit": document.construction_credit,
         "container_deposit": document.container_deposit,
         "status": str(document.status),
-        "created_at": _now(),
     }
+
+
+# A bulk import writes the table's own columns, in its order, and tells a duplicate by
+# the unique folio constraint's columns: both read from the table, so a column added
+# there is imported too.
+IMPORT_COLUMNS = tuple(c.name for c in documents.columns)
+FOLIO_KEY = next(tuple(c.name for c in constraint.columns) for constraint in documents.constraints
+                 if isinstance(constraint, UniqueConstraint)
+                 and constraint.name == "uq_documents_folio")
+_JSON_COLUMNS = frozenset(c.name for c in documents.columns if isinstance(c.type, JSON))
+_AMOUNTS = ("total", "net", "exempt", "vat")
+
+
+def import_row(document_id: str, company_rut: str, draft: DocumentDraft) -> tuple:
+    """The document a valid draft becomes (documents.new_document) as a bulk import stages
+    it, without making a Document of each row first (an 18-field frozen dataclass): the
+    table's columns in order, JSON ones as the text the JSON type would store (None too,
+    as 'null'); created_at is set by the insert."""
+    values = _values(draft)
+    values.update(id=document_id, company_rut=company_rut, created_at=None,
+                  issuer_rut=issuer_of(company_rut, draft))
+    return tuple(json_text(values[name]) if name in _JSON_COLUMNS else values[name]
+                 for name in IMPORT_COLUMNS)
+
+
+def _staging_table() -> Table:
+    """Where one batch of an import is loaded before it goes into documents: the same
+    columns without their constraints, plus the row's place in the batch."""
+    return Table(
+        "import_documents", MetaData(),
+        *(Column(c.name, c.type) for c in documents.columns),
+        Column("position", Integer, nullable=False),
+        prefixes=["TEMPORARY"], postgresql_on_commit="DROP",
+    )
+
+
+@dataclass(frozen=True)
+class ImportedBatch:
+    """What became of a staged batch: the ids inserted, and the recorded document of each
+    row that was not (all of them, or only those whose amounts differ or that are pending
+    acceptance)."""
+
+    created: set[str]
+    recorded: dict[str, "RecordedAmounts"]
 
 
 @dataclass(frozen=True)
@@ -171,6 +239,9 @@ _EXPORTED = documents.c.status != str(DocumentStatus.PENDING_ACCEPTANCE)
 
 
 _ORDER = (documents.c.issue_date, documents.c.folio, documents.c.id)
+# Bound parameters per IN list: far below asyncpg's 32,767 and SQLite's 32,766 whatever
+# IMPORT_BATCH_SIZE is.
+_IDS_PER_QUERY = 5000
 
 
 class DocumentRepository:
@@ -180,56 +251,83 @@ class DocumentRepository:
     async def add(self, document: Document) -> None:
         await self._session.execute(insert(documents).values(**_row(document)))
 
-    async def add_new(self, batch: Sequence[Document]) -> set[str]:
-        """Insert the documents whose folio is not recorded yet; the ids actually inserted.
+    async def add_imported(self, rows: Sequence[tuple], *, all_recorded: bool = False
+                           ) -> ImportedBatch:
+        """Insert the import_row()s whose folio is not recorded yet, first in the batch
+        first; then find the recorded document of every other row (all_recorded), or only
+        of those whose amounts differ (conflicts) or that are pending acceptance.
 
-        One statement per batch: the unique folio constraint decides, so concurrent
-        imports of the same file cannot duplicate anything either.
+        The batch is loaded into a temporary table (COPY on PostgreSQL) and moved by one
+        INSERT … SELECT: the unique folio constraint decides, so concurrent imports of the
+        same file cannot duplicate anything either, and no row is an object of its own.
         """
-        if not batch:
-            return set()
-        statement = (upsert(self._session, documents).on_conflict_do_nothing()
-                     .returning(documents.c.id))
-        result = await self._session.execute(statement, [_row(d) for d in batch])
-        return set(result.scalars().all())
+        if not rows:
+            return ImportedBatch(set(), {})
+        staging = _staging_table()
+        connection = await self._session.connection()
+        postgres = connection.dialect.name == "postgresql"
+        if not postgres:  # SQLite runs DDL outside the transaction: a failed batch's stays
+            await connection.run_sync(staging.drop, checkfirst=True)
+        await connection.run_sync(staging.create)
+        names = [c.name for c in staging.columns]
+        if postgres:
+            raw = cast(asyncpg.Connection,
+                       (await connection.get_raw_connection()).driver_connection)
+            await raw.copy_records_to_table(
+                staging.name, columns=names,
+                records=[(*row, position) for position, row in enumerate(rows)])
+        else:  # the embedded default: a plain insert, its JSON columns as values again
+            json_at = [i for i, name in enumerate(names) if name in _JSON_COLUMNS]
+            staged = []
+            for position, row in enumerate(rows):
+                values = dict(zip(names, (*row, position), strict=True))
+                for i in json_at:
+                    values[names[i]] = orjson.loads(row[i])
+                staged.append(values)
+            await connection.execute(insert(staging), staged)
+        now = literal(_now(), documents.c.created_at.type)
+        source = (select(*(now if name == "created_at" else staging.c[name]
+                           for name in IMPORT_COLUMNS))
+                  .where(text("true"))  # SQLite's upsert grammar needs a WHERE to parse
+                  .order_by(staging.c.position))
+        created = set((await connection.execute(
+            upsert(self._session, documents).from_select(IMPORT_COLUMNS, source)
+            .on_conflict_do_nothing().returning(documents.c.id))).scalars())
+        recorded: dict[str, RecordedAmounts] = {}
+        if len(created) < len(rows):
+            pending = documents.c.status == str(DocumentStatus.PENDING_ACCEPTANCE)
+            query = (select(staging.c.id.label("staged_id"), documents.c.id,
+                            *(documents.c[a] for a in _AMOUNTS), pending.label("pending"))
+                     .join(documents, and_(*(documents.c[name] == staging.c[name]
+                                             for name in FOLIO_KEY)))
+                     .where(documents.c.id != staging.c.id))
+            if not all_recorded:
+                query = query.where(or_(pending, *(documents.c[a] != staging.c[a]
+                                                   for a in _AMOUNTS)))
+            recorded = {r.staged_id: RecordedAmounts(r.id, r.net, r.exempt, r.vat, r.total,
+                                                     bool(r.pending))
+                        for r in await connection.execute(query)}
+        await connection.run_sync(staging.drop)
+        return ImportedBatch(created, recorded)
 
-    async def recorded_by_folio(self, company_rut: str,
-                                keys: Sequence[tuple[str, str, int, int]]
-                                ) -> dict[tuple[str, str, int, int], "RecordedAmounts"]:
-        """Id and amounts of the recorded documents with these (direction, issuer, tipo,
-        folio) keys."""
-        if not keys:
-            return {}
-        # One seek of the unique folio index per (direction, issuer, tipo): a list of row
-        # values is not planned as well on PostgreSQL.
-        groups: dict[tuple[str, str, int], list[int]] = defaultdict(list)
-        for direction, issuer, dte_type, folio in keys:
-            groups[(str(direction), issuer, dte_type)].append(folio)
-        rows = (await self._session.execute(
-            select(documents.c.direction, documents.c.issuer_rut, documents.c.dte_type,
-                   documents.c.folio, documents.c.id, documents.c.net, documents.c.exempt,
-                   documents.c.vat, documents.c.total, documents.c.status).where(
-                documents.c.company_rut == company_rut,
-                or_(*(and_(documents.c.direction == direction,
-                           documents.c.issuer_rut == issuer,
-                           documents.c.dte_type == dte_type,
-                           documents.c.folio.in_(folios))
-                      for (direction, issuer, dte_type), folios in groups.items())),
-            )
-        )).all()
-        return {(r.direction, r.issuer_rut, r.dte_type, r.folio):
-                RecordedAmounts(r.id, r.net, r.exempt, r.vat, r.total,
-                                r.status == DocumentStatus.PENDING_ACCEPTANCE) for r in rows}
+    async def by_ids(self, ids: Sequence[str]) -> list[Document]:
+        """These documents, in the order of ids."""
+        rows: dict[str, Row] = {}
+        for start in range(0, len(ids), _IDS_PER_QUERY):
+            rows.update((r.id, r) for r in await self._session.execute(
+                select(documents).where(documents.c.id.in_(ids[start:start + _IDS_PER_QUERY]))))
+        return [_document(rows[i]) for i in ids]
 
-    async def accept_pending(self, accepted: Sequence[tuple[str, Document]]
-                             ) -> list[Document]:
+    async def accept_pending(self, accepted: Sequence[tuple[str, tuple]]) -> list[Document]:
         """The registro lists these pending documents: each (recorded id, the registro's
-        version) becomes a recorded purchase with the registro's amounts, keeping its id.
+        import_row) becomes a recorded purchase with the registro's amounts, keeping its id.
         Only rows still pending change (a concurrent import may have accepted one): the
         documents actually accepted, as now recorded."""
         done = []
-        for recorded_id, document in accepted:
-            values = {k: v for k, v in _row(document).items() if k not in ("id", "created_at")}
+        for recorded_id, staged in accepted:
+            values = {name: orjson.loads(value) if name in _JSON_COLUMNS else value
+                      for name, value in zip(IMPORT_COLUMNS, staged, strict=True)
+                      if name not in ("id", "created_at")}
             row = (await self._session.execute(
                 update(documents).where(
                     documents.c.id == recorded_id,

@@ -185,14 +185,18 @@ def issuer_rut(company_rut: str, direction: Direction, dte_type: int,
     return company_rut if issued_by_company else counterparty_rut
 
 
+def issuer_of(company_rut: str, draft: DocumentDraft) -> str:
+    """Who issued the document a draft states (issuer_rut of its fields)."""
+    return issuer_rut(company_rut, draft.direction, draft.dte_type, draft.counterparty.rut,
+                      draft.references, draft.over_purchase_invoice)
+
+
 def new_document(document_id: str, company_rut: str, draft: DocumentDraft) -> Document:
     """The document a valid draft becomes: the issuer follows from direction and type."""
     return Document(
         id=document_id,
         company_rut=company_rut,
-        issuer_rut=issuer_rut(company_rut, draft.direction, draft.dte_type,
-                              draft.counterparty.rut, draft.references,
-                              draft.over_purchase_invoice),
+        issuer_rut=issuer_of(company_rut, draft),
         direction=draft.direction,
         dte_type=draft.dte_type,
         folio=draft.folio,

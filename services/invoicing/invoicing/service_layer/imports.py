@@ -1,9 +1,10 @@
 """Import a file of SII documents: every document through the same rules and repository
 as one recorded by hand, in batches, each batch one transaction.
 
-The whole file is read first, once (a hostile or malformed file imports nothing), its
-documents kept in a spool; then they are imported in batches, so memory stays bounded
-whatever its size. A folio already recorded is reported as a duplicate and left as it
+The whole file is read first, once (a hostile or malformed file imports nothing), each
+document checked as it is read and kept in a spool as the row it will be; then the rows
+are stored in batches (a bulk load and one INSERT … SELECT each), so memory stays
+bounded whatever its size. A folio already recorded is reported as a duplicate and left as it
 is, so importing a file twice changes nothing.
 """
 
@@ -11,9 +12,12 @@ import asyncio
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import BinaryIO
+from datetime import date
+from functools import partial
+from typing import BinaryIO, NamedTuple
 
 from invoicing.adapters import sii
+from invoicing.adapters.repositories import ImportedBatch, RecordedAmounts, import_row
 from invoicing.domain import documents as rules
 from invoicing.domain.companies import company_not_found_detail
 from invoicing.domain.errors import InvalidDocument, NotFound
@@ -34,7 +38,7 @@ from invoicing.domain.imports import (
     draft_for,
     duplicate_reason,
 )
-from invoicing.service_layer.live import stage_live
+from invoicing.service_layer.live import flows_live, stage_live
 from invoicing.service_layer.unit_of_work import UnitOfWorkFactory
 
 Progress = Callable[[int, int], None]  # (documents done, documents in the file)
@@ -42,10 +46,47 @@ Progress = Callable[[int, int], None]  # (documents done, documents in the file)
 
 @dataclass(frozen=True)
 class ImportOptions:
-    batch_size: int = 1000
+    batch_size: int = 5000
     max_items: int = 10_000  # items listed in the summary; the counts are always complete
     all_items: bool = False  # list created and duplicate documents too, not only rejected
     section: RcvSection | None = None  # an RCV compras file's section; from its header if None
+
+
+class Prepared(NamedTuple):
+    """A document of the file ready to be stored: what the summary says of it, and its row.
+    Plain values only (the Location's too), so the spool pickles it cheaply."""
+
+    line: int | None
+    xml_path: str | None
+    dte_type: int
+    folio: int
+    document_id: str
+    stated: tuple[int, int, int, int]  # total, neto, exento, IVA
+    pending: bool  # pending acceptance (the RCV's pendientes)
+    row: tuple
+
+    @property
+    def location(self) -> Location:
+        return Location(self.line, self.xml_path)
+
+
+def prepare(company_rut: str, today: date, item: SourceDocument | Rejection
+            ) -> Prepared | ImportItem:
+    """A file's document through the rules every document gets: ready to store, or
+    rejected saying why."""
+    try:
+        if isinstance(item, Rejection):
+            raise Rejected(item.reason)
+        draft = draft_for(company_rut, item, today)
+        rules.validate(draft)
+    except (Rejected, InvalidDocument) as error:
+        reason = error.reason if isinstance(error, Rejected) else error.detail
+        return ImportItem(item.location, ItemStatus.REJECTED, item.dte_type, item.folio, reason)
+    document_id = str(uuid.uuid4())
+    return Prepared(item.location.line, item.location.xml_path, draft.dte_type, draft.folio,
+                    document_id, (draft.total, draft.net, draft.exempt, draft.vat),
+                    draft.status is rules.DocumentStatus.PENDING_ACCEPTANCE,
+                    import_row(document_id, company_rut, draft))
 
 
 async def import_file(uow: UnitOfWorkFactory, company_rut: str, file: BinaryIO,
@@ -55,9 +96,11 @@ async def import_file(uow: UnitOfWorkFactory, company_rut: str, file: BinaryIO,
     async with uow() as unit:
         if await unit.companies.get(company_rut) is None:
             raise NotFound(company_not_found_detail(company_rut))
-    # Parsing is CPU work: off the event loop, so the API keeps answering meanwhile.
+    # Parsing is CPU work: off the event loop, so the API keeps answering meanwhile. Each
+    # document is checked and made a row as it is read, so the spool holds plain rows.
     with await asyncio.to_thread(sii.parse, file, forced, batch_size=options.batch_size,
-                                 section=options.section) as parsed:
+                                 section=options.section,
+                                 prepare=partial(prepare, company_rut, date.today())) as parsed:
         summary = ImportSummary(format=parsed.format)
         if progress:
             progress(0, parsed.count)
@@ -73,83 +116,74 @@ async def import_file(uow: UnitOfWorkFactory, company_rut: str, file: BinaryIO,
 
 
 async def _import_batch(uow: UnitOfWorkFactory, company_rut: str,
-                        batch: list[SourceDocument | Rejection], summary: ImportSummary,
+                        batch: list[Prepared | ImportItem], summary: ImportSummary,
                         options: ImportOptions) -> None:
-    outcomes: list[ImportItem | rules.Document] = []
-    for item in batch:
-        try:
-            if isinstance(item, Rejection):
-                raise Rejected(item.reason)
-            draft = draft_for(company_rut, item)
-            rules.validate(draft)
-            outcomes.append(rules.new_document(str(uuid.uuid4()), company_rut, draft))
-        except (Rejected, InvalidDocument) as error:
-            reason = error.reason if isinstance(error, Rejected) else error.detail
-            outcomes.append(ImportItem(item.location, ItemStatus.REJECTED, item.dte_type,
-                                       item.folio, reason))
-    new = [o for o in outcomes if isinstance(o, rules.Document)]
+    new = [item for item in batch if isinstance(item, Prepared)]
     async with uow() as unit:
-        inserted = await unit.documents.add_new(new)
-        await stage_live([d for d in new if d.id in inserted], unit)
-        # A folio already recorded: a duplicate, or a conflict if its amounts differ.
-        existing = await unit.documents.recorded_by_folio(
-            company_rut, [_key(d) for d in new if d.id not in inserted])
-        accepted = (await _accept_pending(unit, new, inserted, existing)
+        stored = await unit.documents.add_imported([p.row for p in new],
+                                                   all_recorded=options.all_items)
+        created = [p.document_id for p in new if p.document_id in stored.created]
+        if created and await flows_live(unit, company_rut):
+            await stage_live(await unit.documents.by_ids(created), unit)
+        accepted = (await _accept_pending(unit, new, stored)
                     if summary.format is ImportFormat.RCV_COMPRAS else {})
         await unit.commit()
-    for item, outcome in zip(batch, outcomes, strict=True):
-        if isinstance(outcome, rules.Document):
-            if outcome.id in inserted:
-                outcome = _created(item, outcome)
-            elif _key(outcome) in accepted:
-                recorded_id, reason = accepted.pop(_key(outcome))
-                outcome = ImportItem(item.location, ItemStatus.ACCEPTED, outcome.dte_type,
-                                     outcome.folio, reason, recorded_id)
-            else:
-                outcome = _repeated(item, outcome, existing.get(_key(outcome)))
-        _count(summary, outcome, options)
+    for item in batch:
+        if isinstance(item, ImportItem):
+            _count(summary, item, options)
+        elif item.document_id in stored.created:
+            _count(summary, _created(item), options)
+        elif item.document_id in accepted:
+            recorded_id, reason = accepted[item.document_id]
+            _count(summary, ImportItem(item.location, ItemStatus.ACCEPTED, item.dte_type,
+                                       item.folio, reason, recorded_id), options)
+        elif (recorded := stored.recorded.get(item.document_id)) or options.all_items:
+            _count(summary, _repeated(item, recorded), options)
+        else:  # a plain duplicate, not listed: a re-import is mostly these
+            summary.duplicates += 1
 
 
-def _created(item: SourceDocument, document: rules.Document) -> ImportItem:
-    if document.pending_acceptance:
-        return ImportItem(item.location, ItemStatus.PENDING, document.dte_type,
-                          document.folio, PENDING_REASON, document.id)
-    return ImportItem(item.location, ItemStatus.CREATED, document.dte_type, document.folio,
-                      document_id=document.id)
+def _created(item: Prepared) -> ImportItem:
+    if item.pending:
+        return ImportItem(item.location, ItemStatus.PENDING, item.dte_type, item.folio,
+                          PENDING_REASON, item.document_id)
+    return ImportItem(item.location, ItemStatus.CREATED, item.dte_type, item.folio,
+                      document_id=item.document_id)
 
 
-async def _accept_pending(unit, new: list[rules.Document], inserted: set[str],  # noqa: ANN001
-                          existing: dict) -> dict[tuple, tuple[str, str]]:
+async def _accept_pending(unit, new: list[Prepared], stored: ImportedBatch  # noqa: ANN001
+                          ) -> dict[str, tuple[str, str]]:
     """A registro's document recorded before as pending acceptance (from the pendientes)
     is the same document, now accepted: it becomes a purchase of the books, and goes to
     accounting like a new one. Only the registro accepts (an RCV compras file whose rows
     are not pending: the other sections' are rejected); a DTE file of the same document
-    is a duplicate. By document key: the id it keeps, and what changed."""
-    candidates = [(existing[_key(d)], d) for d in new if d.id not in inserted
-                  and not d.pending_acceptance and _key(d) in existing
-                  and existing[_key(d)].pending_acceptance]
+    is a duplicate. By the row's own id: the recorded id it keeps, and what changed."""
+    candidates = [(recorded, p) for p in new if not p.pending
+                  and (recorded := stored.recorded.get(p.document_id)) is not None
+                  and recorded.pending_acceptance]
     if not candidates:
         return {}
-    done = await unit.documents.accept_pending([(r.id, d) for r, d in candidates])
+    done = await unit.documents.accept_pending([(r.id, p.row) for r, p in candidates])
     await stage_live(done, unit)
     accepted_ids = {d.id for d in done}
-    return {_key(document): (recorded.id, accepted_reason(
+    return {p.document_id: (recorded.id, accepted_reason(
                 recorded.id, (recorded.total, recorded.net, recorded.exempt, recorded.vat),
-                (document.total, document.net, document.exempt, document.vat)))
-            for recorded, document in candidates if recorded.id in accepted_ids}
+                p.stated))
+            for recorded, p in candidates if recorded.id in accepted_ids}
 
 
-def _repeated(item: SourceDocument, document: rules.Document, recorded) -> ImportItem:  # noqa: ANN001
-    stated = (document.total, document.net, document.exempt, document.vat)
-    if recorded is None:  # recorded by a concurrent import of the same file meanwhile
-        return ImportItem(item.location, ItemStatus.DUPLICATE, document.dte_type,
-                          document.folio, duplicate_reason(None))
+def _repeated(item: Prepared, recorded: RecordedAmounts | None) -> ImportItem:
+    """A folio already recorded: a duplicate, or a conflict if its amounts differ. Only
+    conflicts (and pending ones) come with their recorded document unless all items are
+    listed."""
+    if recorded is None:
+        return ImportItem(item.location, ItemStatus.DUPLICATE, item.dte_type, item.folio,
+                          duplicate_reason(None))
     amounts = (recorded.total, recorded.net, recorded.exempt, recorded.vat)
-    if amounts != stated:
-        return ImportItem(item.location, ItemStatus.CONFLICT, document.dte_type,
-                          document.folio, conflict_reason(recorded.id, amounts, stated),
-                          recorded.id)
-    return ImportItem(item.location, ItemStatus.DUPLICATE, document.dte_type, document.folio,
+    if amounts != item.stated:
+        return ImportItem(item.location, ItemStatus.CONFLICT, item.dte_type, item.folio,
+                          conflict_reason(recorded.id, amounts, item.stated), recorded.id)
+    return ImportItem(item.location, ItemStatus.DUPLICATE, item.dte_type, item.folio,
                       duplicate_reason(recorded.id, recorded.pending_acceptance), recorded.id)
 
 
@@ -166,10 +200,6 @@ def _interrupted(summary: ImportSummary, count: int, at: Location) -> ImportInte
     )
 
 
-def _key(document: rules.Document) -> tuple[str, str, int, int]:
-    return (str(document.direction), document.issuer_rut, document.dte_type, document.folio)
-
-
 def _count(summary: ImportSummary, item: ImportItem, options: ImportOptions) -> None:
     if item.status is ItemStatus.CREATED:
         summary.created += 1
@@ -184,7 +214,11 @@ def _count(summary: ImportSummary, item: ImportItem, options: ImportOptions) -> 
     else:
         summary.rejected += 1
     if item.status in (ItemStatus.REJECTED, ItemStatus.CONFLICT) or options.all_items:
-        if len(summary.items) < options.max_items:
-            summary.items.append(item)
-        else:
-            summary.items_omitted += 1
+        _list(summary, item, options)
+
+
+def _list(summary: ImportSummary, item: ImportItem, options: ImportOptions) -> None:
+    if len(summary.items) < options.max_items:
+        summary.items.append(item)
+    else:
+        summary.items_omitted += 1

@@ -11,8 +11,10 @@ async def stage_live(documents: Sequence[Document], uow: UnitOfWork) -> None:
     """Stage InvoiceSynced (no sync id) for new documents, in the caller's transaction.
     One pending acceptance is not a purchase of the books yet: it goes once accepted."""
     documents = [d for d in documents if not d.pending_acceptance]
-    if not documents:
-        return
-    link = await uow.links.get(documents[0].company_rut)
-    if link is not None and link.flows_live:
+    if documents and await flows_live(uow, documents[0].company_rut):
         await uow.stage(invoice_synced(d, None) for d in documents)
+
+
+async def flows_live(uow: UnitOfWork, company_rut: str) -> bool:
+    link = await uow.links.get(company_rut)
+    return link is not None and link.flows_live

@@ -10,8 +10,8 @@ why not cl-sii's parsers.
 
 import pickle
 import tempfile
-from collections.abc import Iterator
-from typing import BinaryIO
+from collections.abc import Callable, Iterator
+from typing import Any, BinaryIO
 
 from invoicing.adapters.sii import dte_xml, rcv_csv
 from invoicing.domain.imports import (
@@ -51,16 +51,17 @@ Item = SourceDocument | Rejection
 class ParsedFile:
     """A file read to its end: its format, how many documents, and them in batches."""
 
-    def __init__(self, batch_size: int):
+    def __init__(self, batch_size: int, prepare: Callable[[Item], Any] | None = None):
         self.format: ImportFormat | None = None
         self.count = 0
         self._batch_size = batch_size
-        self._batch: list[Item] = []
+        self._prepare = prepare
+        self._batch: list = []
         self._spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY_BYTES)  # noqa: SIM115 (closed by close())
 
     def add(self, item: Item) -> None:
         self.count += 1
-        self._batch.append(item)
+        self._batch.append(item if self._prepare is None else self._prepare(item))
         if len(self._batch) >= self._batch_size:
             self._flush()
 
@@ -69,8 +70,9 @@ class ParsedFile:
             pickle.dump(self._batch, self._spool, protocol=pickle.HIGHEST_PROTOCOL)
             self._batch = []
 
-    def batches(self) -> Iterator[list[Item]]:
-        """The documents in file order, batch_size at a time (our own spool: trusted)."""
+    def batches(self) -> Iterator[list]:
+        """The documents in file order (as prepare made them), batch_size at a time (our
+        own spool: trusted)."""
         self._flush()
         self._spool.seek(0)
         while True:
@@ -121,11 +123,12 @@ def detect(file: BinaryIO, forced: ImportFormat | None = None) -> ImportFormat |
 
 
 def parse(file: BinaryIO, forced: ImportFormat | None = None, *,
-          batch_size: int = 1000, section: RcvSection | None = None) -> ParsedFile:
+          batch_size: int = 1000, section: RcvSection | None = None,
+          prepare: Callable[[Item], Any] | None = None) -> ParsedFile:
     """Read the whole file once; raises UnreadableFile (nothing kept) for a file-wide
-    problem."""
+    problem. ``prepare``, if given, turns each item into what the spool keeps instead."""
     kind = detect(file, forced)
-    parsed = ParsedFile(batch_size)
+    parsed = ParsedFile(batch_size, prepare)
     try:
         if kind is None or kind in XML_FORMATS:
             for item in dte_xml.read(file, kind):

@@ -9,6 +9,7 @@ it (no Nro, Fecha Recepcion or Monto Total): those rows are folded into the docu
 """
 
 import csv
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import replace
@@ -133,6 +134,17 @@ def _lines(file: BinaryIO) -> Iterator[str]:
             ) from None
 
 
+@functools.lru_cache(maxsize=4096)
+def _day(value: str) -> date | None:
+    """Cached: a month's RCV has a few dozen distinct dates, and strptime is slow."""
+    for pattern in ("%d/%m/%Y", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(value, pattern).date()
+        except ValueError:
+            continue
+    return None
+
+
 def _header(reader, kind: ImportFormat) -> dict[str, int]:  # noqa: ANN001
     columns = COLUMNS[kind]
     first = next(reader, None)
@@ -221,13 +233,10 @@ class _Row:
             return None
         # Fecha Recepcion comes with its time ("05/03/2024 10:12:40"): the day is enough.
         value = value.split(" ", 1)[0] if name == "Fecha Recepcion" else value
-        for pattern in ("%d/%m/%Y", "%Y-%m-%d"):
-            try:
-                return datetime.strptime(value, pattern).date()
-            except ValueError:
-                continue
-        self.problems.append(f"column '{name}' is '{value}', not a date (DD/MM/YYYY)")
-        return None
+        day = _day(value)
+        if day is None:
+            self.problems.append(f"column '{name}' is '{value}', not a date (DD/MM/YYYY)")
+        return day
 
     def tax(self, columns: tuple[str, str, str]) -> OtherTax | None:
         code_column, amount_column, rate_column = columns
