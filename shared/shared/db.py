@@ -1,5 +1,6 @@
 """Database plumbing: plain URLs in, async engines out, on PostgreSQL or SQLite."""
 
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -38,6 +39,14 @@ def async_url(url: str) -> str:
 
 def is_sqlite(url: str) -> bool:
     return make_url(url).drivername.startswith("sqlite")
+
+
+def ensure_sqlite_directory(url: str) -> None:
+    """SQLite creates the file but not its directory (var/ on a fresh clone)."""
+    if is_sqlite(url):
+        database = make_url(url).database
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
 
 
 def json_text(value: object) -> str:

@@ -99,9 +99,15 @@ class OutboxRelay:
         self._more = False  # the last batch stopped at a limit: rows may be waiting
         self._idle_interval = idle_interval
         self._wakeup = asyncio.Event()
+        self._stopping = False
 
     def wake(self) -> None:
         """Call after committing events to publish them without waiting for the next poll."""
+        self._wakeup.set()
+
+    async def stop(self) -> None:
+        """End ``run()`` once the batch in hand is published and marked."""
+        self._stopping = True
         self._wakeup.set()
 
     async def run(self) -> None:
@@ -110,8 +116,9 @@ class OutboxRelay:
         # checkout's liveness check, while live documents wait on this path. Any failure
         # drops the connection; the next batch opens another.
         connection: AsyncConnection | None = None
+        self._stopping = False
         try:
-            while True:
+            while not self._stopping:
                 try:
                     if connection is None:
                         connection = await self._engine.connect()

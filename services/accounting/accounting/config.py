@@ -1,7 +1,5 @@
 """Settings of the accounting process, from the environment."""
 
-from pathlib import Path
-
 from pydantic import Field
 
 from shared.settings import WorkerCredentialSettings
@@ -23,10 +21,3 @@ class Settings(WorkerCredentialSettings):
     confirm_lease_seconds: float = Field(
         default=30.0, gt=0, description="seconds without a page posted after which a confirm "
         "is taken as interrupted (its process died) and resumed by a running replica")
-
-
-def ensure_sqlite_dir(url: str) -> None:
-    """The default SQLite file lives in var/: create the directory on first use."""
-    prefix = "sqlite:///"
-    if url.startswith(prefix) and url[len(prefix):] not in ("", ":memory:"):
-        Path(url[len(prefix):]).parent.mkdir(parents=True, exist_ok=True)

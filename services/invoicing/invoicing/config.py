@@ -1,9 +1,5 @@
-from pathlib import Path
-
 from pydantic import Field
-from sqlalchemy.engine import make_url
 
-from shared.db import is_sqlite
 from shared.settings import CommonSettings
 
 DEFAULT_DATABASE_URL = "sqlite:///var/invoicing.db"
@@ -22,11 +18,3 @@ class Settings(CommonSettings):
     import_max_items: int = 10_000
     # Documents per invoices.synced message when answering a sync (SYNC_PAGE_SIZE).
     sync_page_size: int = Field(default=500, ge=1, le=5000)
-
-
-def ensure_sqlite_directory(url: str) -> None:
-    """SQLite creates the file but not its directory (var/ on a fresh clone)."""
-    if is_sqlite(url):
-        database = make_url(url).database
-        if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)

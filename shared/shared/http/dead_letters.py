@@ -13,7 +13,8 @@ from fastapi import APIRouter, Path, Query, status
 from fastapi.params import Depends
 from pydantic import BaseModel, Field
 
-from shared.http.problems import PROBLEM_RESPONSES, NotFound, Problem
+from shared.errors import NotFound
+from shared.http.problems import PROBLEM_RESPONSES, Problem
 from shared.messaging.dead_letters import DeadLetter, DeadLetters
 from shared.text import Text
 

@@ -1,21 +1,43 @@
-"""/healthz (the process is alive) and /readyz (its database and broker are reachable)."""
+"""/healthz (the process is alive, its background tasks too) and /readyz (its database and
+broker are reachable)."""
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 
 from shared.redaction import redact_secrets
 
 Check = Callable[[], Awaitable[None]]
+Dead = Callable[[], Mapping[str, str]]
+
+HEALTHZ_DESCRIPTION = """200 while the process serves and every background task it runs
+(outbox relay, event consumer, periodic jobs) is alive; 503 naming each task that ended
+and why (`tasks`), so a liveness probe restarts a process that would otherwise answer
+requests while nothing consumes or publishes its events."""
 
 
-def health_router(checks: dict[str, Check]) -> APIRouter:
+class Health(BaseModel):
+    status: str = Field(examples=["unhealthy"])
+    tasks: dict[str, str] | None = Field(
+        default=None, description="each background task that ended, with why",
+        examples=[{"accounting-consumer": "RuntimeError: …"}])
+
+
+def health_router(checks: dict[str, Check], dead: Dead | None = None) -> APIRouter:
+    """``dead``: the background tasks that ended, each with why (shared.background)."""
     router = APIRouter(tags=["health"])
 
-    @router.get("/healthz", summary="The process is alive")
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+    @router.get("/healthz", summary="The process and its background tasks are alive",
+                description=HEALTHZ_DESCRIPTION,
+                responses={200: {"model": Health},
+                           503: {"model": Health, "description": "A background task ended"}})
+    async def healthz() -> JSONResponse:
+        ended = dict(dead()) if dead is not None else {}
+        if ended:
+            return JSONResponse({"status": "unhealthy", "tasks": ended}, status_code=503)
+        return JSONResponse({"status": "ok"})
 
     @router.get("/readyz", summary="The database and the broker are reachable")
     async def readyz() -> JSONResponse:

@@ -1,7 +1,9 @@
 """RFC 9457 problem details for every error a client can see.
 
-Domain code raises ``Problem`` (or a subclass); validation, HTTP and unexpected errors
-are turned into the same shape. No stack trace ever reaches a client.
+Service layers raise ``shared.errors.DomainError`` kinds, mapped here to a status and a
+type; HTTP-edge code (authentication, the operators' API) raises ``Problem`` with its own
+status; validation, HTTP and unexpected errors are turned into the same shape. No stack
+trace ever reaches a client.
 """
 
 import logging
@@ -14,6 +16,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from shared import errors
 
 log = logging.getLogger(__name__)
 
@@ -31,42 +35,41 @@ class ProblemDetails(BaseModel):
     instance: str | None = None
 
 
-class Problem(Exception):
-    """An error a person can act on: ``detail`` says what went wrong and how to fix it."""
+class Problem(errors.DomainError):
+    """An error of the HTTP edge itself (a bad token, a broker the operators' API cannot
+    reach), with its status: use cases raise the ``shared.errors`` kinds instead."""
 
     status = 400
-    title = "Bad request"
-    type = "about:blank"
+    type: str | None = "about:blank"
 
-    def __init__(self, detail: str, *, status: int | None = None, title: str | None = None,
-                 type: str | None = None, **extra: Any):
-        super().__init__(detail)
-        self.detail = detail
+    def __init__(self, detail: str, *, status: int | None = None, **kind: Any):
+        super().__init__(detail, **kind)
         if status is not None:
             self.status = status
-        if title is not None:
-            self.title = title
-        if type is not None:
-            self.type = type
-        self.extra = extra
 
 
-class NotFound(Problem):
-    status = 404
-    title = "Not found"
-    type = "/problems/not-found"
+# Each kind of domain error: its status and the problem type it has unless it names its
+# own. A kind a service derives (invoicing's AlreadyExists is a Conflict) takes the
+# nearest kind's.
+DOMAIN_ERROR_STATUS: dict[type[errors.DomainError], tuple[int, str]] = {
+    errors.NotFound: (404, "/problems/not-found"),
+    errors.Conflict: (409, "/problems/conflict"),
+    errors.Invalid: (422, "/problems/validation-error"),
+    errors.Forbidden: (403, "/problems/forbidden"),
+    errors.Unavailable: (503, "/problems/unavailable"),
+    errors.DomainError: (400, "about:blank"),
+}
 
 
-class Conflict(Problem):
-    status = 409
-    title = "Conflict"
-    type = "/problems/conflict"
-
-
-class Unprocessable(Problem):
-    status = 422
-    title = "Request is not valid"
-    type = "/problems/validation-error"
+def domain_error_status(error: errors.DomainError) -> tuple[int, str]:
+    """The status and the problem type of a domain error."""
+    if isinstance(error, Problem):
+        return error.status, error.type or "about:blank"
+    for kind in type(error).__mro__:
+        if kind in DOMAIN_ERROR_STATUS:
+            status, default_type = DOMAIN_ERROR_STATUS[kind]
+            return status, error.type or default_type
+    raise AssertionError("every DomainError has a kind")  # DomainError itself is in the map
 
 
 # What a validation error may say, at most: a client's bad value is quoted by a short
@@ -171,9 +174,10 @@ def database_unreachable(exc: BaseException) -> bool:
 
 
 def install_problem_handlers(app: FastAPI) -> None:
-    @app.exception_handler(Problem)
-    async def _problem(request: Request, exc: Problem) -> JSONResponse:
-        return problem_response(exc.status, exc.title, exc.detail, type=exc.type,
+    @app.exception_handler(errors.DomainError)
+    async def _domain(request: Request, exc: errors.DomainError) -> JSONResponse:
+        status, kind = domain_error_status(exc)
+        return problem_response(status, exc.title, exc.detail, type=kind,
                                 instance=request.url.path, **exc.extra)
 
     @app.exception_handler(RequestValidationError)

@@ -18,6 +18,7 @@ from shared.events import (
 from shared.internal_api import AccountPair, PostingProfile, Proposal, ProposalBatch
 from tests.integration.accounting.conftest import AS_WORKER
 from tests.integration.accounting.test_sync_flow import approved_company
+from tests.support.events import incoming
 
 SETTINGS = {
     "sales": {"auxiliary_account": "110310", "detail_account": "310115"},
@@ -108,16 +109,16 @@ class Books:
         ``legacy``, as before manifest pages: every document inside sync.completed)."""
         manifest = manifest if manifest is not None else manifest_of(documents)
         if legacy:
-            await handle_event(self.services, SyncCompleted(
+            await handle_event(self.services.uow, incoming(SyncCompleted(
                 sync_id=sync_id, company_rut=self.rut, document_count=len(documents),
-                manifest=manifest))
+                manifest=manifest)))
             return
         pages = manifest_pages(sync_id, self.rut, manifest, page_size)
         for page in pages:
-            await handle_event(self.services, page)
-        await handle_event(self.services, SyncCompleted(
+            await handle_event(self.services.uow, incoming(page))
+        await handle_event(self.services.uow, incoming(SyncCompleted(
             sync_id=sync_id, company_rut=self.rut, document_count=len(documents),
-            manifest=SyncManifest(lines=manifest.lines), manifest_pages=len(pages)))
+            manifest=SyncManifest(lines=manifest.lines), manifest_pages=len(pages))))
 
     async def sync(self, date_from: str, date_to: str, documents: list[TaxDocument], *,
                    confirm: bool = True) -> str:

@@ -1,6 +1,7 @@
 from accounting.service_layer.handlers import handle_event
 from shared.events import IntegrationRequested
 from tests.integration.accounting.conftest import outbox_events
+from tests.support.events import incoming
 
 
 async def test_contract_company_and_default_chart(client, rut):
@@ -70,9 +71,9 @@ async def test_conflict_then_hide_then_pending_then_approve(client, services, ru
     copy = (await client.post(f"/v1/contracts/{contract}/companies",
                               json={"rut": company_rut, "name": "Ferretería A (copia)"})).json()
 
-    await handle_event(services, IntegrationRequested(
+    await handle_event(services.uow, incoming(IntegrationRequested(
         request_id="req-conflict-" + company_rut, company_rut=company_rut,
-        company_name="Ferretería A", contract_rut=contract))
+        company_name="Ferretería A", contract_rut=contract)))
     request_id = "req-conflict-" + company_rut
     [request] = (await client.get(f"/v1/contracts/{contract}/integration-requests")).json()
     assert request["status"] == "conflict"
@@ -129,9 +130,9 @@ async def test_delete_resolves_conflict_too(client, services, rut):
     ids = [(await client.post(f"/v1/contracts/{contract}/companies",
                               json={"rut": company_rut, "name": f"E{i}"})).json()["id"]
            for i in range(2)]
-    await handle_event(services, IntegrationRequested(
+    await handle_event(services.uow, incoming(IntegrationRequested(
         request_id="req-del-" + company_rut, company_rut=company_rut, company_name="E",
-        contract_rut=contract))
+        contract_rut=contract)))
     assert (await client.delete(f"/v1/companies/{ids[1]}")).status_code == 204
     assert (await client.delete(f"/v1/companies/{ids[1]}")).status_code == 204
     assert (await client.get(f"/v1/companies/{ids[1]}")).status_code == 404
@@ -146,14 +147,15 @@ async def test_unknown_contract_rejects_and_redelivery_changes_nothing(client, s
     payload = IntegrationRequested(request_id="req-unknown-" + company_rut,
                                    company_rut=company_rut, company_name="Sola",
                                    contract_rut=contract)
-    event = await handle_event(services, payload)
-    await handle_event(services, payload, id=event.id)  # the same message delivered again
+    event = incoming(payload)
+    assert await handle_event(services.uow, event)
+    assert not await handle_event(services.uow, event)  # the same message delivered again
     events = await outbox_events(services, "accounting.integration.rejected.v1",
                                  request_id=payload.request_id)
     assert len(events) == 1
     assert "contract holder RUT entered in invoicing" in events[0].data["reason"]
     # A new event with the same request id (invoicing re-sent it) is absorbed too.
-    await handle_event(services, payload)
+    await handle_event(services.uow, incoming(payload))
     assert len(await outbox_events(services, "accounting.integration.rejected.v1",
                                    request_id=payload.request_id)) == 1
 
@@ -164,9 +166,9 @@ async def test_reject_pending_request_and_wrong_company(client, services, rut):
     other = (await client.post(f"/v1/contracts/{contract}/companies",
                                json={"rut": other_rut, "name": "Otra"})).json()
     request_id = "req-rej-" + company_rut
-    await handle_event(services, IntegrationRequested(
+    await handle_event(services.uow, incoming(IntegrationRequested(
         request_id=request_id, company_rut=company_rut, company_name="Nueva",
-        contract_rut=contract))
+        contract_rut=contract)))
     wrong = await client.post(f"/v1/integration-requests/{request_id}/approve",
                               json={"company_id": other["id"]})
     assert wrong.status_code == 422

@@ -13,6 +13,7 @@ from shared.events import (
     SyncRefused,
 )
 from tests.integration.accounting.conftest import outbox_events
+from tests.support.events import incoming
 
 SETTINGS = {
     "sales": {"auxiliary_account": "110310", "detail_account": "310115"},
@@ -33,9 +34,9 @@ async def contract_with_company(client, company_rut, contract):
 
 
 async def requested(services, request_id, company_rut, contract, minutes):
-    await handle_event(services, IntegrationRequested(
+    await handle_event(services.uow, incoming(IntegrationRequested(
         request_id=request_id, company_rut=company_rut, company_name="Ferretería",
-        contract_rut=contract, requested_at=T0 + timedelta(minutes=minutes)))
+        contract_rut=contract, requested_at=T0 + timedelta(minutes=minutes))))
 
 
 async def request_of(client, contract, request_id):
@@ -63,9 +64,9 @@ async def test_a_withdrawn_request_cannot_be_approved(client, services, rut):
     company_rut, a, b = rut(), rut(), rut()
     a1 = await contract_with_company(client, company_rut, a)
     await requested(services, "ra-" + company_rut, company_rut, a, 0)
-    await handle_event(services, IntegrationWithdrawn(
+    await handle_event(services.uow, incoming(IntegrationWithdrawn(
         request_id="ra-" + company_rut, company_rut=company_rut, company_name="Ferretería",
-        contract_rut=a, current_request_id="rb-" + company_rut, current_contract_rut=b))
+        contract_rut=a, current_request_id="rb-" + company_rut, current_contract_rut=b)))
     withdrawn = await request_of(client, a, "ra-" + company_rut)
     assert (withdrawn["status"], withdrawn["superseded_by"]) == ("withdrawn", "rb-" + company_rut)
 
@@ -101,9 +102,9 @@ async def test_a_newer_request_supersedes_an_older_one_in_any_order(client, serv
 async def test_a_withdrawal_that_overtakes_its_request_still_holds(client, services, rut):
     company_rut, a = rut(), rut()
     a1 = await contract_with_company(client, company_rut, a)
-    await handle_event(services, IntegrationWithdrawn(
+    await handle_event(services.uow, incoming(IntegrationWithdrawn(
         request_id="ra-" + company_rut, company_rut=company_rut, company_name="Ferretería",
-        contract_rut=a, current_request_id="ra2-" + company_rut, current_contract_rut=a))
+        contract_rut=a, current_request_id="ra2-" + company_rut, current_contract_rut=a)))
     await requested(services, "ra-" + company_rut, company_rut, a, 0)
     assert (await request_of(client, a, "ra-" + company_rut))["status"] == "withdrawn"
     refused = await approve(client, "ra-" + company_rut, a1)
@@ -128,9 +129,9 @@ async def test_a_change_of_accountant_disconnects_the_old_company(client, servic
     assert (await connector(client, a1))["request_status"] == "disconnected"
     assert (await connector(client, b1))["can_connect"]
 
-    await handle_event(services, IntegrationDisconnected(
+    await handle_event(services.uow, incoming(IntegrationDisconnected(
         request_id=ra, company_rut=company_rut, contract_rut=a, accounting_company_id=a1,
-        connected_request_id=rb))
+        connected_request_id=rb)))
     old = await request_of(client, a, ra)
     assert (old["status"], old["superseded_by"]) == ("disconnected", rb)
     shown = await connector(client, a1)
@@ -151,9 +152,9 @@ async def test_an_approval_the_company_had_withdrawn_is_undone(client, services,
     await requested(services, rb, company_rut, b, 1)
     # B approves before the withdrawal (the company went back to A meanwhile) arrives.
     assert (await approve(client, rb, b1)).status_code == 200
-    await handle_event(services, IntegrationWithdrawn(
+    await handle_event(services.uow, incoming(IntegrationWithdrawn(
         request_id=rb, company_rut=company_rut, company_name="Ferretería", contract_rut=b,
-        current_request_id=ra, current_contract_rut=a, connected_request_id=ra))
+        current_request_id=ra, current_contract_rut=a, connected_request_id=ra)))
     assert (await request_of(client, b, rb))["status"] == "withdrawn"
     assert (await connector(client, a1))["can_connect"]
     assert (await connector(client, b1))["request_status"] == "withdrawn"
@@ -191,13 +192,13 @@ async def test_a_refused_sync_says_why_and_cannot_be_confirmed(client, services,
     assert (await approve(client, "ra-" + company_rut, a1)).status_code == 200
     sync_id = (await start_sync(client, a1)).json()["id"]
     # A refusal naming another accounting company is not this session's: ignored.
-    await handle_event(services, SyncRefused(sync_id=sync_id, company_rut=company_rut,
+    await handle_event(services.uow, incoming(SyncRefused(sync_id=sync_id, company_rut=company_rut,
                                              accounting_company_id="someone-else",
-                                             reason="forged"))
+                                             reason="forged")))
     assert (await client.get(f"/v1/syncs/{sync_id}")).json()["status"] == "requested"
     reason = f"Invoicing company {company_rut} is not connected to accounting company {a1}."
-    await handle_event(services, SyncRefused(sync_id=sync_id, company_rut=company_rut,
-                                             accounting_company_id=a1, reason=reason))
+    await handle_event(services.uow, incoming(SyncRefused(sync_id=sync_id, company_rut=company_rut,
+                                             accounting_company_id=a1, reason=reason)))
     session = (await client.get(f"/v1/syncs/{sync_id}")).json()
     assert (session["status"], session["detail"]) == ("refused", reason)
     confirm = await client.post(f"/v1/syncs/{sync_id}/confirm")

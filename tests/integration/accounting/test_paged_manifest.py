@@ -18,6 +18,7 @@ from accounting.service_layer.handlers import handle_event
 from deploy.local.auth import GrantingAuth
 from shared.events import SyncCompleted, SyncManifest
 from tests.integration.accounting.books_support import Books, manifest_of, manifest_pages
+from tests.support.events import incoming
 
 
 @pytest.fixture(scope="module")
@@ -67,21 +68,22 @@ async def test_the_manifest_is_whole_once_its_last_page_arrives(accounting, rut)
     url = f"/v1/companies/{books.id}/reports/reconciliation"
 
     # The completion before most pages: the session is in review, its manifest not whole.
-    await handle_event(services, pages[2])
-    await handle_event(services, SyncCompleted(
+    await handle_event(services.uow, incoming(pages[2]))
+    await handle_event(services.uow, incoming(SyncCompleted(
         sync_id=sync_id, company_rut=books.rut, document_count=len(documents),
-        manifest=SyncManifest(lines=manifest.lines), manifest_pages=len(pages)))
+        manifest=SyncManifest(lines=manifest.lines), manifest_pages=len(pages))))
     state = (await client.get(f"/v1/syncs/{sync_id}")).json()
     assert (state["status"], state["has_manifest"]) == ("in_review", False)
     assert (await client.get(url, params={"month": "2024-01"})).status_code == 409
 
     # Pages out of order, one delivered again (same event) and one sent again (new event).
-    await handle_event(services, pages[3])
-    event = await handle_event(services, pages[0])
-    await handle_event(services, pages[0], id=event.id)
-    await handle_event(services, pages[3])
+    await handle_event(services.uow, incoming(pages[3]))
+    event = incoming(pages[0])
+    await handle_event(services.uow, event)
+    await handle_event(services.uow, event)
+    await handle_event(services.uow, incoming(pages[3]))
     assert (await client.get(f"/v1/syncs/{sync_id}")).json()["has_manifest"] is False
-    await handle_event(services, pages[1])
+    await handle_event(services.uow, incoming(pages[1]))
     assert (await client.get(f"/v1/syncs/{sync_id}")).json()["has_manifest"] is True
     assert await manifest_rows(services, sync_id) == len(documents)
 
@@ -105,7 +107,7 @@ async def test_pages_before_the_completion_make_it_whole_at_once(accounting, rut
     assert await manifest_rows(services, sync_id) == len(documents)
     # A page sent again after the manifest is whole changes nothing.
     for page in manifest_pages(sync_id, books.rut, manifest_of(documents), 5):
-        await handle_event(services, page)
+        await handle_event(services.uow, incoming(page))
     assert await manifest_rows(services, sync_id) == len(documents)
 
 
@@ -156,10 +158,10 @@ async def test_the_last_page_and_the_completion_at_once_make_it_whole(client, se
         sync_id = await books.start_sync("2024-01-01", "2024-02-29")
         manifest = manifest_of(documents)
         first, last = manifest_pages(sync_id, books.rut, manifest, page_size=7)
-        await handle_event(services, first)
+        await handle_event(services.uow, incoming(first))
         await asyncio.gather(
-            handle_event(services, last),
-            handle_event(services, SyncCompleted(
+            handle_event(services.uow, incoming(last)),
+            handle_event(services.uow, incoming(SyncCompleted(
                 sync_id=sync_id, company_rut=books.rut, document_count=len(documents),
-                manifest=SyncManifest(lines=manifest.lines), manifest_pages=2)))
+                manifest=SyncManifest(lines=manifest.lines), manifest_pages=2))))
         assert (await client.get(f"/v1/syncs/{sync_id}")).json()["has_manifest"] is True

@@ -19,6 +19,7 @@ from tests.integration.accounting.test_sync_flow import (
     proposal,
     send,
 )
+from tests.support.events import incoming
 
 
 def purchase(company_rut: str, supplier: str, folio: int, day: date, net: int) -> TaxDocument:
@@ -65,8 +66,8 @@ async def in_review(client, services, company_id, company_rut, month: str, propo
         f"/v1/companies/{company_id}/integrations/factura-electronica/syncs",
         json={"from": f"{month}-01", "to": f"{month}-28"})).json()
     await send(client, [p.model_copy(update={"sync_id": sync["id"]}) for p in proposals])
-    await handle_event(services, SyncCompleted(sync_id=sync["id"], company_rut=company_rut,
-                                               document_count=len(proposals)))
+    await handle_event(services.uow, incoming(SyncCompleted(
+        sync_id=sync["id"], company_rut=company_rut, document_count=len(proposals))))
     page = (await client.get(f"/v1/syncs/{sync['id']}/documents")).json()
     return sync["id"], {item["document"]["folio"]: item for item in page["items"]}
 

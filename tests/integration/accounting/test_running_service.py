@@ -18,11 +18,13 @@ PROBE = "probe"
 
 
 @pytest.fixture
-async def own_topology(infra, topology):
+async def own_topology(infra, topology, request):
     """Exchange and queues of this test alone: the relay also publishes what earlier tests
-    staged, and those events must not reach other tests' consumers."""
-    own = replace(topology, exchange=f"{topology.exchange}.accounting",
-                  queue_prefix=f"{topology.queue_prefix}accounting-live.")
+    staged, and those events must not reach other tests' consumers (nor those of the
+    test before, whose exchange is gone)."""
+    name = "accounting" + ("" if request.node.name.startswith("test_consumes") else "-health")
+    own = replace(topology, exchange=f"{topology.exchange}.{name}",
+                  queue_prefix=f"{topology.queue_prefix}{name}-live.")
     infra.users(own)  # its exchanges, queues and broker users
     yield own
     connection = await aio_pika.connect(infra.amqp_url)
@@ -37,14 +39,17 @@ async def own_topology(infra, topology):
         await connection.close()
 
 
+def _settings(infra, topology, accounting_db) -> Settings:
+    return Settings(database_url=accounting_db,
+                    amqp_url=infra.service_url("accounting", topology),
+                    event_exchange=topology.exchange, queue_prefix=topology.queue_prefix,
+                    delivery_limit=topology.delivery_limit)
+
+
 async def test_consumes_requests_and_publishes_outcomes(infra, own_topology, accounting_db,
                                                         rut):
     topology = own_topology
-    settings = Settings(database_url=accounting_db,
-                        amqp_url=infra.service_url("accounting", topology),
-                        event_exchange=topology.exchange, queue_prefix=topology.queue_prefix,
-                        delivery_limit=topology.delivery_limit)
-    app = build_app(settings)
+    app = build_app(_settings(infra, topology, accounting_db))
     connection = await aio_pika.connect(infra.amqp_url)
     channel = await connection.channel()
     probe = await topology.declare_queue(channel, PROBE, ["accounting.integration.#"])
@@ -104,3 +109,37 @@ async def _until(probe):
             if result:
                 return result
             await asyncio.sleep(0.1)
+
+
+async def test_a_background_task_that_dies_turns_healthz_unhealthy(infra, own_topology,
+                                                                   accounting_db):
+    """The real app on the real broker and database, with one more background task that
+    raises: /healthz answers 503 naming it and why (a liveness probe restarts the pod),
+    /readyz too, while the relay, the consumer and the resumer keep running."""
+    app = build_app(_settings(infra, own_topology, accounting_db))
+    died = asyncio.Event()
+
+    async def doomed():
+        await app.state.runtime.started.wait()  # dying while starting fails the start
+        died.set()
+        raise RuntimeError("the ledger cache is corrupt")
+
+    app.state.runtime.add("ledger-cache", doomed)
+    async with (app.router.lifespan_context(app),
+                httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                  base_url="http://a") as client):
+        await died.wait()
+        await asyncio.sleep(0)  # its done-callback ran
+        health = await client.get("/healthz")
+        ready = await client.get("/readyz")
+        running = {task.get_name() for task in app.state.runtime.tasks if not task.done()}
+    assert health.status_code == 503
+    assert health.json() == {"status": "unhealthy", "tasks": {
+        "accounting-ledger-cache": "RuntimeError: the ledger cache is corrupt"}}
+    assert ready.status_code == 503
+    assert ready.json()["checks"]["broker"] == (
+        "unavailable: RuntimeError: background task accounting-ledger-cache has stopped: "
+        "RuntimeError: the ledger cache is corrupt")
+    assert ready.json()["checks"]["database"] == "ok"
+    assert running == {"accounting-outbox-relay", "accounting-consumer",
+                       "accounting-confirm-resumer"}

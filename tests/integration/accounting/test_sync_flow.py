@@ -8,6 +8,7 @@ from accounting.service_layer.handlers import handle_event
 from shared.events import IntegrationRequested, SyncCompleted, TaxDocument
 from shared.internal_api import Proposal, ProposalBatch, ProposedEntry, ProposedLine
 from tests.integration.accounting.conftest import AS_WORKER, outbox_events
+from tests.support.events import incoming
 
 GOOD_SETTINGS = {
     "sales": {"auxiliary_account": "110310", "detail_account": "310115"},
@@ -22,9 +23,9 @@ async def approved_company(client, services, rut) -> tuple[dict, str]:
     company = (await client.post(f"/v1/contracts/{contract}/companies",
                                  json={"rut": company_rut, "name": "Ferretería"})).json()
     request_id = "req-" + company_rut
-    await handle_event(services, IntegrationRequested(
+    await handle_event(services.uow, incoming(IntegrationRequested(
         request_id=request_id, company_rut=company_rut, company_name="Ferretería",
-        contract_rut=contract))
+        contract_rut=contract)))
     return company, request_id
 
 
@@ -221,8 +222,8 @@ async def test_sync_review_confirm_books_and_resync(client, services, rut):
     assert not_yet.status_code == 409
     assert "still receiving documents: 3 arrived" in not_yet.json()["detail"]
 
-    await handle_event(services, SyncCompleted(sync_id=sync_id, company_rut=company_rut,
-                                               document_count=5))
+    await handle_event(services.uow, incoming(SyncCompleted(
+        sync_id=sync_id, company_rut=company_rut, document_count=5)))
     not_yet = await client.post(f"/v1/syncs/{sync_id}/confirm")
     assert "still receiving documents: 3 of 5 arrived" in not_yet.json()["detail"]
 
@@ -316,8 +317,8 @@ async def test_sync_review_confirm_books_and_resync(client, services, rut):
         json={"from": "2024-03-01", "to": "2024-03-31"})).json()
     [connector] = (await client.get(f"/v1/companies/{company_id}/integrations")).json()
     assert connector["last_sync_id"] == resync["id"]
-    await handle_event(services, SyncCompleted(sync_id=resync["id"], company_rut=company_rut,
-                                               document_count=5))
+    await handle_event(services.uow, incoming(SyncCompleted(
+        sync_id=resync["id"], company_rut=company_rut, document_count=5)))
     assert await send(client, proposals_for(resync["id"], company_rut, customer, supplier)) == {
         "accepted": 5, "duplicates": 0}
     state = (await client.get(f"/v1/syncs/{resync['id']}")).json()
@@ -339,8 +340,9 @@ async def test_an_empty_sync_is_in_review_at_once(client, services, rut):
         f"/v1/companies/{company['id']}/integrations/factura-electronica/syncs",
         json={"from": "2024-01-01", "to": "2024-01-31"})).json()
     completed = SyncCompleted(sync_id=sync["id"], company_rut=company["rut"], document_count=0)
-    event = await handle_event(services, completed)
-    await handle_event(services, completed, id=event.id)
+    event = incoming(completed)
+    assert await handle_event(services.uow, event)
+    assert not await handle_event(services.uow, event)
     assert (await client.get(f"/v1/syncs/{sync['id']}")).json()["status"] == "in_review"
     assert (await client.post(f"/v1/syncs/{sync['id']}/confirm")).json()["posted"] == 0
 

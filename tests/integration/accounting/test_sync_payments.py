@@ -21,6 +21,7 @@ from tests.integration.accounting.test_paged_manifest import (  # noqa: F401 - f
     accounting,  # on PostgreSQL and on SQLite
     sqlite_accounting,
 )
+from tests.support.events import incoming
 
 MARCH = ("2024-03-01", "2024-03-31")
 
@@ -44,17 +45,17 @@ async def complete(books: Books, sync_id: str, documents, payments) -> None:
     manifest = manifest_of(documents)
     pages = manifest_pages(sync_id, books.rut, manifest, 10)
     for page in pages:
-        await handle_event(books.services, page)
+        await handle_event(books.services.uow, incoming(page))
     lines = {}
     for p in payments:
         count, amount = lines.get(p.kind, (0, 0))
         lines[p.kind] = (count + 1, amount + p.amount)
-    await handle_event(books.services, SyncCompleted(
+    await handle_event(books.services.uow, incoming(SyncCompleted(
         sync_id=sync_id, company_rut=books.rut, document_count=len(documents),
         manifest=SyncManifest(lines=manifest.lines), manifest_pages=len(pages),
         payment_count=len(payments),
         payment_lines=tuple(PaymentLine(kind=k, count=c, amount=a)
-                            for k, (c, a) in sorted(lines.items()))))
+                            for k, (c, a) in sorted(lines.items())))))
 
 
 async def test_a_range_sync_posts_its_payments_once_after_their_documents(

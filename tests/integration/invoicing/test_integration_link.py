@@ -12,6 +12,7 @@ from shared.events import (
     IntegrationWithdrawn,
 )
 from tests.integration.invoicing.conftest import new_rut, outbox_events
+from tests.support.events import incoming
 
 CONTRACT = "60805000-0"
 OTHER_CONTRACT = "12345678-5"
@@ -66,22 +67,22 @@ async def test_approval_applies_once_per_event(client, company, container):
     approved = IntegrationApproved(request_id=request_id, company_rut=company,
                                    contract_rut=CONTRACT, accounting_company_id="acc-42")
     event_id = str(uuid.uuid4())
-    assert await handle_event(container.uow(), event_id, approved) is True
+    assert await handle_event(container.uow, incoming(approved, event_id)) is True
     state = await link(client, company)
     assert (state["status"], state["accounting_company_id"]) == ("approved", "acc-42")
 
     # Re-requested by the company meanwhile; the redelivered approval must not win.
     again = await request(client, company, OTHER_CONTRACT)
     assert again.status_code == 202
-    assert await handle_event(container.uow(), event_id, approved) is False
+    assert await handle_event(container.uow, incoming(approved, event_id)) is False
     assert (await link(client, company))["status"] == "pending"
 
 
 async def test_approved_for_the_same_contract_is_not_requested_again(client, company, container):
     request_id = (await request(client, company)).json()["request_id"]
-    await handle_event(container.uow(), str(uuid.uuid4()), IntegrationApproved(
+    await handle_event(container.uow, incoming(IntegrationApproved(
         request_id=request_id, company_rut=company, contract_rut=CONTRACT,
-        accounting_company_id="acc-1"))
+        accounting_company_id="acc-1")))
     same = await request(client, company)
     assert same.status_code == 200
     assert same.json()["status"] == "approved" and same.json()["request_id"] == request_id
@@ -95,9 +96,9 @@ async def test_a_stale_answer_is_ignored(client, company, container):
     old = (await request(client, company)).json()["request_id"]
     new = (await request(client, company, OTHER_CONTRACT)).json()["request_id"]
     assert new != old
-    await handle_event(container.uow(), str(uuid.uuid4()), IntegrationApproved(
+    await handle_event(container.uow, incoming(IntegrationApproved(
         request_id=old, company_rut=company, contract_rut=CONTRACT,
-        accounting_company_id="acc-old"))
+        accounting_company_id="acc-old")))
     state = await link(client, company)
     assert (state["status"], state["request_id"], state["accounting_company_id"]) == (
         "pending", new, None)
@@ -109,9 +110,9 @@ async def test_a_stale_answer_is_ignored(client, company, container):
 
 async def test_rejection_then_a_new_request(client, company, container):
     request_id = (await request(client, company)).json()["request_id"]
-    await handle_event(container.uow(), str(uuid.uuid4()), IntegrationRejected(
+    await handle_event(container.uow, incoming(IntegrationRejected(
         request_id=request_id, company_rut=company, contract_rut=CONTRACT,
-        reason="This company is not a client of the contract."))
+        reason="This company is not a client of the contract.")))
     state = await link(client, company)
     assert state["status"] == "rejected"
     assert state["detail"] == "This company is not a client of the contract."
@@ -122,18 +123,18 @@ async def test_rejection_then_a_new_request(client, company, container):
 async def test_conflict_and_its_resolution(client, company, container):
     request_id = (await request(client, company)).json()["request_id"]
     detail = f"Contract {CONTRACT} has two active companies with RUT {company}: hide one."
-    await handle_event(container.uow(), str(uuid.uuid4()), IntegrationConflicted(
-        request_id=request_id, company_rut=company, contract_rut=CONTRACT, detail=detail))
+    await handle_event(container.uow, incoming(IntegrationConflicted(
+        request_id=request_id, company_rut=company, contract_rut=CONTRACT, detail=detail)))
     state = await link(client, company)
     assert (state["status"], state["detail"]) == ("conflict", detail)
-    await handle_event(container.uow(), str(uuid.uuid4()), IntegrationConflictResolved(
-        request_id=request_id, company_rut=company, contract_rut=CONTRACT))
+    await handle_event(container.uow, incoming(IntegrationConflictResolved(
+        request_id=request_id, company_rut=company, contract_rut=CONTRACT)))
     state = await link(client, company)
     assert state["status"] == "pending" and "resolved" in state["detail"]
 
 
 async def test_an_answer_for_a_company_that_never_asked_is_ignored(container):
-    handled = await handle_event(container.uow(), str(uuid.uuid4()), IntegrationApproved(
+    handled = await handle_event(container.uow, incoming(IntegrationApproved(
         request_id="r", company_rut=new_rut(), contract_rut=CONTRACT,
-        accounting_company_id="acc"))
+        accounting_company_id="acc")))
     assert handled is True

@@ -23,6 +23,7 @@ from shared.events import (
 )
 from tests.integration.invoicing.conftest import outbox_events
 from tests.integration.invoicing.test_sync import Crash, DiesAfter
+from tests.support.events import incoming
 
 A, B = "60805000-0", "12345678-5"
 
@@ -35,16 +36,16 @@ async def put(client, company, contract):
 
 
 async def approve(container, company, request_id, contract, accounting_company_id):
-    assert await handle_event(container.uow(), str(uuid.uuid4()), IntegrationApproved(
+    assert await handle_event(container.uow, incoming(IntegrationApproved(
         request_id=request_id, company_rut=company, contract_rut=contract,
-        accounting_company_id=accounting_company_id))
+        accounting_company_id=accounting_company_id)))
 
 
 async def sync(container, company, accounting_company_id) -> str:
     request = SyncRequested(sync_id=str(uuid.uuid4()), accounting_company_id=accounting_company_id,
                             company_rut=company, date_from=date(2024, 3, 1),
                             date_to=date(2024, 3, 31))
-    assert await handle_event(container.uow(), str(uuid.uuid4()), request)
+    assert await handle_event(container.uow, incoming(request))
     return request.sync_id
 
 
@@ -191,11 +192,12 @@ async def test_an_export_stops_when_its_accounting_company_is_disconnected(
     event_id = str(uuid.uuid4())
     # The first page of three commits, then the process dies.
     with pytest.raises(Crash):
-        await handle_event(DiesAfter(container, 1), event_id, request, sync_page_size=3)
+        await handle_event(lambda: DiesAfter(container, 1), incoming(request, event_id),
+                           sync_page_size=3)
     rb = (await put(client, company, B)).json()["request_id"]
     await approve(container, company, rb, B, "B1")
     # Delivered again after the change of accountant: A1 gets nothing more.
-    assert await handle_event(container.uow(), event_id, request, sync_page_size=3)
+    assert await handle_event(container.uow, incoming(request, event_id), sync_page_size=3)
     pages, completed, [refusal] = await answered(container, request.sync_id)
     assert [p.page for p in pages] == [1] and completed == []
     assert "not connected to accounting company A1" in refusal.reason

@@ -10,6 +10,7 @@ from invoicing.service_layer.imports import ImportOptions, import_file
 from shared.events import IntegrationApproved, InvoiceSynced, PaymentRecorded, SyncRequested
 from tests.integration.invoicing.conftest import new_rut, outbox_events
 from tests.integration.invoicing.test_imports import compra, rcv_compras
+from tests.support.events import incoming
 
 CONTRACT = "60.805.000-0"
 SUPPLIER = {"rut": "12.345.678-5", "name": "Proveedora Sur Ltda."}
@@ -18,15 +19,15 @@ SUPPLIER = {"rut": "12.345.678-5", "name": "Proveedora Sur Ltda."}
 async def approve(client, container, company) -> None:
     answer = await client.put(f"/v1/companies/{company}/integration",
                               json={"contract_rut": CONTRACT})
-    await handle_event(container.uow(), str(uuid.uuid4()), IntegrationApproved(
+    await handle_event(container.uow, incoming(IntegrationApproved(
         request_id=answer.json()["request_id"], company_rut=company, contract_rut=CONTRACT,
-        accounting_company_id="acc-1"))
+        accounting_company_id="acc-1")))
 
 
 async def first_sync(container, company) -> None:
-    await handle_event(container.uow(), str(uuid.uuid4()), SyncRequested(
+    await handle_event(container.uow, incoming(SyncRequested(
         sync_id=str(uuid.uuid4()), accounting_company_id="acc-1", company_rut=company,
-        date_from=date(2024, 1, 1), date_to=date(2024, 1, 31)))
+        date_from=date(2024, 1, 1), date_to=date(2024, 1, 31))))
 
 
 async def record(client, company, folio):

@@ -12,6 +12,7 @@ from invoicing.service_layer.event_handlers import handle_event
 from shared.events import IntegrationApproved, InvoicesSynced, InvoiceSynced, SyncRequested
 from tests.integration.invoicing.conftest import new_rut, outbox_events
 from tests.integration.invoicing.test_imports import _cli
+from tests.support.events import incoming
 from tests.support.rcv_files import PENDIENTES, RECLAMADOS, compra_row
 from tests.support.rcv_files import rcv_file as _csv
 
@@ -43,9 +44,9 @@ async def connect_and_sync(client, container, company) -> None:
     """Approved for acc-1, and a first sync done: new documents flow live from then on."""
     answer = await client.put(f"/v1/companies/{company}/integration",
                               json={"contract_rut": "60805000-0"})
-    await handle_event(container.uow(), str(uuid.uuid4()), IntegrationApproved(
+    await handle_event(container.uow, incoming(IntegrationApproved(
         request_id=answer.json()["request_id"], company_rut=company, contract_rut="60805000-0",
-        accounting_company_id="acc-1"))
+        accounting_company_id="acc-1")))
     await sync(container, company)
 
 
@@ -54,7 +55,7 @@ async def sync(container, company) -> list:
     request = SyncRequested(sync_id=str(uuid.uuid4()), accounting_company_id="acc-1",
                             company_rut=company, date_from=date(2024, 3, 1),
                             date_to=date(2024, 3, 31))
-    await handle_event(container.uow(), str(uuid.uuid4()), request)
+    await handle_event(container.uow, incoming(request))
     pages = [e for e in await outbox_events(container, InvoicesSynced.event_type, company)
              if e.correlationid == request.sync_id]
     return [d for page in pages for d in page.payload().documents]

@@ -107,3 +107,29 @@ async def test_request_goes_out_and_approval_comes_in(running, probe, infra, top
         assert state is not None, "the approval never reached the link"
         assert state["accounting_company_id"] == "acc-live"
 
+
+
+async def test_healthz_says_ok_while_every_task_runs_and_503_once_one_died(infra, topology):
+    url = await migrated_database(infra, "invoicing_health")
+    app = build_app(settings_for(infra, topology, url), background=True)
+    runtime = app.state.container.runtime
+    stop, died = asyncio.Event(), asyncio.Event()
+
+    async def lives_until_stopped():
+        await stop.wait()
+        died.set()
+        raise ConnectionResetError("the export cache went away")
+
+    runtime.add("export-cache", lives_until_stopped)
+    async with (app.router.lifespan_context(app),
+                httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                  base_url="http://i") as client):
+        healthy = await client.get("/healthz")
+        stop.set()
+        await died.wait()
+        await asyncio.sleep(0)  # its done-callback ran
+        unhealthy = await client.get("/healthz")
+    assert (healthy.status_code, healthy.json()) == (200, {"status": "ok"})
+    assert unhealthy.status_code == 503
+    assert unhealthy.json()["tasks"] == {
+        "invoicing-export-cache": "ConnectionResetError: the export cache went away"}

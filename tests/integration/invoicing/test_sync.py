@@ -25,6 +25,7 @@ from shared.events import (
     TaxDocument,
 )
 from tests.integration.invoicing.conftest import new_rut, outbox_events, settings_for
+from tests.support.events import incoming
 
 
 def sync_requested(company, date_from, date_to) -> SyncRequested:
@@ -37,9 +38,9 @@ async def connect(client, container, company, accounting_company_id="acc-1"):
     only to the accounting company it is connected to."""
     answer = await client.put(f"/v1/companies/{company}/integration",
                               json={"contract_rut": "60805000-0"})
-    assert await handle_event(container.uow(), str(uuid.uuid4()), IntegrationApproved(
+    assert await handle_event(container.uow, incoming(IntegrationApproved(
         request_id=answer.json()["request_id"], company_rut=company, contract_rut="60805000-0",
-        accounting_company_id=accounting_company_id))
+        accounting_company_id=accounting_company_id)))
 
 
 async def record(client, company, **fields):
@@ -133,7 +134,7 @@ async def test_every_document_in_range_then_the_count(client, company, container
 
     request = sync_requested(company, date(2024, 3, 1), date(2024, 3, 31))
     # A small page size makes the handler walk several keyset pages.
-    assert await handle_event(container.uow(), str(uuid.uuid4()), request, sync_page_size=3)
+    assert await handle_event(container.uow, incoming(request), sync_page_size=3)
 
     pages, manifest_pages, [completed] = await synced(container, request.sync_id)
     done = completed.payload()
@@ -175,11 +176,11 @@ async def test_the_same_sync_event_twice_emits_nothing_more(client, company, con
     await connect(client, container, company)
     request = sync_requested(company, date(2024, 1, 1), date(2024, 12, 31))
     event_id = str(uuid.uuid4())
-    assert await handle_event(container.uow(), event_id, request) is True
-    assert await handle_event(container.uow(), event_id, request) is False
+    assert await handle_event(container.uow, incoming(request, event_id)) is True
+    assert await handle_event(container.uow, incoming(request, event_id)) is False
     # A new request for the finished export (accounting resuming a session that never
     # heard the end) sends no page again, only the completion, the same as before.
-    assert await handle_event(container.uow(), str(uuid.uuid4()), request) is False
+    assert await handle_event(container.uow, incoming(request)) is False
     pages, manifest_pages, completed = await synced(container, request.sync_id)
     assert (len(pages), len(manifest_pages), len(completed)) == (1, 1, 2)
     assert completed[0].payload() == completed[1].payload()
@@ -189,7 +190,7 @@ async def test_the_same_sync_event_twice_emits_nothing_more(client, company, con
 async def test_an_empty_range_completes_with_zero(client, company, container):
     await connect(client, container, company)
     request = sync_requested(company, date(2020, 1, 1), date(2020, 1, 31))
-    await handle_event(container.uow(), str(uuid.uuid4()), request)
+    await handle_event(container.uow, incoming(request))
     pages, manifest_pages, [completed] = await synced(container, request.sync_id)
     assert pages == manifest_pages == []
     assert (completed.payload().document_count, completed.payload().manifest_pages) == (0, 0)
@@ -197,7 +198,7 @@ async def test_an_empty_range_completes_with_zero(client, company, container):
 
 async def test_an_unknown_company_completes_with_zero(container, caplog):
     request = sync_requested(new_rut(), date(2024, 1, 1), date(2024, 1, 31))
-    await handle_event(container.uow(), str(uuid.uuid4()), request)
+    await handle_event(container.uow, incoming(request))
     pages, manifest_pages, [completed] = await synced(container, request.sync_id)
     assert pages == manifest_pages == [] and completed.payload().document_count == 0
     assert "does not know" in caplog.text
@@ -208,7 +209,7 @@ async def test_a_full_last_page_sends_no_empty_page(client, company, container):
         await record(client, company, folio=folio, issue_date=f"2024-05-{folio:02d}")
     await connect(client, container, company)
     request = sync_requested(company, date(2024, 5, 1), date(2024, 5, 31))
-    assert await handle_event(container.uow(), str(uuid.uuid4()), request, sync_page_size=3)
+    assert await handle_event(container.uow, incoming(request), sync_page_size=3)
     pages, manifest_pages, [completed] = await synced(container, request.sync_id)
     assert [len(p.payload().documents) for p in pages] == [3, 3]
     assert [len(p.payload().documents) for p in manifest_pages] == [3, 3]
@@ -229,7 +230,8 @@ async def test_each_page_commits_and_a_redelivery_resumes_after_it(invoicing):
     # The process dies while it sends the third page: the first two are committed (the
     # relay may publish them already), the request is not marked processed.
     with pytest.raises(Crash):
-        await handle_event(DiesAfter(container, 2), event_id, request, sync_page_size=3)
+        await handle_event(lambda: DiesAfter(container, 2), incoming(request, event_id),
+                           sync_page_size=3)
     pages, manifest_pages, completed = await synced(container, request.sync_id)
     assert [p.payload().page for p in pages] == [p.payload().page for p in manifest_pages] == [
         1, 2]
@@ -242,7 +244,7 @@ async def test_each_page_commits_and_a_redelivery_resumes_after_it(invoicing):
     assert export.after_folio == 6
 
     # The broker delivers the request again: the export goes on after page 2.
-    assert await handle_event(container.uow(), event_id, request, sync_page_size=3) is True
+    assert await handle_event(container.uow, incoming(request, event_id), sync_page_size=3) is True
     pages, manifest_pages, [completed] = await synced(container, request.sync_id)
     assert [p.payload().page for p in pages] == [1, 2, 3, 4]
     assert [p.payload().page for p in manifest_pages] == [1, 2, 3, 4]
@@ -259,7 +261,7 @@ async def test_each_page_commits_and_a_redelivery_resumes_after_it(invoicing):
     async with container.uow() as uow:
         assert await uow.processed(event_id)
     # Delivered once more, the finished request changes nothing.
-    assert await handle_event(container.uow(), event_id, request, sync_page_size=3) is False
+    assert await handle_event(container.uow, incoming(request, event_id), sync_page_size=3) is False
     assert [len(found) for found in await synced(container, request.sync_id)] == [4, 4, 1]
 
 
@@ -270,8 +272,8 @@ async def test_a_crash_before_the_first_page_commits_starts_over(invoicing):
     await connect(client, container, company)
     request = sync_requested(company, date(2024, 7, 1), date(2024, 7, 31))
     with pytest.raises(Crash):
-        await handle_event(DiesAfter(container, 0), str(uuid.uuid4()), request)
+        await handle_event(lambda: DiesAfter(container, 0), incoming(request))
     assert [len(found) for found in await synced(container, request.sync_id)] == [0, 0, 0]
-    assert await handle_event(container.uow(), str(uuid.uuid4()), request) is True
+    assert await handle_event(container.uow, incoming(request)) is True
     pages, manifest_pages, [completed] = await synced(container, request.sync_id)
     assert (len(pages), len(manifest_pages), completed.payload().document_count) == (1, 1, 1)

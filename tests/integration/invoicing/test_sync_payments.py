@@ -23,6 +23,7 @@ from tests.integration.invoicing.test_sync import (
     sqlite_invoicing,  # noqa: F401 - the SQLite one it uses
     sync_requested,
 )
+from tests.support.events import incoming
 
 CUSTOMER = {"rut": "12345678-5", "name": "Cliente"}
 SUPPLIER = {"rut": "76086428-5", "name": "Proveedor"}
@@ -65,7 +66,7 @@ async def test_the_payments_paid_in_the_range_follow_the_documents(client, compa
     await connect(client, container, company)
 
     request = sync_requested(company, date(2024, 3, 1), date(2024, 3, 31))
-    assert await handle_event(container.uow(), str(uuid.uuid4()), request, sync_page_size=3)
+    assert await handle_event(container.uow, incoming(request), sync_page_size=3)
 
     [documents] = await in_outbox(container, request.sync_id, InvoicesSynced)
     pages = await in_outbox(container, request.sync_id, PaymentsSynced)
@@ -93,7 +94,7 @@ async def test_a_range_with_no_payments_says_zero(client, company, container):
     await record(client, company, folio=1, issue_date="2024-05-02")
     await connect(client, container, company)
     request = sync_requested(company, date(2024, 5, 1), date(2024, 5, 31))
-    assert await handle_event(container.uow(), str(uuid.uuid4()), request)
+    assert await handle_event(container.uow, incoming(request))
     assert await in_outbox(container, request.sync_id, PaymentsSynced) == []
     [completed] = await in_outbox(container, request.sync_id, SyncCompleted)
     assert (completed.payload().document_count, completed.payload().payment_count,
@@ -113,11 +114,12 @@ async def test_a_redelivery_after_a_crash_sends_each_payment_once(invoicing, com
     request = sync_requested(company, date(2024, 6, 1), date(2024, 6, 30))
     event_id = str(uuid.uuid4())
     with pytest.raises(Crash):
-        await handle_event(DiesAfter(container, commits), event_id, request, sync_page_size=3)
+        await handle_event(lambda: DiesAfter(container, commits), incoming(request, event_id),
+                           sync_page_size=3)
     assert len(await in_outbox(container, request.sync_id, PaymentsSynced)) == commits - 1
     assert await in_outbox(container, request.sync_id, SyncCompleted) == []
 
-    assert await handle_event(container.uow(), event_id, request, sync_page_size=3) is True
+    assert await handle_event(container.uow, incoming(request, event_id), sync_page_size=3) is True
     pages = await in_outbox(container, request.sync_id, PaymentsSynced)
     assert [p.payload().page for p in pages] == [1, 2]
     assert [p.amount for p in payments_of(pages)] == amounts
@@ -132,5 +134,5 @@ async def test_a_redelivery_after_a_crash_sends_each_payment_once(invoicing, com
     assert (export.documents_done, export.payment_pages, export.completed_at is not None) == (
         True, 2, True)
     # The finished request, delivered again, sends nothing more.
-    assert await handle_event(container.uow(), event_id, request, sync_page_size=3) is False
+    assert await handle_event(container.uow, incoming(request, event_id), sync_page_size=3) is False
     assert len(await in_outbox(container, request.sync_id, PaymentsSynced)) == 2

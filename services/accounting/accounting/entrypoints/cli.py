@@ -7,7 +7,8 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
-from accounting.config import Settings, ensure_sqlite_dir
+from accounting.config import Settings
+from shared.db import ensure_sqlite_directory
 from shared.settings import log_startup, settings_or_exit, startup_check_or_exit
 
 SERVICE_DIR = Path(__file__).resolve().parents[2]
@@ -17,7 +18,7 @@ log = logging.getLogger("accounting")
 
 def migrate(database_url: str) -> None:
     """Apply pending migrations (alembic upgrade head), from any working directory."""
-    ensure_sqlite_dir(database_url)
+    ensure_sqlite_directory(database_url)
     config = Config(str(SERVICE_DIR / "alembic.ini"))
     config.set_main_option("script_location", str(SERVICE_DIR / "migrations"))
     config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))

@@ -15,7 +15,7 @@ def build_consumer(settings: Settings, services: Services) -> Consumer:
     async def handler(deliveries: list[Delivery]) -> None:
         # One transaction per batch; if it fails the consumer retries one by one, and
         # the inbox claims of what already committed make those retries no-ops.
-        await handle_events(services, [d.event for d in deliveries])
+        await handle_events(services.uow, [d.event for d in deliveries])
 
     return Consumer(settings.amqp_url, settings.topology, settings.consumer_name,
                     SUBSCRIPTIONS[settings.consumer_name], handler,

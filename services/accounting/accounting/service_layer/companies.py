@@ -6,9 +6,9 @@ from typing import Any
 from accounting.domain.accounts import Account, AccountType
 from accounting.domain.chart import default_chart
 from accounting.domain.companies import Company, CompanyStatus, Contract
+from accounting.domain.errors import Conflict, NotFound
 from accounting.service_layer.integration_requests import reevaluate_conflicts
 from accounting.service_layer.unit_of_work import Services, UnitOfWork
-from shared.http.problems import Conflict, NotFound
 
 
 async def create_contract(services: Services, rut: str, name: str) -> dict[str, Any]:

@@ -10,12 +10,12 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from accounting.domain.accounts import with_account_names
+from accounting.domain.errors import Conflict, NotFound, Unprocessable
 from accounting.domain.journal import JournalEntry
 from accounting.domain.periods import month_of
 from accounting.service_layer.posting import line_rows
 from accounting.service_layer.unit_of_work import Services, UnitOfWork
 from shared.events import EntryPosted
-from shared.http.problems import Conflict, NotFound, Unprocessable
 
 REVERSAL_PREFIX = "reversal:"
 

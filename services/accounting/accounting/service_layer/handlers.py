@@ -2,9 +2,7 @@
 
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
 
-from accounting.adapters.tables import processed_messages
 from accounting.service_layer.integration_requests import (
     on_integration_disconnected,
     on_integration_requested,
@@ -12,7 +10,7 @@ from accounting.service_layer.integration_requests import (
 )
 from accounting.service_layer.manifests import on_sync_manifest_page
 from accounting.service_layer.syncs import on_sync_completed, on_sync_refused
-from accounting.service_layer.unit_of_work import Services, UnitOfWork
+from accounting.service_layer.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from shared.events import (
     CloudEvent,
     Contract,
@@ -23,7 +21,6 @@ from shared.events import (
     SyncManifestPage,
     SyncRefused,
 )
-from shared.inbox import claim
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +36,9 @@ HANDLERS: dict[type[Contract], Handler] = {
 }
 
 
-async def handle_events(services: Services, events: list[CloudEvent]) -> None:
+async def handle_events(uows: UnitOfWorkFactory, events: list[CloudEvent]) -> int:
     """Apply a batch of events in one transaction; redelivered ones change nothing.
+    Returns how many of them were new.
 
     The events of sync sessions go session by session in id order, each session's in the
     order they arrived (a manifest page and sync.completed may come in either order and
@@ -48,10 +46,10 @@ async def handle_events(services: Services, events: list[CloudEvent]) -> None:
     them in the opposite order to an intake of proposals of both (which goes in id order,
     proposals.receive), and the two deadlocked (issue 12). The others (integration
     requests, which lock no session) go first, in arrival order."""
-    async with services.uow() as uow:
-        for event in sorted(events, key=_session_of):
-            await _handle(uow, event)
+    async with uows() as uow:
+        new = [await _handle(uow, event) for event in sorted(events, key=_session_of)]
         await uow.commit()
+    return sum(new)
 
 
 def _session_of(event: CloudEvent) -> str:
@@ -61,22 +59,20 @@ def _session_of(event: CloudEvent) -> str:
     return str(sync_id) if sync_id else ""
 
 
-async def handle_event(services: Services, payload: Contract, **envelope: Any) -> CloudEvent:
-    """Handle one typed payload as if it had arrived; returns the envelope used."""
-    event = CloudEvent.wrap(payload)
-    if envelope:
-        event = event.model_copy(update=envelope)
-    await handle_events(services, [event])
-    return event
+async def handle_event(uows: UnitOfWorkFactory, event: CloudEvent) -> bool:
+    """Handle one incoming event in a transaction of its own; False if it had already been
+    processed."""
+    return await handle_events(uows, [event]) == 1
 
 
-async def _handle(uow: UnitOfWork, event: CloudEvent) -> None:
-    if not await claim(uow.session, processed_messages, event.id, event.type):
+async def _handle(uow: UnitOfWork, event: CloudEvent) -> bool:
+    if not await uow.claim(event.id, event.type):
         log.info("event %s (%s) was already processed; skipped", event.id, event.type)
-        return
+        return False
     payload = event.payload()
     handler = HANDLERS.get(type(payload))
     if handler is None:
         log.warning("no handler for %s; event %s acknowledged unchanged", event.type, event.id)
-        return
+        return True
     await handler(uow, payload, correlation_id=event.correlationid)
+    return True

@@ -19,6 +19,7 @@ from accounting.domain.conflicts import (
     conflict_notice,
     unknown_contract_reason,
 )
+from accounting.domain.errors import Conflict, NotFound, Unprocessable
 from accounting.domain.integrations import (
     OPEN,
     REPLACED,
@@ -41,7 +42,6 @@ from shared.events import (
     IntegrationWithdrawn,
     SettingsChanged,
 )
-from shared.http.problems import Conflict, NotFound, Unprocessable
 
 log = logging.getLogger(__name__)
 

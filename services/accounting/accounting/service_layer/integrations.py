@@ -5,6 +5,7 @@ import uuid
 from datetime import UTC, date, datetime
 from typing import Any
 
+from accounting.domain.errors import Conflict, Unprocessable
 from accounting.domain.integrations import (
     CONNECTOR_KEY,
     CONNECTOR_NAME,
@@ -17,7 +18,6 @@ from accounting.service_layer.companies import company_or_404
 from accounting.service_layer.syncs import sync_view
 from accounting.service_layer.unit_of_work import Services, UnitOfWork
 from shared.events import SyncRequested
-from shared.http.problems import Conflict, Unprocessable
 from shared.observability.correlation import current_correlation_id, set_correlation_id
 
 log = logging.getLogger(__name__)

@@ -4,12 +4,12 @@ ready again once it is reopened (and posted at once in a live session with auto-
 from datetime import UTC, datetime
 from typing import Any
 
+from accounting.domain.errors import Unprocessable
 from accounting.domain.periods import Period, PeriodStatus, month_bounds
 from accounting.domain.syncs import CLOSED, DocumentStatus, SyncKind
 from accounting.service_layer.companies import company_or_404
 from accounting.service_layer.posting import change, post_documents
 from accounting.service_layer.unit_of_work import Services, UnitOfWork
-from shared.http.problems import Unprocessable
 
 
 def _bounds(month: str) -> None:

@@ -24,6 +24,7 @@ from accounting.domain.classification import (
     Stage,
     classify,
 )
+from accounting.domain.errors import Conflict, NotFound, Unprocessable
 from accounting.domain.syncs import (
     CLOSED,
     DocumentStatus,
@@ -36,7 +37,6 @@ from accounting.service_layer import remembered
 from accounting.service_layer.posting import change, post_documents
 from accounting.service_layer.sync_payments import review_payments
 from accounting.service_layer.unit_of_work import Services, UnitOfWork
-from shared.http.problems import Conflict, NotFound, Unprocessable
 from shared.ids import new_ids
 from shared.internal_api import STALE_SETTINGS, Proposal, ProposalBatch, ProposalResult
 from shared.rut import FINAL_CONSUMER_RUT

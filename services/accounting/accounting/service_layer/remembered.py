@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from accounting.domain.accounts import Account
+from accounting.domain.errors import NotFound, Unprocessable
 from accounting.domain.remembered import (
     AccountSource,
     DetailDecision,
@@ -23,7 +24,6 @@ from accounting.domain.remembered import (
 from accounting.domain.settings import InvoiceSettings
 from accounting.service_layer.companies import company_or_404
 from accounting.service_layer.unit_of_work import Services, UnitOfWork
-from shared.http.problems import NotFound, Unprocessable
 from shared.internal_api import LineRole, Proposal
 from shared.rut import format_rut
 

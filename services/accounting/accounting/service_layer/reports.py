@@ -8,6 +8,7 @@ from typing import Any
 
 from accounting.domain.accounts import leaves_under, with_account_names
 from accounting.domain.balance_tributario import UntypedAccount, balance_tributario
+from accounting.domain.errors import Conflict, NotFound, Unprocessable
 from accounting.domain.ledger import Posting, ledger
 from accounting.domain.periods import month_bounds
 from accounting.domain.reconciliation import (
@@ -22,7 +23,6 @@ from accounting.domain.syncs import NOTHING_TO_POST, DocumentStatus
 from accounting.domain.trial_balance import counterparty_balances, trial_balance
 from accounting.service_layer.companies import company_or_404
 from accounting.service_layer.unit_of_work import Services, UnitOfWork
-from shared.http.problems import Conflict, NotFound, Unprocessable
 
 
 async def journal(services: Services, company_id: str, date_from: date | None,

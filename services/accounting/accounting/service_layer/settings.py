@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from accounting.domain.errors import Conflict, NotFound, Unprocessable
 from accounting.domain.settings import (
     ROLE_NAMES,
     IntegrationOptions,
@@ -13,7 +14,6 @@ from accounting.domain.settings import (
 from accounting.service_layer.companies import company_or_404
 from accounting.service_layer.unit_of_work import Services
 from shared.events import SettingsChanged
-from shared.http.problems import Conflict, NotFound, Unprocessable
 from shared.internal_api import (
     DEFAULT_OTHER_TAX_ACCOUNTS,
     DEFAULT_PURCHASE_OTHER_TAX_ACCOUNTS,

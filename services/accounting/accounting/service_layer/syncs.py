@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from accounting.domain.accounts import Account, with_account_names
+from accounting.domain.errors import Conflict, NotFound, Unprocessable
 from accounting.domain.remembered import AccountSource, chosen_note
 from accounting.domain.settings import account_problems, detail_role
 from accounting.domain.syncs import (
@@ -27,7 +28,6 @@ from accounting.service_layer.posting import Page, post_page, read_page
 from accounting.service_layer.sync_payments import review_payments
 from accounting.service_layer.unit_of_work import Services, UnitOfWork
 from shared.events import SyncCompleted, SyncRefused, SyncRequested
-from shared.http.problems import Conflict, NotFound, Unprocessable
 from shared.internal_api import LineRole
 from shared.observability.correlation import current_correlation_id, set_correlation_id
 

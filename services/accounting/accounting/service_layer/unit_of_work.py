@@ -4,7 +4,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from accounting.adapters.companies import CompanyRepository
 from accounting.adapters.journal import JournalRepository
@@ -14,64 +14,30 @@ from accounting.adapters.queries.balances import BalanceQueries
 from accounting.adapters.remembered import RememberedRepository
 from accounting.adapters.settings import SettingsRepository
 from accounting.adapters.syncs import SyncRepository
-from accounting.adapters.tables import outbox
-from shared.events import CloudEvent, Contract
-from shared.outbox import add_events
+from accounting.adapters.tables import outbox, processed_messages
+from shared.unit_of_work import UnitOfWork as BaseUnitOfWork
 
 
-class UnitOfWork:
-    def __init__(self, sessions: async_sessionmaker, on_events: Callable[[], None]):
-        self._sessions = sessions
-        self._on_events = on_events
-        self._events: list[CloudEvent] = []
-        self._after_commit: list[Callable[[], None]] = []
-        self.session: AsyncSession
-        self.companies: CompanyRepository
-        self.syncs: SyncRepository
-        self.journal: JournalRepository
-        self.settings: SettingsRepository
-        self.queries: Queries
-        self.manifests: ManifestRepository
-        self.balances: BalanceQueries
-        self.remembered: RememberedRepository
-
-    async def __aenter__(self) -> "UnitOfWork":
-        self.session = self._sessions()
-        self.companies = CompanyRepository(self.session)
-        self.syncs = SyncRepository(self.session)
-        self.journal = JournalRepository(self.session)
-        self.settings = SettingsRepository(self.session)
-        self.queries = Queries(self.session)
-        self.manifests = ManifestRepository(self.session)
-        self.balances = BalanceQueries(self.session)
-        self.remembered = RememberedRepository(self.session)
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        # After a commit this is a no-op; otherwise nothing of the use case is kept.
-        await self.session.rollback()
-        await self.session.close()
-
-    def emit(self, payload: Contract, *, subject: str | None = None,
-             correlation_id: str | None = None) -> None:
-        """Stage an event: it is written to the outbox by ``commit``, with the changes."""
-        self._events.append(CloudEvent.wrap(payload, subject=subject,
-                                            correlation_id=correlation_id))
-
-    def after_commit(self, callback: Callable[[], None]) -> None:
-        """Run ``callback`` once the changes are committed (counting what was posted)."""
-        self._after_commit.append(callback)
+class UnitOfWork(BaseUnitOfWork):
+    outbox_table = outbox
+    inbox_table = processed_messages
+    repositories = {"companies": CompanyRepository, "syncs": SyncRepository,
+                    "journal": JournalRepository, "settings": SettingsRepository,
+                    "queries": Queries, "manifests": ManifestRepository,
+                    "balances": BalanceQueries, "remembered": RememberedRepository}
+    companies: CompanyRepository
+    syncs: SyncRepository
+    journal: JournalRepository
+    settings: SettingsRepository
+    queries: Queries
+    manifests: ManifestRepository
+    balances: BalanceQueries
+    remembered: RememberedRepository
 
     async def commit(self) -> None:
-        staged, self._events = self._events, []
+        # The documents' counts a use case kept in memory are written with its changes.
         await self.syncs.flush_counts()
-        await add_events(self.session, outbox, staged)
-        await self.session.commit()
-        if staged:
-            self._on_events()
-        callbacks, self._after_commit = self._after_commit, []
-        for callback in callbacks:
-            callback()
+        await super().commit()
 
 
 @dataclass
@@ -89,3 +55,6 @@ class Services:
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.sessions, self.wake_relay)
+
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]

@@ -1,25 +1,23 @@
 """What can go wrong in a use case, in words a person can act on.
 
-The HTTP layer maps each kind to a status; the domain knows nothing of HTTP.
+Invoicing's names for shared.errors' kinds; the HTTP layer maps each kind to a status
+(shared.http.problems), the domain knows nothing of HTTP.
 """
 
-from typing import Any
+from shared import errors
 
 
-class InvoicingError(Exception):
-    def __init__(self, detail: str, **extra: Any) -> None:
-        super().__init__(detail)
-        self.detail = detail
-        self.extra = extra
-
-
-class NotFound(InvoicingError):
+class InvoicingError(errors.DomainError):
     pass
 
 
-class AlreadyExists(InvoicingError):
+class NotFound(InvoicingError, errors.NotFound):
     pass
 
 
-class InvalidDocument(InvoicingError):
+class AlreadyExists(InvoicingError, errors.Conflict):
+    pass
+
+
+class InvalidDocument(InvoicingError, errors.Invalid):
     pass

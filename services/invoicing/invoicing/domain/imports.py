@@ -23,6 +23,7 @@ from invoicing.domain.documents import (
     issued_by_buyer,
 )
 from invoicing.domain.errors import InvoicingError
+from shared import errors
 
 
 class ImportFormat(StrEnum):
@@ -68,12 +69,18 @@ class ItemStatus(StrEnum):
     REJECTED = "rejected"
 
 
-class UnreadableFile(InvoicingError):
+class UnreadableFile(InvoicingError, errors.Invalid):
     """The file as a whole cannot be imported (hostile, malformed, wrong format)."""
 
+    title = "File cannot be imported"
+    type = "/problems/unreadable-file"
 
-class ImportInterrupted(InvoicingError):
+
+class ImportInterrupted(InvoicingError, errors.Unavailable):
     """The import stopped part-way (the database failed): what was recorded is said."""
+
+    title = "Import interrupted"
+    type = "/problems/import-interrupted"
 
 
 @dataclass(frozen=True)

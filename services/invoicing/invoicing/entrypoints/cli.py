@@ -9,8 +9,9 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
-from invoicing.config import Settings, ensure_sqlite_directory
+from invoicing.config import Settings
 from invoicing.domain.imports import ImportFormat, RcvSection
+from shared.db import ensure_sqlite_directory
 from shared.logs import configure_logging
 from shared.settings import log_startup, settings_or_exit, startup_check_or_exit
 

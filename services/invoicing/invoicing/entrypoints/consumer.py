@@ -11,7 +11,6 @@ def make_handler(uow: UnitOfWorkFactory, *, sync_page_size: int = SYNC_PAGE_SIZE
         # earlier ones done, and their inbox claims make the consumer's one-by-one retry
         # skip them; a sync request retried goes on after its last committed page.
         for delivery in deliveries:
-            await handle_event(uow(), delivery.event.id, delivery.payload,
-                               sync_page_size=sync_page_size)
+            await handle_event(uow, delivery.event, sync_page_size=sync_page_size)
 
     return handle

@@ -6,13 +6,13 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from invoicing.config import Settings, ensure_sqlite_directory
+from invoicing.config import Settings
 from invoicing.domain.errors import AlreadyExists, InvoicingError, NotFound
 from invoicing.domain.imports import ImportFormat, ImportSummary, RcvSection
 from invoicing.service_layer import companies
 from invoicing.service_layer.imports import ImportOptions, import_file
 from invoicing.service_layer.unit_of_work import UnitOfWork
-from shared.db import create_engine, session_factory
+from shared.db import create_engine, ensure_sqlite_directory, session_factory
 from shared.rut import InvalidRut, canonical_rut
 
 SHOWN_ITEMS = 50

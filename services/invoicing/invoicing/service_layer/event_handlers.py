@@ -9,10 +9,9 @@ import logging
 
 from invoicing.domain.integration import IntegrationLink, Outcome
 from invoicing.service_layer.sync_export import export_sync
-from invoicing.service_layer.unit_of_work import UnitOfWork
+from invoicing.service_layer.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from shared.events import (
     CloudEvent,
-    Contract,
     IntegrationApproved,
     IntegrationConflicted,
     IntegrationConflictResolved,
@@ -32,9 +31,11 @@ IntegrationAnswer = (
 )
 
 
-async def handle_event(uow: UnitOfWork, event_id: str, payload: Contract, *,
+async def handle_event(uows: UnitOfWorkFactory, event: CloudEvent, *,
                        sync_page_size: int = SYNC_PAGE_SIZE) -> bool:
-    """Handle one incoming event; False if it had already been processed."""
+    """Handle one incoming event in a transaction of its own (a sync request: one per
+    page); False if it had already been processed."""
+    event_id, payload, uow = event.id, event.payload(), uows()
     if isinstance(payload, SyncRequested):
         return await export_sync(uow, event_id, payload, sync_page_size)
     async with uow:

@@ -5,10 +5,10 @@ Anything outside answers 404 exactly as if it did not exist.
 
 from fastapi import Request
 
+from accounting.domain.errors import NotFound
 from accounting.entrypoints.http.deps import ServicesDep
 from accounting.service_layer.access import NOT_FOUND, owning_contract
 from shared.http.auth import CurrentPrincipal, Forbidden, Principal
-from shared.http.problems import NotFound
 from shared.rut import InvalidRut, canonical_rut
 from shared.text import IDENTIFIER_MAX_LENGTH, text_problem
 
