@@ -65,6 +65,11 @@ class UnitOfWork:
         self._staged += count
         return count
 
+    def staged_outside(self, count: int) -> None:
+        """A repository wrote ``count`` outbox rows itself (in one statement with its
+        change): the relay is woken on commit as for ``stage``."""
+        self._staged += count
+
     async def commit(self) -> None:
         await self.session.commit()
         staged, self._staged = self._staged, 0
