@@ -62,6 +62,11 @@ class UnitOfWork:
         self._staged += count
         return count
 
+    def staged_outside(self, count: int) -> None:
+        """A repository wrote ``count`` outbox rows itself (in one statement with its
+        change): the relay is woken on commit as for ``stage``."""
+        self._staged += count
+
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Run ``callback`` once the changes are committed (a metric of what was done)."""
         self._after_commit.append(callback)

@@ -111,3 +111,21 @@ async def test_imported_documents_flow_live_once_each(client, container, monkeyp
     assert [d.document_id for d in events] == [listed[n]["id"] for n in range(1, 8)]
     assert (events[0].total, events[0].vat, events[0].vat_breakdown.recoverable) == (
         1190, 190, 190)
+
+
+async def test_a_refused_live_document_stages_nothing(client, container):
+    # On PostgreSQL the insert and its live event are one statement: a refused insert
+    # must take the event with it.
+    company = new_rut()
+    await client.post("/v1/companies", json={"rut": company, "name": "Ferretería"})
+    await approve(client, container, company)
+    await first_sync(container, company)
+    created = await record(client, company, 9)
+    again = await client.post(f"/v1/companies/{company}/documents", json={
+        "direction": "purchases", "dte_type": 33, "folio": 9, "issue_date": "2024-03-06",
+        "counterparty": SUPPLIER, "net": 2000, "vat": 380, "total": 2380})
+    assert again.status_code == 409, again.text
+    assert again.json()["existing_document_id"] == created["id"]
+    [live] = await live_events(container, company)
+    assert (live.payload().document.document_id, live.payload().document.total) == (
+        created["id"], 1190)

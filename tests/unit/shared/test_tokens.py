@@ -169,3 +169,58 @@ async def test_the_worker_signs_with_its_own_credential_not_the_users_secret():
             settings.token_verifier.verify(token)
     finally:
         await worker.accounting.close()
+
+
+class _Clock:
+    def __init__(self, now: float):
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_remembered_token_is_refused_once_it_expires():
+    now = int(time.time())
+    clock = _Clock(now)
+    verifier = TokenVerifier(SECRET, clock=clock)
+    token = hs(claims(iat=now, exp=now + 60))
+    assert verifier.verify(token).sub == "someone"
+    clock.now = now + 60 + 29  # within the leeway, as jwt.decode would accept it
+    assert verifier.verify(token).sub == "someone"
+    clock.now = now + 60 + 30
+    assert "expired" in refused(verifier, token)
+
+
+def test_a_refusal_is_never_remembered_as_an_acceptance():
+    verifier = TokenVerifier(SECRET)
+    good = hs(claims())
+    assert verifier.verify(good).sub == "someone"
+    tampered = good[:-2] + ("AA" if not good.endswith("AA") else "BB")
+    assert "not valid" in refused(verifier, tampered)
+    assert "not valid" in refused(verifier, tampered)  # decided again, refused again
+    too_long = hs(claims(exp=int(time.time()) + 48 * HOUR))
+    assert "lives longer" in refused(verifier, too_long)
+    assert "lives longer" in refused(verifier, too_long)
+
+
+def test_verified_tokens_are_remembered_up_to_a_bound(monkeypatch):
+    import shared.http.auth as auth
+
+    decoded: list[str] = []
+    real_decode = jwt.decode
+
+    def counting_decode(token, *args, **kwargs):
+        decoded.append(token)
+        return real_decode(token, *args, **kwargs)
+
+    monkeypatch.setattr(auth, "VERIFIED_TOKENS_KEPT", 2)
+    monkeypatch.setattr(auth.jwt, "decode", counting_decode)
+    verifier = TokenVerifier(SECRET)
+    first, second, third = (hs(claims(sub=f"user-{i}")) for i in range(3))
+    for token in (first, first, second, first):
+        verifier.verify(token)
+    assert decoded == [first, second]  # the signature checked once per token
+    verifier.verify(third)  # over the bound: the least recently used (second) goes
+    verifier.verify(first)
+    verifier.verify(second)
+    assert decoded == [first, second, third, second]

@@ -11,14 +11,19 @@ import orjson
 from sqlalchemy import (
     JSON,
     Column,
+    DateTime,
     Integer,
     MetaData,
+    String,
     Table,
+    Text,
     UniqueConstraint,
     and_,
+    bindparam,
     func,
     insert,
     literal,
+    literal_column,
     or_,
     select,
     text,
@@ -28,7 +33,13 @@ from sqlalchemy import (
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from invoicing.adapters.tables import companies, documents, integration_links, payments
+from invoicing.adapters.tables import (
+    companies,
+    documents,
+    integration_links,
+    outbox,
+    payments,
+)
 from invoicing.domain.companies import Company
 from invoicing.domain.documents import (
     Counterparty,
@@ -45,6 +56,7 @@ from invoicing.domain.documents import (
 from invoicing.domain.integration import Connection, IntegrationLink, LinkStatus
 from invoicing.domain.payments import Payment, PaymentKind
 from shared.db import json_text, upsert
+from shared.events import CloudEvent
 
 
 def _now() -> datetime:
@@ -244,12 +256,66 @@ _ORDER = (documents.c.issue_date, documents.c.folio, documents.c.id)
 _IDS_PER_QUERY = 5000
 
 
+def _recording_staging_live():
+    """PostgreSQL: one statement inserts the document and, when its company's link flows
+    live, stages its event in the outbox. Built once with bound parameters, so each
+    request costs neither statement building nor compiling (SQLAlchemy's cache)."""
+    recorded = (insert(documents)
+                .values({name: bindparam(name) for name in _row_columns()})
+                .returning(documents.c.company_rut).cte("recorded"))
+    link = integration_links.c
+    event = (bindparam("event_id", type_=String), bindparam("event_type", type_=String),
+             bindparam("correlation_id", type_=String), bindparam("body", type_=Text),
+             bindparam("staged_at", type_=DateTime(timezone=True)))
+    # IntegrationLink.flows_live in SQL: a connection in force that has had its first sync.
+    staged = (select(*event)
+              .select_from(recorded.join(integration_links,
+                                         link.company_rut == recorded.c.company_rut))
+              .where(link.connected_request_id.is_not(None),
+                     link.first_synced_at.is_not(None)))
+    return (insert(outbox)
+            .from_select(["event_id", "event_type", "correlation_id", "body", "created_at"],
+                         staged)
+            .add_cte(recorded)
+            .returning(literal_column("1")))
+
+
+def _row_columns() -> list[str]:
+    return [column.name for column in documents.c]
+
+
+_RECORD_STAGING_LIVE = _recording_staging_live()
+
+
 class DocumentRepository:
     def __init__(self, session: AsyncSession):
         self._session = session
 
+    @property
+    def stages_live_in_one_statement(self) -> bool:
+        """Whether add_staging_live is available (PostgreSQL; SQLite has no INSERT in
+        a WITH clause)."""
+        return self._session.get_bind().dialect.name == "postgresql"
+
     async def add(self, document: Document) -> None:
         await self._session.execute(insert(documents).values(**_row(document)))
+
+    async def add_staging_live(self, document: Document, event: CloudEvent) -> int:
+        """Insert the document and, if its company's link flows live, stage ``event`` in
+        the outbox: one statement, one round trip, the events staged (0 or 1).
+
+        Called first in a unit of work, the statement commits by itself (it is atomic
+        alone, and BEGIN and COMMIT were two more round trips on the live path); later in
+        one, it joins the open transaction. A refused insert (unknown company, folio
+        already recorded) stages nothing: it raises IntegrityError as ``add`` does."""
+        if not self._session.in_transaction():
+            await self._session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        params = _row(document)
+        params.update(event_id=event.id, event_type=event.type,
+                      correlation_id=event.correlationid, body=event.model_dump_json(),
+                      staged_at=params["created_at"])
+        result = await self._session.execute(_RECORD_STAGING_LIVE, params)
+        return len(result.all())
 
     async def add_imported(self, rows: Sequence[tuple], *, all_recorded: bool = False
                            ) -> ImportedBatch:

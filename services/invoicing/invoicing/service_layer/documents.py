@@ -9,6 +9,7 @@ from invoicing.domain.companies import company_not_found_detail
 from invoicing.domain.documents import Document, DocumentDraft
 from invoicing.domain.errors import AlreadyExists, InvalidDocument, NotFound
 from invoicing.service_layer.live import stage_live
+from invoicing.service_layer.outgoing import invoice_synced
 from invoicing.service_layer.unit_of_work import UnitOfWork
 
 
@@ -29,8 +30,14 @@ async def record(uow: UnitOfWork, company_rut: str, draft: DocumentDraft) -> Doc
         # insert, and only then do we ask which one did. Recording is the live path (a
         # busy company records hundreds a second): two round trips saved on each.
         try:
-            await uow.documents.add(document)
-            await stage_live([document], uow)
+            if uow.documents.stages_live_in_one_statement and not document.pending_acceptance:
+                # One round trip: the insert, the live check and the outbox row together.
+                staged = await uow.documents.add_staging_live(
+                    document, invoice_synced(document, None))
+                uow.staged_outside(staged)
+            else:
+                await uow.documents.add(document)
+                await stage_live([document], uow)
             await uow.commit()
             return document
         except IntegrityError as error:
