@@ -4,6 +4,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from operator import itemgetter
 from typing import cast
 
 import asyncpg
@@ -199,8 +200,24 @@ def import_row(document_id: str, company_rut: str, draft: DocumentDraft) -> tupl
     values = _values(draft)
     values.update(id=document_id, company_rut=company_rut, created_at=None,
                   issuer_rut=issuer_of(company_rut, draft))
-    return tuple(json_text(values[name]) if name in _JSON_COLUMNS else values[name]
-                 for name in IMPORT_COLUMNS)
+    row = list(_IMPORT_ORDER(values))
+    for i in _JSON_AT:
+        row[i] = _json_column(row[i])
+    return tuple(row)
+
+
+# Resolved once: a row is built by position, not by a lookup of each column's name.
+_IMPORT_ORDER = itemgetter(*IMPORT_COLUMNS)
+_JSON_AT = tuple(i for i, name in enumerate(IMPORT_COLUMNS) if name in _JSON_COLUMNS)
+
+
+def _json_column(value: object) -> str:
+    # Most imported rows have no references, taxes or currency: their text is known.
+    if value is None:
+        return "null"
+    if value == []:
+        return "[]"
+    return json_text(value)
 
 
 def _staging_table() -> Table:
