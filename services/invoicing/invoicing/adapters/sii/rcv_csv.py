@@ -451,7 +451,10 @@ _BREAKDOWN_COLUMNS = {
     "not_retained": "IVA No Retenido", "tobacco_cigars": "Tabacos Puros",
     "tobacco_cigarettes": "Tabacos Cigarrillos", "tobacco_processed": "Tabacos Elaborados",
 }
-_BREAKDOWN_FIELDS, _BREAKDOWN_NAMES = tuple(_BREAKDOWN_COLUMNS), tuple(_BREAKDOWN_COLUMNS.values())
+# Positional, so VatBreakdown is built without a dict per row: its fields are in this
+# order with non_recoverable_code after the first two (tests/unit/invoicing keeps them in
+# step).
+_BREAKDOWN_NAMES = tuple(_BREAKDOWN_COLUMNS.values())
 _NET_EXEMPT = ("Monto Neto", "Monto Exento")
 _CREDIT_DEPOSIT = ("Credito empresa constructora", "Garantia Dep. Envases")
 
@@ -464,6 +467,6 @@ def _vat_breakdown(row: _Row) -> VatBreakdown | None:
         code = ""
     if not code and not any(amounts):
         return None
-    return VatBreakdown(non_recoverable_code=int(code) if code else None,
-                        **dict(zip(_BREAKDOWN_FIELDS, amounts, strict=True)))
+    recoverable, non_recoverable, *rest = amounts  # in _BREAKDOWN_COLUMNS' order
+    return VatBreakdown(recoverable, non_recoverable, int(code) if code else None, *rest)
 
