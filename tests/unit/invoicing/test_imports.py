@@ -1,6 +1,8 @@
 """Reading SII files and turning their documents into drafts (no database)."""
 
+import dataclasses
 import io
+import uuid
 import warnings
 from datetime import date
 from decimal import Decimal
@@ -23,6 +25,7 @@ from invoicing.domain.imports import (
     amounts_problem,
     draft_for,
 )
+from invoicing.service_layer.imports import new_ids
 from shared.db import json_text
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "sii"
@@ -220,3 +223,19 @@ def test_an_imported_row_is_what_the_document_of_its_draft_stores(draft, issuer)
     staged = repositories.import_row("d-1", COMPANY, draft)
     assert staged == expected
     assert dict(zip(repositories.IMPORT_COLUMNS, staged, strict=True))["issuer_rut"] == issuer
+
+
+def test_the_rcv_breakdown_columns_are_read_in_the_order_of_vat_breakdowns_fields():
+    # The reader builds VatBreakdown positionally (no dict per row).
+    fields = [f.name for f in dataclasses.fields(model.VatBreakdown)]
+    columns = list(rcv_csv._BREAKDOWN_COLUMNS)
+    assert fields == [*columns[:2], "non_recoverable_code", *columns[2:]]
+
+
+def test_import_ids_are_distinct_version_4_uuids_across_blocks():
+    ids = new_ids(block=3)
+    texts = [next(ids) for _ in range(10)]  # more than three blocks
+    assert len(set(texts)) == 10
+    for text in texts:
+        parsed = uuid.UUID(text)
+        assert (parsed.version, parsed.variant, str(parsed)) == (4, uuid.RFC_4122, text)

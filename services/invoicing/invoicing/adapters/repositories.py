@@ -4,7 +4,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import cast
+from operator import itemgetter
+from typing import Any, cast
 
 import asyncpg
 import orjson
@@ -27,6 +28,7 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    true,
     tuple_,
     update,
 )
@@ -211,8 +213,24 @@ def import_row(document_id: str, company_rut: str, draft: DocumentDraft) -> tupl
     values = _values(draft)
     values.update(id=document_id, company_rut=company_rut, created_at=None,
                   issuer_rut=issuer_of(company_rut, draft))
-    return tuple(json_text(values[name]) if name in _JSON_COLUMNS else values[name]
-                 for name in IMPORT_COLUMNS)
+    row = list(_IMPORT_ORDER(values))
+    for i in _JSON_AT:
+        row[i] = _json_column(row[i])
+    return tuple(row)
+
+
+# Resolved once: a row is built by position, not by a lookup of each column's name.
+_IMPORT_ORDER = itemgetter(*IMPORT_COLUMNS)
+_JSON_AT = tuple(i for i, name in enumerate(IMPORT_COLUMNS) if name in _JSON_COLUMNS)
+
+
+def _json_column(value: object) -> str:
+    # Most imported rows have no references, taxes or currency: their text is known.
+    if value is None:
+        return "null"
+    if value == []:
+        return "[]"
+    return json_text(value)
 
 
 def _staging_table() -> Table:
@@ -361,14 +379,23 @@ class DocumentRepository:
             .on_conflict_do_nothing().returning(documents.c.id))).scalars())
         recorded: dict[str, RecordedAmounts] = {}
         if len(created) < len(rows):
-            pending = documents.c.status == str(DocumentStatus.PENDING_ACCEPTANCE)
-            query = (select(staging.c.id.label("staged_id"), documents.c.id,
-                            *(documents.c[a] for a in _AMOUNTS), pending.label("pending"))
-                     .join(documents, and_(*(documents.c[name] == staging.c[name]
-                                             for name in FOLIO_KEY)))
-                     .where(documents.c.id != staging.c.id))
+            same_folio = and_(*(documents.c[name] == staging.c[name] for name in FOLIO_KEY),
+                              documents.c.id != staging.c.id)
+            found: Any = documents
+            if postgres:
+                # One probe of the unique folio index per staged row. A plain join lets the
+                # planner hash every recorded document for each batch (the temporary table
+                # has no statistics): a re-import's cost grew with the table, per batch.
+                found = (select(documents.c.id, documents.c.status,
+                                *(documents.c[a] for a in _AMOUNTS))
+                         .where(same_folio).limit(1).lateral("recorded"))
+                same_folio = true()
+            pending = found.c.status == str(DocumentStatus.PENDING_ACCEPTANCE)
+            query = (select(staging.c.id.label("staged_id"), found.c.id,
+                            *(found.c[a] for a in _AMOUNTS), pending.label("pending"))
+                     .select_from(staging).join(found, same_folio))
             if not all_recorded:
-                query = query.where(or_(pending, *(documents.c[a] != staging.c[a]
+                query = query.where(or_(pending, *(found.c[a] != staging.c[a]
                                                    for a in _AMOUNTS)))
             recorded = {r.staged_id: RecordedAmounts(r.id, r.net, r.exempt, r.vat, r.total,
                                                      bool(r.pending))

@@ -6,6 +6,7 @@ company, and in which direction, is decided here, as are the checks an imported 
 gets on top of the ones every document gets (documents.validate).
 """
 
+import functools
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -229,6 +230,8 @@ def _name_problem(source: SourceDocument) -> str | None:
     return None
 
 
+# Cached: a file's rows share a few dozen dates, and this runs for every row.
+@functools.lru_cache(maxsize=1024)
 def _date_problem(issue_date: date, today: date) -> str | None:
     latest = today + timedelta(days=DAYS_AHEAD)
     if issue_date < FIRST_ISSUE_DATE:

@@ -9,8 +9,9 @@ is, so importing a file twice changes nothing.
 """
 
 import asyncio
+import os
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
@@ -54,7 +55,9 @@ class ImportOptions:
 
 class Prepared(NamedTuple):
     """A document of the file ready to be stored: what the summary says of it, and its row.
-    Plain values only (the Location's too), so the spool pickles it cheaply."""
+    Plain values only (the Location's too); prepare() hands it to the spool as a plain
+    tuple (a named tuple pickles and unpickles through a Python call per row) and the
+    batch is made Prepared again when it is stored."""
 
     line: int | None
     xml_path: str | None
@@ -70,9 +73,10 @@ class Prepared(NamedTuple):
         return Location(self.line, self.xml_path)
 
 
-def prepare(company_rut: str, today: date, item: SourceDocument | Rejection
-            ) -> Prepared | ImportItem:
-    """A file's document through the rules every document gets: ready to store, or
+def prepare(company_rut: str, today: date, item: SourceDocument | Rejection,
+            ids: Iterator[str] | None = None) -> tuple | ImportItem:
+    """A file's document through the rules every document gets: ready to store (a
+    Prepared as a plain tuple, which the spool pickles without a call per row), or
     rejected saying why."""
     try:
         if isinstance(item, Rejection):
@@ -82,11 +86,28 @@ def prepare(company_rut: str, today: date, item: SourceDocument | Rejection
     except (Rejected, InvalidDocument) as error:
         reason = error.reason if isinstance(error, Rejected) else error.detail
         return ImportItem(item.location, ItemStatus.REJECTED, item.dte_type, item.folio, reason)
-    document_id = str(uuid.uuid4())
-    return Prepared(item.location.line, item.location.xml_path, draft.dte_type, draft.folio,
-                    document_id, (draft.total, draft.net, draft.exempt, draft.vat),
-                    draft.status is rules.DocumentStatus.PENDING_ACCEPTANCE,
-                    import_row(document_id, company_rut, draft))
+    document_id = next(ids) if ids is not None else str(uuid.uuid4())
+    return (item.location.line, item.location.xml_path, draft.dte_type, draft.folio,
+            document_id, (draft.total, draft.net, draft.exempt, draft.vat),
+            draft.status is rules.DocumentStatus.PENDING_ACCEPTANCE,
+            import_row(document_id, company_rut, draft))
+
+
+def new_ids(block: int = 4096) -> Iterator[str]:
+    """Random (version 4) UUIDs as text, from one read of the system's randomness per
+    ``block`` of them: one os.urandom per row is a system call per row."""
+    while True:
+        randomness = os.urandom(16 * block)
+        for start in range(0, 16 * block, 16):
+            number = int.from_bytes(randomness[start:start + 16])
+            number = number & _UUID_CLEAR | _UUID_SET
+            text = f"{number:032x}"
+            yield f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+
+
+# RFC 9562 version 4: the version nibble 0100 and the variant bits 10.
+_UUID_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
+_UUID_SET = (0x4000 << 64) | (0x8000 << 48)
 
 
 async def import_file(uow: UnitOfWorkFactory, company_rut: str, file: BinaryIO,
@@ -100,12 +121,14 @@ async def import_file(uow: UnitOfWorkFactory, company_rut: str, file: BinaryIO,
     # document is checked and made a row as it is read, so the spool holds plain rows.
     with await asyncio.to_thread(sii.parse, file, forced, batch_size=options.batch_size,
                                  section=options.section,
-                                 prepare=partial(prepare, company_rut, date.today())) as parsed:
+                                 prepare=partial(prepare, company_rut, date.today(),
+                                                 ids=new_ids())) as parsed:
         summary = ImportSummary(format=parsed.format)
         if progress:
             progress(0, parsed.count)
         batches = parsed.batches()
-        while batch := await asyncio.to_thread(next, batches, None):
+        while spooled := await asyncio.to_thread(next, batches, None):
+            batch = [Prepared._make(item) if type(item) is tuple else item for item in spooled]
             try:
                 await _import_batch(uow, company_rut, batch, summary, options)
             except Exception as error:

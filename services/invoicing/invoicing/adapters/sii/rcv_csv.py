@@ -10,7 +10,6 @@ it (no Nro, Fecha Recepcion or Monto Total): those rows are folded into the docu
 
 import csv
 import functools
-import re
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, datetime
@@ -33,7 +32,7 @@ from shared.rut import InvalidRut, canonical_rut
 DELIMITER = ";"
 NAME_LENGTH = 200
 CHUNK_BYTES = 64 * 1024
-_WHOLE = re.compile(r"[0-9]{1,30}")  # too large for its field: said by documents.validate
+_WHOLE_DIGITS = 30  # longer is no amount; too large for its field: said by documents.validate
 
 COMPRAS_HEADER = (
     "Nro", "Tipo Doc", "Tipo Compra", "RUT Proveedor", "Razon Social", "Folio", "Fecha Docto",
@@ -61,18 +60,25 @@ VENTAS_HEADER = (
     "Valor Otro Imp.", "Tasa Otro Imp.",
 )
 
+# Every column name the reader may ask a row for (a lookup of another is a bug here).
+_READ_COLUMNS = frozenset(COMPRAS_HEADER) | frozenset(VENTAS_HEADER)
+
 
 class _Columns:
     """Which columns of each kind of export this importer reads."""
 
     def __init__(self, header: tuple[str, ...], rut: str, total: str, vat: tuple[str, ...],
                  retained: tuple[str, ...], tax: tuple[str, str, str],
-                 reference: tuple[str, str] | None, direction: Direction):
+                 reference: tuple[str, str] | None, direction: Direction,
+                 optional_vat: tuple[str, ...] = ()):
         self.header, self.rut, self.total, self.vat = header, rut, total, vat
         self.retained, self.tax, self.reference, self.direction = (
             retained, tax, reference, direction)
         self.required = ("Tipo Doc", rut, "Razon Social", "Folio", "Fecha Docto",
                          "Monto Exento", "Monto Neto", *vat, total)
+        # IVA de uso común is IVA on purchases only partly creditable: part of the IVA all
+        # the same.
+        self.all_vat = (*vat, *optional_vat)
 
 
 COLUMNS = {
@@ -80,7 +86,7 @@ COLUMNS = {
         COMPRAS_HEADER, "RUT Proveedor", "Monto Total",
         vat=("Monto IVA Recuperable", "Monto Iva No Recuperable"), retained=(),
         tax=("Codigo Otro Impuesto", "Valor Otro Impuesto", "Tasa Otro Impuesto"),
-        reference=None, direction=Direction.PURCHASES),
+        reference=None, direction=Direction.PURCHASES, optional_vat=("IVA uso Comun",)),
     ImportFormat.RCV_VENTAS: _Columns(
         VENTAS_HEADER, "Rut cliente", "Monto total", vat=("Monto IVA",),
         retained=("IVA Retenido Total", "IVA Retenido Parcial"),
@@ -88,8 +94,6 @@ COLUMNS = {
         reference=("Tipo Docto. Referencia", "Folio Docto. Referencia"),
         direction=Direction.SALES),
 }
-# IVA de uso común is IVA on purchases only partly creditable: part of the IVA all the same.
-_OPTIONAL_VAT = {ImportFormat.RCV_COMPRAS: ("IVA uso Comun",), ImportFormat.RCV_VENTAS: ()}
 
 
 def format_of_header(first_line: str) -> ImportFormat | None:
@@ -208,27 +212,47 @@ def read(file: BinaryIO, kind: ImportFormat, section: RcvSection | None = None
 
 
 class _Row:
+    """One line's values, stripped once, padded to the header's width plus one empty value
+    that every column the file lacks points at (so a lookup never tests a length)."""
+
+    __slots__ = ("values", "index", "line", "problems")
+
     def __init__(self, values: list[str], index: dict[str, int], line: int):
-        self.values, self.index, self.line, self.problems = values, index, line, []
+        self.values, self.index, self.line = values, index, line
+        self.problems: list[str] = []
 
     def get(self, name: str) -> str:
-        i = self.index.get(name)
-        return self.values[i].strip() if i is not None and i < len(self.values) else ""
+        return self.values[self.index[name]]
 
     def integer(self, name: str, *, required: bool = False) -> int:
-        value = self.get(name)
+        value = self.values[self.index[name]]
+        # Not int() alone: it takes "+5", "５" and "1_000"; isascii() keeps only 0-9.
+        if value.isdigit() and value.isascii() and len(value) <= _WHOLE_DIGITS:
+            return int(value)
         if value in ("", "-"):
             if required:
                 self.problems.append(f"column '{name}' is empty")
-            return 0
-        if not _WHOLE.fullmatch(value):  # not int(): it takes "+5", "５" and "1_000"
+        else:
             self.problems.append(f"column '{name}' is '{value[:40]}', not a whole number ≥ 0 "
                                  "written in digits 0-9")
-            return 0
-        return int(value)
+        return 0
+
+    def amounts(self, names: tuple[str, ...]) -> list[int]:
+        """Columns that may be empty (0), in order: integer() only for what is not plain
+        digits, so a problem is said exactly as integer() says it."""
+        values, index, amounts = self.values, self.index, []
+        for name in names:
+            value = values[index[name]]
+            if not value:
+                amounts.append(0)
+            elif value.isdigit() and value.isascii() and len(value) <= _WHOLE_DIGITS:
+                amounts.append(int(value))
+            else:
+                amounts.append(self.integer(name))
+        return amounts
 
     def day(self, name: str, *, required: bool = True) -> date | None:
-        value = self.get(name)
+        value = self.values[self.index[name]]
         if not value and not required:
             return None
         # Fecha Recepcion comes with its time ("05/03/2024 10:12:40"): the day is enough.
@@ -253,15 +277,34 @@ class _Row:
         return OtherTax(code=code, amount=amount, rate=rate) if code else None
 
 
+def _is_whole(value: str) -> bool:
+    return value.isdigit() and value.isascii() and len(value) <= _WHOLE_DIGITS
+
+
+def _lookup(index: dict[str, int]) -> dict[str, int]:
+    """Every column the reader asks for, by position: the header's, else -1, the empty
+    value _padded() appends to each row. Resolved once per file."""
+    return {name: -1 for name in _READ_COLUMNS} | index
+
+
+def _padded(values: list[str], width: int) -> list[str]:
+    stripped = [value.strip() for value in values]
+    if len(stripped) < width:
+        stripped.extend([""] * (width - len(stripped)))
+    stripped.append("")
+    return stripped
+
 
 def _documents(reader, index: dict[str, int], kind: ImportFormat  # noqa: ANN001
                ) -> Iterator[SourceDocument | Rejection]:
     columns = COLUMNS[kind]
+    lookup, width = _lookup(index), max(index.values(), default=-1) + 1
     pending: SourceDocument | None = None
     for values in _rows(reader):
-        if not any(v.strip() for v in values):
+        stripped = _padded(values, width)
+        if not any(stripped):
             continue
-        row = _Row(values, index, reader.line_num)
+        row = _Row(stripped, lookup, reader.line_num)
         if _continues(row, columns):
             tax = row.tax(columns.tax)
             key = (row.integer("Tipo Doc"), row.integer("Folio"))
@@ -354,17 +397,15 @@ def _document(row: _Row, columns: _Columns, kind: ImportFormat) -> SourceDocumen
     name = row.get("Razon Social") or None
     if name is None:
         row.problems.append("column 'Razon Social' is empty")
-    net = row.integer("Monto Neto")
-    exempt = row.integer("Monto Exento")
-    vat = sum(row.integer(c) for c in (*columns.vat, *_OPTIONAL_VAT[kind]))
+    net, exempt = row.amounts(_NET_EXEMPT)
+    vat = sum(row.amounts(columns.all_vat))
     total = row.integer(columns.total, required=True)
-    retained = sum(row.integer(c) for c in columns.retained)
+    retained = sum(row.amounts(columns.retained))
     tax = row.tax(columns.tax)
     breakdown = _vat_breakdown(row) if kind is ImportFormat.RCV_COMPRAS else None
     credec = grntdep = 0
     if kind is ImportFormat.RCV_VENTAS:
-        credec = row.integer("Credito empresa constructora")
-        grntdep = row.integer("Garantia Dep. Envases")
+        credec, grntdep = row.amounts(_CREDIT_DEPOSIT)
     over_purchase_invoice = _over_purchase_invoice(row, dte_type)
     references = ()
     if columns.reference is not None:
@@ -410,15 +451,22 @@ _BREAKDOWN_COLUMNS = {
     "not_retained": "IVA No Retenido", "tobacco_cigars": "Tabacos Puros",
     "tobacco_cigarettes": "Tabacos Cigarrillos", "tobacco_processed": "Tabacos Elaborados",
 }
+# Positional, so VatBreakdown is built without a dict per row: its fields are in this
+# order with non_recoverable_code after the first two (tests/unit/invoicing keeps them in
+# step).
+_BREAKDOWN_NAMES = tuple(_BREAKDOWN_COLUMNS.values())
+_NET_EXEMPT = ("Monto Neto", "Monto Exento")
+_CREDIT_DEPOSIT = ("Credito empresa constructora", "Garantia Dep. Envases")
 
 
 def _vat_breakdown(row: _Row) -> VatBreakdown | None:
-    amounts = {field: row.integer(column) for field, column in _BREAKDOWN_COLUMNS.items()}
+    amounts = row.amounts(_BREAKDOWN_NAMES)
     code = row.get("Codigo IVA No Rec.")
-    if code and not _WHOLE.fullmatch(code):
+    if code and not _is_whole(code):
         row.problems.append(f"column 'Codigo IVA No Rec.' is '{code[:40]}', not a code")
         code = ""
-    if not code and set(amounts.values()) == {0}:
+    if not code and not any(amounts):
         return None
-    return VatBreakdown(non_recoverable_code=int(code) if code else None, **amounts)
+    recoverable, non_recoverable, *rest = amounts  # in _BREAKDOWN_COLUMNS' order
+    return VatBreakdown(recoverable, non_recoverable, int(code) if code else None, *rest)
 
