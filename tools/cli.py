@@ -19,7 +19,7 @@ import click
 import httpx
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
+from rich.table import Column, Table
 
 from deploy.local.auth import GrantingAuth
 from deploy.local.client import ApiError, FlowClient
@@ -234,19 +234,25 @@ def report_trial_balance(ctx: click.Context, contract_rut: str, company_id: str,
 
 
 def trial_balance_table(report: dict, title: str) -> Table:
-    """Saldo inicial (before the range), the range's sums, saldo final and its split."""
-    keys = ("opening_balance", "debit", "credit", "closing_balance", "debit_balance",
-            "credit_balance")
-    table = Table("cuenta", "nombre", "saldo inicial", "debe", "haber", "saldo final",
-                  "deudor", "acreedor", title=title)
-    for col in table.columns[2:]:
-        col.justify = "right"
+    """Saldo inicial (before the range), the range's sums, and the closing as saldo deudor
+    or acreedor (the signed saldo final is their difference: one column fewer, so the
+    amounts fit an 80-column terminal)."""
+    keys = ("opening_balance", "debit", "credit", "debit_balance", "credit_balance")
+    table = Table(Column("cuenta", no_wrap=True), Column("nombre", min_width=12),
+                  *(_amount_column(name) for name in (
+                      "saldo\ninicial", "debe", "haber", "saldo\ndeudor", "saldo\nacreedor")),
+                  title=title, show_edge=False)
     for row in report["rows"]:
         table.add_row(row["account_code"], row["account_name"],
                       *(pesos(row.get(k, 0)) for k in keys))
     t = report["totals"]
     table.add_row("", "[bold]Totales[/]", *(f"[bold]{pesos(t.get(k, 0))}[/]" for k in keys))
     return table
+
+
+def _amount_column(header: str) -> Column:
+    # An amount is never cut to "100.00…": folded onto a second line at worst.
+    return Column(header, justify="right", no_wrap=True, overflow="fold")
 
 
 @report.command("balance-tributario")
