@@ -5,7 +5,8 @@ The whole file is read first, once (a hostile or malformed file imports nothing)
 document checked as it is read and kept in a spool as the row it will be; then the rows
 are stored in batches (a bulk load and one INSERT … SELECT each), so memory stays
 bounded whatever its size. A folio already recorded is reported as a duplicate and left as it
-is, so importing a file twice changes nothing.
+is, so importing a file twice changes nothing. An RCV export is spooled key first and its
+rows read whole only when the database does not hold them already (_key_first).
 """
 
 import asyncio
