@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from operator import itemgetter
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 import asyncpg
 import orjson
@@ -254,8 +254,7 @@ class ImportedBatch:
     recorded: dict[str, "RecordedAmounts"]
 
 
-@dataclass(frozen=True)
-class RecordedAmounts:
+class RecordedAmounts(NamedTuple):  # a tuple: a re-import makes one per row
     id: str
     net: int
     exempt: int
@@ -265,8 +264,11 @@ class RecordedAmounts:
 
 
 def _recorded(row: Any) -> RecordedAmounts:
-    return RecordedAmounts(row["id"], row["net"], row["exempt"], row["vat"], row["total"],
-                           row["status"] == str(DocumentStatus.PENDING_ACCEPTANCE))
+    """From a row of (issuer_rut, dte_type, folio, id, status, total, net, exempt, vat)."""
+    return RecordedAmounts(row[3], row[6], row[7], row[8], row[5], row[4] == _PENDING)
+
+
+_PENDING = str(DocumentStatus.PENDING_ACCEPTANCE)
 
 
 _RECORDED_BY_KEY = """
@@ -437,16 +439,16 @@ class DocumentRepository:
             # One probe of the unique folio index per key, as add_imported's.
             rows = await raw.fetch(_RECORDED_BY_KEY, company_rut, str(direction),
                                    *(list(column) for column in zip(*keys, strict=True)))
-            found = {(r["issuer_rut"], r["dte_type"], r["folio"]): _recorded(r) for r in rows}
+            found = {(r[0], r[1], r[2]): _recorded(r) for r in rows}
         else:
             d = documents.c
             for start in range(0, len(keys), _KEYS_PER_QUERY):
-                query = select(d.issuer_rut, d.dte_type, d.folio, d.id, d.status,
-                               *(d[a] for a in _AMOUNTS)).where(
+                query = select(d.issuer_rut, d.dte_type, d.folio, d.id, d.status, d.total,
+                               d.net, d.exempt, d.vat).where(
                     d.company_rut == company_rut, d.direction == str(direction),
                     tuple_(d.issuer_rut, d.dte_type, d.folio).in_(
                         keys[start:start + _KEYS_PER_QUERY]))
-                found.update(((r.issuer_rut, r.dte_type, r.folio), _recorded(r._mapping))
+                found.update(((r[0], r[1], r[2]), _recorded(r))
                              for r in await connection.execute(query))
         return [found.get(key) for key in keys]
 

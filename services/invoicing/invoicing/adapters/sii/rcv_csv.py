@@ -13,10 +13,10 @@ import functools
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, datetime
+from operator import itemgetter
 from typing import BinaryIO
 
 from invoicing.domain.documents import (
-    MAX_FOLIO,
     NOTES,
     Direction,
     OtherTax,
@@ -302,7 +302,7 @@ def _lookup(index: dict[str, int]) -> dict[str, int]:
 
 
 def _padded(values: list[str], width: int) -> list[str]:
-    stripped = [value.strip() for value in values]
+    stripped = list(map(str.strip, values))
     if len(stripped) < width:
         stripped.extend([""] * (width - len(stripped)))
     stripped.append("")
@@ -327,20 +327,26 @@ class KeyedReader:
         self.lookup = _lookup(index)
         self.width = max(index.values(), default=-1) + 1
         at = self.lookup
-        self._key_at = (at["Tipo Doc"], at["Folio"], at[self.columns.rut])
-        self._amounts_at = (at[self.columns.total], at["Monto Neto"], at["Monto Exento"])
-        self._vat_at = tuple(at[name] for name in self.columns.all_vat)
+        # One C call for each row's values of these columns.
+        self._key_of = itemgetter(at["Tipo Doc"], at["Folio"], at[self.columns.rut])
+        self._amounts_of = itemgetter(at["Monto Neto"], at["Monto Exento"],
+                                      *(at[name] for name in self.columns.all_vat))
+        self._total_at = at[self.columns.total]
         self._over_at = at[_OVER_PURCHASE_INVOICE]
 
     def entries(self, reader) -> Iterator[tuple | Rejection]:  # noqa: ANN001
         columns, lookup, width = self.columns, self.lookup, self.width
         group: list | None = None  # [line, key, stated, values, tax rows, (tipo, folio)]
+        nro, received, total = lookup["Nro"], lookup["Fecha Recepcion"], lookup[columns.total]
         for values in _rows(reader):
             stripped = _padded(values, width)
             if not any(stripped):
                 continue
-            row = _Row(stripped, lookup, reader.line_num)
-            if _continues(row, columns):
+            line = reader.line_num
+            # A row of only further taxes has no Nro, Fecha Recepcion or total; tested
+            # without a _Row, as most rows are a document's own.
+            if not (stripped[nro] or stripped[received] or stripped[total]):
+                row = _Row(stripped, lookup, line)
                 row.tax(columns.tax)
                 key = (row.integer("Tipo Doc"), row.integer("Folio"))
                 if group is not None and key == group[5] and not row.problems:
@@ -354,33 +360,39 @@ class KeyedReader:
             if group is not None:
                 yield (*group[:4], tuple(group[4]))
             key, stated = self._key(stripped)
-            group = [row.line, key, stated, stripped, [],
-                     (row.integer("Tipo Doc"), row.integer("Folio"))]
+            if key is None:
+                row = _Row(stripped, lookup, line)
+                ints = (row.integer("Tipo Doc"), row.integer("Folio"))
+            group = [line, key, stated, stripped, [], key[:2] if key else ints]
         if group is not None:
             yield (*group[:4], tuple(group[4]))
 
     def _key(self, values: list[str]) -> tuple[tuple | None, tuple | None]:
-        tipo, folio, rut = (values[i] for i in self._key_at)
-        total, net, exempt = (values[i] for i in self._amounts_at)
-        if not (_is_whole(tipo) and _is_whole(folio) and _is_whole(total)):
+        # Every row is read this far, and most no further: plain string tests, no _Row.
+        tipo, folio, rut = self._key_of(values)
+        total, amounts = values[self._total_at], self._amounts_of(values)
+        numbers = tipo + folio + total
+        if not (tipo and folio and total and numbers.isdigit() and numbers.isascii()
+                and len(tipo) <= 3 and len(folio) <= 10 and len(total) <= _WHOLE_DIGITS):
+            return None, None
+        # Empty amounts are 0, as Row.amounts reads them; anything else but digits is not
+        # read here.
+        joined = "".join(amounts)
+        if joined and not (joined.isdigit() and joined.isascii()
+                           and len(joined) <= _WHOLE_DIGITS * len(amounts)):
             return None, None
         tipo_number, folio_number = int(tipo), int(folio)
         over = values[self._over_at].upper()
-        if not (1 <= tipo_number <= _MAX_TIPO and 1 <= folio_number <= MAX_FOLIO) \
-                or over not in _YES and over not in _NO:
+        if not (tipo_number and folio_number) or over not in _YES and over not in _NO:
             return None, None
         try:
             rut = _canonical_rut(rut)
         except InvalidRut:
             return None, None
-        amounts = [_zero_or_whole(values[i]) for i in (self._amounts_at[1:] + self._vat_at)]
-        if None in amounts:
-            return None, None
-        references = self._references(values)
+        net, exempt, *vat = [int(amount) if amount else 0 for amount in amounts]
+        references = self._references(values) if self.columns.reference else ()
         by_buyer = issued_by_buyer(tipo_number, references, over in _YES)
-        vat = sum(amounts[2:])
-        return ((tipo_number, folio_number, rut, by_buyer),
-                (int(total), amounts[0], amounts[1], vat))
+        return (tipo_number, folio_number, rut, by_buyer), (int(total), net, exempt, sum(vat))
 
     def _references(self, values: list[str]) -> tuple[Reference, ...]:
         if self.columns.reference is None:
@@ -404,15 +416,6 @@ class KeyedReader:
                 item = _with_tax(item, tax)
         item = _settled(item, self.kind)
         return replace(item, pending_acceptance=True) if self.pending else item
-
-
-_MAX_TIPO = 999
-
-
-def _zero_or_whole(value: str) -> int | None:
-    if not value:
-        return 0
-    return int(value) if _is_whole(value) else None
 
 
 def _reference(ref_type: str, ref_folio: str) -> tuple[Reference, ...]:
@@ -456,10 +459,6 @@ def _rows(reader) -> Iterator[list[str]]:  # noqa: ANN001
         if last > first and any("\n" in v or "\r" in v for v in values):
             raise _unbalanced_quote(first, last)
         yield values
-
-
-def _continues(row: _Row, columns: _Columns) -> bool:
-    return not row.get("Nro") and not row.get("Fecha Recepcion") and not row.get(columns.total)
 
 
 def _with_tax(document: SourceDocument, tax: OtherTax) -> SourceDocument:
