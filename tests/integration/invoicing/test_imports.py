@@ -852,3 +852,78 @@ async def test_the_embedded_sqlite_database_imports_the_same_way(tmp_path):
     assert (by[2].total, by[2].vat_breakdown.recoverable, by[2].received_on) == (
         1190, 190, date(2024, 3, 2))
     assert by[1].references == () and by[1].other_taxes == () and by[1].foreign_currency is None
+
+
+# --- a re-import, key first ---------------------------------------------------------------
+
+
+async def test_a_reimport_counts_its_duplicates_and_lists_each_with_its_recorded_id(http):
+    company = await register(http)
+    content = rcv_compras([compra(1), compra(2, rut="76086428-5"), compra(3, tipo=34,
+                                                                         iva=0, total=1000)])
+    first = (await upload(http, company, "rcv.csv", content)).json()
+    assert first["created"] == 3
+    again = (await upload(http, company, "rcv.csv", content)).json()
+    assert (again["created"], again["duplicates"], again["conflicts"], again["items"]) == (
+        0, 3, 0, [])
+    listed = (await upload(http, company, "rcv.csv", content, items="all")).json()
+    recorded = by_folio(await documents(http, company))
+    assert [(i["line"], i["status"], i["dte_type"], i["folio"], i["document_id"])
+            for i in listed["items"]] == [
+        (2, "duplicate", 33, 1, recorded[(33, 1)]["id"]),
+        (3, "duplicate", 33, 2, recorded[(33, 2)]["id"]),
+        (4, "duplicate", 34, 3, recorded[(34, 3)]["id"])]
+    assert f"already recorded as document {recorded[(33, 1)]['id']}" in \
+        listed["items"][0]["reason"]
+
+
+async def test_a_reimport_with_one_amount_changed_reports_that_conflict_with_both_totals(http):
+    company = await register(http)
+    await upload(http, company, "rcv.csv", rcv_compras([compra(1), compra(2), compra(3)]))
+    # Folio 2's IVA changed (and so its total): 1000 + 200 = 1200.
+    changed = rcv_compras([compra(1), compra(2, iva=200, total=1200), compra(3)])
+    summary = (await upload(http, company, "rcv.csv", changed)).json()
+    assert (summary["created"], summary["duplicates"], summary["conflicts"]) == (0, 2, 1)
+    [conflict] = summary["items"]
+    assert (conflict["status"], conflict["line"], conflict["folio"]) == ("conflict", 3, 2)
+    assert "recorded total 1190, neto 1000, exento 0, IVA 190" in conflict["reason"]
+    assert "this file says total 1200, neto 1000, exento 0, IVA 200" in conflict["reason"]
+    assert by_folio(await documents(http, company))[(33, 2)]["total"] == 1190
+
+
+async def test_a_recorded_row_broken_in_another_field_is_a_duplicate_and_a_new_one_rejected(
+        http):
+    company = await register(http)
+    await upload(http, company, "rcv.csv", rcv_compras([compra(1)]))
+    broken = {"Fecha Docto": "31/02/2024", "Razon Social": ""}
+    summary = (await upload(http, company, "rcv.csv", rcv_compras(
+        [{**compra(1), **broken}, {**compra(2), **broken}]), items="all")).json()
+    assert (summary["created"], summary["duplicates"], summary["rejected"]) == (0, 1, 1)
+    duplicate, rejected = summary["items"]
+    assert (duplicate["line"], duplicate["status"], duplicate["folio"]) == (2, "duplicate", 1)
+    assert (rejected["line"], rejected["status"], rejected["folio"]) == (3, "rejected", 2)
+    assert "column 'Fecha Docto' is '31/02/2024', not a date" in rejected["reason"]
+    assert "column 'Razon Social' is empty" in rejected["reason"]
+
+
+async def test_a_key_that_cannot_be_read_is_rejected_as_on_a_first_import(http):
+    company = await register(http)
+    await upload(http, company, "rcv.csv", rcv_compras([compra(1)]))
+    summary = (await upload(http, company, "rcv.csv", rcv_compras(
+        [compra(1, rut="97975000-4"), {**compra(1), "Folio": "+1"}]))).json()
+    assert (summary["duplicates"], summary["rejected"]) == (0, 2)
+    bad_rut, bad_folio = summary["items"]
+    assert bad_rut["line"] == 2 and "column 'RUT Proveedor'" in bad_rut["reason"]
+    assert bad_folio["line"] == 3 and "column 'Folio' is '+1'" in bad_folio["reason"]
+
+
+async def test_a_pending_document_the_reimported_registro_lists_is_accepted(http):
+    company = await register(http)
+    pendiente = _section(PENDIENTES, [compra(1)])
+    assert (await upload(http, company, "pend.csv", pendiente)).json()["pending"] == 1
+    again = (await upload(http, company, "pend.csv", pendiente)).json()
+    assert (again["pending"], again["duplicates"]) == (0, 1)
+    registro = (await upload(http, company, "rcv.csv", rcv_compras([compra(1)]))).json()
+    assert (registro["accepted"], registro["duplicates"]) == (1, 0)
+    [doc] = await documents(http, company)
+    assert doc["status"] == "recorded"

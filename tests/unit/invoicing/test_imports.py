@@ -166,6 +166,34 @@ def _row(**values) -> str:
     return ";".join(str(base.get(name, "")) for name in rcv_csv.COMPRAS_HEADER)
 
 
+def test_the_tax_rows_of_a_rejected_document_are_named_in_its_rejection():
+    tax = {"Nro": "", "Fecha Recepcion": "", "Monto Total": "", "Codigo Otro Impuesto": "27",
+           "Valor Otro Impuesto": "100"}
+    [rejected, kept] = _read(_csv(_row(**{"Razon Social": ""}), _row(**tax), _row(**tax),
+                                  _row(Folio="5")))
+    assert isinstance(rejected, Rejection) and rejected.location.line == 2
+    assert rejected.reason == ("column 'Razon Social' is empty (so are the additional taxes "
+                               "on line(s) 3, 4, which belong to it)")
+    assert isinstance(kept, SourceDocument) and (kept.folio, kept.location.line) == (5, 5)
+
+
+def test_a_row_is_read_key_first_as_the_import_asks_the_database():
+    keyed = rcv_csv.KeyedReader()
+    content = _csv(_row(**{"Monto IVA Recuperable": "150", "Monto Iva No Recuperable": "40",
+                           "Fecha Docto": "not a date"}),
+                   _row(Folio="+5"), _row(**{"Tipo Doc": "46", "Folio": "6"}))
+    with sii.parse(io.BytesIO(content), batch_size=7, keyed=True) as parsed:
+        entries = [entry for batch in parsed.batches() for entry in batch]
+        assert parsed.keyed is not None
+        keyed = parsed.keyed
+    # IVA is recuperable + no recuperable, as the document's: 150 + 40 = 190.
+    assert [entry[:3] for entry in entries] == [
+        (2, (33, 4, "97975000-5", False), (1190, 1000, 0, 190)),
+        (3, None, None),
+        (4, (46, 6, "97975000-5", True), (1190, 1000, 0, 190))]
+    assert "'Fecha Docto' is 'not a date'" in keyed.document(entries[0]).reason
+
+
 def test_a_tax_row_without_its_document_is_rejected():
     tax = _row(**{"Nro": "", "Fecha Recepcion": "", "Monto Total": "", "Folio": "9",
                   "Codigo Otro Impuesto": "27", "Valor Otro Impuesto": "100"})

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from operator import itemgetter
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 import asyncpg
 import orjson
@@ -254,14 +254,35 @@ class ImportedBatch:
     recorded: dict[str, "RecordedAmounts"]
 
 
-@dataclass(frozen=True)
-class RecordedAmounts:
+class RecordedAmounts(NamedTuple):  # a tuple: a re-import makes one per row
     id: str
     net: int
     exempt: int
     vat: int
     total: int
     pending_acceptance: bool = False
+
+
+def _recorded(row: Any) -> RecordedAmounts:
+    """From a row of (issuer_rut, dte_type, folio, id, status, total, net, exempt, vat)."""
+    return RecordedAmounts(row[3], row[6], row[7], row[8], row[5], row[4] == _PENDING)
+
+
+_PENDING = str(DocumentStatus.PENDING_ACCEPTANCE)
+
+
+_RECORDED_BY_KEY = """
+SELECT d.issuer_rut, d.dte_type, d.folio, d.id, d.status, d.total, d.net, d.exempt, d.vat
+FROM unnest($3::varchar[], $4::integer[], $5::bigint[]) AS k(issuer_rut, dte_type, folio)
+CROSS JOIN LATERAL (
+    SELECT * FROM documents
+    WHERE company_rut = $1 AND direction = $2 AND issuer_rut = k.issuer_rut
+      AND dte_type = k.dte_type AND folio = k.folio
+    LIMIT 1
+) AS d
+"""
+# Three bound parameters a key: far below SQLite's 32,766.
+_KEYS_PER_QUERY = 5000
 
 
 # What a sync exports: a document pending acceptance is not a purchase of the books yet.
@@ -402,6 +423,34 @@ class DocumentRepository:
                         for r in await connection.execute(query)}
         await connection.run_sync(staging.drop)
         return ImportedBatch(created, recorded)
+
+    async def recorded_by_key(self, company_rut: str, direction: Direction,
+                              keys: Sequence[tuple[str, int, int]]
+                              ) -> list["RecordedAmounts | None"]:
+        """The recorded document of each (issuer RUT, tipo, folio) of the company in that
+        direction, or None, in the order of keys: one query for a batch of an import."""
+        if not keys:
+            return []
+        connection = await self._session.connection()
+        found: dict[tuple, RecordedAmounts] = {}
+        if connection.dialect.name == "postgresql":
+            raw = cast(asyncpg.Connection,
+                       (await connection.get_raw_connection()).driver_connection)
+            # One probe of the unique folio index per key, as add_imported's.
+            rows = await raw.fetch(_RECORDED_BY_KEY, company_rut, str(direction),
+                                   *(list(column) for column in zip(*keys, strict=True)))
+            found = {(r[0], r[1], r[2]): _recorded(r) for r in rows}
+        else:
+            d = documents.c
+            for start in range(0, len(keys), _KEYS_PER_QUERY):
+                query = select(d.issuer_rut, d.dte_type, d.folio, d.id, d.status, d.total,
+                               d.net, d.exempt, d.vat).where(
+                    d.company_rut == company_rut, d.direction == str(direction),
+                    tuple_(d.issuer_rut, d.dte_type, d.folio).in_(
+                        keys[start:start + _KEYS_PER_QUERY]))
+                found.update(((r[0], r[1], r[2]), _recorded(r))
+                             for r in await connection.execute(query))
+        return [found.get(key) for key in keys]
 
     async def by_ids(self, ids: Sequence[str]) -> list[Document]:
         """These documents, in the order of ids."""

@@ -179,9 +179,14 @@ def issuer_rut(company_rut: str, direction: Direction, dte_type: int,
     The company is the seller in sales and the buyer in purchases, so a 46 in purchases
     is the company's own document, and a 46 in sales was issued to it by its customer.
     """
-    company_is_seller = Direction(direction) is Direction.SALES
-    issued_by_company = company_is_seller != issued_by_buyer(dte_type, references,
-                                                             over_purchase_invoice)
+    return issuer_when(company_rut, Direction(direction), counterparty_rut,
+                       issued_by_buyer(dte_type, references, over_purchase_invoice))
+
+
+def issuer_when(company_rut: str, direction: Direction, counterparty_rut: str,
+                by_buyer: bool) -> str:
+    """issuer_rut once it is known whether the buyer issued the document."""
+    issued_by_company = (direction is Direction.SALES) != by_buyer
     return company_rut if issued_by_company else counterparty_rut
 
 

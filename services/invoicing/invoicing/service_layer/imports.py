@@ -5,7 +5,8 @@ The whole file is read first, once (a hostile or malformed file imports nothing)
 document checked as it is read and kept in a spool as the row it will be; then the rows
 are stored in batches (a bulk load and one INSERT … SELECT each), so memory stays
 bounded whatever its size. A folio already recorded is reported as a duplicate and left as it
-is, so importing a file twice changes nothing.
+is, so importing a file twice changes nothing. An RCV export is spooled key first and its
+rows read whole only when the database does not hold them already (_key_first).
 """
 
 import asyncio
@@ -19,8 +20,10 @@ from typing import BinaryIO, NamedTuple
 
 from invoicing.adapters import sii
 from invoicing.adapters.repositories import ImportedBatch, RecordedAmounts, import_row
+from invoicing.adapters.sii.rcv_csv import KeyedReader
 from invoicing.domain import documents as rules
 from invoicing.domain.companies import company_not_found_detail
+from invoicing.domain.documents import issuer_when
 from invoicing.domain.errors import InvalidDocument, NotFound
 from invoicing.domain.imports import (
     PENDING_REASON,
@@ -119,30 +122,89 @@ async def import_file(uow: UnitOfWorkFactory, company_rut: str, file: BinaryIO,
             raise NotFound(company_not_found_detail(company_rut))
     # Parsing is CPU work: off the event loop, so the API keeps answering meanwhile. Each
     # document is checked and made a row as it is read, so the spool holds plain rows.
+    prepared = partial(prepare, company_rut, date.today(), ids=new_ids())
     with await asyncio.to_thread(sii.parse, file, forced, batch_size=options.batch_size,
-                                 section=options.section,
-                                 prepare=partial(prepare, company_rut, date.today(),
-                                                 ids=new_ids())) as parsed:
+                                 section=options.section, prepare=prepared,
+                                 keyed=True) as parsed:
         summary = ImportSummary(format=parsed.format)
         if progress:
             progress(0, parsed.count)
         batches = parsed.batches()
         while spooled := await asyncio.to_thread(next, batches, None):
-            batch = [Prepared._make(item) if type(item) is tuple else item for item in spooled]
             try:
-                await _import_batch(uow, company_rut, batch, summary, options)
+                await _import_batch(uow, company_rut, spooled, summary, options,
+                                    parsed.keyed, prepared)
             except Exception as error:
-                raise _interrupted(summary, parsed.count, batch[0].location) from error
+                raise _interrupted(summary, parsed.count, _location(spooled[0])) from error
             if progress:
                 progress(summary.processed, parsed.count)
     return summary
 
 
-async def _import_batch(uow: UnitOfWorkFactory, company_rut: str,
-                        batch: list[Prepared | ImportItem], summary: ImportSummary,
-                        options: ImportOptions) -> None:
-    new = [item for item in batch if isinstance(item, Prepared)]
+# A row of the file whose document is recorded with the same amounts, not listed.
+DUPLICATE = object()
+
+
+def _location(entry: object) -> Location:
+    if isinstance(entry, ImportItem):
+        return entry.location
+    assert isinstance(entry, tuple)
+    return Location(*entry[:2]) if len(entry) == len(Prepared._fields) else \
+        Location(line=entry[0])
+
+
+Prepare = Callable[[SourceDocument | Rejection], tuple | ImportItem]
+
+
+async def _key_first(unit, company_rut: str, keyed: KeyedReader,  # noqa: ANN001
+                     spooled: list, prepared: Prepare, options: ImportOptions) -> list:
+    """A batch read key first (rcv_csv.KeyedReader): a row whose document is recorded
+    with the same amounts is a duplicate without more ado, so a re-import does not read
+    each row whole, check it, nor make it a row to store. Every other row (a new key, other
+    amounts, a document pending acceptance, a key that cannot be read) is read whole and
+    goes through the rules and add_imported as any document.
+
+    A row recorded with the same amounts that is wrong in another field (a date, a name)
+    is a duplicate too: its document is recorded with these amounts, and the file changes
+    nothing of it."""
+    direction = keyed.direction
+    keys = [(issuer_when(company_rut, direction, key[2], key[3]), key[0], key[1])
+            if type(entry) is tuple and (key := entry[1]) is not None else None
+            for entry in spooled]
+    asked = [key for key in keys if key is not None]
+    found = iter(await unit.documents.recorded_by_key(company_rut, direction, asked))
+    batch: list = []
+    whole: list[int] = []
+    for entry, key in zip(spooled, keys, strict=True):
+        recorded = next(found) if key is not None else None
+        if recorded is not None and not recorded.pending_acceptance and \
+                entry[2] == (recorded.total, recorded.net, recorded.exempt, recorded.vat):
+            batch.append(ImportItem(Location(line=entry[0]), ItemStatus.DUPLICATE, key[1],
+                                    key[2], duplicate_reason(recorded.id), recorded.id)
+                         if options.all_items else DUPLICATE)
+        elif type(entry) is tuple:
+            whole.append(len(batch))
+            batch.append(entry)
+        else:
+            batch.append(entry)
+    if whole:
+        done = await asyncio.to_thread(
+            lambda: [prepared(keyed.document(batch[i])) for i in whole])
+        for i, item in zip(whole, done, strict=True):
+            batch[i] = Prepared._make(item) if type(item) is tuple else item
+    return batch
+
+
+async def _import_batch(uow: UnitOfWorkFactory, company_rut: str, spooled: list,
+                        summary: ImportSummary, options: ImportOptions,
+                        keyed: KeyedReader | None, prepared: Prepare) -> None:
     async with uow() as unit:
+        if keyed is not None:
+            batch = await _key_first(unit, company_rut, keyed, spooled, prepared, options)
+        else:
+            batch = [Prepared._make(item) if type(item) is tuple else item
+                     for item in spooled]
+        new = [item for item in batch if isinstance(item, Prepared)]
         stored = await unit.documents.add_imported([p.row for p in new],
                                                    all_recorded=options.all_items)
         created = [p.document_id for p in new if p.document_id in stored.created]
@@ -152,7 +214,9 @@ async def _import_batch(uow: UnitOfWorkFactory, company_rut: str,
                     if summary.format is ImportFormat.RCV_COMPRAS else {})
         await unit.commit()
     for item in batch:
-        if isinstance(item, ImportItem):
+        if item is DUPLICATE:
+            summary.duplicates += 1
+        elif isinstance(item, ImportItem):
             _count(summary, item, options)
         elif item.document_id in stored.created:
             _count(summary, _created(item), options)

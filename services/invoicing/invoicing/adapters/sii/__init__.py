@@ -53,15 +53,19 @@ class ParsedFile:
 
     def __init__(self, batch_size: int, prepare: Callable[[Item], Any] | None = None):
         self.format: ImportFormat | None = None
+        # Set when an RCV export was read key first: its documents are spooled as the
+        # reader's keyed tuples, read whole by keyed.document() (and not prepared).
+        self.keyed: rcv_csv.KeyedReader | None = None
         self.count = 0
         self._batch_size = batch_size
         self._prepare = prepare
         self._batch: list = []
         self._spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY_BYTES)  # noqa: SIM115 (closed by close())
 
-    def add(self, item: Item) -> None:
+    def add(self, item: Item | tuple) -> None:
         self.count += 1
-        self._batch.append(item if self._prepare is None else self._prepare(item))
+        self._batch.append(item if self._prepare is None or isinstance(item, tuple)
+                           else self._prepare(item))
         if len(self._batch) >= self._batch_size:
             self._flush()
 
@@ -124,9 +128,10 @@ def detect(file: BinaryIO, forced: ImportFormat | None = None) -> ImportFormat |
 
 def parse(file: BinaryIO, forced: ImportFormat | None = None, *,
           batch_size: int = 1000, section: RcvSection | None = None,
-          prepare: Callable[[Item], Any] | None = None) -> ParsedFile:
+          prepare: Callable[[Item], Any] | None = None, keyed: bool = False) -> ParsedFile:
     """Read the whole file once; raises UnreadableFile (nothing kept) for a file-wide
-    problem. ``prepare``, if given, turns each item into what the spool keeps instead."""
+    problem. ``prepare``, if given, turns each item into what the spool keeps instead.
+    ``keyed``: an RCV export's documents are kept key first (ParsedFile.keyed)."""
     kind = detect(file, forced)
     parsed = ParsedFile(batch_size, prepare)
     try:
@@ -138,8 +143,9 @@ def parse(file: BinaryIO, forced: ImportFormat | None = None, *,
                     parsed.add(item)
         else:
             parsed.format = kind
-            for item in rcv_csv.read(file, kind, section):
-                parsed.add(item)
+            parsed.keyed = rcv_csv.KeyedReader() if keyed else None
+            for entry in rcv_csv.read(file, kind, section, parsed.keyed):
+                parsed.add(entry)
         if parsed.format in (ImportFormat.ENVIO_DTE, ImportFormat.ENVIO_BOLETA) \
                 and not parsed.count:
             root = "EnvioDTE" if parsed.format is ImportFormat.ENVIO_DTE else "EnvioBOLETA"

@@ -13,9 +13,17 @@ import functools
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, datetime
+from operator import itemgetter
 from typing import BinaryIO
 
-from invoicing.domain.documents import NOTES, Direction, OtherTax, Reference, VatBreakdown
+from invoicing.domain.documents import (
+    NOTES,
+    Direction,
+    OtherTax,
+    Reference,
+    VatBreakdown,
+    issued_by_buyer,
+)
 from invoicing.domain.imports import (
     NUL_MARK,
     SECTION_REASONS,
@@ -185,27 +193,33 @@ def section_of(index: dict[str, int]) -> RcvSection:
     return RcvSection.REGISTRO
 
 
-def read(file: BinaryIO, kind: ImportFormat, section: RcvSection | None = None
-         ) -> Iterator[SourceDocument | Rejection]:
+def read(file: BinaryIO, kind: ImportFormat, section: RcvSection | None = None,
+         keyed: "KeyedReader | None" = None) -> Iterator[SourceDocument | Rejection | tuple]:
     """Every document of the file, in order; raises UnreadableFile for a file-wide problem.
     Only the registro of compras is the purchase book: the pendientes' rows are documents
-    pending acceptance, the other sections' rows are rejected, each with its reason."""
+    pending acceptance, the other sections' rows are rejected, each with its reason.
+
+    With ``keyed``, a registro's, pendientes' or ventas' document comes as the plain tuple
+    KeyedReader describes (read whole later, if at all, by keyed.document)."""
     reader = csv.reader(_lines(file), delimiter=DELIMITER, strict=True)
     try:
         index = _header(reader, kind)
         if kind is ImportFormat.RCV_COMPRAS:
             section = section or section_of(index)
-        if section is RcvSection.PENDIENTES:
-            for item in _documents(reader, index, kind):
-                yield item if isinstance(item, Rejection) else \
-                    replace(item, pending_acceptance=True)
-            return
-        if section is not None and section is not RcvSection.REGISTRO:
-            for item in _documents(reader, index, kind):
+        rows = KeyedReader() if keyed is None else keyed
+        rows.start(index, kind, pending=section is RcvSection.PENDIENTES)
+        if section is not None and section not in (RcvSection.REGISTRO,
+                                                   RcvSection.PENDIENTES):
+            for item in rows.entries(reader):
+                item = rows.document(item) if type(item) is tuple else item
                 yield Rejection(item.location, SECTION_REASONS[section], item.dte_type,
                                 item.folio)
             return
-        yield from _documents(reader, index, kind)
+        if keyed is not None:
+            yield from rows.entries(reader)
+            return
+        for item in rows.entries(reader):
+            yield rows.document(item) if type(item) is tuple else item
     except csv.Error as error:
         raise UnreadableFile(f"The CSV is malformed near line {reader.line_num}: {error}; "
                              "nothing was imported.") from None
@@ -288,50 +302,135 @@ def _lookup(index: dict[str, int]) -> dict[str, int]:
 
 
 def _padded(values: list[str], width: int) -> list[str]:
-    stripped = [value.strip() for value in values]
+    stripped = list(map(str.strip, values))
     if len(stripped) < width:
         stripped.extend([""] * (width - len(stripped)))
     stripped.append("")
     return stripped
 
 
-def _documents(reader, index: dict[str, int], kind: ImportFormat  # noqa: ANN001
-               ) -> Iterator[SourceDocument | Rejection]:
-    columns = COLUMNS[kind]
-    lookup, width = _lookup(index), max(index.values(), default=-1) + 1
-    pending: SourceDocument | None = None
-    for values in _rows(reader):
-        stripped = _padded(values, width)
-        if not any(stripped):
-            continue
-        row = _Row(stripped, lookup, reader.line_num)
-        if _continues(row, columns):
-            tax = row.tax(columns.tax)
-            key = (row.integer("Tipo Doc"), row.integer("Folio"))
-            if pending is not None and key == (pending.dte_type, pending.folio) \
-                    and not row.problems:
-                if tax is not None:
-                    pending = _with_tax(pending, tax)
+# Caches: a file names a few hundred counterparties, and a RUT is checked on every row.
+_canonical_rut = functools.lru_cache(maxsize=4096)(canonical_rut)
+
+
+class KeyedReader:
+    """An export read key first. Each document (its row and the additional-tax rows that
+    follow it) comes as a plain tuple (line, key, stated, values, tax_rows): key is
+    (tipo, folio, counterparty RUT, issued by the buyer), stated (total, neto, exento,
+    IVA), both None when a value of theirs cannot be read; values are the row's stripped
+    values, tax_rows (line, values) of each tax row. That is all an import needs to tell a
+    document already recorded with the same amounts; document() reads one whole."""
+
+    def start(self, index: dict[str, int], kind: ImportFormat, *, pending: bool) -> None:
+        self.kind, self.columns, self.pending = kind, COLUMNS[kind], pending
+        self.direction = self.columns.direction
+        self.lookup = _lookup(index)
+        self.width = max(index.values(), default=-1) + 1
+        at = self.lookup
+        # One C call for each row's values of these columns.
+        self._key_of = itemgetter(at["Tipo Doc"], at["Folio"], at[self.columns.rut])
+        self._amounts_of = itemgetter(at["Monto Neto"], at["Monto Exento"],
+                                      *(at[name] for name in self.columns.all_vat))
+        self._total_at = at[self.columns.total]
+        self._over_at = at[_OVER_PURCHASE_INVOICE]
+
+    def entries(self, reader) -> Iterator[tuple | Rejection]:  # noqa: ANN001
+        columns, lookup, width = self.columns, self.lookup, self.width
+        group: list | None = None  # [line, key, stated, values, tax rows, (tipo, folio)]
+        nro, received, total = lookup["Nro"], lookup["Fecha Recepcion"], lookup[columns.total]
+        for values in _rows(reader):
+            stripped = _padded(values, width)
+            if not any(stripped):
                 continue
-            if pending is not None:
-                yield _settled(pending, kind)
-                pending = None
-            yield Rejection(Location(line=row.line),
-                            "a row with only an additional tax (no Nro, Fecha Recepcion or "
-                            "total) must come right after its document's row"
-                            + (f": {'; '.join(row.problems)}" if row.problems else ""),
-                            *key)
-            continue
-        if pending is not None:
-            yield _settled(pending, kind)
-            pending = None
-        item = _document(row, columns, kind)
+            line = reader.line_num
+            # A row of only further taxes has no Nro, Fecha Recepcion or total; tested
+            # without a _Row, as most rows are a document's own.
+            if not (stripped[nro] or stripped[received] or stripped[total]):
+                row = _Row(stripped, lookup, line)
+                row.tax(columns.tax)
+                key = (row.integer("Tipo Doc"), row.integer("Folio"))
+                if group is not None and key == group[5] and not row.problems:
+                    group[4].append((row.line, stripped))
+                    continue
+                if group is not None:
+                    yield (*group[:4], tuple(group[4]))
+                    group = None
+                yield _misplaced_tax(row, key)
+                continue
+            if group is not None:
+                yield (*group[:4], tuple(group[4]))
+            key, stated = self._key(stripped)
+            if key is None:
+                row = _Row(stripped, lookup, line)
+                ints = (row.integer("Tipo Doc"), row.integer("Folio"))
+            group = [line, key, stated, stripped, [], key[:2] if key else ints]
+        if group is not None:
+            yield (*group[:4], tuple(group[4]))
+
+    def _key(self, values: list[str]) -> tuple[tuple | None, tuple | None]:
+        # Every row is read this far, and most no further: plain string tests, no _Row.
+        tipo, folio, rut = self._key_of(values)
+        total, amounts = values[self._total_at], self._amounts_of(values)
+        numbers = tipo + folio + total
+        if not (tipo and folio and total and numbers.isdigit() and numbers.isascii()
+                and len(tipo) <= 3 and len(folio) <= 10 and len(total) <= _WHOLE_DIGITS):
+            return None, None
+        # Empty amounts are 0, as Row.amounts reads them; anything else but digits is not
+        # read here.
+        joined = "".join(amounts)
+        if joined and not (joined.isdigit() and joined.isascii()
+                           and len(joined) <= _WHOLE_DIGITS * len(amounts)):
+            return None, None
+        tipo_number, folio_number = int(tipo), int(folio)
+        over = values[self._over_at].upper()
+        if not (tipo_number and folio_number) or over not in _YES and over not in _NO:
+            return None, None
+        try:
+            rut = _canonical_rut(rut)
+        except InvalidRut:
+            return None, None
+        net, exempt, *vat = [int(amount) if amount else 0 for amount in amounts]
+        references = self._references(values) if self.columns.reference else ()
+        by_buyer = issued_by_buyer(tipo_number, references, over in _YES)
+        return (tipo_number, folio_number, rut, by_buyer), (int(total), net, exempt, sum(vat))
+
+    def _references(self, values: list[str]) -> tuple[Reference, ...]:
+        if self.columns.reference is None:
+            return ()
+        return _reference(*(values[self.lookup[c]] for c in self.columns.reference))
+
+    def document(self, entry: tuple) -> SourceDocument | Rejection:
+        """A keyed entry read whole, as read() yields it."""
+        line, _key, _stated, values, tax_rows = entry
+        item = _document(_Row(values, self.lookup, line), self.columns, self.kind)
         if isinstance(item, Rejection):
-            yield item
-        else:
-            pending = item
-    if pending is not None:
-        yield _settled(pending, kind)
+            if tax_rows:
+                lines = ", ".join(str(tax_line) for tax_line, _ in tax_rows)
+                item = Rejection(item.location, f"{item.reason} (so are the additional "
+                                 f"taxes on line(s) {lines}, which belong to it)",
+                                 item.dte_type, item.folio)
+            return item
+        for tax_line, tax_values in tax_rows:
+            tax = _Row(tax_values, self.lookup, tax_line).tax(self.columns.tax)
+            if tax is not None:
+                item = _with_tax(item, tax)
+        item = _settled(item, self.kind)
+        return replace(item, pending_acceptance=True) if self.pending else item
+
+
+def _reference(ref_type: str, ref_folio: str) -> tuple[Reference, ...]:
+    if ref_type.isdigit() and ref_folio.isdigit() and 1 <= int(ref_type) <= 999 \
+            and int(ref_folio) >= 1:
+        return (Reference(dte_type=int(ref_type), folio=int(ref_folio)),)
+    return ()
+
+
+def _misplaced_tax(row: _Row, key: tuple[int, int]) -> Rejection:
+    return Rejection(Location(line=row.line),
+                     "a row with only an additional tax (no Nro, Fecha Recepcion or "
+                     "total) must come right after its document's row"
+                     + (f": {'; '.join(row.problems)}" if row.problems else ""),
+                     *key)
 
 
 def _unbalanced_quote(first: int, last: int | None) -> UnreadableFile:
@@ -360,10 +459,6 @@ def _rows(reader) -> Iterator[list[str]]:  # noqa: ANN001
         if last > first and any("\n" in v or "\r" in v for v in values):
             raise _unbalanced_quote(first, last)
         yield values
-
-
-def _continues(row: _Row, columns: _Columns) -> bool:
-    return not row.get("Nro") and not row.get("Fecha Recepcion") and not row.get(columns.total)
 
 
 def _with_tax(document: SourceDocument, tax: OtherTax) -> SourceDocument:
@@ -407,12 +502,8 @@ def _document(row: _Row, columns: _Columns, kind: ImportFormat) -> SourceDocumen
     if kind is ImportFormat.RCV_VENTAS:
         credec, grntdep = row.amounts(_CREDIT_DEPOSIT)
     over_purchase_invoice = _over_purchase_invoice(row, dte_type)
-    references = ()
-    if columns.reference is not None:
-        ref_type, ref_folio = (row.get(c) for c in columns.reference)
-        if ref_type.isdigit() and ref_folio.isdigit() and 1 <= int(ref_type) <= 999 \
-                and int(ref_folio) >= 1:
-            references = (Reference(dte_type=int(ref_type), folio=int(ref_folio)),)
+    references = () if columns.reference is None else \
+        _reference(*(row.get(c) for c in columns.reference))
     location = Location(line=row.line)
     if row.problems:
         return Rejection(location, "; ".join(row.problems), dte_type or None, folio or None)
@@ -426,6 +517,7 @@ def _document(row: _Row, columns: _Columns, kind: ImportFormat) -> SourceDocumen
     )
 
 
+_OVER_PURCHASE_INVOICE = "NCE o NDE sobre Fact. de Compra"
 _YES, _NO = frozenset({"1", "S", "SI", "SÍ", "X"}), frozenset({"", "-", "0", "N", "NO"})
 
 
@@ -433,7 +525,7 @@ def _over_purchase_invoice(row: _Row, dte_type: int) -> bool:
     """The RCV's "NCE o NDE sobre Fact. de Compra": this note is over a 46 (so the buyer
     issued it). The SII writes 1 (or leaves it empty); a flag on a document that is no
     note says nothing, as the SII fills the column only for notes."""
-    column = "NCE o NDE sobre Fact. de Compra"
+    column = _OVER_PURCHASE_INVOICE
     value = row.get(column).upper()
     if value in _NO:
         return False
