@@ -12,7 +12,7 @@ from collections import defaultdict
 
 import pytest
 
-from deploy.local.client import FlowClient, wait_for
+from deploy.local.client import FlowClient, integrate, wait_for
 from shared.rut import FINAL_CONSUMER_RUT, rut_from_number
 from tests.support.stacks import module_stack
 
@@ -145,17 +145,8 @@ def run_month(client: FlowClient) -> dict:
     for payment in PAYMENTS:
         client.record_payment(company_rut, **payment)
 
-    client.create_contract(contract_rut, "Contadores del Maule Ltda.")
-    company_id = client.add_company(contract_rut, company_rut, "Conservas del Pacífico SpA")["id"]
-    client.request_integration(company_rut, contract_rut)
-    request = wait_for(lambda: client.integration_requests(contract_rut),
-                       lambda reqs: bool(reqs) and reqs[0]["status"] == "pending",
-                       what="the integration request", timeout=60)[0]
-    client.approve(request["id"], company_id)
-    wait_for(lambda: client.integration_status(company_rut),
-             lambda s: s["status"] == "approved", what="invoicing to learn the approval",
-             timeout=60)
-    client.put_settings(company_id, SETTINGS)
+    company_id = integrate(client, company_rut, contract_rut, "Conservas del Pacífico SpA",
+                           SETTINGS, contract_name="Contadores del Maule Ltda.")
 
     sync = client.start_sync(company_id, *OCTOBER)
     wait_for(lambda: client.sync(sync["id"]), lambda s: s["status"] == "in_review",
