@@ -132,3 +132,29 @@ async def test_rut_claims_are_compared_canonically(client, other_contract):
     response = await client.get(f"/v1/contracts/{rut}/companies",
                                 headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 200
+
+
+async def test_a_remembered_owner_still_answers_only_its_contracts_tokens(client, services,
+                                                                          other_contract):
+    """access.py remembers each resource's contract (it never changes); the token of each
+    request is still checked against it, so no other token gets in once it is known."""
+    path = f"/v1/syncs/{other_contract['sync_id']}"
+    owner = mint_token(DEVELOPMENT_SECRET, "accountant", contracts=[other_contract["rut"]])
+    intruder = mint_token(DEVELOPMENT_SECRET, "intruder", contracts=["11111111-1"])
+    for _ in range(2):  # the first one finds the owner, the second one remembers it
+        assert (await client.get(path, headers={"Authorization": f"Bearer {owner}"})
+                ).status_code == 200
+        assert services.owners.get("sync_id", other_contract["sync_id"]) == other_contract["rut"]
+        refused = await client.get(path, headers={"Authorization": f"Bearer {intruder}"})
+        assert refused.status_code == 404, refused.text
+        assert refused.json()["detail"] == (
+            f"There is no sync session with id {other_contract['sync_id']}.")
+    # What was learnt about the sync is learnt about its company too.
+    assert services.owners.get("company_id", other_contract["company_id"]) == \
+        other_contract["rut"]
+
+
+async def test_an_id_not_found_is_not_remembered(client, services):
+    missing = "0190f000-0000-7000-8000-000000000000"
+    assert (await client.get(f"/v1/syncs/{missing}")).status_code == 404
+    assert services.owners.get("sync_id", missing) is None

@@ -38,13 +38,13 @@ async def create_company(services: Services, contract_rut: str, rut: str,
 
 
 async def list_companies(services: Services, contract_rut: str) -> list[dict[str, Any]]:
-    async with services.uow() as uow:
+    async with services.reads() as uow:
         await _contract(uow, contract_rut)
         return [_company_view(c) for c in await uow.queries.list_companies(contract_rut)]
 
 
 async def get_company(services: Services, company_id: str) -> dict[str, Any]:
-    async with services.uow() as uow:
+    async with services.reads() as uow:
         return _company_view(await company_or_404(uow, company_id))
 
 

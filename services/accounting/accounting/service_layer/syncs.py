@@ -110,7 +110,7 @@ async def on_sync_refused(uow: UnitOfWork, event: SyncRefused,
 
 async def list_syncs(services: Services, company_id: str, kind: SyncKind | None,
                      status: SyncStatus | None) -> list[dict[str, Any]]:
-    async with services.uow() as uow:
+    async with services.reads() as uow:
         await company_or_404(uow, company_id)
         rows = await uow.queries.list_syncs(
             company_id, kind, status, stalled_before=datetime.now(UTC) - services.stall_after)
@@ -119,7 +119,7 @@ async def list_syncs(services: Services, company_id: str, kind: SyncKind | None,
 
 
 async def get_sync(services: Services, sync_id: str) -> dict[str, Any]:
-    async with services.uow() as uow:
+    async with services.reads() as uow:
         sync = await _sync(uow, sync_id)
         return sync_view(sync, await uow.syncs.document_counts(sync_id), services.stall_after)
 
@@ -177,7 +177,7 @@ async def resume_interrupted_confirms(services: Services) -> list[str]:
 
 async def list_documents(services: Services, sync_id: str, status: DocumentStatus | None,
                          offset: int, limit: int) -> dict[str, Any]:
-    async with services.uow() as uow:
+    async with services.reads() as uow:
         sync = await _sync(uow, sync_id)
         rows, total = await uow.queries.list_documents(sync_id, status, offset, limit)
         chart = await uow.companies.chart(sync.company_id)

@@ -3,6 +3,7 @@
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Self
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
@@ -15,6 +16,7 @@ from accounting.adapters.remembered import RememberedRepository
 from accounting.adapters.settings import SettingsRepository
 from accounting.adapters.syncs import SyncRepository
 from accounting.adapters.tables import outbox, processed_messages
+from accounting.service_layer.owners import Owners
 from shared.unit_of_work import UnitOfWork as BaseUnitOfWork
 
 
@@ -40,6 +42,21 @@ class UnitOfWork(BaseUnitOfWork):
         await super().commit()
 
 
+class ReadingUnitOfWork(UnitOfWork):
+    """Reads only, each statement on its own (autocommit): no BEGIN and ROLLBACK around
+    them, two round trips that cost a poll as much as its reads did. Under READ COMMITTED
+    each statement sees its own snapshot inside a transaction too, so the reads see what
+    they would have; what must lock or write takes ``Services.uow``."""
+
+    async def __aenter__(self) -> Self:
+        await super().__aenter__()
+        await self.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        return self
+
+    async def commit(self) -> None:
+        raise TypeError("a reading unit of work commits nothing: write in Services.uow()")
+
+
 @dataclass
 class Services:
     """What the use cases need: a way to open a unit of work, the relay's bell, how many
@@ -52,9 +69,15 @@ class Services:
     page_size: int = 2_000
     stall_after: timedelta = timedelta(minutes=5)
     confirm_lease: timedelta = timedelta(seconds=30)
+    # The contract each resource belongs to, as found (access.py): it never changes.
+    owners: Owners = field(default_factory=Owners)
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.sessions, self.wake_relay)
+
+    def reads(self) -> ReadingUnitOfWork:
+        """A unit of work for a use case that only reads (and locks nothing)."""
+        return ReadingUnitOfWork(self.sessions, self.wake_relay)
 
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]
