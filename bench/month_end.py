@@ -6,7 +6,8 @@ The clients are threads of this process, each with its own HTTP connections and 
 token scoped to the contract alone (what an accountant's front-end holds). Each takes
 every n-th company: it starts their syncs, then goes round them: a sync in review is
 reviewed (its documents listed, as the review screen shows them) and confirmed, and a
-company is done when its sync is confirmed with every document settled.
+company is done when its sync is confirmed with every document settled (as the confirm's
+answer says).
 """
 
 import itertools
@@ -197,6 +198,13 @@ def close_month(invoicing_url: str, accounting_url: str, contract_rut: str,
     return result
 
 
+def confirmed(in_review: dict, summary: dict) -> dict:
+    """The sync as its confirm left it: the confirm answers once every page is posted,
+    with the status and the posted, held and already-posted counts, so a client need not
+    ask for the sync again (the expected count is the one it saw in review)."""
+    return {**in_review, **summary}
+
+
 def _review_and_confirm(api: FlowClient, mine: list[CompanySync], origin: float, docs: int,
                         timeout: float, stop: threading.Event) -> None:
     def now() -> float:
@@ -216,8 +224,7 @@ def _review_and_confirm(api: FlowClient, mine: list[CompanySync], origin: float,
                 if len(listed) != docs:
                     raise PhaseFailed(f"{c.rut}: the review lists {len(listed)} documents "
                                       f"of the {docs} seeded")
-                api.confirm(c.sync_id)
-                state = c.state = api.sync(c.sync_id)
+                state = c.state = confirmed(state, api.confirm(c.sync_id))
             if is_settled(state):
                 c.posted_at = now()
                 waiting.remove(c)

@@ -5,7 +5,15 @@ import math
 import pytest
 
 from bench.__main__ import parse_args
-from bench.month_end import CompanySync, MonthEnd, Size, parse_size, poll_interval
+from bench.flow import is_settled
+from bench.month_end import (
+    CompanySync,
+    MonthEnd,
+    Size,
+    confirmed,
+    parse_size,
+    poll_interval,
+)
 from bench.procs import postgres_database
 from bench.stats import percentile
 
@@ -42,6 +50,15 @@ def test_clients_poll_at_a_twentieth_of_the_time_gone_within_bounds():
     assert poll_interval(10.0) == 0.5
     assert poll_interval(20.0) == 1.0
     assert poll_interval(600.0) == 1.0
+
+
+def test_a_confirm_that_posted_everything_settles_the_company_without_another_poll():
+    in_review = {"id": "s", "status": "in_review", "expected": 300, "received": 300,
+                 "ready": 300, "posted": 0, "held": 0, "already_posted": 0}
+    assert not is_settled(in_review)
+    summary = {"id": "s", "status": "confirmed", "posted": 298, "held": 2, "already_posted": 0}
+    assert is_settled(confirmed(in_review, summary))
+    assert not is_settled(confirmed(in_review, {**summary, "posted": 297}))
 
 
 def test_the_figures_are_per_company_from_its_own_sync_start():
