@@ -1,7 +1,12 @@
 """A reading unit of work runs each statement on its own, outside a transaction."""
 
+from datetime import date
+
 import pytest
 from sqlalchemy import text
+
+from tests.integration.accounting.books_support import Books
+from tests.integration.accounting.conftest import new_rut
 
 
 async def test_each_read_is_its_own_transaction(services):
@@ -19,3 +24,23 @@ async def test_a_reading_unit_of_work_refuses_to_commit(services):
     async with services.reads() as uow:
         with pytest.raises(TypeError, match="commits nothing"):
             await uow.commit()
+
+
+async def test_a_polled_session_shows_its_counts_from_none_to_posted(client, services):
+    """GET /v1/syncs/{id} reads the session and its counts in one statement (an outer
+    join): a session with no documents yet is there with every count 0."""
+    books = await Books.connected(client, services, new_rut)
+    sync_id = await books.start_sync("2024-03-01", "2024-03-31")
+    polled = (await client.get(f"/v1/syncs/{sync_id}")).json()
+    assert polled["status"] == "requested"
+    assert [polled[s] for s in ("ready", "held", "already_posted", "posted")] == [0, 0, 0, 0]
+    sale = books.doc("sales", 33, 1, date(2024, 3, 5), net=100_000)
+    refund = books.doc("sales", 33, 2, date(2024, 2, 5), net=100_000)  # outside the range
+    await books.send([books.proposal(sync_id, d) for d in (sale, refund)])
+    await books.complete(sync_id, [sale, refund])
+    polled = (await client.get(f"/v1/syncs/{sync_id}")).json()
+    assert (polled["status"], polled["ready"], polled["held"]) == ("in_review", 1, 1)
+    assert (await client.post(f"/v1/syncs/{sync_id}/confirm")).status_code == 200
+    polled = (await client.get(f"/v1/syncs/{sync_id}")).json()
+    assert (polled["status"], polled["posted"], polled["held"], polled["ready"]) == (
+        "confirmed", 1, 1, 0)

@@ -6,7 +6,7 @@ read a whole one; the posting pages and states are partial rows, read as they ar
 """
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
@@ -69,10 +69,11 @@ SYNC_COLUMNS = (
 )
 
 
-def sync_session(row: RowMapping) -> SyncSession:
+def sync_session(row: RowMapping | Mapping[str, Any]) -> SyncSession:
     """A row of SYNC_COLUMNS as the record."""
-    return SyncSession(**{**row, "kind": SyncKind(row.kind), "status": SyncStatus(row.status),
-                          "has_manifest": bool(row.has_manifest)})
+    return SyncSession(**{**row, "kind": SyncKind(row["kind"]),
+                          "status": SyncStatus(row["status"]),
+                          "has_manifest": bool(row["has_manifest"])})
 
 
 def posting_cursor(row: Any) -> tuple[Any, ...]:

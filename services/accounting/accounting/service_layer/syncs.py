@@ -120,8 +120,10 @@ async def list_syncs(services: Services, company_id: str, kind: SyncKind | None,
 
 async def get_sync(services: Services, sync_id: str) -> dict[str, Any]:
     async with services.reads() as uow:
-        sync = await _sync(uow, sync_id)
-        return sync_view(sync, await uow.syncs.document_counts(sync_id), services.stall_after)
+        found = await uow.queries.sync_with_counts(sync_id)
+    if found is None:
+        raise NotFound(f"There is no sync session with id {sync_id}.")
+    return sync_view(*found, services.stall_after)
 
 
 async def resume(services: Services, sync_id: str) -> dict[str, Any]:

@@ -9,7 +9,12 @@ from sqlalchemy.engine import RowMapping
 
 from accounting.adapters.repository import SqlRepository
 from accounting.adapters.syncs import SYNC_COLUMNS, last_progress, sync_session
-from accounting.adapters.tables import companies, sync_documents, sync_sessions
+from accounting.adapters.tables import (
+    companies,
+    sync_document_counts,
+    sync_documents,
+    sync_sessions,
+)
 from accounting.domain.companies import CompanyStatus
 from accounting.domain.syncs import RESUMABLE, SyncKind, SyncSession, SyncStatus
 
@@ -37,6 +42,21 @@ class ListQueries(SqlRepository):
         elif status:
             query = query.where(sync_sessions.c.status == status)
         return [sync_session(row) for row in await self._all(query)]
+
+    async def sync_with_counts(self, sync_id: str
+                               ) -> tuple[SyncSession, dict[str, int]] | None:
+        """A session and its per-status document counts in one round trip (a front-end
+        polls this): a row per status, the session's columns on each."""
+        rows = await self._all(
+            select(*SYNC_COLUMNS, sync_document_counts.c.status.label("counted_status"),
+                   sync_document_counts.c.count)
+            .select_from(sync_sessions.outerjoin(
+                sync_document_counts, sync_document_counts.c.sync_id == sync_sessions.c.id))
+            .where(sync_sessions.c.id == sync_id))
+        if not rows:
+            return None
+        session = sync_session({c.name: rows[0][c.name] for c in SYNC_COLUMNS})
+        return session, {row.counted_status: row.count for row in rows if row.count}
 
     async def counts_by_sync(self, sync_ids: list[str]) -> dict[str, dict[str, int]]:
         counts: dict[str, dict[str, int]] = {sync_id: {} for sync_id in sync_ids}
