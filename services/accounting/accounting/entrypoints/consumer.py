@@ -15,7 +15,11 @@ def build_consumer(settings: Settings, services: Services) -> Consumer:
     async def handler(deliveries: list[Delivery]) -> None:
         # One transaction per batch; if it fails the consumer retries one by one, and
         # the inbox claims of what already committed make those retries no-ops.
-        await handle_events(services.uow, [d.event for d in deliveries])
+        events = [d.event for d in deliveries]
+        await handle_events(services.uow, events)
+        # A completion or a refusal moves its session on: whoever waits on it looks.
+        services.moves.ring(str(e.data["sync_id"]) for e in events
+                            if isinstance(e.data, dict) and e.data.get("sync_id"))
 
     return Consumer(settings.amqp_url, settings.topology, settings.consumer_name,
                     SUBSCRIPTIONS[settings.consumer_name], handler,

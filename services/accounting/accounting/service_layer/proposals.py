@@ -75,6 +75,7 @@ async def receive(services: Services, batch: ProposalBatch) -> ProposalResult:
             duplicates += repeated
         await _review_completed(uow, grown)
         await uow.commit()
+    services.moves.ring(grown)  # one may be in review now: whoever waits on it looks
     return ProposalResult(accepted=accepted, duplicates=duplicates)
 
 

@@ -118,7 +118,22 @@ async def list_syncs(services: Services, company_id: str, kind: SyncKind | None,
     return [sync_view(r, counts[r.id], services.stall_after) for r in rows]
 
 
-async def get_sync(services: Services, sync_id: str) -> dict[str, Any]:
+async def get_sync(services: Services, sync_id: str, wait: float = 0.0) -> dict[str, Any]:
+    """The session; with ``wait``, one still delivering (requested or receiving) is
+    answered once it is not any more (in review, refused, stalled…) or after ``wait``
+    seconds, whichever is first: a front-end waits on it instead of polling."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait
+    while True:
+        with services.moves.listening(sync_id) as bell:
+            view = await _view(services, sync_id)
+            left = deadline - loop.time()
+            if view["status"] not in DELIVERING or left <= 0:
+                return view
+            await bell.wait(left)
+
+
+async def _view(services: Services, sync_id: str) -> dict[str, Any]:
     async with services.reads() as uow:
         found = await uow.queries.sync_with_counts(sync_id)
     if found is None:

@@ -17,6 +17,7 @@ from accounting.adapters.settings import SettingsRepository
 from accounting.adapters.syncs import SyncRepository
 from accounting.adapters.tables import outbox, processed_messages
 from accounting.service_layer.owners import Owners
+from accounting.service_layer.sync_moves import SyncMoves
 from shared.unit_of_work import UnitOfWork as BaseUnitOfWork
 
 
@@ -71,6 +72,8 @@ class Services:
     confirm_lease: timedelta = timedelta(seconds=30)
     # The contract each resource belongs to, as found (access.py): it never changes.
     owners: Owners = field(default_factory=Owners)
+    # Where GET /v1/syncs/{id}?wait= waits for a session to move on (sync_moves.py).
+    moves: SyncMoves = field(default_factory=SyncMoves)
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.sessions, self.wake_relay)

@@ -62,6 +62,7 @@ DocumentId = Annotated[Identifier, Path(description="the session's document id")
 EntryId = Annotated[Identifier, Path(description="journal entry id")]
 Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
 Limit = Annotated[int, Query(ge=1, le=500)]
+MAX_WAIT_SECONDS = 30  # a long poll of a sync session; proxies commonly cut idle at 60 s
 From = Annotated[date | None, Query(alias="from", description="first day, inclusive")]
 To = Annotated[date | None, Query(alias="to", description="last day, inclusive")]
 
@@ -236,8 +237,14 @@ async def list_syncs(
 
 
 @router.get("/syncs/{sync_id}", tags=["syncs"], summary="A sync session and its progress")
-async def get_sync(sync_id: SyncId, services: ServicesDep) -> SyncOut:
-    return SyncOut(**await syncs.get_sync(services, sync_id))
+async def get_sync(sync_id: SyncId, services: ServicesDep,
+                   wait: Annotated[float, Query(
+                       ge=0, le=MAX_WAIT_SECONDS,
+                       description="seconds to wait, while the session is still delivering "
+                                   "(requested or receiving), for it to be in review (or "
+                                   "refused, or stalled) before answering: instead of polling"
+                   )] = 0) -> SyncOut:
+    return SyncOut(**await syncs.get_sync(services, sync_id, wait))
 
 
 @router.get("/syncs/{sync_id}/documents", tags=["syncs"],
