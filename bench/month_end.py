@@ -4,10 +4,11 @@ through the public API, as the accountants' front-ends would.
 
 The clients are threads of this process, each with its own HTTP connections and a bearer
 token scoped to the contract alone (what an accountant's front-end holds). Each takes
-every n-th company: it starts their syncs, then goes round them: a sync in review is
-reviewed (its documents listed, as the review screen shows them) and confirmed, and a
-company is done when its sync is confirmed with every document settled (as the confirm's
-answer says).
+every n-th company: it starts their syncs, then waits on each (a long poll, GET
+/v1/syncs/{id}?wait=, as an open review screen would) until it is in review; it reviews
+(its documents listed, as the review screen shows them) and confirms them one at a time,
+and a company is done when its sync is confirmed with every document settled (as the
+confirm's answer says).
 """
 
 import itertools
@@ -57,11 +58,10 @@ def parse_size(text: str) -> Size:
     return size
 
 
-def poll_interval(elapsed: float) -> float:
-    """Seconds a client waits between rounds of its syncs: 5% of the time gone, between
-    0.2 s and 1 s. So the per-company figures are within about 5% (and at least 0.2 s) of
-    the truth, and 200 waiting syncs do not turn into a storm of GETs on accounting."""
-    return min(1.0, max(0.2, elapsed / 20))
+# Seconds a GET of a sync may wait for it to be in review (GET /v1/syncs/{id}?wait=): a
+# stop or the timeout is noticed within that, and a waiting company costs accounting a
+# request when its sync moves on or every so many seconds.
+WAIT_SECONDS = 10.0
 
 
 class ContractToken(httpx.Auth):
@@ -170,10 +170,9 @@ def close_month(invoicing_url: str, accounting_url: str, contract_rut: str,
     apis = [FlowClient(invoicing_url, accounting_url, timeout=max(60.0, timeout),
                        auth=ContractToken(contract_rut, f"accountant-{i + 1}"))
             for i in range(clients)]
-    calls = [0] * clients
-    for i, api in enumerate(apis):
-        api.accounting.event_hooks["request"] = [lambda _, i=i: calls.__setitem__(
-            i, calls[i] + 1)]
+    calls = itertools.count()  # next() is atomic: every client's threads count here
+    for api in apis:
+        api.accounting.event_hooks["request"] = [lambda _: next(calls)]
 
     def accountant(i: int) -> None:
         try:
@@ -194,7 +193,7 @@ def close_month(invoicing_url: str, accounting_url: str, contract_rut: str,
             api.close()
     result.seconds = time.perf_counter() - origin[0]
     result.client_cpu_seconds = time.process_time() - cpu_before
-    result.requests = sum(calls)
+    result.requests = next(calls)
     return result
 
 
@@ -207,6 +206,9 @@ def confirmed(in_review: dict, summary: dict) -> dict:
 
 def _review_and_confirm(api: FlowClient, mine: list[CompanySync], origin: float, docs: int,
                         timeout: float, stop: threading.Event) -> None:
+    """Start the client's syncs; then each waits for its review (a long poll, as an open
+    review screen would), and the client reviews and confirms them one at a time, in the
+    order they come."""
     def now() -> float:
         return time.perf_counter() - origin
 
@@ -214,24 +216,45 @@ def _review_and_confirm(api: FlowClient, mine: list[CompanySync], origin: float,
         c.started_at = now()
         c.sync_id = api.start_sync(c.company_id, MONTH_FROM.isoformat(),
                                    MONTH_TO.isoformat())["id"]
-    waiting = list(mine)
-    while waiting and not stop.is_set():
-        for c in list(waiting):
-            state = c.state = api.sync(c.sync_id)
-            if state["status"] == "in_review":
-                c.in_review_at = now()
+    desk = threading.Lock()  # one accountant reviews one company at a time
+
+    def follow(c: CompanySync) -> None:
+        try:
+            state = _wait_for_review(api, c, now, timeout, stop)
+            if state is None:
+                return  # another company failed: stop
+            c.in_review_at = now()
+            with desk:
                 listed = api.sync_documents(c.sync_id)  # what the review screen shows
                 if len(listed) != docs:
                     raise PhaseFailed(f"{c.rut}: the review lists {len(listed)} documents "
                                       f"of the {docs} seeded")
                 state = c.state = confirmed(state, api.confirm(c.sync_id))
-            if is_settled(state):
-                c.posted_at = now()
-                waiting.remove(c)
-            elif state["status"] in ("refused", "stalled"):
-                raise PhaseFailed(f"{c.rut}: the sync is {state['status']}: {state}")
-        if waiting and now() > timeout:
-            raise TimeoutError(f"{len(waiting)} of {len(mine)} companies of this client were "
-                               f"not all posted in {timeout:.0f}s, e.g. {waiting[0].state}")
-        if waiting:
-            stop.wait(poll_interval(now()))
+            while not is_settled(state) and not stop.is_set():
+                stop.wait(0.2)
+                state = c.state = api.sync(c.sync_id)
+            c.posted_at = now()
+        except BaseException:
+            stop.set()
+            raise
+
+    with ThreadPoolExecutor(len(mine), thread_name_prefix="review") as pool:
+        for future in [pool.submit(follow, c) for c in mine]:
+            future.result()
+
+
+def _wait_for_review(api: FlowClient, c: CompanySync, now: Callable[[], float],
+                     timeout: float, stop: threading.Event) -> dict | None:
+    """The sync once in review (None if told to stop): each GET waits up to WAIT_SECONDS
+    for it while it is still delivering, so a company costs a request when its sync
+    moves on, or every WAIT_SECONDS, instead of several a second."""
+    while not stop.is_set():
+        state = c.state = api.sync(c.sync_id, wait=WAIT_SECONDS)
+        if state["status"] == "in_review":
+            return state
+        if state["status"] in ("refused", "stalled", "confirming", "confirmed"):
+            raise PhaseFailed(f"{c.rut}: the sync is {state['status']} before its review: "
+                              f"{state}")
+        if now() > timeout:
+            raise TimeoutError(f"{c.rut} was not in review in {timeout:.0f}s: {state}")
+    return None

@@ -144,9 +144,10 @@ def _print_month_end(console: Console, runs: list[RunResult]) -> None:
                           f"[dim]{r.n:,}[/]", "[dim]1[/]", f"[dim]{r.seconds:.2f}[/]",
                           f"[dim]{_rate(r.n, r.seconds)}[/]", "", "", "", "")
     console.print(table)
-    console.print("[dim]The clients poll each of their syncs every 5% of the time gone "
-                  "(0.2 to 1 s): the per-company figures are that close. Their CPU is this "
-                  "process's, which shares the machine with the services.[/]")
+    console.print("[dim]The clients wait on each sync with a long poll (GET /v1/syncs/{id}"
+                  "?wait=), answered when it is in review: the per-company figures are "
+                  "that close. Their CPU is this process's, which shares the machine with "
+                  "the services.[/]")
 
 
 def _print_cpu(console: Console, runs: list[RunResult]) -> None:

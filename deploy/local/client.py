@@ -94,8 +94,11 @@ class FlowClient:
                          f"/v1/companies/{company_id}/integrations/factura-electronica/syncs",
                          json={"from": date_from, "to": date_to})
 
-    def sync(self, sync_id: str) -> dict:
-        return self.call(self.accounting, "GET", f"/v1/syncs/{sync_id}")
+    def sync(self, sync_id: str, *, wait: float | None = None) -> dict:
+        """The sync session; with ``wait``, a session still delivering is answered once it
+        is not (in review…) or after that many seconds (a long poll)."""
+        params = {} if wait is None else {"wait": wait}
+        return self.call(self.accounting, "GET", f"/v1/syncs/{sync_id}", params=params)
 
     def sync_documents(self, sync_id: str, status: str | None = None) -> list[dict]:
         items: list[dict] = []

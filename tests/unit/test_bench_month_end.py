@@ -12,7 +12,6 @@ from bench.month_end import (
     Size,
     confirmed,
     parse_size,
-    poll_interval,
 )
 from bench.procs import postgres_database
 from bench.stats import percentile
@@ -42,14 +41,6 @@ def test_percentiles_are_nearest_rank_over_the_sorted_values():
     assert math.isnan(percentile([], 50))
     with pytest.raises(ValueError):
         percentile(values, 101)
-
-
-def test_clients_poll_at_a_twentieth_of_the_time_gone_within_bounds():
-    assert poll_interval(0.0) == 0.2
-    assert poll_interval(4.0) == 0.2
-    assert poll_interval(10.0) == 0.5
-    assert poll_interval(20.0) == 1.0
-    assert poll_interval(600.0) == 1.0
 
 
 def test_a_confirm_that_posted_everything_settles_the_company_without_another_poll():
