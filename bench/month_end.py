@@ -61,7 +61,7 @@ def parse_size(text: str) -> Size:
 # Seconds a GET of a sync may wait for it to be in review (GET /v1/syncs/{id}?wait=): a
 # stop or the timeout is noticed within that, and a waiting company costs accounting a
 # request when its sync moves on or every so many seconds.
-WAIT_SECONDS = 10.0
+WAIT_SECONDS = 25.0
 
 
 class ContractToken(httpx.Auth):

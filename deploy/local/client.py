@@ -8,6 +8,8 @@ import httpx
 
 from deploy.local.auth import GrantingAuth
 
+KEEPALIVE_SECONDS = 2.0
+
 
 class ApiError(RuntimeError):
     def __init__(self, method: str, url: str, status: int, body: Any):
@@ -22,8 +24,14 @@ class FlowClient:
                  auth: httpx.Auth | None = None):
         """``auth`` defaults to a development token granted as the client goes."""
         self.auth = auth or GrantingAuth()
-        self.invoicing = httpx.Client(base_url=invoicing_url, timeout=timeout, auth=self.auth)
-        self.accounting = httpx.Client(base_url=accounting_url, timeout=timeout, auth=self.auth)
+        # Idle connections are dropped before the services' keep-alive (uvicorn: 5 s) ends
+        # them: at httpx's own 5 s a request could go out on a connection the server was
+        # closing, and fail with a reset (seen with the month end's long polls).
+        limits = httpx.Limits(keepalive_expiry=KEEPALIVE_SECONDS)
+        self.invoicing = httpx.Client(base_url=invoicing_url, timeout=timeout, auth=self.auth,
+                                      limits=limits)
+        self.accounting = httpx.Client(base_url=accounting_url, timeout=timeout,
+                                       auth=self.auth, limits=limits)
 
     def close(self) -> None:
         self.invoicing.close()

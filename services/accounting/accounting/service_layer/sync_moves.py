@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-RECHECK_SECONDS = 5.0
+RECHECK_SECONDS = 10.0
 
 
 @dataclass
