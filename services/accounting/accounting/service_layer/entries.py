@@ -64,8 +64,8 @@ async def reverse(services: Services, entry_id: str, reason: str | None,
               "source_key": REVERSAL_PREFIX + entry_id, "sync_id": None,
               "total": original.total, "created_at": datetime.now(UTC),
               "reverses_entry_id": entry_id, "reversal_reason": reason}],
-            line_rows(reversal_id, [{**line, "debit": line.credit, "credit": line.debit}
-                                    for line in lines]),
+            line_rows(reversal_id, [{**asdict(line), "debit": line.credit,
+                                     "credit": line.debit} for line in lines]),
         )
         await uow.journal.mark_reversed(entry_id, reversal_id)
         link = await uow.companies.link_for_company(original.company_id)
@@ -81,7 +81,7 @@ async def reverse(services: Services, entry_id: str, reason: str | None,
 async def entry_view(uow: UnitOfWork, entry: JournalEntry) -> dict[str, Any]:
     lines = (await uow.journal.entry_lines([entry.id]))[entry.id]
     chart = await uow.companies.chart(entry.company_id)
-    return {**asdict(entry), "lines": with_account_names(lines, chart)}
+    return {**asdict(entry), "lines": with_account_names(map(asdict, lines), chart)}
 
 
 async def _entry(uow: UnitOfWork, entry_id: str, *, lock: bool = False) -> JournalEntry:

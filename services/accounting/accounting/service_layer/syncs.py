@@ -3,7 +3,7 @@
 import asyncio
 import logging
 from collections.abc import Mapping
-from dataclasses import asdict
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,6 +15,7 @@ from accounting.domain.syncs import (
     CLOSED,
     DELIVERING,
     DocumentStatus,
+    SyncDocument,
     SyncKind,
     SyncSession,
     SyncStatus,
@@ -222,7 +223,7 @@ async def change_detail_account(services: Services, sync_id: str, document_id: s
                                             chart[code])}
         await uow.syncs.update_document(document_id, entry=entry, **said)
         await uow.commit()
-        return document_view({**asdict(document), "entry": entry, **said}, chart)
+        return document_view(replace(document, entry=entry, **said), chart)
 
 
 async def confirm(services: Services, sync_id: str) -> dict[str, Any]:
@@ -309,16 +310,16 @@ def _not_ready(document: Any) -> str:
     return "The document is already posted; posted entries cannot change."
 
 
-def document_view(row: Mapping[str, Any], chart: dict[str, Account]) -> dict[str, Any]:
-    entry = row["entry"]
+def document_view(document: SyncDocument, chart: dict[str, Account]) -> dict[str, Any]:
+    entry = document.entry
     if entry is not None:
         entry = {**entry, "lines": with_account_names(entry["lines"], chart)}
-    notes = [n for n in (row.get("note"), row.get("account_note")) if n]
-    return {"id": row["id"], "document": row["document"], "payment": row.get("payment"),
-            "status": row["status"], "hold_reason": row["hold_reason"],
-            "note": "; ".join(notes) or None, "entry": entry, "entry_id": row["entry_id"],
-            "account_source": row.get("account_source"),
-            "account_note": row.get("account_note")}
+    notes = [n for n in (document.note, document.account_note) if n]
+    return {"id": document.id, "document": document.document, "payment": document.payment,
+            "status": document.status, "hold_reason": document.hold_reason,
+            "note": "; ".join(notes) or None, "entry": entry, "entry_id": document.entry_id,
+            "account_source": document.account_source,
+            "account_note": document.account_note}
 
 
 async def _sync(uow: UnitOfWork, sync_id: str, *, lock: bool = False) -> SyncSession:
