@@ -58,7 +58,7 @@ def among(session: AsyncSession, column: Any, values: Iterable[Any]) -> list[Any
     ``= ANY(array)`` (a single parameter; an IN list of 2,000 keys cost more to render
     than to run), elsewhere IN lists of at most IN_CHUNK."""
     values = list(values)
-    if session.bind.dialect.name == "postgresql" and len(values) >= BULK_FROM:
+    if session.get_bind().dialect.name == "postgresql" and len(values) >= BULK_FROM:
         return [column == any_(cast(literal(values), ARRAY(String)))]
     return [column.in_(chunk) for chunk in chunks(values)]
 
@@ -83,6 +83,6 @@ class SqlRepository:
 
     def _lock(self, query: Any) -> Any:
         # SQLite serialises writers anyway; PostgreSQL needs the row lock.
-        if self.session.bind.dialect.name == "postgresql":
+        if self.session.get_bind().dialect.name == "postgresql":
             return query.with_for_update()
         return query

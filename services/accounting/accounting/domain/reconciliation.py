@@ -36,6 +36,26 @@ class ManifestSync:
 
 
 @dataclass(frozen=True)
+class ManifestState:
+    """A manifest whose documents come in pages, as far as it has come: the totals once
+    sync.completed said them (None until then), and how many documents are stored."""
+
+    sync_id: str
+    lines: list[dict[str, Any]] | None
+    document_count: int | None
+    pages: int | None
+    received: int
+
+    @property
+    def whole(self) -> bool:
+        return self.document_count is not None and self.received >= self.document_count
+
+    def session_manifest(self) -> dict[str, Any]:
+        """The manifest a session keeps: the totals, and no documents (they are rows)."""
+        return {"lines": self.lines, "pages": self.pages}
+
+
+@dataclass(frozen=True)
 class Amounts:
     count: int = 0
     net: int = 0

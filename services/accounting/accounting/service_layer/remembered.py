@@ -22,6 +22,7 @@ from accounting.domain.remembered import (
     remembered_account_problems,
 )
 from accounting.domain.settings import InvoiceSettings
+from accounting.domain.syncs import SyncSession
 from accounting.service_layer.companies import company_or_404
 from accounting.service_layer.unit_of_work import Services, UnitOfWork
 from shared.internal_api import LineRole, Proposal
@@ -70,7 +71,7 @@ async def propose(uow: UnitOfWork, company_id: str, proposals: Sequence[Proposal
     return out
 
 
-async def learn(uow: UnitOfWork, sync: Any, posted: Sequence[Any]) -> None:
+async def learn(uow: UnitOfWork, sync: SyncSession, posted: Sequence[Any]) -> None:
     """Remember the detail accounts people chose on the documents being posted (called
     with them, in posting order, in the transaction that posts them). Documents nobody
     changed cost nothing: a page of a confirm without a choice makes no query."""

@@ -182,8 +182,7 @@ async def _invoicing_documents(uow: UnitOfWork, sync: ManifestSync, first: date,
             or (d.get("issue_date") is not None
                 and first <= date.fromisoformat(d["issue_date"]) <= last)
         ]
-    rows = await uow.manifests.documents_between(sync.id, first, last, undated=whole_range)
-    return [InvoicingDocument(row.document_key, int(row.total)) for row in rows]
+    return await uow.manifests.documents_between(sync.id, first, last, undated=whole_range)
 
 
 _REVERSED = ("its entry was reversed and it was not posted again: synchronise it again to "
