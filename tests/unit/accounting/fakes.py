@@ -27,11 +27,13 @@ from accounting.domain.integrations import IntegrationLink
 from accounting.domain.journal import JournalEntry, JournalLine
 from accounting.domain.payments import AWAITING_DOCUMENT
 from accounting.domain.periods import CLOSED_PERIOD, Period, PeriodStatus, month_of
+from accounting.domain.reconciliation import InvoicingDocument, ManifestState
 from accounting.domain.remembered import RememberedAccount
 from accounting.domain.settings import IntegrationOptions, InvoiceSettings
 from accounting.domain.syncs import (
     CLOSED,
     DELIVERING,
+    RESUMABLE,
     DocumentStatus,
     SyncDocument,
     SyncKind,
@@ -397,6 +399,77 @@ class FakeRemembered:
         return [self._syncs.documents[i] for i in document_ids if i in self._syncs.documents]
 
 
+class FakeQueries:
+    """The lists the API pages through (adapters/queries/lists.py), over the fake records."""
+
+    def __init__(self, companies: FakeCompanies, syncs: FakeSyncs):
+        self._companies = companies
+        self._syncs = syncs
+
+    async def list_companies(self, contract_rut: str) -> list[Company]:
+        return sorted((c for c in self._companies.companies.values()
+                       if c.contract_rut == contract_rut and c.status != CompanyStatus.DELETED),
+                      key=lambda c: (c.created_at, c.id))
+
+    async def list_syncs(self, company_id: str, kind: str | None, status: str | None,
+                         *, stalled_before: datetime | None = None) -> list[SyncSession]:
+        found = [s for s in self._syncs.sessions.values() if s.company_id == company_id
+                 and (kind is None or s.kind == kind)]
+        if status == SyncStatus.STALLED:
+            found = [s for s in found if s.status in RESUMABLE and stalled_before is not None
+                     and s.last_progress < stalled_before]
+        elif status:
+            found = [s for s in found if s.status == status]
+        # Newest first, then by id (as the query orders them).
+        found.sort(key=lambda s: s.id)
+        return sorted(found, key=lambda s: s.created_at, reverse=True)
+
+    async def counts_by_sync(self, sync_ids: list[str]) -> dict[str, dict[str, int]]:
+        return {sync_id: await self._syncs.document_counts(sync_id) for sync_id in sync_ids}
+
+    async def list_documents(self, sync_id: str, status: str | None, offset: int,
+                             limit: int) -> tuple[list[SyncDocument], int]:
+        found = [d for d in self._syncs.of_session(sync_id) if status is None or d.status == status]
+        return found[offset:offset + limit], len(found)
+
+
+class FakeManifests:
+    """A manifest that comes in pages (adapters/manifests.py)."""
+
+    def __init__(self) -> None:
+        self.documents: dict[tuple[str, str], InvoicingDocument] = {}
+        self.dates: dict[tuple[str, str], date | None] = {}
+        self.states: dict[str, ManifestState] = {}
+
+    async def add_documents(self, sync_id: str, documents: list[dict[str, Any]]) -> int:
+        new = [d for d in documents if (sync_id, d["document_key"]) not in self.documents]
+        for d in new:
+            self.documents[(sync_id, d["document_key"])] = InvoicingDocument(
+                d["document_key"], d["total"])
+            self.dates[(sync_id, d["document_key"])] = d["issue_date"]
+        return len(new)
+
+    def _state(self, sync_id: str) -> ManifestState:
+        return self.states.get(sync_id, ManifestState(sync_id, None, None, None, 0))
+
+    async def received(self, sync_id: str, count: int) -> ManifestState:
+        state = self._state(sync_id)
+        self.states[sync_id] = replace(state, received=state.received + count)
+        return self.states[sync_id]
+
+    async def expected(self, sync_id: str, lines: list[dict[str, Any]], document_count: int,
+                       pages: int) -> ManifestState:
+        self.states[sync_id] = replace(self._state(sync_id), lines=lines,
+                                       document_count=document_count, pages=pages)
+        return self.states[sync_id]
+
+    async def documents_between(self, sync_id: str, first: date, last: date, *,
+                                undated: bool) -> list[InvoicingDocument]:
+        return [document for (sync, key), document in self.documents.items()
+                if sync == sync_id and ((day := self.dates[(sync, key)]) is None and undated
+                                        or day is not None and first <= day <= last)]
+
+
 @dataclass
 class FakeBooks:
     """What the units of work of one test share: the repositories' records, the events
@@ -409,11 +482,14 @@ class FakeBooks:
     syncs: FakeSyncs = field(init=False)
     settings: FakeSettings = field(default_factory=FakeSettings)
     remembered: FakeRemembered = field(init=False)
+    manifests: FakeManifests = field(default_factory=FakeManifests)
+    queries: FakeQueries = field(init=False)
 
     def __post_init__(self) -> None:
         self.journal = FakeJournal(self.companies)
         self.syncs = FakeSyncs(self.journal)
         self.remembered = FakeRemembered(self.syncs)
+        self.queries = FakeQueries(self.companies, self.syncs)
 
     def event_types(self) -> list[str]:
         return [event.type for event in self.outbox]
@@ -429,6 +505,8 @@ class FakeUnitOfWork:
         self.syncs = self.books.syncs
         self.settings = self.books.settings
         self.remembered = self.books.remembered
+        self.manifests = self.books.manifests
+        self.queries = self.books.queries
         self.committed = False
         self._forget()
 
