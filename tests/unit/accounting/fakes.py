@@ -28,7 +28,7 @@ from accounting.domain.journal import JournalEntry, JournalLine
 from accounting.domain.payments import AWAITING_DOCUMENT
 from accounting.domain.periods import CLOSED_PERIOD, Period, PeriodStatus, month_of
 from accounting.domain.reconciliation import InvoicingDocument, ManifestState
-from accounting.domain.remembered import RememberedAccount
+from accounting.domain.remembered import NamedRemembered, RememberedAccount
 from accounting.domain.settings import IntegrationOptions, InvoiceSettings
 from accounting.domain.syncs import (
     CLOSED,
@@ -373,8 +373,8 @@ class FakeSettings:
 
 
 class FakeRemembered:
-    def __init__(self, syncs: FakeSyncs):
-        self._syncs = syncs
+    def __init__(self, syncs: FakeSyncs, journal: FakeJournal, companies: FakeCompanies):
+        self._syncs, self._journal, self._companies = syncs, journal, companies
         # (company, direction, RUT) → what is remembered
         self.records: dict[tuple[str, str, str], RememberedAccount] = {}
         self.reads: list[set[str]] = []  # the RUTs each for_counterparties asked for
@@ -390,6 +390,16 @@ class FakeRemembered:
     async def remember(self, company_id: str, records: list[RememberedAccount]) -> None:
         for record in records:
             self.records[(company_id, *record.key)] = record
+
+    async def page(self, company_id: str, direction: str | None, counterparty_rut: str | None,
+                   offset: int, limit: int) -> tuple[list[NamedRemembered], int]:
+        chart = self._companies.charts.get(company_id, {})
+        found = [NamedRemembered(r, self._journal.counterparties.get((company, rut)),
+                                 chart[r.account_code].name if r.account_code in chart else None)
+                 for (company, kind, rut), r in sorted(self.records.items())
+                 if company == company_id and direction in (None, kind)
+                 and counterparty_rut in (None, rut)]
+        return found[offset:offset + limit], len(found)
 
     async def forget(self, company_id: str, direction: str, counterparty_rut: str) -> bool:
         return self.records.pop((company_id, direction, counterparty_rut), None) is not None
@@ -488,7 +498,7 @@ class FakeBooks:
     def __post_init__(self) -> None:
         self.journal = FakeJournal(self.companies)
         self.syncs = FakeSyncs(self.journal)
-        self.remembered = FakeRemembered(self.syncs)
+        self.remembered = FakeRemembered(self.syncs, self.journal, self.companies)
         self.queries = FakeQueries(self.companies, self.syncs)
 
     def event_types(self) -> list[str]:

@@ -4,8 +4,11 @@ intake and confirm steps that use and learn it, on the fake unit of work."""
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
+import pytest
+
 from accounting.domain.accounts import Account, AccountType
 from accounting.domain.chart import default_chart
+from accounting.domain.errors import NotFound, Unprocessable
 from accounting.domain.remembered import (
     AccountSource,
     Origin,
@@ -19,8 +22,14 @@ from accounting.domain.syncs import DocumentStatus, SyncDocument
 from accounting.service_layer import remembered
 from shared.events import TaxDocument
 from shared.internal_api import Proposal, ProposedEntry, ProposedLine
-from tests.unit.accounting.fakes import FakeBooks, FakeUnitOfWork
-from tests.unit.accounting.samples import COMPANY_ID, SYNC_ID, range_sync
+from tests.unit.accounting.fakes import FakeBooks, FakeServices, FakeUnitOfWork
+from tests.unit.accounting.samples import (
+    COMPANY_ID,
+    CUSTOMER,
+    SYNC_ID,
+    books_of_a_company,
+    range_sync,
+)
 
 SUPPLIER = "76123456-0"
 OTHER_SUPPLIER = "77777777-7"
@@ -185,3 +194,32 @@ async def test_a_page_nobody_changed_costs_no_query():
     page = [stored(books, str(i), "settings") for i in range(2000)]
     await remembered.learn(FakeUnitOfWork(books), range_sync(), page)
     assert books.remembered.chosen_reads == 0 and books.remembered.records == {}
+
+
+# --- the API, on the fake unit of work ------------------------------------------------------
+
+
+async def test_an_account_set_through_the_api_is_listed_with_its_names_and_forgotten_once():
+    books = books_of_a_company()
+    await books.journal.add_counterparties(COMPANY_ID, {CUSTOMER: "Cliente SpA"})
+    services = FakeServices(books)
+
+    shown = await remembered.set_remembered(services, COMPANY_ID, "sales", CUSTOMER, "4102")
+
+    assert (shown["counterparty_name"], shown["account_code"], shown["account_name"],
+            shown["origin"], shown["sync_id"]) == (
+        "Cliente SpA", "4102", "Ventas de Servicios", Origin.API, None)
+    page = await remembered.list_remembered(services, COMPANY_ID, "sales", None, 0, 10)
+    assert (page["total"], page["items"]) == (1, [shown])
+    await remembered.forget(services, COMPANY_ID, "sales", CUSTOMER)
+    with pytest.raises(NotFound, match="No detail account is remembered for the sales of "
+                                       "77.777.777-7"):
+        await remembered.forget(services, COMPANY_ID, "sales", CUSTOMER)
+
+
+async def test_an_account_that_cannot_be_a_detail_is_not_remembered():
+    services = FakeServices(books_of_a_company())
+    with pytest.raises(Unprocessable, match="Account 2111 cannot be remembered as the sales "
+                                            "detail account of 77.777.777-7"):
+        await remembered.set_remembered(services, COMPANY_ID, "sales", CUSTOMER, "2111")
+    assert services.books.remembered.records == {} and services.commits == 0

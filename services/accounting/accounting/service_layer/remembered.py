@@ -15,6 +15,7 @@ from accounting.domain.errors import NotFound, Unprocessable
 from accounting.domain.remembered import (
     AccountSource,
     DetailDecision,
+    NamedRemembered,
     Origin,
     RememberedAccount,
     decide_detail,
@@ -96,12 +97,13 @@ async def learn(uow: UnitOfWork, sync: SyncSession, posted: Sequence[Any]) -> No
 # --- the API ---------------------------------------------------------------------------
 
 
-def view(row: Any) -> dict[str, Any]:
-    return {"direction": row["direction"], "counterparty_rut": row["counterparty_rut"],
-            "counterparty_name": row.get("counterparty_name"),
-            "account_code": row["account_code"], "account_name": row.get("account_name"),
-            "origin": row["origin"], "chosen_at": row["chosen_at"],
-            "sync_id": row.get("sync_id"), "source_key": row.get("source_key")}
+def view(named: NamedRemembered) -> dict[str, Any]:
+    remembered = named.remembered
+    return {"direction": remembered.direction, "counterparty_rut": remembered.counterparty_rut,
+            "counterparty_name": named.counterparty_name,
+            "account_code": remembered.account_code, "account_name": named.account_name,
+            "origin": remembered.origin, "chosen_at": remembered.chosen_at,
+            "sync_id": remembered.sync_id, "source_key": remembered.source_key}
 
 
 async def list_remembered(services: Services, company_id: str, direction: str | None,
