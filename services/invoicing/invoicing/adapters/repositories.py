@@ -626,7 +626,7 @@ class PaymentRepository:
 _PAYMENT_ORDER = (payments.c.paid_on, payments.c.id)
 
 
-def _payment(row) -> Payment:  # noqa: ANN001
+def _payment(row: Row[Any]) -> Payment:
     return Payment(id=row.id, company_rut=row.company_rut, kind=PaymentKind(row.kind),
                    counterparty=Counterparty(row.counterparty_rut, row.counterparty_name),
                    amount=row.amount, paid_on=row.paid_on,
