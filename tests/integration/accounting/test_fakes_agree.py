@@ -15,10 +15,11 @@ import pytest
 from sqlalchemy import select
 
 from accounting.adapters.tables import (
+    DOCUMENT_COLUMNS,
+    documents_with_state,
     journal_entries,
     journal_lines,
     outbox,
-    sync_documents,
     sync_sessions,
 )
 from accounting.domain.settings import IntegrationOptions, InvoiceSettings
@@ -95,7 +96,8 @@ def lines_of(rows: list[Any]) -> list[tuple[Any, ...]]:
 
 async def real_outcome(engine: Any) -> dict[str, Any]:
     async with engine.connect() as conn:
-        documents = (await conn.execute(select(sync_documents))).all()
+        documents = (await conn.execute(
+            select(*DOCUMENT_COLUMNS).select_from(documents_with_state))).all()
         entries = (await conn.execute(select(journal_entries))).all()
         lines = (await conn.execute(select(journal_lines).order_by(
             journal_lines.c.entry_id, journal_lines.c.line_no))).all()

@@ -47,7 +47,7 @@ async def _run(settings: Settings) -> None:
              settings.topology.queue_name("integration-worker"), settings.event_exchange,
              redact_url(settings.accounting_url))
     worker = build_worker(settings)
-    app = build_http_app(settings, worker.consumer)
+    app = build_http_app(settings, worker.consumer, dead=worker.runtime.dead)
     http = asyncio.create_task(serve(app, settings.worker_http_host, settings.worker_http_port,
                                      stop, settings.log_level))
     try:

@@ -8,7 +8,14 @@ from sqlalchemy import and_, func, select
 from accounting.adapters.companies import company_of
 from accounting.adapters.repository import SqlRepository
 from accounting.adapters.syncs import SYNC_COLUMNS, last_progress, sync_session
-from accounting.adapters.tables import companies, sync_documents, sync_sessions
+from accounting.adapters.tables import (
+    DOCUMENT_COLUMNS,
+    companies,
+    documents_with_state,
+    sync_document_states,
+    sync_documents,
+    sync_sessions,
+)
 from accounting.domain.companies import Company, CompanyStatus
 from accounting.domain.reconciliation import ManifestSync
 from accounting.domain.syncs import RESUMABLE, SyncDocument, SyncKind, SyncSession, SyncStatus
@@ -42,9 +49,10 @@ class ListQueries(SqlRepository):
         counts: dict[str, dict[str, int]] = {sync_id: {} for sync_id in sync_ids}
         if sync_ids:
             rows = await self.session.execute(
-                select(sync_documents.c.sync_id, sync_documents.c.status, func.count())
+                select(sync_documents.c.sync_id, sync_document_states.c.status, func.count())
+                .select_from(documents_with_state)
                 .where(sync_documents.c.sync_id.in_(sync_ids))
-                .group_by(sync_documents.c.sync_id, sync_documents.c.status)
+                .group_by(sync_documents.c.sync_id, sync_document_states.c.status)
             )
             for sync_id, status, count in rows.all():
                 counts[sync_id][status] = count
@@ -54,12 +62,12 @@ class ListQueries(SqlRepository):
                              limit: int) -> tuple[list[SyncDocument], int]:
         condition = sync_documents.c.sync_id == sync_id
         if status:
-            condition = and_(condition, sync_documents.c.status == status)
+            condition = and_(condition, sync_document_states.c.status == status)
         total = (await self.session.execute(
-            select(func.count()).select_from(sync_documents).where(condition)
+            select(func.count()).select_from(documents_with_state).where(condition)
         )).scalar_one()
         rows = await self._all(
-            select(sync_documents).where(condition)
+            select(*DOCUMENT_COLUMNS).select_from(documents_with_state).where(condition)
             .order_by(sync_documents.c.issue_date, sync_documents.c.dte_type,
                       sync_documents.c.folio, sync_documents.c.id)
             .offset(offset).limit(limit)
@@ -71,7 +79,7 @@ class ListQueries(SqlRepository):
         """Every tax document the company's sessions received issued on the dates (as
         invoicing's manifest counts them, whatever day their entries take), oldest first."""
         return [SyncDocument.of(row) for row in await self._all(
-            select(sync_documents)
+            select(*DOCUMENT_COLUMNS).select_from(documents_with_state)
             .where(sync_documents.c.company_id == company_id,
                    sync_documents.c.document.is_not(None),
                    sync_documents.c.issued_on >= first, sync_documents.c.issued_on <= last)
