@@ -23,7 +23,7 @@ from accounting.domain.remembered import (
     remembered_account_problems,
 )
 from accounting.domain.settings import InvoiceSettings
-from accounting.domain.syncs import SyncSession
+from accounting.domain.syncs import PostingDocument, SyncSession
 from accounting.service_layer.companies import company_or_404
 from accounting.service_layer.unit_of_work import Services, UnitOfWork
 from shared.internal_api import LineRole, Proposal
@@ -72,11 +72,12 @@ async def propose(uow: UnitOfWork, company_id: str, proposals: Sequence[Proposal
     return out
 
 
-async def learn(uow: UnitOfWork, sync: SyncSession, posted: Sequence[Any]) -> None:
+async def learn(uow: UnitOfWork, sync: SyncSession, posted: Sequence[PostingDocument]
+                ) -> None:
     """Remember the detail accounts people chose on the documents being posted (called
     with them, in posting order, in the transaction that posts them). Documents nobody
     changed cost nothing: a page of a confirm without a choice makes no query."""
-    chosen = [d.id for d in posted if getattr(d, "account_source", None) == AccountSource.CHOSEN]
+    chosen = [d.id for d in posted if d.account_source == AccountSource.CHOSEN]
     if not chosen:
         return
     now = datetime.now(UTC)
