@@ -20,6 +20,7 @@ from sqlalchemy import (
     literal,
     literal_column,
     select,
+    text,
     tuple_,
     update,
 )
@@ -90,6 +91,15 @@ def posting_cursor(row: Any) -> tuple[Any, ...]:
 def _documents() -> Any:
     """Whole documents with their state (SyncDocument's columns)."""
     return select(*DOCUMENT_COLUMNS).select_from(documents_with_state)
+
+
+# For this transaction only: a page of a confirm is an ordered walk of the posting-order
+# index, and nothing else. Without statistics for a session's documents (a new session,
+# a table not yet analysed: PostgreSQL's defaults guess 166 of 100,000 rows after the
+# cursor) the planner sorted every document after the cursor to keep 2,000, each page:
+# 180-260 ms a page at 100,000 documents (the walk: 30-60 ms), growing with the session.
+_WALK_THE_INDEX = text("SELECT set_config('enable_sort', :on, true), "
+                       "set_config('enable_bitmapscan', :on, true)")
 
 
 def last_progress() -> Any:
@@ -225,7 +235,12 @@ class SyncRepository(SqlRepository):
             query = query.where(tuple_(*POSTING_ORDER) > tuple_(
                 *(literal(value, column.type) for value, column in zip(after, POSTING_ORDER,
                                                                         strict=True))))
-        return await self._all(query)
+        if self.session.get_bind().dialect.name != "postgresql":
+            return await self._all(query)
+        await self.session.execute(_WALK_THE_INDEX, {"on": "off"})
+        rows = await self._all(query)
+        await self.session.execute(_WALK_THE_INDEX, {"on": "on"})
+        return rows
 
     async def posting_state(self, company_id: str,
                             document_ids: list[str]) -> dict[str, RowMapping]:
