@@ -18,8 +18,9 @@ them (a deadlock); in one order they can only queue. From first to last:
 3. the company's live session; 4. the company's row (posting, closing or reopening a
    month, reversing, hiding or deleting the company);
 5. the contract's integration requests (by request time and id), then links;
-6. documents changing status or entry, and the entries posted or reversed, then the
-   remembered accounts a confirm learns, by (company, direction, RUT);
+6. documents changing status or entry (their rows in sync_document_states; a new
+   document's state row is new too, so it waits for nothing), and the entries posted or
+   reversed, then the remembered accounts a confirm learns, by (company, direction, RUT);
 7. per-status document counts, by (session, status), just before the commit.
 
 Within one kind the keys go in order (sorted in SyncRepository.add_documents and
