@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from shared.events import CloudEvent
 from shared.messaging.publisher import OutgoingMessage, Publisher
 from shared.observability.metrics import OUTBOX_BACKLOG
+from shared.outbox_postgres import Claimed, publish_claimed
 
 log = logging.getLogger(__name__)
 
@@ -146,8 +147,11 @@ class OutboxRelay:
         if conn is None:
             async with self._engine.connect() as pooled:
                 return await self.publish_pending(pooled)
-        t = self._table
         self._more = False
+        if conn.dialect.name == "postgresql":
+            return await publish_claimed(conn, self._table, self._batch_size,
+                                         self._batch_bytes, self._publish_claimed)
+        t = self._table
         async with conn.begin():
             # Sizes first, bodies only for the rows that fit the budget.
             query = (
@@ -192,6 +196,14 @@ class OutboxRelay:
                 .values(published_at=datetime.now(UTC))
             )
         return len(rows)
+
+    async def _publish_claimed(self, claimed: Claimed) -> None:
+        self._more = claimed.more
+        await self._publisher.publish([
+            OutgoingMessage(message_id=r["event_id"], routing_key=r["event_type"],
+                            body=r["body"].encode(), correlation_id=r["correlation_id"])
+            for r in claimed.rows
+        ])
 
     async def _update_backlog(self, *, counted: bool) -> None:
         """Keep the backlog gauge current without a count on every poll: a batch that
