@@ -271,3 +271,29 @@ async def test_two_relays_at_once_take_different_rows(engine):
     assert await holding == 3
     assert first.published == [e.id for e in events[:3]]
     assert second.published == [e.id for e in events[3:]]
+
+
+async def test_events_committed_one_at_a_time_go_out_together_once_the_relay_is_busy(engine):
+    """A live document is a commit of its own: woken again soon after a batch, the relay
+    gathers what came meanwhile into one batch instead of a batch per event."""
+    await _fresh_outbox(engine, [])
+    batches: list[list[str]] = []
+
+    class Batches(_Recording):
+        async def publish(self, messages: list[OutgoingMessage]) -> None:
+            batches.append([m.message_id for m in messages])
+
+    relay = OutboxRelay(engine, outbox, Batches(), coalesce=6.0)
+    events = [requested(n) for n in range(500, 505)]
+    async with running(relay.run()):
+        async with engine.begin() as conn:
+            await add_events(conn, outbox, events[:1])
+        relay.wake()  # nothing sent for a while: published at once
+        await wait_until(lambda: _eq(relay.backlog, 0), within=3)
+        for event in events[1:]:
+            async with engine.begin() as conn:
+                await add_events(conn, outbox, [event])
+            relay.wake()
+        assert await relay.backlog() == 4  # held back: its last batch began just now
+        await wait_until(lambda: _eq(relay.backlog, 0))
+    assert batches == [[events[0].id], [e.id for e in events[1:]]]
