@@ -36,7 +36,7 @@ from sqlalchemy import ARRAY, String, any_, cast, literal
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.bulk import BULK_FROM, postgres_connection
+from shared.bulk import postgres_connection
 
 # Keys per IN (…) list: asyncpg takes at most 32,767 parameters in one statement.
 IN_CHUNK = 5_000
@@ -56,9 +56,11 @@ def chunks(items: Iterable[Any], size: int | None = None) -> Iterable[list[Any]]
 def among(session: AsyncSession, column: Any, values: Iterable[Any]) -> list[Any]:
     """Conditions "column is one of values", to run one query each: on PostgreSQL one
     ``= ANY(array)`` (a single parameter; an IN list of 2,000 keys cost more to render
-    than to run), elsewhere IN lists of at most IN_CHUNK."""
+    than to run, and a short one was another statement for each length: rendered again,
+    and prepared again on each pooled connection, for live batches of a few documents),
+    elsewhere IN lists of at most IN_CHUNK."""
     values = list(values)
-    if session.bind.dialect.name == "postgresql" and len(values) >= BULK_FROM:
+    if session.bind.dialect.name == "postgresql" and values:
         return [column == any_(cast(literal(values), ARRAY(String)))]
     return [column.in_(chunk) for chunk in chunks(values)]
 
