@@ -16,7 +16,9 @@ them (a deadlock); in one order they can only queue. From first to last:
    the manifest's state), then its new documents (by key), then the session's row (the
    consumer's inbox claim of an event goes with its session's rows);
 3. the company's live session; 4. the company's row (posting, closing or reopening a
-   month, reversing, hiding or deleting the company);
+   month, reversing, hiding or deleting the company), FOR NO KEY UPDATE so that it does
+   not wait for the key-share locks of rows inserted under the company (step 1's
+   counterparties among them);
 5. the contract's integration requests (by request time and id), then links;
 6. documents changing status or entry, and the entries posted or reversed, then the
    remembered accounts a confirm learns, by (company, direction, RUT);
@@ -83,8 +85,9 @@ class SqlRepository:
     def _among(self, column: Any, values: Iterable[Any]) -> list[Any]:
         return among(self.session, column, values)
 
-    def _lock(self, query: Any) -> Any:
-        # SQLite serialises writers anyway; PostgreSQL needs the row lock.
+    def _lock(self, query: Any, *, key_share: bool = False) -> Any:
+        # SQLite serialises writers anyway; PostgreSQL needs the row lock. key_share: FOR
+        # NO KEY UPDATE, which lets foreign keys' key-share locks on the row be.
         if self.session.bind.dialect.name == "postgresql":
-            return query.with_for_update()
+            return query.with_for_update(key_share=key_share)
         return query
