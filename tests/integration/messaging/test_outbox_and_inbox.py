@@ -297,3 +297,24 @@ async def test_events_committed_one_at_a_time_go_out_together_once_the_relay_is_
         assert await relay.backlog() == 4  # held back: its last batch began just now
         await wait_until(lambda: _eq(relay.backlog, 0))
     assert batches == [[events[0].id], [e.id for e in events[1:]]]
+
+
+async def test_a_published_event_carries_what_consumers_read_of_it(
+        infra, topology, publisher, channel, consumer_name):
+    """Its id, type and correlation id, the verified publisher, the content type, and
+    persistence (it survives a broker restart)."""
+    queue = await topology.declare_queue(channel, consumer_name, [REQUESTED])
+    event = requested(600)
+    await publisher.publish([OutgoingMessage(event.id, REQUESTED,
+                                             event.model_dump_json().encode(), "corr-600")])
+    message = None
+    for _ in range(100):
+        if (message := await queue.get(no_ack=True, fail=False)) is not None:
+            break
+        await asyncio.sleep(0.05)
+    assert message is not None
+    assert (message.message_id, message.type, message.correlation_id, message.user_id,
+            message.content_type, message.delivery_mode) == (
+        event.id, REQUESTED, "corr-600", infra.owner_user(REQUESTED),
+        "application/cloudevents+json", aio_pika.DeliveryMode.PERSISTENT)
+    assert message.body == event.model_dump_json().encode()
