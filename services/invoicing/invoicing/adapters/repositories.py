@@ -21,6 +21,7 @@ from sqlalchemy import (
     UniqueConstraint,
     and_,
     bindparam,
+    exists,
     func,
     insert,
     literal,
@@ -423,6 +424,16 @@ class DocumentRepository:
                         for r in await connection.execute(query)}
         await connection.run_sync(staging.drop)
         return ImportedBatch(created, recorded)
+
+    async def directions_recorded(self, company_rut: str) -> frozenset[Direction]:
+        """The directions the company has any document in: one probe of the folio index
+        each (its leading columns)."""
+        d = documents.c
+        row = (await self._session.execute(select(*(
+            exists().where(d.company_rut == company_rut, d.direction == str(direction))
+            for direction in Direction)))).one()
+        return frozenset(direction for direction, found in zip(Direction, row, strict=True)
+                         if found)
 
     async def recorded_by_key(self, company_rut: str, direction: Direction,
                               keys: Sequence[tuple[str, int, int]]

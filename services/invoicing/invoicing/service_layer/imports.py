@@ -120,6 +120,7 @@ async def import_file(uow: UnitOfWorkFactory, company_rut: str, file: BinaryIO,
     async with uow() as unit:
         if await unit.companies.get(company_rut) is None:
             raise NotFound(company_not_found_detail(company_rut))
+        recorded = await unit.documents.directions_recorded(company_rut)
     # Parsing is CPU work: off the event loop, so the API keeps answering meanwhile. Each
     # document is checked and made a row as it is read, so the spool holds plain rows.
     prepared = partial(prepare, company_rut, date.today(), ids=new_ids())
@@ -129,15 +130,34 @@ async def import_file(uow: UnitOfWorkFactory, company_rut: str, file: BinaryIO,
         summary = ImportSummary(format=parsed.format)
         if progress:
             progress(0, parsed.count)
-        batches = parsed.batches()
-        while spooled := await asyncio.to_thread(next, batches, None):
-            try:
-                await _import_batch(uow, company_rut, spooled, summary, options,
-                                    parsed.keyed, prepared)
-            except Exception as error:
-                raise _interrupted(summary, parsed.count, _location(spooled[0])) from error
-            if progress:
-                progress(summary.processed, parsed.count)
+        keyed = parsed.keyed
+        # With no document of the file's direction recorded when it starts (a first
+        # import), no key can be found: each row is read whole at once. A document an
+        # import running meanwhile records is still told by add_imported's unique folio.
+        if keyed is not None and keyed.direction not in recorded:
+            read = partial(_next_whole, parsed.batches(), keyed, prepared)
+            keyed = None
+        else:
+            read = partial(next, parsed.batches(), None)
+        # The next batch is read (and made rows) in a thread while this one is stored: the
+        # database's work and ours overlap.
+        ahead = asyncio.ensure_future(asyncio.to_thread(read))
+        try:
+            while spooled := await ahead:
+                ahead = asyncio.ensure_future(asyncio.to_thread(read))
+                try:
+                    await _import_batch(uow, company_rut, spooled, summary, options, keyed,
+                                        prepared)
+                except Exception as error:
+                    raise _interrupted(summary, parsed.count,
+                                       _location(spooled[0])) from error
+                if progress:
+                    progress(summary.processed, parsed.count)
+        finally:
+            # The spool closes with parsed: the thread reading it must be done first.
+            await asyncio.wait([ahead])
+            if not ahead.cancelled():
+                ahead.exception()  # retrieved: a failed read ahead is no news after a failure
     return summary
 
 
@@ -189,10 +209,26 @@ async def _key_first(unit, company_rut: str, keyed: KeyedReader,  # noqa: ANN001
             batch.append(entry)
     if whole:
         done = await asyncio.to_thread(
-            lambda: [prepared(keyed.document(batch[i])) for i in whole])
+            _read_whole, keyed, prepared, [batch[i] for i in whole])
         for i, item in zip(whole, done, strict=True):
-            batch[i] = Prepared._make(item) if type(item) is tuple else item
+            batch[i] = item
     return batch
+
+
+def _read_whole(keyed: KeyedReader, prepared: Prepare, entries: list) -> list:
+    """Keyed entries read whole and through the rules: each Prepared, or rejected."""
+    done = []
+    for entry in entries:
+        item = prepared(keyed.document(entry)) if type(entry) is tuple else entry
+        done.append(Prepared._make(item) if type(item) is tuple else item)
+    return done
+
+
+def _next_whole(batches: Iterator[list], keyed: KeyedReader, prepared: Prepare
+                ) -> list | None:
+    """The next batch of a keyed spool, every entry read whole (none looked up)."""
+    spooled = next(batches, None)
+    return None if spooled is None else _read_whole(keyed, prepared, spooled)
 
 
 async def _import_batch(uow: UnitOfWorkFactory, company_rut: str, spooled: list,
