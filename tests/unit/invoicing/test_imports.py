@@ -260,10 +260,10 @@ def test_the_rcv_breakdown_columns_are_read_in_the_order_of_vat_breakdowns_field
     assert fields == [*columns[:2], "non_recoverable_code", *columns[2:]]
 
 
-def test_import_ids_are_distinct_version_4_uuids_across_blocks():
+def test_import_ids_are_distinct_time_ordered_uuids_across_blocks():
     ids = new_ids(block=3)
     texts = [next(ids) for _ in range(10)]  # more than three blocks
     assert len(set(texts)) == 10
     for text in texts:
         parsed = uuid.UUID(text)
-        assert (parsed.version, parsed.variant, str(parsed)) == (4, uuid.RFC_4122, text)
+        assert (parsed.version, parsed.variant, str(parsed)) == (7, uuid.RFC_4122, text)
