@@ -247,7 +247,12 @@ async def _import_batch(uow: UnitOfWorkFactory, company_rut: str, spooled: list,
         elif isinstance(item, ImportItem):
             _count(summary, item, options)
         elif item.document_id in stored.created:
-            _count(summary, _created(item), options)
+            if options.all_items:
+                _count(summary, _created(item), options)
+            elif item.pending:  # counted, not listed: no ImportItem for each new row
+                summary.pending += 1
+            else:
+                summary.created += 1
         elif item.document_id in accepted:
             recorded_id, reason = accepted[item.document_id]
             _count(summary, ImportItem(item.location, ItemStatus.ACCEPTED, item.dte_type,
