@@ -9,8 +9,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from deploy.local.auth import GrantingAuth
+from invoicing.adapters import tables
 from invoicing.adapters.repositories import DocumentRepository
 from invoicing.adapters.sii.rcv_csv import COMPRAS_HEADER
 from invoicing.bootstrap import build_app
@@ -743,6 +745,29 @@ async def test_the_rcv_iva_columns_are_kept_apart_on_the_document_and_its_event(
         page = await unit.documents.page(company, None, None, 0, 10)
     event = tax_document(next(d for d in page if d.folio == 1)).model_dump(mode="json")
     assert event["vat_breakdown"] == expected and event["vat"] == 19_000
+
+
+async def test_a_breakdown_is_stored_as_the_columns_it_says_and_read_back_whole(
+        imports_app, http):
+    company = await register(http)
+    code_zero = {**compra(2, iva=0, total=1190), "Monto Iva No Recuperable": 190,
+                 "Codigo IVA No Rec.": 0}
+    await upload(http, company, "rcv.csv", rcv_compras([compra(1), code_zero]))
+    async with imports_app.state.container.uow() as unit:
+        stored = dict((await unit.session.execute(
+            select(tables.documents.c.folio, tables.documents.c.vat_breakdown)
+            .where(tables.documents.c.company_rut == company))).all())
+    # Half of an imported row was its breakdown's zeros: only what a column says is kept.
+    assert stored == {1: {"recoverable": 190},
+                      2: {"non_recoverable": 190, "non_recoverable_code": 0}}
+    docs = by_folio(await documents(http, company))
+    zeros = {"recoverable": 0, "non_recoverable": 0, "non_recoverable_code": None,
+             "common_use": 0, "fixed_asset_net": 0, "fixed_asset_vat": 0,
+             "without_credit": 0, "not_retained": 0, "tobacco_cigars": 0,
+             "tobacco_cigarettes": 0, "tobacco_processed": 0}
+    assert docs[(33, 1)]["vat_breakdown"] == {**zeros, "recoverable": 190}
+    assert docs[(33, 2)]["vat_breakdown"] == {**zeros, "non_recoverable": 190,
+                                              "non_recoverable_code": 0}
 
 
 async def test_a_note_the_company_issued_over_its_own_factura_de_compra_is_a_purchase(http):

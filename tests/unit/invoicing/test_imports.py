@@ -267,3 +267,11 @@ def test_import_ids_are_distinct_time_ordered_uuids_across_blocks():
     for text in texts:
         parsed = uuid.UUID(text)
         assert (parsed.version, parsed.variant, str(parsed)) == (7, uuid.RFC_4122, text)
+
+
+def test_a_breakdown_of_only_zeros_is_stored_whole_so_that_it_reads_back_as_one():
+    # Stored as only the columns that say something; an empty {} would read back as None.
+    assert repositories._breakdown_json(model.VatBreakdown(recoverable=19)) == {
+        "recoverable": 19}
+    assert repositories._breakdown_json(model.VatBreakdown()) == dataclasses.asdict(
+        model.VatBreakdown())
