@@ -17,7 +17,6 @@ import asyncio
 import csv
 import os
 import resource
-import sys
 import tempfile
 import time
 import uuid
@@ -118,17 +117,17 @@ def invoicing_database(tmp: str) -> Iterator[str]:
     """A migrated invoicing database for one bench run: a new one on the PostgreSQL server
     of DATABASE_URL (dropped afterwards), else a SQLite file in ``tmp``."""
     server_url = os.environ.get("DATABASE_URL")
-    name = None
-    if server_url and make_url(server_url).get_backend_name() == "postgresql":
-        name, url = asyncio.run(create_postgres_database(server_url))
-    else:
+    if not server_url or make_url(server_url).get_backend_name() != "postgresql":
         url = f"sqlite:///{tmp}/invoicing.db"
+        migrate(url)
+        yield url
+        return
+    name, url = asyncio.run(create_postgres_database(server_url))
     try:
         migrate(url)
         yield url
     finally:
-        if name:
-            asyncio.run(drop_postgres_database(server_url, name))
+        asyncio.run(drop_postgres_database(server_url, name))
 
 
 def main() -> None:
@@ -143,4 +142,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

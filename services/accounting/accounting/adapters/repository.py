@@ -18,8 +18,9 @@ them (a deadlock); in one order they can only queue. From first to last:
 3. the company's live session; 4. the company's row (posting, closing or reopening a
    month, reversing, hiding or deleting the company);
 5. the contract's integration requests (by request time and id), then links;
-6. documents changing status or entry, and the entries posted or reversed, then the
-   remembered accounts a confirm learns, by (company, direction, RUT);
+6. documents changing status or entry (their rows in sync_document_states; a new
+   document's state row is new too, so it waits for nothing), and the entries posted or
+   reversed, then the remembered accounts a confirm learns, by (company, direction, RUT);
 7. per-status document counts, by (session, status), just before the commit.
 
 Within one kind the keys go in order (sorted in SyncRepository.add_documents and
@@ -58,7 +59,7 @@ def among(session: AsyncSession, column: Any, values: Iterable[Any]) -> list[Any
     ``= ANY(array)`` (a single parameter; an IN list of 2,000 keys cost more to render
     than to run), elsewhere IN lists of at most IN_CHUNK."""
     values = list(values)
-    if session.bind.dialect.name == "postgresql" and len(values) >= BULK_FROM:
+    if session.get_bind().dialect.name == "postgresql" and len(values) >= BULK_FROM:
         return [column == any_(cast(literal(values), ARRAY(String)))]
     return [column.in_(chunk) for chunk in chunks(values)]
 
@@ -83,6 +84,6 @@ class SqlRepository:
 
     def _lock(self, query: Any) -> Any:
         # SQLite serialises writers anyway; PostgreSQL needs the row lock.
-        if self.session.bind.dialect.name == "postgresql":
+        if self.session.get_bind().dialect.name == "postgresql":
             return query.with_for_update()
         return query

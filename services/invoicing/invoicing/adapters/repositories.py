@@ -5,9 +5,8 @@ from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from operator import itemgetter
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple
 
-import asyncpg
 import orjson
 from sqlalchemy import (
     JSON,
@@ -58,6 +57,7 @@ from invoicing.domain.documents import (
 )
 from invoicing.domain.integration import Connection, IntegrationLink, LinkStatus
 from invoicing.domain.payments import Payment, PaymentKind
+from shared.bulk import postgres_connection
 from shared.db import json_text, upsert
 from shared.events import CloudEvent
 
@@ -385,14 +385,13 @@ class DocumentRepository:
             return ImportedBatch(set(), {})
         staging = _staging_table()
         connection = await self._session.connection()
-        postgres = connection.dialect.name == "postgresql"
+        raw = await postgres_connection(self._session)
+        postgres = raw is not None
         if not postgres:  # SQLite runs DDL outside the transaction: a failed batch's stays
             await connection.run_sync(staging.drop, checkfirst=True)
         await connection.run_sync(staging.create)
         names = [c.name for c in staging.columns]
-        if postgres:
-            raw = cast(asyncpg.Connection,
-                       (await connection.get_raw_connection()).driver_connection)
+        if raw is not None:
             await raw.copy_records_to_table(
                 staging.name, columns=names,
                 records=[(*row, position) for position, row in enumerate(rows)])
@@ -458,9 +457,7 @@ class DocumentRepository:
             return []
         connection = await self._session.connection()
         found: dict[tuple, RecordedAmounts] = {}
-        if connection.dialect.name == "postgresql":
-            raw = cast(asyncpg.Connection,
-                       (await connection.get_raw_connection()).driver_connection)
+        if (raw := await postgres_connection(self._session)) is not None:
             # One probe of the unique folio index per key, as add_imported's.
             rows = await raw.fetch(_RECORDED_BY_KEY, company_rut, str(direction),
                                    *(list(column) for column in zip(*keys, strict=True)))
@@ -651,7 +648,7 @@ class PaymentRepository:
 _PAYMENT_ORDER = (payments.c.paid_on, payments.c.id)
 
 
-def _payment(row) -> Payment:  # noqa: ANN001
+def _payment(row: Row[Any]) -> Payment:
     return Payment(id=row.id, company_rut=row.company_rut, kind=PaymentKind(row.kind),
                    counterparty=Counterparty(row.counterparty_rut, row.counterparty_name),
                    amount=row.amount, paid_on=row.paid_on,

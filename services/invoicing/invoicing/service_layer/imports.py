@@ -42,7 +42,7 @@ from invoicing.domain.imports import (
     duplicate_reason,
 )
 from invoicing.service_layer.live import flows_live, stage_live
-from invoicing.service_layer.unit_of_work import UnitOfWorkFactory
+from invoicing.service_layer.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from shared.ids import new_ids as time_ordered_ids
 
 Progress = Callable[[int, int], None]  # (documents done, documents in the file)
@@ -168,7 +168,7 @@ def _location(entry: object) -> Location:
 Prepare = Callable[[SourceDocument | Rejection], tuple | ImportItem]
 
 
-async def _key_first(unit, company_rut: str, keyed: KeyedReader,  # noqa: ANN001
+async def _key_first(unit: UnitOfWork, company_rut: str, keyed: KeyedReader,
                      spooled: list, prepared: Prepare, options: ImportOptions) -> list:
     """A batch read key first (rcv_csv.KeyedReader): a row whose document is recorded
     with the same amounts is a duplicate without more ado, so a re-import does not read
@@ -188,8 +188,9 @@ async def _key_first(unit, company_rut: str, keyed: KeyedReader,  # noqa: ANN001
     batch: list = []
     whole: list[int] = []
     for entry, key in zip(spooled, keys, strict=True):
-        recorded = next(found) if key is not None else None
-        if recorded is not None and not recorded.pending_acceptance and \
+        # One recorded answer (or None) per key asked.
+        if key is not None and (recorded := next(found)) is not None and \
+                not recorded.pending_acceptance and \
                 entry[2] == (recorded.total, recorded.net, recorded.exempt, recorded.vat):
             batch.append(ImportItem(Location(line=entry[0]), ItemStatus.DUPLICATE, key[1],
                                     key[2], duplicate_reason(recorded.id), recorded.id)
@@ -271,7 +272,7 @@ def _created(item: Prepared) -> ImportItem:
                       document_id=item.document_id)
 
 
-async def _accept_pending(unit, new: list[Prepared], stored: ImportedBatch  # noqa: ANN001
+async def _accept_pending(unit: UnitOfWork, new: list[Prepared], stored: ImportedBatch
                           ) -> dict[str, tuple[str, str]]:
     """A registro's document recorded before as pending acceptance (from the pendientes)
     is the same document, now accepted: it becomes a purchase of the books, and goes to
