@@ -1,7 +1,7 @@
 """Reading and writing the domain's objects on the caller's session (its transaction)."""
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import cache
@@ -22,6 +22,7 @@ from sqlalchemy import (
     UniqueConstraint,
     and_,
     bindparam,
+    exists,
     func,
     insert,
     literal,
@@ -171,6 +172,21 @@ def _row(document: Document) -> dict:
             "issuer_rut": document.issuer_rut, "created_at": _now()}
 
 
+def _breakdown_json(breakdown: VatBreakdown | None) -> dict | None:
+    """Only the columns that say something (_document reads the rest as their defaults):
+    a purchase's breakdown is mostly zeros, and written whole it was half of each
+    imported row, in the table and in the WAL. vars, not asdict: VatBreakdown is flat,
+    and this runs for every imported row."""
+    if breakdown is None:
+        return None
+    said = {name: value for name, value in vars(breakdown).items()
+            if value != _BREAKDOWN_DEFAULTS[name]}
+    return said or vars(breakdown)  # {} would read back as no breakdown at all
+
+
+_BREAKDOWN_DEFAULTS = {f.name: f.default for f in fields(VatBreakdown)}
+
+
 def _values(document: Document | DocumentDraft) -> dict:
     """What a document and the draft it comes from have alike."""
     return {
@@ -189,8 +205,7 @@ def _values(document: Document | DocumentDraft) -> dict:
         "vat_retained": document.vat_retained,
         "foreign_currency": _foreign_json(document.foreign_currency),
         "received_on": document.received_on,
-        # vars, not asdict: VatBreakdown is flat, and this runs for every imported row.
-        "vat_breakdown": vars(document.vat_breakdown) if document.vat_breakdown else None,
+        "vat_breakdown": _breakdown_json(document.vat_breakdown),
         "construction_credit": document.construction_credit,
         "container_deposit": document.container_deposit,
         "status": str(document.status),
@@ -443,6 +458,16 @@ class DocumentRepository:
                         for r in await connection.execute(query)}
         await connection.run_sync(staging.drop)
         return ImportedBatch(created, recorded)
+
+    async def directions_recorded(self, company_rut: str) -> frozenset[Direction]:
+        """The directions the company has any document in: one probe of the folio index
+        each (its leading columns)."""
+        d = documents.c
+        row = (await self._session.execute(select(*(
+            exists().where(d.company_rut == company_rut, d.direction == str(direction))
+            for direction in Direction)))).one()
+        return frozenset(direction for direction, found in zip(Direction, row, strict=True)
+                         if found)
 
     async def recorded_by_key(self, company_rut: str, direction: Direction,
                               keys: Sequence[tuple[str, int, int]]

@@ -496,7 +496,7 @@ def _document(row: _Row, columns: _Columns, kind: ImportFormat) -> SourceDocumen
     rut_text = row.get(columns.rut)
     rut = None
     try:
-        rut = canonical_rut(rut_text)
+        rut = _canonical_rut(rut_text)
     except InvalidRut as error:
         row.problems.append(f"column '{columns.rut}': {error}")
     name = row.get("Razon Social") or None
