@@ -25,7 +25,7 @@ from bench.flow import PhaseFailed
 from bench.infra import resources
 from bench.month_end import CLIENTS, Size, parse_size
 from bench.report import print_report
-from bench.runner import LiveOptions, RunResult, run_month_end, run_stack
+from bench.runner import LiveOptions, RunResult, measured, run_month_end, run_stack
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -169,9 +169,10 @@ async def _checked(log: Console, what: str, running: Awaitable[RunResult]
         log.print(f"[bold red]The {what} failed; no figures are printed:[/] {error}",
                   highlight=False)
         return None
-    if not result.verdict.ok:
+    verdict = measured(result.verdict, "checks of its books")
+    if not verdict.ok:
         log.print(f"[bold red]The {what} failed its checks; no figures are printed:[/]")
-        for problem in result.verdict.problems:
+        for problem in verdict.problems:
             log.print(f"  - {problem}", markup=False)
         return None
     return result

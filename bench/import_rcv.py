@@ -8,14 +8,15 @@ afterwards; without it, a SQLite file in a temporary directory. The file is 0.12
 1,000 rows: N=360090 (the rows of a 50 MB RCV export, whose names are longer) makes 43
 MB, N=36009 and 180045 a tenth and a half of it. The CPU seconds printed are this
 process's only (not the database's): on a shared machine, far more wall time than CPU
-time means it waited for a CPU. A script that prints figures, not a test.
+time means it waited for a CPU. The garbage collector is tuned as the service tunes it
+before serving (shared.runtime), so the figures are the service's. A script that prints
+figures, not a test.
 """
 
 import asyncio
 import csv
 import os
 import resource
-import sys
 import tempfile
 import time
 import uuid
@@ -32,6 +33,7 @@ from invoicing.entrypoints.cli import migrate
 from invoicing.service_layer.imports import ImportOptions, import_file
 from invoicing.service_layer.unit_of_work import UnitOfWork
 from shared.db import create_engine, session_factory
+from shared.runtime import tune_garbage_collector
 from shared.rut import rut_from_number
 
 COMPANY = "76354771-K"
@@ -115,17 +117,17 @@ def invoicing_database(tmp: str) -> Iterator[str]:
     """A migrated invoicing database for one bench run: a new one on the PostgreSQL server
     of DATABASE_URL (dropped afterwards), else a SQLite file in ``tmp``."""
     server_url = os.environ.get("DATABASE_URL")
-    name = None
-    if server_url and make_url(server_url).get_backend_name() == "postgresql":
-        name, url = asyncio.run(create_postgres_database(server_url))
-    else:
+    if not server_url or make_url(server_url).get_backend_name() != "postgresql":
         url = f"sqlite:///{tmp}/invoicing.db"
+        migrate(url)
+        yield url
+        return
+    name, url = asyncio.run(create_postgres_database(server_url))
     try:
         migrate(url)
         yield url
     finally:
-        if name:
-            asyncio.run(drop_postgres_database(server_url, name))
+        asyncio.run(drop_postgres_database(server_url, name))
 
 
 def main() -> None:
@@ -135,8 +137,9 @@ def main() -> None:
         write_rcv(path, rows)
         print(f"rows: {rows}, file: {path.stat().st_size / 1e6:.1f} MB")
         with invoicing_database(tmp) as url:
+            tune_garbage_collector()
             asyncio.run(run(url, path, rows))
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -8,8 +8,8 @@ root carries one 16 MiB attribute takes to be refused.
 
 Each DTE is a signed-looking 33 in ISO-8859-1 with CRLF, three Detalle lines, a
 Referencia and a TED, as issuers send them. Database as bench.import_rcv: a fresh
-PostgreSQL database on DATABASE_URL's server, else SQLite in a temporary directory. A
-script that prints figures, not a test.
+PostgreSQL database on DATABASE_URL's server, else SQLite in a temporary directory; the
+garbage collector tuned as the service tunes it. A script that prints figures, not a test.
 """
 
 import asyncio
@@ -28,6 +28,7 @@ from invoicing.domain.imports import UnreadableFile
 from invoicing.service_layer.imports import ImportOptions, import_file
 from invoicing.service_layer.unit_of_work import UnitOfWork
 from shared.db import create_engine, session_factory
+from shared.runtime import tune_garbage_collector
 from shared.rut import rut_from_number
 
 HEAD = ('<?xml version="1.0" encoding="ISO-8859-1"?>\r\n'
@@ -133,6 +134,7 @@ def main() -> None:
             path = Path(tmp) / f"envio_{megabytes}mb.xml"
             files.append((path, write_envio(path, megabytes, 1 + n * 10_000_000)))
         with invoicing_database(tmp) as url:
+            tune_garbage_collector()
             asyncio.run(run(url, files))
 
 

@@ -109,15 +109,17 @@ class _Connection:
 
     async def request(self, head: bytes, body: bytes) -> tuple[int, bytes]:
         # Reopened when idle a while: never race uvicorn closing it (5 s keep-alive).
-        if self._writer is None or self._clock() - self._last_used > IDLE_SECONDS:
+        if self._reader is None or self._writer is None \
+                or self._clock() - self._last_used > IDLE_SECONDS:
             self.close()
             self._reader, self._writer = await asyncio.open_connection(self._host, self._port)
+        reader, writer = self._reader, self._writer
         try:
-            self._writer.write(head + str(len(body)).encode() + b"\r\n\r\n" + body)
-            lines = (await self._reader.readuntil(b"\r\n\r\n")).split(b"\r\n")
+            writer.write(head + str(len(body)).encode() + b"\r\n\r\n" + body)
+            lines = (await reader.readuntil(b"\r\n\r\n")).split(b"\r\n")
             status = int(lines[0].split(b" ", 2)[1])
             headers = dict(line.lower().split(b": ", 1) for line in lines[1:] if line)
-            content = await self._reader.readexactly(int(headers.get(b"content-length", 0)))
+            content = await reader.readexactly(int(headers.get(b"content-length", 0)))
         except BaseException:
             self.close()  # a half-read response would poison the next request
             raise
@@ -163,7 +165,8 @@ async def _create_steadily(invoicing_url: str, company_rut: str, rate: int, seco
     head = _request_head(url, auth)
     free: asyncio.LifoQueue[_Connection] = asyncio.LifoQueue()
     for _ in range(CONNECTIONS):
-        free.put_nowait(_Connection(url.host, url.port, clock))
+        # Plain HTTP (the stack's, on loopback): no port in the URL is HTTP's own.
+        free.put_nowait(_Connection(url.host, url.port or 80, clock))
     durations: list[float] = []
     failures: list[str] = []
 

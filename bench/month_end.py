@@ -12,6 +12,7 @@ confirm's answer says).
 """
 
 import itertools
+import math
 import re
 import threading
 import time
@@ -85,10 +86,11 @@ class CompanySync:
     rut: str
     name: str
     company_id: str = ""
-    sync_id: str | None = None
-    started_at: float | None = None
-    in_review_at: float | None = None
-    posted_at: float | None = None
+    sync_id: str = ""
+    # NaN until seen: a step never seen cannot pass for a fast one (as stats.percentile).
+    started_at: float = math.nan
+    in_review_at: float = math.nan
+    posted_at: float = math.nan
     state: dict = field(default_factory=dict)  # the sync as last seen
 
     @property

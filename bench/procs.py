@@ -102,7 +102,9 @@ def server_cpu_seconds(databases: Collection[str] | None = None) -> dict[str, fl
         if not entry.name.isdigit():
             continue
         server = names.get(_comm(int(entry.name)))
-        fields = _stat_fields(int(entry.name)) if server else []
+        if server is None:
+            continue
+        fields = _stat_fields(int(entry.name))
         if not fields:
             continue
         ticks = int(fields[11]) + int(fields[12])

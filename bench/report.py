@@ -9,7 +9,7 @@ from rich.table import Table
 
 from bench.floor import BATCH, Floor
 from bench.procs import summarise
-from bench.runner import RunResult
+from bench.runner import RunResult, measured
 
 TARGET_RATE = 5_000  # documents/s overall, PostgreSQL, 100k documents
 TARGET_RSS_MB = 250
@@ -46,7 +46,7 @@ def print_report(console: Console, *, commit: str, runs: list[RunResult],
         table.add_column(column, justify="right" if column in ("N", "seconds",
                                                                "documents/s") else "left")
     for r in singles:
-        t = r.timings
+        t = measured(r.timings, "timings")
         rows = [("delivery to review (connect → in_review)", t.delivery),
                 ("posting (confirm → all posted)", t.posting),
                 ("overall", t.overall)]
@@ -86,7 +86,7 @@ def print_report(console: Console, *, commit: str, runs: list[RunResult],
                    "accounts = seeded documents"):
         checks.add_column(column, justify="right")
     for r in runs:
-        v = r.verdict
+        v = measured(r.verdict, "checks of its books")
         checks.add_row(_name(r), f"{v.entries:,}", f"{v.lines:,}", "all", f"{v.debit:,}",
                        f"{v.accounts} accounts" if v.companies == 1 else
                        f"{v.companies} companies, {v.accounts} accounts")
@@ -111,16 +111,18 @@ def _print_scaling(console: Console, runs: list[RunResult]) -> None:
         base = one.get((r.backend, r.n))
         if r.workers == 1 or base is None or r.month_end is not None:
             continue
-        ratio = base.timings.delivery / r.timings.delivery if r.timings.delivery else 0.0
+        delivery = measured(r.timings, "timings").delivery
+        alone = measured(base.timings, "timings").delivery
+        ratio = alone / delivery if delivery else 0.0
         console.print(
             f"Delivery to review with {r.workers} workers ({r.backend}, N = {r.n:,}): "
-            f"[bold]{_rate(r.n, r.timings.delivery)}[/] documents/s against "
-            f"{_rate(base.n, base.timings.delivery)} with one ({ratio:.2f}×)")
+            f"[bold]{_rate(r.n, delivery)}[/] documents/s against "
+            f"{_rate(base.n, alone)} with one ({ratio:.2f}×)")
 
 
 def _print_month_end(console: Console, runs: list[RunResult]) -> None:
     """The month end, with the single-company runs' overall rate beside it."""
-    months = [r for r in runs if r.month_end is not None]
+    months = [(r, r.month_end) for r in runs if r.month_end is not None]
     if not months:
         return
     table = Table(title="Month end: one contract's companies, a month of documents each, "
@@ -130,8 +132,7 @@ def _print_month_end(console: Console, runs: list[RunResult]) -> None:
                    "per company, sync → posted: p50 / p95 / max",
                    "→ in review: p50 / p95", "API calls", "clients' CPU"):
         table.add_column(column, justify="left" if column == "run" else "right")
-    for r in months:
-        m = r.month_end
+    for r, m in months:
         table.add_row(
             _name(r), f"{m.size.total:,}",
             f"{m.clients}", f"{m.seconds:.2f}", f"[bold]{m.rate:,.0f}[/]",
@@ -166,8 +167,9 @@ def _print_cpu(console: Console, runs: list[RunResult]) -> None:
         phases = [("overall", r.seconds, total)]
         if delivery:
             posting = {k: total.get(k, 0.0) - delivery.get(k, 0.0) for k in total}
-            phases = [("delivery", r.timings.delivery, delivery),
-                      ("posting", r.timings.posting, posting), *phases]
+            timings = measured(r.timings, "timings")
+            phases = [("delivery", timings.delivery, delivery),
+                      ("posting", timings.posting, posting), *phases]
         for i, (phase, wall, used) in enumerate(phases):
             capacity = cpus * wall
             parts = [used.get(name, 0.0) for name in names]
@@ -206,7 +208,7 @@ def _print_floor(console: Console, floor: Floor, runs: list[RunResult]) -> None:
                 f"[bold]{r.month_end.rate / (floor.n / floor.total):.1%}[/] of broker + COPY; "
                 f"{r.month_end.rate / (floor.n / floor.copy):.1%} of COPY alone")
         elif r.backend == "PostgreSQL" and r.n == floor.n:
-            overall = r.n / r.timings.overall
+            overall = r.n / measured(r.timings, "timings").overall
             console.print(
                 f"Ratio overall / floor ({_name(r)}, N = {r.n:,}): "
                 f"[bold]{overall / (floor.n / floor.total):.1%}[/] of broker + COPY; "
@@ -246,7 +248,7 @@ def _print_live(console: Console, r: RunResult) -> None:
     if r.live_error:
         console.print(f"[bold red]Live mode could not run:[/] {r.live_error}")
         return
-    live = r.live
+    live = measured(r.live, "live figures")
     table = Table(title=f"Live ({r.backend}): one document at a time, {live.rate}/s for "
                         f"{live.seconds}s, auto-post on")
     for column in ("created", "achieved rate", "POST p50 / p99", "posted",

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy.engine import make_url
 
@@ -34,6 +35,8 @@ from bench.seed import (
 from deploy.local.client import FlowClient, wait_for
 from deploy.local.stack import Stack
 from shared.rut import rut_from_number
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -65,7 +68,21 @@ class RunResult:
     @property
     def seconds(self) -> float:
         """Wall time of what was measured: connect → all posted, or the month end."""
-        return self.month_end.seconds if self.month_end else self.timings.overall
+        if self.month_end is not None:
+            return self.month_end.seconds
+        return measured(self.timings, "timings").overall
+
+
+def measured(value: T | None, what: str) -> T:
+    """A figure of a finished run: set by then, unless the run stopped before it."""
+    if value is None:
+        raise RuntimeError(f"the run has no {what}: it stopped before measuring it")
+    return value
+
+
+def service_pids(stack: Stack) -> dict[str, int]:
+    """Each service's process id, by name: every one runs once the stack has started."""
+    return {s.name: measured(s.process, f"process of {s.name}").pid for s in stack.services}
 
 
 @dataclass
@@ -127,7 +144,7 @@ def watched(started: StartedStack, result: RunResult, profile_dir: Path | None
     PostgreSQL's CPU is the run's own connections' (and the server's background work),
     not that of whatever else uses the same server."""
     stack = started.stack
-    pids = {s.name: s.process.pid for s in stack.services}
+    pids = service_pids(stack)
     if profile_dir is not None:
         result.profile_dir = profile_dir / result.label
     with (ProcessWatch(pids, databases=started.databases) as watch,
@@ -234,7 +251,7 @@ async def _live(client: FlowClient, started: StartedStack, options: LiveOptions,
         client.confirm(sync["id"])
         say(f"[{label}] live: {options.rate}/s for {options.seconds}s")
         # CPU per live document: what the stack costs on the live path, whatever the load.
-        pids = {s.name: s.process.pid for s in started.stack.services}
+        pids = service_pids(started.stack)
         with (ProcessWatch(pids, databases=started.databases) as watch,
               Profiler(pids, profile_dir)):
             result = await run_live(client, started.stack.invoicing_url, started.invoicing_db,

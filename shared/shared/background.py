@@ -1,5 +1,6 @@
-"""The background tasks of an API process (outbox relay, event consumer, periodic jobs):
-how both API services start them, stop them and say whether they are still alive.
+"""The background tasks of a process (outbox relay, event consumer, periodic jobs): how
+the two API services and the integration worker start them, stop them and say whether they
+are still alive.
 
 Stopping lets each task finish what it has in hand (the consumer its batch, handled and
 acked; the relay its round, published and marked) before it ends, so nothing is lost and
@@ -61,9 +62,10 @@ class Repeating:
 
 
 class Runtime:
-    """Start, stop and health of one service's background tasks and their publisher."""
+    """Start, stop and health of one service's background tasks and their publisher
+    (``None`` for a process that publishes nothing: the worker only consumes)."""
 
-    def __init__(self, service: str, publisher: Publisher, amqp_url: str, *,
+    def __init__(self, service: str, publisher: Publisher | None, amqp_url: str, *,
                  ready_timeout: float = READY_TIMEOUT, stop_grace: float = STOP_GRACE):
         self.service = service
         self.publisher = publisher
@@ -90,8 +92,9 @@ class Runtime:
 
     async def start(self) -> None:
         self._stopping = False
-        # Connecting declares every queue, so nothing we emit is dropped as unroutable.
-        await self.publisher.connect()
+        if self.publisher is not None:
+            # Connecting declares every queue, so nothing we emit is dropped as unroutable.
+            await self.publisher.connect()
         for job in self._jobs:
             job.task = asyncio.create_task(job.run(), name=job.name)
             job.task.add_done_callback(self._ended)
@@ -138,7 +141,8 @@ class Runtime:
                 await task
         for job in self._jobs:
             job.task = None
-        await self.publisher.close()
+        if self.publisher is not None:
+            await self.publisher.close()
 
     def dead(self) -> dict[str, str]:
         """The tasks that ended while they should run, each with why: for /healthz."""
@@ -149,7 +153,7 @@ class Runtime:
 
     async def check_broker(self) -> None:
         """For /readyz: raise unless connected and every task runs."""
-        if not self.publisher.is_connected:
+        if self.publisher is not None and not self.publisher.is_connected:
             raise ConnectionError("not connected to RabbitMQ")
         for name, why in self.dead().items():
             raise RuntimeError(f"background task {name} has stopped: {why}")

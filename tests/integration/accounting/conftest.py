@@ -7,7 +7,13 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from accounting.adapters.tables import outbox, sync_document_counts, sync_documents
+from accounting.adapters.tables import (
+    documents_with_state,
+    outbox,
+    sync_document_counts,
+    sync_document_states,
+    sync_documents,
+)
 from accounting.bootstrap import build_app
 from accounting.config import Settings
 from accounting.entrypoints.cli import migrate
@@ -53,8 +59,9 @@ async def document_counts_stay_true(request):
     yield
     async with services.uow() as uow:
         counted = {(sync_id, status): n for sync_id, status, n in (await uow.session.execute(
-            select(sync_documents.c.sync_id, sync_documents.c.status, func.count())
-            .group_by(sync_documents.c.sync_id, sync_documents.c.status))).all()}
+            select(sync_documents.c.sync_id, sync_document_states.c.status, func.count())
+            .select_from(documents_with_state)
+            .group_by(sync_documents.c.sync_id, sync_document_states.c.status))).all()}
         kept = {(sync_id, status): n for sync_id, status, n in (await uow.session.execute(
             select(sync_document_counts.c.sync_id, sync_document_counts.c.status,
                    sync_document_counts.c.count))).all() if n}

@@ -9,11 +9,15 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from deploy.local.auth import GrantingAuth
+from invoicing.adapters import tables
+from invoicing.adapters.repositories import DocumentRepository
 from invoicing.adapters.sii.rcv_csv import COMPRAS_HEADER
 from invoicing.bootstrap import build_app
 from invoicing.domain.companies import Company
+from invoicing.domain.documents import Direction
 from invoicing.domain.imports import ImportInterrupted
 from invoicing.entrypoints.cli import migrate
 from invoicing.service_layer.imports import ImportOptions, import_file
@@ -743,6 +747,29 @@ async def test_the_rcv_iva_columns_are_kept_apart_on_the_document_and_its_event(
     assert event["vat_breakdown"] == expected and event["vat"] == 19_000
 
 
+async def test_a_breakdown_is_stored_as_the_columns_it_says_and_read_back_whole(
+        imports_app, http):
+    company = await register(http)
+    code_zero = {**compra(2, iva=0, total=1190), "Monto Iva No Recuperable": 190,
+                 "Codigo IVA No Rec.": 0}
+    await upload(http, company, "rcv.csv", rcv_compras([compra(1), code_zero]))
+    async with imports_app.state.container.uow() as unit:
+        stored = dict((await unit.session.execute(
+            select(tables.documents.c.folio, tables.documents.c.vat_breakdown)
+            .where(tables.documents.c.company_rut == company))).all())
+    # Half of an imported row was its breakdown's zeros: only what a column says is kept.
+    assert stored == {1: {"recoverable": 190},
+                      2: {"non_recoverable": 190, "non_recoverable_code": 0}}
+    docs = by_folio(await documents(http, company))
+    zeros = {"recoverable": 0, "non_recoverable": 0, "non_recoverable_code": None,
+             "common_use": 0, "fixed_asset_net": 0, "fixed_asset_vat": 0,
+             "without_credit": 0, "not_retained": 0, "tobacco_cigars": 0,
+             "tobacco_cigarettes": 0, "tobacco_processed": 0}
+    assert docs[(33, 1)]["vat_breakdown"] == {**zeros, "recoverable": 190}
+    assert docs[(33, 2)]["vat_breakdown"] == {**zeros, "non_recoverable": 190,
+                                              "non_recoverable_code": 0}
+
+
 async def test_a_note_the_company_issued_over_its_own_factura_de_compra_is_a_purchase(http):
     company = await register(http)
     note = f"""<?xml version="1.0" encoding="ISO-8859-1"?>
@@ -927,3 +954,57 @@ async def test_a_pending_document_the_reimported_registro_lists_is_accepted(http
     assert (registro["accepted"], registro["duplicates"]) == (1, 0)
     [doc] = await documents(http, company)
     assert doc["status"] == "recorded"
+
+
+# --- a first import, no key looked up ------------------------------------------------------
+
+
+@pytest.fixture
+def lookups(monkeypatch) -> list[int]:
+    """The keys each recorded_by_key call is asked for (the real query still runs)."""
+    asked: list[int] = []
+    real = DocumentRepository.recorded_by_key
+
+    async def counted(self, company_rut, direction, keys):
+        asked.append(len(keys))
+        return await real(self, company_rut, direction, keys)
+
+    monkeypatch.setattr(DocumentRepository, "recorded_by_key", counted)
+    return asked
+
+
+async def test_a_first_import_looks_no_key_up_and_a_reimport_looks_up_each_batch(
+        imports_app, http, lookups):
+    company = await register(http)
+    uow = imports_app.state.container.uow
+    async with uow() as unit:
+        assert await unit.documents.directions_recorded(company) == frozenset()
+    content = rcv_compras([compra(n) for n in range(1, 6)])
+    first = await import_file(uow, company, io.BytesIO(content),
+                              options=ImportOptions(batch_size=2))
+    assert (first.created, lookups) == (5, [])
+    async with uow() as unit:
+        assert await unit.documents.directions_recorded(company) == {Direction.PURCHASES}
+    again = await import_file(uow, company, io.BytesIO(content),
+                              options=ImportOptions(batch_size=2))
+    assert (again.created, again.duplicates, lookups) == (0, 5, [2, 2, 1])
+
+
+async def test_a_first_import_still_tells_the_folios_recorded_once_it_started(
+        imports_app, http, lookups, monkeypatch):
+    company = await register(http)
+    await upload(http, company, "rcv.csv", rcv_compras([compra(1), compra(2)]))
+
+    async def nothing_yet(self, company_rut):  # as checked before those two were recorded
+        return frozenset()
+
+    monkeypatch.setattr(DocumentRepository, "directions_recorded", nothing_yet)
+    content = rcv_compras([compra(1), compra(2, iva=200, total=1200), compra(3)])
+    summary = await import_file(imports_app.state.container.uow, company,
+                                io.BytesIO(content), options=ImportOptions(batch_size=2))
+    assert lookups == []
+    assert (summary.created, summary.duplicates, summary.conflicts) == (1, 1, 1)
+    [conflict] = summary.items
+    assert (conflict.location.line, conflict.folio) == (3, 2)
+    assert "this file says total 1200" in conflict.reason
+    assert by_folio(await documents(http, company))[(33, 2)]["total"] == 1190

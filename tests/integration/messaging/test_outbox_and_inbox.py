@@ -215,3 +215,106 @@ async def test_a_batch_is_published_in_a_few_turns_of_a_busy_event_loop(publishe
         stop.set()
     # Confirms still arrive a few per turn (aiormq's channel takes frames ten at a time).
     assert taken < len(batch) / 2, f"{len(batch)} messages took {taken} turns of the loop"
+
+
+class _Recording:
+    """A publisher of our own: records what it is handed, fails or waits when told to."""
+
+    def __init__(self, *, fail: bool = False, hold: asyncio.Event | None = None):
+        self.published: list[str] = []
+        self.fail, self.hold = fail, hold
+        self.holding = asyncio.Event()
+
+    async def publish(self, messages: list[OutgoingMessage]) -> None:
+        if self.hold is not None:
+            self.holding.set()
+            await self.hold.wait()
+        if self.fail:
+            raise ConnectionError("the broker did not confirm")
+        self.published.extend(m.message_id for m in messages)
+
+
+async def _fresh_outbox(engine, events) -> None:
+    async with engine.begin() as conn:
+        await conn.execute(outbox.update().where(outbox.c.published_at.is_(None))
+                           .values(published_at=func.now()))  # earlier tests' leftovers
+        await add_events(conn, outbox, events)
+
+
+async def test_a_batch_whose_publish_fails_stays_unpublished_for_the_next(engine):
+    """The rows are marked in the statement that claims them, so the mark must go with a
+    failed publish: the next batch publishes the same rows, in order."""
+    events = [requested(n) for n in range(300, 305)]
+    await _fresh_outbox(engine, events)
+    with pytest.raises(ConnectionError):
+        await OutboxRelay(engine, outbox, _Recording(fail=True)).publish_pending()
+    relay = OutboxRelay(engine, outbox, publisher := _Recording())
+    assert await relay.backlog() == 5
+    assert await relay.publish_pending() == 5
+    assert publisher.published == [e.id for e in events]
+    assert await relay.backlog() == 0
+
+
+async def test_two_relays_at_once_take_different_rows(engine):
+    """Several replicas run a relay each: a batch skips the rows another batch holds."""
+    events = [requested(n) for n in range(400, 406)]
+    await _fresh_outbox(engine, events)
+    first = _Recording(hold=asyncio.Event())
+    holding = asyncio.create_task(
+        OutboxRelay(engine, outbox, first, batch_size=3).publish_pending())
+    await asyncio.wait_for(first.holding.wait(), 10)  # its three rows claimed, unconfirmed
+    second = _Recording()
+    # Blocking on the held rows instead of skipping them would time out here.
+    assert await asyncio.wait_for(
+        OutboxRelay(engine, outbox, second, batch_size=10).publish_pending(), 10) == 3
+    first.hold.set()
+    assert await holding == 3
+    assert first.published == [e.id for e in events[:3]]
+    assert second.published == [e.id for e in events[3:]]
+
+
+async def test_events_committed_one_at_a_time_go_out_together_once_the_relay_is_busy(engine):
+    """A live document is a commit of its own: woken again soon after a batch, the relay
+    gathers what came meanwhile into one batch instead of a batch per event."""
+    await _fresh_outbox(engine, [])
+    batches: list[list[str]] = []
+
+    class Batches(_Recording):
+        async def publish(self, messages: list[OutgoingMessage]) -> None:
+            batches.append([m.message_id for m in messages])
+
+    relay = OutboxRelay(engine, outbox, Batches(), coalesce=6.0)
+    events = [requested(n) for n in range(500, 505)]
+    async with running(relay.run()):
+        async with engine.begin() as conn:
+            await add_events(conn, outbox, events[:1])
+        relay.wake()  # nothing sent for a while: published at once
+        await wait_until(lambda: _eq(relay.backlog, 0), within=3)
+        for event in events[1:]:
+            async with engine.begin() as conn:
+                await add_events(conn, outbox, [event])
+            relay.wake()
+        assert await relay.backlog() == 4  # held back: its last batch began just now
+        await wait_until(lambda: _eq(relay.backlog, 0))
+    assert batches == [[events[0].id], [e.id for e in events[1:]]]
+
+
+async def test_a_published_event_carries_what_consumers_read_of_it(
+        infra, topology, publisher, channel, consumer_name):
+    """Its id, type and correlation id, the verified publisher, the content type, and
+    persistence (it survives a broker restart)."""
+    queue = await topology.declare_queue(channel, consumer_name, [REQUESTED])
+    event = requested(600)
+    await publisher.publish([OutgoingMessage(event.id, REQUESTED,
+                                             event.model_dump_json().encode(), "corr-600")])
+    message = None
+    for _ in range(100):
+        if (message := await queue.get(no_ack=True, fail=False)) is not None:
+            break
+        await asyncio.sleep(0.05)
+    assert message is not None
+    assert (message.message_id, message.type, message.correlation_id, message.user_id,
+            message.content_type, message.delivery_mode) == (
+        event.id, REQUESTED, "corr-600", infra.owner_user(REQUESTED),
+        "application/cloudevents+json", aio_pika.DeliveryMode.PERSISTENT)
+    assert message.body == event.model_dump_json().encode()

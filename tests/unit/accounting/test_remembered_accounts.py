@@ -1,12 +1,14 @@
 """The remembered detail account (issue 14, item 12): the rule that proposes it, and the
-intake and confirm steps that use and learn it, on fakes of the repositories."""
+intake and confirm steps that use and learn it, on the fake unit of work."""
 
 from dataclasses import replace
 from datetime import UTC, date, datetime
-from types import SimpleNamespace
+
+import pytest
 
 from accounting.domain.accounts import Account, AccountType
 from accounting.domain.chart import default_chart
+from accounting.domain.errors import NotFound, Unprocessable
 from accounting.domain.remembered import (
     AccountSource,
     Origin,
@@ -16,9 +18,18 @@ from accounting.domain.remembered import (
     remembered_account_problems,
 )
 from accounting.domain.settings import InvoiceSettings
+from accounting.domain.syncs import DocumentStatus, SyncDocument
 from accounting.service_layer import remembered
 from shared.events import TaxDocument
 from shared.internal_api import Proposal, ProposedEntry, ProposedLine
+from tests.unit.accounting.fakes import FakeBooks, FakeServices, FakeUnitOfWork
+from tests.unit.accounting.samples import (
+    COMPANY_ID,
+    CUSTOMER,
+    SYNC_ID,
+    books_of_a_company,
+    range_sync,
+)
 
 SUPPLIER = "76123456-0"
 OTHER_SUPPLIER = "77777777-7"
@@ -104,37 +115,31 @@ def test_a_remembered_account_must_fit_the_direction():
     assert "does not exist" in missing
 
 
-# --- intake and confirm, on fakes of the repositories -------------------------------------
+# --- intake and confirm, on the fake unit of work -------------------------------------
 
 
-class FakeMemory:
-    def __init__(self, records: list[RememberedAccount]):
-        self.records = {r.key: r for r in records}
-        self.reads: list[set[str]] = []
-        self.remembered: list[RememberedAccount] = []
-        self.documents: dict[str, dict] = {}
-        self.chosen_reads = 0
-
-    async def for_counterparties(self, company_id, ruts):
-        ruts = set(ruts)
-        self.reads.append(ruts)
-        return {k: r for k, r in self.records.items() if k[1] in ruts}
-
-    async def remember(self, company_id, records):
-        self.remembered.extend(records)
-
-    async def chosen_documents(self, ids):
-        self.chosen_reads += 1
-        return [SimpleNamespace(id=i, **self.documents[i]) for i in ids]
+def books_remembering(*records: RememberedAccount) -> FakeBooks:
+    books = FakeBooks()
+    books.settings.settings[COMPANY_ID] = InvoiceSettings(sales_detail="310115",
+                                                          purchases_detail="410230")
+    for record in records:
+        books.remembered.records[(COMPANY_ID, *record.key)] = record
+    return books
 
 
-class FakeSettings:
-    async def get_settings(self, company_id):
-        return InvoiceSettings(sales_detail="310115", purchases_detail="410230")
-
-
-def fake_uow(memory: FakeMemory):
-    return SimpleNamespace(remembered=memory, settings=FakeSettings())
+def stored(books: FakeBooks, document_id: str, account_source: str,
+           detail: str = "410230") -> SyncDocument:
+    """A purchase of SUPPLIER stored in the session, its detail account from
+    ``account_source``."""
+    document = SyncDocument(
+        id=document_id, sync_id=SYNC_ID, company_id=COMPANY_ID, source_key=f"k-{document_id}",
+        event_id="e", issue_date=date(2026, 11, 5), issued_on=date(2026, 11, 5), dte_type=33,
+        folio=1, document={"direction": "purchases", "counterparty": {"rut": SUPPLIER}},
+        payment=None, status=DocumentStatus.READY, hold_reason=None, hold_code=None,
+        note=None, entry={"lines": [{"account_code": detail, "role": "detail"}]},
+        entry_id=None, created_at=CHOSEN_ON, account_source=account_source, account_note=None)
+    books.syncs.documents[document_id] = document
+    return document
 
 
 def purchase(folio: int, supplier: str, net: int) -> Proposal:
@@ -154,11 +159,12 @@ def purchase(folio: int, supplier: str, net: int) -> Proposal:
 
 
 async def test_intake_reads_the_batch_memory_once_and_proposes_it():
-    memory = FakeMemory([BANK_FEES])
+    books = books_remembering(BANK_FEES)
     batch = [purchase(1, SUPPLIER, 10_000), purchase(2, OTHER_SUPPLIER, 20_000),
              purchase(3, SUPPLIER, 30_000)]
-    proposed = await remembered.propose(fake_uow(memory), "c1", batch, chart())
-    assert memory.reads == [{SUPPLIER, OTHER_SUPPLIER}]  # one read for the whole batch
+    proposed = await remembered.propose(FakeUnitOfWork(books), COMPANY_ID, batch, chart())
+    # One read for the whole batch.
+    assert books.remembered.reads == [{SUPPLIER, OTHER_SUPPLIER}]
     by_folio = {p.document.folio: (p, source, note) for p, source, note in proposed}
     first, source, note = by_folio[1]
     # Neto 10.000 to 410190 instead of 410230; IVA 1.900 and the supplier's 11.900 stay.
@@ -173,30 +179,47 @@ async def test_intake_reads_the_batch_memory_once_and_proposes_it():
 
 
 async def test_confirm_remembers_the_latest_person_choice_of_a_counterparty_only():
-    memory = FakeMemory([])
-    memory.documents = {
-        "a": {"source_key": "k-a", "document": {"direction": "purchases",
-                                                "counterparty": {"rut": SUPPLIER}},
-              "entry": {"lines": [{"account_code": "420220", "role": "detail"}]}},
-        "b": {"source_key": "k-b", "document": {"direction": "purchases",
-                                                "counterparty": {"rut": SUPPLIER}},
-              "entry": {"lines": [{"account_code": "410190", "role": "detail"}]}},
-    }
-    posted = [SimpleNamespace(id="a", account_source="chosen"),
-              SimpleNamespace(id="x", account_source="remembered"),
-              SimpleNamespace(id="y", account_source="settings"),
-              SimpleNamespace(id="b", account_source="chosen")]
-    sync = SimpleNamespace(id="sync-9", company_id="c1")
-    await remembered.learn(fake_uow(memory), sync, posted)
-    [learnt] = memory.remembered
+    books = books_remembering()
+    posted = [stored(books, "a", "chosen", "420220"), stored(books, "x", "remembered"),
+              stored(books, "y", "settings"), stored(books, "b", "chosen", "410190")]
+    await remembered.learn(FakeUnitOfWork(books), range_sync(), posted)
+    [learnt] = books.remembered.records.values()
     assert (learnt.direction, learnt.counterparty_rut, learnt.account_code, learnt.origin,
             learnt.sync_id, learnt.source_key) == (
-        "purchases", SUPPLIER, "410190", Origin.REVIEW, "sync-9", "k-b")
+        "purchases", SUPPLIER, "410190", Origin.REVIEW, SYNC_ID, "k-b")
 
 
 async def test_a_page_nobody_changed_costs_no_query():
-    memory = FakeMemory([])
-    await remembered.learn(fake_uow(memory), SimpleNamespace(id="s", company_id="c"),
-                           [SimpleNamespace(id=str(i), account_source="settings")
-                            for i in range(2000)])
-    assert memory.chosen_reads == 0 and memory.remembered == []
+    books = books_remembering()
+    page = [stored(books, str(i), "settings") for i in range(2000)]
+    await remembered.learn(FakeUnitOfWork(books), range_sync(), page)
+    assert books.remembered.chosen_reads == 0 and books.remembered.records == {}
+
+
+# --- the API, on the fake unit of work ------------------------------------------------------
+
+
+async def test_an_account_set_through_the_api_is_listed_with_its_names_and_forgotten_once():
+    books = books_of_a_company()
+    await books.journal.add_counterparties(COMPANY_ID, {CUSTOMER: "Cliente SpA"})
+    services = FakeServices(books)
+
+    shown = await remembered.set_remembered(services, COMPANY_ID, "sales", CUSTOMER, "4102")
+
+    assert (shown["counterparty_name"], shown["account_code"], shown["account_name"],
+            shown["origin"], shown["sync_id"]) == (
+        "Cliente SpA", "4102", "Ventas de Servicios", Origin.API, None)
+    page = await remembered.list_remembered(services, COMPANY_ID, "sales", None, 0, 10)
+    assert (page["total"], page["items"]) == (1, [shown])
+    await remembered.forget(services, COMPANY_ID, "sales", CUSTOMER)
+    with pytest.raises(NotFound, match="No detail account is remembered for the sales of "
+                                       "77.777.777-7"):
+        await remembered.forget(services, COMPANY_ID, "sales", CUSTOMER)
+
+
+async def test_an_account_that_cannot_be_a_detail_is_not_remembered():
+    services = FakeServices(books_of_a_company())
+    with pytest.raises(Unprocessable, match="Account 2111 cannot be remembered as the sales "
+                                            "detail account of 77.777.777-7"):
+        await remembered.set_remembered(services, COMPANY_ID, "sales", CUSTOMER, "2111")
+    assert services.books.remembered.records == {} and services.commits == 0

@@ -260,10 +260,18 @@ def test_the_rcv_breakdown_columns_are_read_in_the_order_of_vat_breakdowns_field
     assert fields == [*columns[:2], "non_recoverable_code", *columns[2:]]
 
 
-def test_import_ids_are_distinct_version_4_uuids_across_blocks():
+def test_import_ids_are_distinct_time_ordered_uuids_across_blocks():
     ids = new_ids(block=3)
     texts = [next(ids) for _ in range(10)]  # more than three blocks
     assert len(set(texts)) == 10
     for text in texts:
         parsed = uuid.UUID(text)
-        assert (parsed.version, parsed.variant, str(parsed)) == (4, uuid.RFC_4122, text)
+        assert (parsed.version, parsed.variant, str(parsed)) == (7, uuid.RFC_4122, text)
+
+
+def test_a_breakdown_of_only_zeros_is_stored_whole_so_that_it_reads_back_as_one():
+    # Stored as only the columns that say something; an empty {} would read back as None.
+    assert repositories._breakdown_json(model.VatBreakdown(recoverable=19)) == {
+        "recoverable": 19}
+    assert repositories._breakdown_json(model.VatBreakdown()) == dataclasses.asdict(
+        model.VatBreakdown())

@@ -16,10 +16,22 @@ from accounting.adapters.tables import (
     journal_lines,
     periods,
 )
-from accounting.domain.journal import JournalEntry
+from accounting.domain.journal import JournalEntry, JournalLine
 from accounting.domain.periods import Period, PeriodStatus
 from shared.bulk import bulk_insert
 from shared.db import upsert
+
+# A line as the record has it: every column but the table's own key.
+LINE_COLUMNS = tuple(c for c in journal_lines.c if c.name != "id")
+
+
+def entry_lines_by_entry(rows: Iterable[RowMapping],
+                         entry_ids: Iterable[str]) -> dict[str, list[JournalLine]]:
+    """Rows of LINE_COLUMNS as each entry's records, in the rows' order."""
+    lines: dict[str, list[JournalLine]] = {entry_id: [] for entry_id in entry_ids}
+    for row in rows:
+        lines[row.entry_id].append(JournalLine(**row))
+    return lines
 
 
 def active_entries(company_id: str) -> tuple[Any, ...]:
@@ -61,16 +73,15 @@ class JournalRepository(SqlRepository):
         row = await self._one(self._lock(query) if lock else query)
         return None if row is None else JournalEntry(**row)
 
-    async def entry_lines(self, entry_ids: list[str]) -> dict[str, list[RowMapping]]:
-        lines: dict[str, list[RowMapping]] = {entry_id: [] for entry_id in entry_ids}
+    async def entry_lines(self, entry_ids: list[str]) -> dict[str, list[JournalLine]]:
+        rows: list[RowMapping] = []
         for among in self._among(journal_lines.c.entry_id, entry_ids):
-            for line in await self._all(
-                select(journal_lines)
+            rows.extend(await self._all(
+                select(*LINE_COLUMNS)
                 .where(among)
                 .order_by(journal_lines.c.entry_id, journal_lines.c.line_no)
-            ):
-                lines[line.entry_id].append(line)
-        return lines
+            ))
+        return entry_lines_by_entry(rows, entry_ids)
 
     async def mark_reversed(self, entry_id: str, reversal_id: str) -> None:
         await self.session.execute(

@@ -15,7 +15,7 @@ from accounting.adapters.tables import (
     remembered_accounts,
     sync_documents,
 )
-from accounting.domain.remembered import Origin, RememberedAccount
+from accounting.domain.remembered import NamedRemembered, Origin, RememberedAccount
 from shared.db import upsert
 
 _table = remembered_accounts
@@ -43,7 +43,7 @@ class RememberedRepository:
         return found
 
     async def page(self, company_id: str, direction: str | None, counterparty_rut: str | None,
-                   offset: int, limit: int) -> tuple[Sequence[RowMapping], int]:
+                   offset: int, limit: int) -> tuple[list[NamedRemembered], int]:
         """A page of the company's remembered accounts, by direction and RUT, with the
         counterparty's and the account's names."""
         condition = _table.c.company_id == company_id
@@ -64,8 +64,9 @@ class RememberedRepository:
                                                    accounts.c.code == _table.c.account_code)))
             .where(condition)
             .order_by(_table.c.direction, _table.c.counterparty_rut)
-            .offset(offset).limit(limit))).mappings().all()
-        return rows, total
+            .offset(offset).limit(limit))).all()
+        return [NamedRemembered(_record(row), row.counterparty_name, row.account_name)
+                for row in rows], total
 
     async def remember(self, company_id: str, records: list[RememberedAccount]) -> None:
         """Remember each record, replacing what was remembered for its (direction, RUT).

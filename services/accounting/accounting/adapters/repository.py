@@ -16,10 +16,13 @@ them (a deadlock); in one order they can only queue. From first to last:
    the manifest's state), then its new documents (by key), then the session's row (the
    consumer's inbox claim of an event goes with its session's rows);
 3. the company's live session; 4. the company's row (posting, closing or reopening a
-   month, reversing, hiding or deleting the company);
+   month, reversing, hiding or deleting the company), FOR NO KEY UPDATE so that it does
+   not wait for the key-share locks of rows inserted under the company (step 1's
+   counterparties among them);
 5. the contract's integration requests (by request time and id), then links;
-6. documents changing status or entry, and the entries posted or reversed, then the
-   remembered accounts a confirm learns, by (company, direction, RUT);
+6. documents changing status or entry (their rows in sync_document_states; a new
+   document's state row is new too, so it waits for nothing), and the entries posted or
+   reversed, then the remembered accounts a confirm learns, by (company, direction, RUT);
 7. per-status document counts, by (session, status), just before the commit.
 
 Within one kind the keys go in order (sorted in SyncRepository.add_documents and
@@ -36,7 +39,7 @@ from sqlalchemy import ARRAY, String, any_, cast, literal
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.bulk import BULK_FROM, postgres_connection
+from shared.bulk import postgres_connection
 
 # Keys per IN (…) list: asyncpg takes at most 32,767 parameters in one statement.
 IN_CHUNK = 5_000
@@ -56,9 +59,11 @@ def chunks(items: Iterable[Any], size: int | None = None) -> Iterable[list[Any]]
 def among(session: AsyncSession, column: Any, values: Iterable[Any]) -> list[Any]:
     """Conditions "column is one of values", to run one query each: on PostgreSQL one
     ``= ANY(array)`` (a single parameter; an IN list of 2,000 keys cost more to render
-    than to run), elsewhere IN lists of at most IN_CHUNK."""
+    than to run, and a short one was another statement for each length: rendered again,
+    and prepared again on each pooled connection, for live batches of a few documents),
+    elsewhere IN lists of at most IN_CHUNK."""
     values = list(values)
-    if session.bind.dialect.name == "postgresql" and len(values) >= BULK_FROM:
+    if session.get_bind().dialect.name == "postgresql" and values:
         return [column == any_(cast(literal(values), ARRAY(String)))]
     return [column.in_(chunk) for chunk in chunks(values)]
 
@@ -81,8 +86,9 @@ class SqlRepository:
     def _among(self, column: Any, values: Iterable[Any]) -> list[Any]:
         return among(self.session, column, values)
 
-    def _lock(self, query: Any) -> Any:
-        # SQLite serialises writers anyway; PostgreSQL needs the row lock.
-        if self.session.bind.dialect.name == "postgresql":
-            return query.with_for_update()
+    def _lock(self, query: Any, *, key_share: bool = False) -> Any:
+        # SQLite serialises writers anyway; PostgreSQL needs the row lock. key_share: FOR
+        # NO KEY UPDATE, which lets foreign keys' key-share locks on the row be.
+        if self.session.get_bind().dialect.name == "postgresql":
+            return query.with_for_update(key_share=key_share)
         return query

@@ -9,7 +9,7 @@ is outside it was held at intake and is never posted).
 """
 
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 from typing import NamedTuple
@@ -81,6 +81,13 @@ class Context:
     settled: Collection[str] | None = None
     closed_months: Collection[str] = frozenset()
     chart: Mapping[str, Account] | None = None  # None: entries are not checked
+    # The rules that can hold in this context, in RULES' order: a page of a confirm asks
+    # them of thousands of documents, and most contexts rule most of them out at once.
+    rules: tuple["Rule", ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "rules", tuple(
+            rule for rule, applies in _APPLIES.items() if applies(self)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,20 +171,22 @@ def _why_not(lines: Sequence[Line], chart: Mapping[str, Account]) -> str | None:
     return hold_reason(lines, chart)
 
 
-# In this order: the first that holds decides; none holding, the document is ready.
-RULES: tuple[Rule, ...] = (
-    _late,
-    _already_posted,
-    _held_by_worker,
-    _outside_range,
-    _awaiting_document,
-    _closed_period,
-    _entry_problem,
-)
+# In this order: the first that holds decides; none holding, the document is ready. Each
+# with the facts of the context it needs to hold at all.
+_APPLIES: dict[Rule, Callable[[Context], bool]] = {
+    _late: lambda context: context.session_closed,
+    _already_posted: lambda context: bool(context.posted),
+    _held_by_worker: lambda context: True,
+    _outside_range: lambda context: context.date_range is not None,
+    _awaiting_document: lambda context: context.settled is not None,
+    _closed_period: lambda context: bool(context.closed_months),
+    _entry_problem: lambda context: context.chart is not None,
+}
+RULES: tuple[Rule, ...] = tuple(_APPLIES)
 
 
 def classify(document: Document, context: Context) -> Decision:
-    for rule in RULES:
+    for rule in context.rules:
         if (decision := rule(document, context)) is not None:
             return decision
     return READY

@@ -37,6 +37,17 @@ class IntegrationRequest:
     company_id: str | None  # the approved company
 
 
+@dataclass(frozen=True)
+class IntegrationLink:
+    """An invoicing company linked to the accounting company keeping its books, by the
+    request approved last."""
+
+    company_rut: str
+    company_id: str
+    request_id: str
+    approved_at: datetime
+
+
 # A company's requests that can still be approved (or rejected).
 OPEN = frozenset({RequestStatus.PENDING, RequestStatus.CONFLICT})
 # No longer the company's current request: they can never be approved.

@@ -28,6 +28,20 @@ class JournalEntry:
     reversal_reason: str | None
 
 
+@dataclass(frozen=True)
+class JournalLine:
+    """A line of a posted entry, in its entry's order (line_no from 1)."""
+
+    entry_id: str
+    line_no: int
+    account_code: str
+    role: str
+    debit: int
+    credit: int
+    counterparty_rut: str | None
+    description: str | None
+
+
 class Line(Protocol):
     # Read-only: a stored line is a tuple (classification.StoredLine), a proposed one a model.
     @property

@@ -9,7 +9,9 @@ holds it is listed with what is wrong.
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
 
 class BookStatus(StrEnum):
@@ -19,6 +21,38 @@ class BookStatus(StrEnum):
     REVERSED = "reversed"  # posted, then reversed, and not posted again
     NOTHING_TO_POST = "nothing_to_post"  # by rule it posts nothing: a guía, a code-2 note
     MISSING = "missing"  # never arrived in accounting
+
+
+@dataclass(frozen=True)
+class ManifestSync:
+    """The range sync a month is reconciled against: its dates and its whole manifest
+    (the totals, and before manifest pages its documents too), as invoicing sent it."""
+
+    id: str
+    date_from: date
+    date_to: date
+    created_at: datetime
+    manifest: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ManifestState:
+    """A manifest whose documents come in pages, as far as it has come: the totals once
+    sync.completed said them (None until then), and how many documents are stored."""
+
+    sync_id: str
+    lines: list[dict[str, Any]] | None
+    document_count: int | None
+    pages: int | None
+    received: int
+
+    @property
+    def whole(self) -> bool:
+        return self.document_count is not None and self.received >= self.document_count
+
+    def session_manifest(self) -> dict[str, Any]:
+        """The manifest a session keeps: the totals, and no documents (they are rows)."""
+        return {"lines": self.lines, "pages": self.pages}
 
 
 @dataclass(frozen=True)

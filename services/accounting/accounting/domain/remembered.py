@@ -51,6 +51,16 @@ class RememberedAccount:
 
 
 @dataclass(frozen=True)
+class NamedRemembered:
+    """A remembered account as the API lists it, with its counterparty's name (None for a
+    RUT no document has brought yet) and its account's (None if it left the chart)."""
+
+    remembered: RememberedAccount
+    counterparty_name: str | None
+    account_name: str | None
+
+
+@dataclass(frozen=True)
 class DetailDecision:
     """What to do with a proposal's detail lines: the account to put where the rules put
     the default (None: leave them), where the detail account comes from, and why."""

@@ -5,7 +5,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 MAX_RANGE_MONTHS = 24
 
@@ -82,6 +82,35 @@ class SyncDocument:
     def of(cls, row: Mapping[Any, Any]) -> "SyncDocument":
         """From its stored columns (a row read, or one about to be stored)."""
         return cls(**{**row, "status": DocumentStatus(row["status"])})
+
+
+class PostingDocument(Protocol):
+    """What posting reads of a document: a SyncDocument (auto-post, a reopened month), or
+    a row of a confirm's page read as it is (a year of them: no record is built for each)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def source_key(self) -> str: ...
+    @property
+    def dte_type(self) -> int | None: ...  # None: a payment
+    @property
+    def payment(self) -> Mapping[str, Any] | None: ...
+    @property
+    def entry(self) -> Mapping[str, Any] | None: ...
+    @property
+    def account_source(self) -> str | None: ...
+
+
+class PostingState(Protocol):
+    """A document as it is now, read under the company's lock (posting_state)."""
+
+    @property
+    def status(self) -> str: ...
+    @property
+    def hold_code(self) -> str | None: ...
+    @property
+    def already_posted(self) -> bool: ...
 
 
 @dataclass(frozen=True)

@@ -44,14 +44,14 @@ async def _look_up(services: Services, parameter: str,
     """The owner and, for what belongs to a company, that company's id."""
     async with services.reads() as uow:
         if parameter == "request_id":
-            row = await uow.companies.get_request(value)
-            return (row.contract_rut if row else None), None
-        company_id = value
+            request = await uow.companies.get_request(value)
+            return (request.contract_rut if request else None), None
+        company_id: str | None = value
         if parameter == "sync_id":
-            row = await uow.syncs.get_sync(value)
-            company_id = row.company_id if row else None
+            sync = await uow.syncs.get_sync(value)
+            company_id = sync.company_id if sync else None
         elif parameter == "entry_id":
-            row = await uow.journal.get_entry(value)
-            company_id = row.company_id if row else None
+            entry = await uow.journal.get_entry(value)
+            company_id = entry.company_id if entry else None
         company = await uow.companies.get_company(company_id) if company_id else None
         return (company.contract_rut if company else None), company_id

@@ -1,5 +1,6 @@
 """Reading the books: journal entries (the balances are reports: service_layer/reports)."""
 
+from dataclasses import asdict
 from datetime import date
 from typing import Any
 
@@ -15,7 +16,7 @@ async def list_entries(services: Services, company_id: str, date_from: date | No
         entries, total, lines = await uow.queries.list_entries(company_id, date_from, date_to,
                                                             offset, limit)
         chart = await uow.companies.chart(company_id)
-    items = [{**entry, "lines": with_account_names(lines[entry.id], chart)}
+    items = [{**asdict(entry), "lines": with_account_names(map(asdict, lines[entry.id]), chart)}
              for entry in entries]
     return {"items": items, "total": total, "offset": offset, "limit": limit}
 

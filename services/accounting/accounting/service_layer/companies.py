@@ -108,7 +108,6 @@ async def _contract(uow: UnitOfWork, rut: str) -> Contract:
     return contract
 
 
-def _company_view(row: Any) -> dict[str, Any]:
-    # A Company, or a row of the list (queries.lists).
-    return {"id": row.id, "contract_rut": row.contract_rut, "rut": row.rut, "name": row.name,
-            "status": str(row.status)}
+def _company_view(company: Company) -> dict[str, Any]:
+    return {"id": company.id, "contract_rut": company.contract_rut, "rut": company.rut,
+            "name": company.name, "status": str(company.status)}

@@ -31,12 +31,14 @@ async def reverse(services: Services, entry_id: str, reason: str | None,
     day = on or datetime.now(UTC).date()
     async with services.uow() as uow:
         # The company's row before the entry's (repository.py, LOCK ORDER), as posting does.
-        company = await uow.companies.get_company((await _entry(uow, entry_id)).company_id,
-                                             lock=True)
+        company_id = (await _entry(uow, entry_id)).company_id
+        company = await uow.companies.get_company(company_id, lock=True)
+        if company is None:  # an entry's company is never removed (a deleted one stays)
+            raise NotFound(f"There is no company with id {company_id}.")
         original = await _entry(uow, entry_id, lock=True)
         label = f"comprobante N° {original.number}"
         if original.reversed_by_entry_id:
-            reversal = await uow.journal.get_entry(original.reversed_by_entry_id)
+            reversal = await _entry(uow, original.reversed_by_entry_id)
             raise Conflict(f"The {label} was already reversed by comprobante N° "
                            f"{reversal.number} (id {reversal.id}); an entry is reversed once.",
                            title="Entry already reversed", reversed_by_entry_id=reversal.id)
@@ -64,8 +66,8 @@ async def reverse(services: Services, entry_id: str, reason: str | None,
               "source_key": REVERSAL_PREFIX + entry_id, "sync_id": None,
               "total": original.total, "created_at": datetime.now(UTC),
               "reverses_entry_id": entry_id, "reversal_reason": reason}],
-            line_rows(reversal_id, [{**line, "debit": line.credit, "credit": line.debit}
-                                    for line in lines]),
+            line_rows(reversal_id, [{**asdict(line), "debit": line.credit,
+                                     "credit": line.debit} for line in lines]),
         )
         await uow.journal.mark_reversed(entry_id, reversal_id)
         link = await uow.companies.link_for_company(original.company_id)
@@ -75,13 +77,13 @@ async def reverse(services: Services, entry_id: str, reason: str | None,
                              source_key=REVERSAL_PREFIX + entry_id, total=original.total),
                  subject=reversal_id)
         await uow.commit()
-        return await entry_view(uow, await uow.journal.get_entry(reversal_id))
+        return await entry_view(uow, await _entry(uow, reversal_id))
 
 
 async def entry_view(uow: UnitOfWork, entry: JournalEntry) -> dict[str, Any]:
     lines = (await uow.journal.entry_lines([entry.id]))[entry.id]
     chart = await uow.companies.chart(entry.company_id)
-    return {**asdict(entry), "lines": with_account_names(lines, chart)}
+    return {**asdict(entry), "lines": with_account_names(map(asdict, lines), chart)}
 
 
 async def _entry(uow: UnitOfWork, entry_id: str, *, lock: bool = False) -> JournalEntry:

@@ -13,6 +13,7 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
+from accounting.domain.companies import Company, CompanyStatus
 from accounting.domain.conflicts import (
     CompanyRef,
     conflict_detail,
@@ -56,12 +57,13 @@ async def on_integration_requested(uow: UnitOfWork, event: IntegrationRequested,
         await _reassert(uow, existing)
         return
     now = datetime.now(UTC)
+    requested_at = event.requested_at or now
     row = {
         "id": event.request_id,
         "contract_rut": event.contract_rut,
         "company_rut": event.company_rut,
         "company_name": event.company_name,
-        "requested_at": event.requested_at or now,
+        "requested_at": requested_at,
     }
     if await uow.companies.get_contract(event.contract_rut) is None:
         reason = unknown_contract_reason(event.contract_rut)
@@ -74,7 +76,7 @@ async def on_integration_requested(uow: UnitOfWork, event: IntegrationRequested,
         return
     others = list(await uow.companies.requests_of_company(event.company_rut, lock=True))
     this = RequestRef(event.request_id, event.contract_rut, RequestStatus.PENDING,
-                      row["requested_at"])
+                      requested_at)
     current = newest([*map(_ref, others), this])
     if current is not None and current.id != this.id:
         # It comes after a newer request of the company: never approvable.
@@ -179,14 +181,14 @@ async def approve(services: Services, request_id: str, company_id: str) -> dict[
             raise Conflict(request.detail or "The request is in conflict.",
                            title="Integration request in conflict")
         # The guard holds at approval too: a duplicate may have been created since.
-        detail = await _conflict(uow, request.contract_rut, request.company_rut)
-        if detail:
+        conflict = await _conflict(uow, request.contract_rut, request.company_rut)
+        if conflict:
             await uow.companies.update_request(request_id, status=RequestStatus.CONFLICT,
-                                               detail=detail)
+                                               detail=conflict)
             uow.emit(_conflicted(request_id, request.company_rut, request.contract_rut),
                      subject=request_id)
             await uow.commit()
-            raise Conflict(detail, title="Integration request in conflict")
+            raise Conflict(conflict, title="Integration request in conflict")
         company = await uow.companies.get_company(company_id)
         problem = _unfit_company(company, company_id, request)
         if problem:
@@ -200,7 +202,7 @@ async def approve(services: Services, request_id: str, company_id: str) -> dict[
                                      accounting_company_id=company_id),
                  subject=request_id)
         await uow.commit()
-        return request_view(await uow.companies.get_request(request_id))
+        return request_view(await _request(uow, request_id, lock=False))
 
 
 async def reject(services: Services, request_id: str, reason: str | None) -> dict[str, Any]:
@@ -215,42 +217,44 @@ async def reject(services: Services, request_id: str, reason: str | None) -> dic
                                      contract_rut=request.contract_rut, reason=reason),
                  subject=request_id)
         await uow.commit()
-        return request_view(await uow.companies.get_request(request_id))
+        return request_view(await _request(uow, request_id, lock=False))
 
 
-def request_view(row: Any) -> dict[str, Any]:
-    return {"id": row.id, "contract_rut": row.contract_rut, "company_rut": row.company_rut,
-            "company_name": row.company_name, "status": row.status, "detail": row.detail,
-            "company_id": row.company_id, "requested_at": row.requested_at,
-            "decided_at": row.decided_at, "superseded_by": row.superseded_by}
+def request_view(request: IntegrationRequest) -> dict[str, Any]:
+    return {"id": request.id, "contract_rut": request.contract_rut,
+            "company_rut": request.company_rut, "company_name": request.company_name,
+            "status": request.status, "detail": request.detail,
+            "company_id": request.company_id, "requested_at": request.requested_at,
+            "decided_at": request.decided_at, "superseded_by": request.superseded_by}
 
 
-def _ref(row: Any) -> RequestRef:
-    return RequestRef(row.id, row.contract_rut, RequestStatus(row.status), row.requested_at)
+def _ref(request: IntegrationRequest) -> RequestRef:
+    return RequestRef(request.id, request.contract_rut, request.status, request.requested_at)
 
 
-async def _request(uow: UnitOfWork, request_id: str) -> IntegrationRequest:
-    request = await uow.companies.get_request(request_id, lock=True)
+async def _request(uow: UnitOfWork, request_id: str, *,
+                   lock: bool = True) -> IntegrationRequest:
+    request = await uow.companies.get_request(request_id, lock=lock)
     if request is None:
         raise NotFound(f"There is no integration request with id {request_id}.")
     return request
 
 
-def _must_be_current(request: Any) -> None:
+def _must_be_current(request: IntegrationRequest) -> None:
     if request.status in REPLACED:
         raise Conflict(request.detail or f"The integration request {request.id} was "
                        f"{request.status}.", title=f"Integration request {request.status}",
                        current_request_id=request.superseded_by)
 
 
-def _must_be_open(request: Any) -> None:
+def _must_be_open(request: IntegrationRequest) -> None:
     if request.status in (RequestStatus.APPROVED, RequestStatus.REJECTED):
         raise Conflict(f"The integration request {request.id} was already {request.status}; "
                        "a decided request cannot change. Ask invoicing to request the "
                        "integration again if needed.", title="Integration request decided")
 
 
-async def _reassert(uow: UnitOfWork, request: Any) -> None:
+async def _reassert(uow: UnitOfWork, request: IntegrationRequest) -> None:
     """Invoicing announced an approved request again: it is the company's connection, so
     its link must be in force (unless a newer approval of the company arrived since: then
     the announcement is late)."""
@@ -292,11 +296,12 @@ async def _link(uow: UnitOfWork, company_rut: str, company_id: str, request_id: 
              subject=company_id)
 
 
-def _unfit_company(company: Any, company_id: str, request: Any) -> str | None:
+def _unfit_company(company: Company | None, company_id: str,
+                   request: IntegrationRequest) -> str | None:
     if company is None or company.contract_rut != request.contract_rut:
         return (f"Company {company_id} is not a company of contract {request.contract_rut}: "
                 "choose one of the contract's companies.")
-    if company.status != "active":
+    if company.status != CompanyStatus.ACTIVE:
         return (f"Company '{company.name}' ({company_id}) is {company.status}: choose an "
                 "active company.")
     if company.rut != request.company_rut:

@@ -5,10 +5,12 @@ import uuid
 from datetime import UTC, date, datetime
 from typing import Any
 
+from accounting.domain.companies import Company
 from accounting.domain.errors import Conflict, Unprocessable
 from accounting.domain.integrations import (
     CONNECTOR_KEY,
     CONNECTOR_NAME,
+    IntegrationLink,
     RequestStatus,
     cannot_connect_detail,
     connector_missing,
@@ -54,6 +56,7 @@ async def request_sync(services: Services, company_id: str, date_from: date,
         if missing:
             raise Conflict(cannot_connect_detail(missing), title="Cannot connect yet",
                            missing=missing)
+        assert link is not None  # approved: connector_missing names it otherwise
         # The company's lock makes two requests at once see each other's session.
         await uow.companies.get_company(company_id, lock=True)
         await _refuse_while_delivering(uow, company_id, date_from, date_to)
@@ -93,7 +96,8 @@ async def _refuse_while_delivering(uow: UnitOfWork, company_id: str, date_from: 
         title="A sync of these dates is already open", sync_id=str(open_sync.id))
 
 
-async def _request_status(uow: UnitOfWork, company: Any) -> tuple[RequestStatus | None, Any]:
+async def _request_status(uow: UnitOfWork, company: Company
+                          ) -> tuple[RequestStatus | None, IntegrationLink | None]:
     """The company's request status and, when approved, its link to invoicing."""
     link = await uow.companies.link_for_company(company.id)
     if link is not None:

@@ -8,7 +8,6 @@ Memory holds one page, however big the sync.
 """
 
 import logging
-from collections.abc import Mapping
 from typing import Any
 
 from accounting.service_layer.unit_of_work import UnitOfWork
@@ -29,8 +28,8 @@ async def on_sync_manifest_page(uow: UnitOfWork, event: SyncManifestPage,
     if not added:
         return  # the page again: the manifest is as it was
     state = await uow.manifests.received(event.sync_id, added)
-    if whole(state):
-        await uow.syncs.update_sync(event.sync_id, manifest=session_manifest(state))
+    if state.whole:
+        await uow.syncs.update_sync(event.sync_id, manifest=state.session_manifest())
 
 
 async def expect_manifest(uow: UnitOfWork, event: SyncCompleted) -> dict[str, Any] | None:
@@ -40,13 +39,4 @@ async def expect_manifest(uow: UnitOfWork, event: SyncCompleted) -> dict[str, An
     state = await uow.manifests.expected(
         event.sync_id, [line.model_dump(mode="json") for line in event.manifest.lines],
         event.document_count, event.manifest_pages)
-    return session_manifest(state) if whole(state) else None
-
-
-def whole(state: Mapping[str, Any]) -> bool:
-    return state["document_count"] is not None and state["received"] >= state["document_count"]
-
-
-def session_manifest(state: Mapping[str, Any]) -> dict[str, Any]:
-    """The manifest a session keeps: the totals, and no documents (they are rows)."""
-    return {"lines": state["lines"], "pages": state["pages"]}
+    return state.session_manifest() if state.whole else None

@@ -25,7 +25,13 @@ from accounting.domain.classification import (
 )
 from accounting.domain.payments import AWAITING_DOCUMENT, SyncPayment
 from accounting.domain.periods import CLOSED_PERIOD
-from accounting.domain.syncs import DocumentStatus, SyncKind
+from accounting.domain.syncs import (
+    DocumentStatus,
+    PostingDocument,
+    PostingState,
+    SyncKind,
+    SyncSession,
+)
 from accounting.service_layer import remembered
 from accounting.service_layer.unit_of_work import UnitOfWork
 from shared.events import EntriesPosted, EntryPosted, PostedEntry
@@ -45,7 +51,7 @@ class Prepared:
     outside the transaction that posts it (confirm prepares the next page while the
     database writes the current one), so that transaction only decides and writes."""
 
-    entry: dict[str, Any]
+    entry: Mapping[str, Any]
     entry_id: str
     day: date
     total: int
@@ -53,7 +59,7 @@ class Prepared:
     checked: Entry  # what the rules look at
 
 
-def prepare(entries: Sequence[dict[str, Any]]) -> list[Prepared]:
+def prepare(entries: Sequence[Mapping[str, Any]]) -> list[Prepared]:
     prepared = []
     for entry, entry_id in zip(entries, new_ids(len(entries)), strict=True):
         # Stored as JSON, at intake: the date is ISO text.
@@ -66,18 +72,20 @@ def prepare(entries: Sequence[dict[str, Any]]) -> list[Prepared]:
     return prepared
 
 
-async def post_documents(uow: UnitOfWork, sync: Any, documents: Sequence[Any]) -> int:
+async def post_documents(uow: UnitOfWork, sync: SyncSession,
+                         documents: Sequence[PostingDocument]) -> int:
     """Post the documents (each with a proposed entry); returns how many were posted."""
-    documents = [d for d in documents if d.entry is not None]
-    if not documents:
+    with_entry = [(d, d.entry) for d in documents if d.entry is not None]
+    if not with_entry:
         return 0
     company_id = sync.company_id
     # Closing a month locks the company too: no month closes between the check and the post.
     await uow.companies.get_company(company_id, lock=True)
     posted_before = await uow.journal.posted_source_keys(company_id,
-                                                      [d.source_key for d in documents])
-    entries = await _post(uow, sync, list(zip(documents, prepare([d.entry for d in documents]),
-                                              strict=True)), posted_before)
+                                                      [d.source_key for d, _ in with_entry])
+    entries = await _post(uow, sync, list(zip(
+        [d for d, _ in with_entry], prepare([entry for _, entry in with_entry]), strict=True)),
+        posted_before)
     for entry in entries:
         uow.emit(EntryPosted(entry_id=entry["id"], accounting_company_id=company_id,
                              company_rut=sync.company_rut, number=entry["number"],
@@ -92,12 +100,12 @@ class Page:
     """A page of a session's documents in posting order, read (and its entries prepared)
     ahead of the transaction that posts it."""
 
-    documents: Sequence[Any]
+    documents: Sequence[PostingDocument]
     prepared: dict[str, Prepared]  # by document id, for those with an entry
     after: tuple[Any, ...]  # where the following page starts
 
 
-async def read_page(uow: UnitOfWork, sync: Any, after: tuple[Any, ...] | None,
+async def read_page(uow: UnitOfWork, sync: SyncSession, after: tuple[Any, ...] | None,
                     limit: int, *, payments: bool = False) -> Page | None:
     """The session's next page of documents (or of payments) after ``after`` (None when
     there is none). Read without the company's lock: ``post_page`` checks again, under it,
@@ -113,7 +121,7 @@ async def read_page(uow: UnitOfWork, sync: Any, after: tuple[Any, ...] | None,
                  -1 if last.folio is None else last.folio, last.id))
 
 
-async def post_page(uow: UnitOfWork, sync: Any, page: Page) -> int:
+async def post_page(uow: UnitOfWork, sync: SyncSession, page: Page) -> int:
     """Post what of the page is postable now; how many were posted. The caller commits.
 
     What a page leaves behind stays ready (or held), so a later confirm picks it up; what
@@ -140,7 +148,7 @@ async def post_page(uow: UnitOfWork, sync: Any, page: Page) -> int:
     return len(entries)
 
 
-def _postable(document: Any) -> bool:
+def _postable(document: PostingState) -> bool:
     """Ready, or held only because its month was closed (and may be open again) or a
     document it settles was missing (and may be posted now)."""
     return document.status == DocumentStatus.READY or (
@@ -148,7 +156,7 @@ def _postable(document: Any) -> bool:
         and document.hold_code in (CLOSED_PERIOD, AWAITING_DOCUMENT))
 
 
-async def _settled(uow: UnitOfWork, sync: Any, documents: Sequence[Any]
+async def _settled(uow: UnitOfWork, sync: SyncSession, documents: Sequence[PostingDocument]
                    ) -> set[str] | None:
     """Of the keys the payments of a range sync settle, those the books hold: they post
     only after their documents (DESIGN §6, a sync's payments post after its documents).
@@ -157,11 +165,12 @@ async def _settled(uow: UnitOfWork, sync: Any, documents: Sequence[Any]
     if sync.kind != SyncKind.RANGE:
         return None
     keys = set().union(*(SyncPayment.of(d.payment).keys() for d in documents
-                         if d.dte_type is None))
+                         if d.payment is not None))
     return await uow.journal.posted_source_keys(sync.company_id, keys) if keys else set()
 
 
-async def _post(uow: UnitOfWork, sync: Any, documents: Sequence[tuple[Any, Prepared]],
+async def _post(uow: UnitOfWork, sync: SyncSession,
+                documents: Sequence[tuple[PostingDocument, Prepared]],
                 posted: Collection[str], *, settled: Collection[str] | None = None,
                 statuses: dict[str, tuple[str, str]] | None = None) -> list[dict[str, Any]]:
     """Hold or post each (document, its prepared entry); the entries written. ``posted``:
@@ -177,7 +186,7 @@ async def _post(uow: UnitOfWork, sync: Any, documents: Sequence[tuple[Any, Prepa
         decision = classify(Document(
             document.source_key, entry=prepared.checked,
             settles=SyncPayment.of(document.payment)
-            if settled is not None and document.dte_type is None else None), context)
+            if settled is not None and document.payment is not None else None), context)
         if decision.postable:
             to_post.append((document, prepared))
         else:

@@ -12,7 +12,7 @@ stored again, and the books never hold a key twice.
 
 import uuid
 from collections import defaultdict
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from accounting.domain.classification import (
@@ -25,6 +25,7 @@ from accounting.domain.classification import (
     classify,
 )
 from accounting.domain.errors import Conflict, NotFound, Unprocessable
+from accounting.domain.integrations import IntegrationLink
 from accounting.domain.syncs import (
     CLOSED,
     DocumentStatus,
@@ -37,6 +38,7 @@ from accounting.service_layer import remembered
 from accounting.service_layer.posting import change, post_documents
 from accounting.service_layer.sync_payments import review_payments
 from accounting.service_layer.unit_of_work import Services, UnitOfWork
+from shared.events import PaymentRecorded, TaxDocument
 from shared.ids import new_ids
 from shared.internal_api import STALE_SETTINGS, Proposal, ProposalBatch, ProposalResult
 from shared.rut import FINAL_CONSUMER_RUT
@@ -85,11 +87,12 @@ async def _review_completed(uow: UnitOfWork, sync_ids: list[str]) -> None:
     pages arrived in. Last, where the LOCK ORDER puts documents changing status."""
     for sync_id in sync_ids:
         sync = await uow.syncs.get_sync(sync_id)  # as this batch left it
-        if sync.status == SyncStatus.IN_REVIEW:
+        if sync is not None and sync.status == SyncStatus.IN_REVIEW:
             await review_payments(uow, sync)
 
 
-async def _session_for(uow: UnitOfWork, sync_id: str, proposals: list[Proposal]) -> Any:
+async def _session_for(uow: UnitOfWork, sync_id: str,
+                       proposals: list[Proposal]) -> SyncSession:
     sync = await uow.syncs.get_sync(sync_id)
     if sync is None:
         raise NotFound(f"There is no sync session with id {sync_id}.")
@@ -101,7 +104,7 @@ async def _session_for(uow: UnitOfWork, sync_id: str, proposals: list[Proposal])
     return sync
 
 
-async def _link_for(uow: UnitOfWork, company_rut: str) -> Any:
+async def _link_for(uow: UnitOfWork, company_rut: str) -> IntegrationLink:
     link = await uow.companies.link_for_rut(company_rut)
     if link is None:
         raise NotFound(f"No accounting company is linked to the invoicing company "
@@ -143,7 +146,7 @@ async def _check_settings_versions(uow: UnitOfWork, used: dict[str, int] | None,
                        type=STALE_SETTINGS, stale=stale)
 
 
-async def _store(uow: UnitOfWork, sync: Any, proposals: list[Proposal],
+async def _store(uow: UnitOfWork, sync: SyncSession, proposals: list[Proposal],
                  notes: dict[tuple[str, str], str]) -> tuple[int, int]:
     # Not locked: concurrent batches of one session proceed side by side. The documents'
     # unique (session, key) stores each once, and the counters move in one UPDATE at the
@@ -154,7 +157,7 @@ async def _store(uow: UnitOfWork, sync: Any, proposals: list[Proposal],
     return len(stored), len(proposals) - len(stored)
 
 
-async def _store_live(uow: UnitOfWork, link: Any, proposals: list[Proposal],
+async def _store_live(uow: UnitOfWork, link: IntegrationLink, proposals: list[Proposal],
                       notes: dict[tuple[str, str], str]) -> tuple[int, int]:
     # Once per (company, source_key) across all its live sessions, so a redelivered live
     # document or payment is not stored again after its session was confirmed.
@@ -175,7 +178,7 @@ async def _store_live(uow: UnitOfWork, link: Any, proposals: list[Proposal],
     return len(rows), len(proposals) - len(rows)
 
 
-async def _open_live_session(uow: UnitOfWork, link: Any) -> Any:
+async def _open_live_session(uow: UnitOfWork, link: IntegrationLink) -> SyncSession:
     """The company's open live session, locked; a new one when there is none."""
     sync = await uow.syncs.open_live_sync(link.company_id, lock=True)
     if sync is not None:
@@ -185,15 +188,15 @@ async def _open_live_session(uow: UnitOfWork, link: Any) -> Any:
     sync = await uow.syncs.open_live_sync(link.company_id, lock=True)
     if sync is not None:
         return sync
-    sync_id = str(uuid.uuid4())
-    await uow.syncs.add_sync(SyncSession(
-        id=sync_id, company_id=link.company_id, company_rut=link.company_rut,
+    sync = SyncSession(
+        id=str(uuid.uuid4()), company_id=link.company_id, company_rut=link.company_rut,
         kind=SyncKind.LIVE, date_from=None, date_to=None,
         # Nothing more to wait for: live documents can be reviewed and confirmed any time.
         status=SyncStatus.IN_REVIEW, expected=None, received=0,
         created_at=datetime.now(UTC), confirmed_at=None, progress_at=None,
-    ))
-    return await uow.syncs.get_sync(sync_id, lock=True)
+    )
+    await uow.syncs.add_sync(sync)
+    return sync  # its row is this transaction's insert: locked until it ends
 
 
 def _first_of_each(proposals: list[Proposal], seen: set[str]) -> list[Proposal]:
@@ -205,13 +208,14 @@ def _first_of_each(proposals: list[Proposal], seen: set[str]) -> list[Proposal]:
     return new
 
 
-async def _add(uow: UnitOfWork, sync: Any, new: list[Proposal],
-               notes: dict[tuple[str, str], str]) -> list[Any]:
+async def _add(uow: UnitOfWork, sync: SyncSession, new: list[Proposal],
+               notes: dict[tuple[str, str], str]) -> list[dict[str, Any]]:
     posted = await uow.journal.posted_source_keys(sync.company_id, [p.source_key for p in new])
     chart = await uow.companies.chart(sync.company_id)
     context = Context(
         Stage.INTAKE, session_closed=sync.status in CLOSED, posted=posted,
-        date_range=None if sync.date_from is None else (sync.date_from, sync.date_to),
+        date_range=None if sync.date_from is None or sync.date_to is None
+        else (sync.date_from, sync.date_to),
         closed_months=await uow.journal.closed_months(sync.company_id), chart=chart)
     now = datetime.now(UTC)
     rows = []
@@ -245,12 +249,24 @@ def _note(proposal: Proposal, company_id: str,
     return "; ".join(note for note in said if note) or None
 
 
+def _subject(proposal: Proposal) -> TaxDocument | PaymentRecorded:
+    """The document or payment the proposal is for (its model requires one of them)."""
+    subject = proposal.document or proposal.payment
+    assert subject is not None
+    return subject
+
+
+def _dated(proposal: Proposal) -> date:
+    """The document's issue date, or the payment's date."""
+    subject = _subject(proposal)
+    return subject.issue_date if isinstance(subject, TaxDocument) else subject.paid_on
+
+
 def _facts(proposal: Proposal) -> Document:
-    document, payment = proposal.document, proposal.payment
     entry = proposal.entry
     return Document(
         proposal.source_key,
-        dated=document.issue_date if document is not None else payment.paid_on,
+        dated=_dated(proposal),
         entry=None if entry is None else Entry(entry.entry_date, entry.lines),
         hold_reason=proposal.hold_reason, hold_code=proposal.hold_code)
 
@@ -264,7 +280,7 @@ async def _record_counterparties(uow: UnitOfWork, groups: list[tuple[str, list[P
     for company_id, proposals in groups:
         parties = by_company[company_id]
         for proposal in proposals:
-            party = (proposal.document or proposal.payment).counterparty
+            party = _subject(proposal).counterparty
             if party.rut != FINAL_CONSUMER_RUT:  # boletas name the final consumer freely
                 parties.setdefault(party.rut, []).append((proposal.source_key, party.name))
     notes = {}
@@ -283,13 +299,10 @@ async def _record_counterparties(uow: UnitOfWork, groups: list[tuple[str, list[P
     return notes
 
 
-def _row(document_id: str, proposal: Proposal, sync: Any, decision: Decision,
+def _row(document_id: str, proposal: Proposal, sync: SyncSession, decision: Decision,
          note: str | None, now: datetime) -> dict[str, Any]:
     document, payment = proposal.document, proposal.payment
-    if proposal.entry is not None:
-        day = proposal.entry.entry_date
-    else:
-        day = document.issue_date if document else payment.paid_on
+    day = proposal.entry.entry_date if proposal.entry is not None else _dated(proposal)
     return {
         "id": document_id,
         "sync_id": sync.id,

@@ -15,6 +15,7 @@ from accounting.domain.errors import NotFound, Unprocessable
 from accounting.domain.remembered import (
     AccountSource,
     DetailDecision,
+    NamedRemembered,
     Origin,
     RememberedAccount,
     decide_detail,
@@ -22,6 +23,7 @@ from accounting.domain.remembered import (
     remembered_account_problems,
 )
 from accounting.domain.settings import InvoiceSettings
+from accounting.domain.syncs import PostingDocument, SyncSession
 from accounting.service_layer.companies import company_or_404
 from accounting.service_layer.unit_of_work import Services, UnitOfWork
 from shared.internal_api import LineRole, Proposal
@@ -70,11 +72,12 @@ async def propose(uow: UnitOfWork, company_id: str, proposals: Sequence[Proposal
     return out
 
 
-async def learn(uow: UnitOfWork, sync: Any, posted: Sequence[Any]) -> None:
+async def learn(uow: UnitOfWork, sync: SyncSession, posted: Sequence[PostingDocument]
+                ) -> None:
     """Remember the detail accounts people chose on the documents being posted (called
     with them, in posting order, in the transaction that posts them). Documents nobody
     changed cost nothing: a page of a confirm without a choice makes no query."""
-    chosen = [d.id for d in posted if getattr(d, "account_source", None) == AccountSource.CHOSEN]
+    chosen = [d.id for d in posted if d.account_source == AccountSource.CHOSEN]
     if not chosen:
         return
     now = datetime.now(UTC)
@@ -95,12 +98,13 @@ async def learn(uow: UnitOfWork, sync: Any, posted: Sequence[Any]) -> None:
 # --- the API ---------------------------------------------------------------------------
 
 
-def view(row: Any) -> dict[str, Any]:
-    return {"direction": row["direction"], "counterparty_rut": row["counterparty_rut"],
-            "counterparty_name": row.get("counterparty_name"),
-            "account_code": row["account_code"], "account_name": row.get("account_name"),
-            "origin": row["origin"], "chosen_at": row["chosen_at"],
-            "sync_id": row.get("sync_id"), "source_key": row.get("source_key")}
+def view(named: NamedRemembered) -> dict[str, Any]:
+    remembered = named.remembered
+    return {"direction": remembered.direction, "counterparty_rut": remembered.counterparty_rut,
+            "counterparty_name": named.counterparty_name,
+            "account_code": remembered.account_code, "account_name": named.account_name,
+            "origin": remembered.origin, "chosen_at": remembered.chosen_at,
+            "sync_id": remembered.sync_id, "source_key": remembered.source_key}
 
 
 async def list_remembered(services: Services, company_id: str, direction: str | None,

@@ -9,7 +9,7 @@ from typing import Any
 from accounting.domain.accounts import leaves_under, with_account_names
 from accounting.domain.balance_tributario import UntypedAccount, balance_tributario
 from accounting.domain.errors import Conflict, NotFound, Unprocessable
-from accounting.domain.ledger import Posting, ledger
+from accounting.domain.ledger import ledger
 from accounting.domain.periods import month_bounds
 from accounting.domain.reconciliation import (
     Amounts,
@@ -17,9 +17,10 @@ from accounting.domain.reconciliation import (
     BookStatus,
     InvoicingDocument,
     InvoicingLine,
+    ManifestSync,
     reconcile,
 )
-from accounting.domain.syncs import NOTHING_TO_POST, DocumentStatus
+from accounting.domain.syncs import NOTHING_TO_POST, DocumentStatus, SyncDocument
 from accounting.domain.trial_balance import counterparty_balances, trial_balance
 from accounting.service_layer.companies import company_or_404
 from accounting.service_layer.unit_of_work import Services, UnitOfWork
@@ -32,7 +33,7 @@ async def journal(services: Services, company_id: str, date_from: date | None,
         entries = await uow.queries.journal(company_id, date_from, date_to)
         lines = await uow.journal.entry_lines([e.id for e in entries])
         chart = await uow.companies.chart(company_id)
-    items = [{**entry, "lines": with_account_names(lines[entry.id], chart)}
+    items = [{**asdict(entry), "lines": with_account_names(map(asdict, lines[entry.id]), chart)}
              for entry in entries]
     debit = sum(line["debit"] for item in items for line in item["lines"])
     credit = sum(line["credit"] for item in items for line in item["lines"])
@@ -55,9 +56,7 @@ async def account_ledger(services: Services, company_id: str, code: str,
         opening = (await uow.queries.balance_before(company_id, codes, date_from)
                    if date_from else 0)
         postings = await uow.queries.postings(company_id, codes, date_from, date_to)
-    book = ledger(opening, (Posting(p.entry_id, p.number, p.entry_date, p.glosa,
-                                    p.account_code, p.counterparty_rut, int(p.debit),
-                                    int(p.credit)) for p in postings))
+    book = ledger(opening, postings)
     return {
         "account_code": account.code, "account_name": account.name, "from": date_from,
         "to": date_to, "opening_balance": book.opening_balance,
@@ -172,7 +171,7 @@ async def reconciliation(services: Services, company_id: str, month: str) -> dic
     }
 
 
-async def _invoicing_documents(uow: UnitOfWork, sync: Any, first: date, last: date,
+async def _invoicing_documents(uow: UnitOfWork, sync: ManifestSync, first: date, last: date,
                                whole_range: bool) -> list[InvoicingDocument]:
     """The month's documents of the sync's manifest: rows, read a month at a time."""
     if "documents" in sync.manifest:
@@ -183,8 +182,7 @@ async def _invoicing_documents(uow: UnitOfWork, sync: Any, first: date, last: da
             or (d.get("issue_date") is not None
                 and first <= date.fromisoformat(d["issue_date"]) <= last)
         ]
-    rows = await uow.manifests.documents_between(sync.id, first, last, undated=whole_range)
-    return [InvoicingDocument(row.document_key, int(row.total)) for row in rows]
+    return await uow.manifests.documents_between(sync.id, first, last, undated=whole_range)
 
 
 _REVERSED = ("its entry was reversed and it was not posted again: synchronise it again to "
@@ -192,11 +190,13 @@ _REVERSED = ("its entry was reversed and it was not posted again: synchronise it
 
 
 async def _books(uow: UnitOfWork, company_id: str, first: date, last: date) -> list[BookDocument]:
-    latest: dict[str, Any] = {}
-    by_entry: dict[str, Any] = {}
+    latest: dict[str, SyncDocument] = {}
+    by_entry: dict[str, SyncDocument] = {}
+    documents: dict[str, dict[str, Any]] = {}  # each row's tax document, by row id
     for row in await uow.queries.company_documents_between(company_id, first, last):
         if row.document is None:
             continue  # a payment: the manifest reconciles documents only
+        documents[row.id] = row.document
         latest[row.source_key] = row  # oldest first: the last one wins
         if row.entry_id:
             by_entry[row.entry_id] = row
@@ -215,7 +215,7 @@ async def _books(uow: UnitOfWork, company_id: str, first: date, last: date) -> l
             status, reason = BookStatus.HELD, row.hold_reason
         else:
             status, reason = BookStatus.REVERSED, _REVERSED
-        doc = row.document
+        doc = documents[row.id]
         books.append(BookDocument(
             key, doc["direction"], doc["dte_type"], doc["folio"],
             Amounts(1, doc["net"], doc["exempt"], doc["vat"], doc["total"]), status, reason,

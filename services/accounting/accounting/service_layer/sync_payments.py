@@ -3,16 +3,14 @@ whose documents are neither in the session nor posted waits with the reason, so 
 shows it before anyone confirms (confirm checks again, under the company's lock, that the
 documents did post: accounting.service_layer.posting)."""
 
-from typing import Any
-
 from accounting.domain.classification import Context, Document, Stage, classify
 from accounting.domain.payments import SyncPayment
-from accounting.domain.syncs import DocumentStatus, SyncKind
+from accounting.domain.syncs import DocumentStatus, SyncKind, SyncSession
 from accounting.service_layer.posting import change
 from accounting.service_layer.unit_of_work import UnitOfWork
 
 
-async def review_payments(uow: UnitOfWork, sync: Any) -> None:
+async def review_payments(uow: UnitOfWork, sync: SyncSession) -> None:
     """Hold the session's ready payments whose documents accounting does not have, and
     make ready again those that waited and whose documents it has now. Changes nothing
     when run again (each completion of the session runs it)."""

@@ -3,7 +3,7 @@
 import asyncio
 import logging
 from collections.abc import Mapping
-from dataclasses import asdict
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,6 +15,7 @@ from accounting.domain.syncs import (
     CLOSED,
     DELIVERING,
     DocumentStatus,
+    SyncDocument,
     SyncKind,
     SyncSession,
     SyncStatus,
@@ -76,7 +77,7 @@ async def on_sync_completed(uow: UnitOfWork, event: SyncCompleted,
         # Done before the session's lock: a page locks the manifest's row and then, if it
         # completes it, the session's; the same order here cannot deadlock with it.
         manifest = await expect_manifest(uow, event)
-    sync = await uow.syncs.get_sync(event.sync_id, lock=True)
+    sync = await _sync(uow, event.sync_id, lock=True)
     values: dict[str, Any] = {} if manifest is None else {"manifest": manifest}
     if sync.status not in CLOSED:
         # Once confirmed (reviewed and posted) only the manifest still matters. The
@@ -161,7 +162,7 @@ async def resume(services: Services, sync_id: str) -> dict[str, Any]:
                      subject=str(sync.id), correlation_id=str(sync.id))
             await uow.syncs.update_sync(sync_id, progress_at=datetime.now(UTC))
             await uow.commit()
-            sync = await uow.syncs.get_sync(sync_id)
+            sync = await _sync(uow, sync_id)
             return sync_view(sync, await uow.syncs.document_counts(sync_id),
                              services.stall_after)
         else:
@@ -225,21 +226,23 @@ async def change_detail_account(services: Services, sync_id: str, document_id: s
                                 + "; ".join(problems),
                                 errors=[{"field": "detail_account", "message": p}
                                         for p in problems])
-        entry = dict(document.entry)
-        if not any(line["role"] == LineRole.DETAIL for line in entry["lines"]):
+        proposed = document.entry
+        if proposed is None or not any(line["role"] == LineRole.DETAIL
+                                       for line in proposed["lines"]):
             raise Conflict("This document's entry has no detail line to change.")
-        entry["lines"] = [
+        entry = {**proposed, "lines": [
             {**line, "account_code": code} if line["role"] == LineRole.DETAIL else line
-            for line in entry["lines"]
-        ]
+            for line in proposed["lines"]
+        ]}
         # Remembered for the counterparty when the confirm posts it (remembered.learn).
-        said = {"account_source": AccountSource.CHOSEN.value,
-                "account_note": chosen_note(document.document["direction"],
-                                            document.document["counterparty"]["rut"],
-                                            chart[code])}
-        await uow.syncs.update_document(document_id, entry=entry, **said)
+        source = AccountSource.CHOSEN.value
+        note = chosen_note(document.document["direction"],
+                           document.document["counterparty"]["rut"], chart[code])
+        await uow.syncs.update_document(document_id, entry=entry, account_source=source,
+                                        account_note=note)
         await uow.commit()
-        return document_view({**asdict(document), "entry": entry, **said}, chart)
+        return document_view(replace(document, entry=entry, account_source=source,
+                                     account_note=note), chart)
 
 
 async def confirm(services: Services, sync_id: str) -> dict[str, Any]:
@@ -296,7 +299,7 @@ async def confirm(services: Services, sync_id: str) -> dict[str, Any]:
                 raise
             page = await ahead
     async with services.uow() as uow:
-        done = await uow.syncs.get_sync(sync_id, lock=True)
+        done = await _sync(uow, sync_id, lock=True)
         if done.status == SyncStatus.CONFIRMING:
             now = datetime.now(UTC)
             await uow.syncs.update_sync(sync_id, status=SyncStatus.CONFIRMED, confirmed_at=now,
@@ -316,7 +319,7 @@ def _summary(sync_id: str, status: SyncStatus, counts: Mapping[str, int]) -> dic
             "already_posted": counts.get(DocumentStatus.ALREADY_POSTED, 0)}
 
 
-def _not_ready(document: Any) -> str:
+def _not_ready(document: SyncDocument) -> str:
     if document.status == DocumentStatus.HELD:
         return (f"The document is held and will not be posted: {document.hold_reason}. "
                 "Only ready documents can change their detail account.")
@@ -326,16 +329,16 @@ def _not_ready(document: Any) -> str:
     return "The document is already posted; posted entries cannot change."
 
 
-def document_view(row: Mapping[str, Any], chart: dict[str, Account]) -> dict[str, Any]:
-    entry = row["entry"]
+def document_view(document: SyncDocument, chart: dict[str, Account]) -> dict[str, Any]:
+    entry = document.entry
     if entry is not None:
         entry = {**entry, "lines": with_account_names(entry["lines"], chart)}
-    notes = [n for n in (row.get("note"), row.get("account_note")) if n]
-    return {"id": row["id"], "document": row["document"], "payment": row.get("payment"),
-            "status": row["status"], "hold_reason": row["hold_reason"],
-            "note": "; ".join(notes) or None, "entry": entry, "entry_id": row["entry_id"],
-            "account_source": row.get("account_source"),
-            "account_note": row.get("account_note")}
+    notes = [n for n in (document.note, document.account_note) if n]
+    return {"id": document.id, "document": document.document, "payment": document.payment,
+            "status": document.status, "hold_reason": document.hold_reason,
+            "note": "; ".join(notes) or None, "entry": entry, "entry_id": document.entry_id,
+            "account_source": document.account_source,
+            "account_note": document.account_note}
 
 
 async def _sync(uow: UnitOfWork, sync_id: str, *, lock: bool = False) -> SyncSession:

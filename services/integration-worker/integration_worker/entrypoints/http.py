@@ -14,7 +14,7 @@ from fastapi import Depends, FastAPI
 from integration_worker.config import CONSUMER_NAME, Settings
 from shared.http.auth import operator_principal
 from shared.http.dead_letters import dead_letters_router
-from shared.http.health import health_router
+from shared.http.health import Dead, health_router
 from shared.http.problems import install_problem_handlers
 from shared.http.query_params import install_single_query_parameters
 from shared.messaging import Consumer
@@ -24,7 +24,10 @@ from shared.observability.http import install_observability
 log = logging.getLogger(__name__)
 
 
-def build_http_app(settings: Settings, consumer: Consumer) -> FastAPI:
+def build_http_app(settings: Settings, consumer: Consumer, *, dead: Dead | None = None
+                   ) -> FastAPI:
+    """``dead``: the worker's background tasks that ended (its Runtime's), for /healthz."""
+
     async def broker_check() -> None:
         await consumer.check()
 
@@ -38,7 +41,8 @@ def build_http_app(settings: Settings, consumer: Consumer) -> FastAPI:
     app.state.tokens = settings.token_verifier
     install_problem_handlers(app)
     install_single_query_parameters(app)
-    app.include_router(health_router({"broker": broker_check, "accounting": accounting_check}))
+    app.include_router(health_router({"broker": broker_check, "accounting": accounting_check},
+                                     dead=dead))
     letters = DeadLetters(settings.amqp_url, settings.topology, CONSUMER_NAME)
     app.include_router(dead_letters_router(letters,
                                            dependencies=[Depends(operator_principal)]))

@@ -70,7 +70,11 @@ def main(argv: list[str] | None = None) -> None:
                       fmt=settings.log_format or ("json" if args.command == "serve" else "text"))
     if args.command == "import":
         from invoicing.entrypoints import import_cli
+        from shared.runtime import tune_garbage_collector
 
+        # As the service imports: a large file's batches are tens of thousands of objects
+        # each, which the default thresholds walk again and again (tune's reasons).
+        tune_garbage_collector()
         raise SystemExit(import_cli.main(settings, args.file, args.company, args.format,
                                          args.name, args.section))
     if args.command == "migrate":

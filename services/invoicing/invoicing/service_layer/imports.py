@@ -10,7 +10,6 @@ rows read whole only when the database does not hold them already (_key_first).
 """
 
 import asyncio
-import os
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -43,7 +42,8 @@ from invoicing.domain.imports import (
     duplicate_reason,
 )
 from invoicing.service_layer.live import flows_live, stage_live
-from invoicing.service_layer.unit_of_work import UnitOfWorkFactory
+from invoicing.service_layer.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from shared.ids import new_ids as time_ordered_ids
 
 Progress = Callable[[int, int], None]  # (documents done, documents in the file)
 
@@ -97,20 +97,12 @@ def prepare(company_rut: str, today: date, item: SourceDocument | Rejection,
 
 
 def new_ids(block: int = 4096) -> Iterator[str]:
-    """Random (version 4) UUIDs as text, from one read of the system's randomness per
-    ``block`` of them: one os.urandom per row is a system call per row."""
+    """Time-ordered ids (version 7, shared.ids), ``block`` at a time: a batch's rows land
+    together at the end of the primary-key index instead of dirtying a page of it each (a
+    random id's), which on PostgreSQL was also a page image in the WAL each after every
+    checkpoint."""
     while True:
-        randomness = os.urandom(16 * block)
-        for start in range(0, 16 * block, 16):
-            number = int.from_bytes(randomness[start:start + 16])
-            number = number & _UUID_CLEAR | _UUID_SET
-            text = f"{number:032x}"
-            yield f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
-
-
-# RFC 9562 version 4: the version nibble 0100 and the variant bits 10.
-_UUID_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
-_UUID_SET = (0x4000 << 64) | (0x8000 << 48)
+        yield from time_ordered_ids(block)
 
 
 async def import_file(uow: UnitOfWorkFactory, company_rut: str, file: BinaryIO,
@@ -120,6 +112,7 @@ async def import_file(uow: UnitOfWorkFactory, company_rut: str, file: BinaryIO,
     async with uow() as unit:
         if await unit.companies.get(company_rut) is None:
             raise NotFound(company_not_found_detail(company_rut))
+        recorded = await unit.documents.directions_recorded(company_rut)
     # Parsing is CPU work: off the event loop, so the API keeps answering meanwhile. Each
     # document is checked and made a row as it is read, so the spool holds plain rows.
     prepared = partial(prepare, company_rut, date.today(), ids=new_ids())
@@ -129,15 +122,34 @@ async def import_file(uow: UnitOfWorkFactory, company_rut: str, file: BinaryIO,
         summary = ImportSummary(format=parsed.format)
         if progress:
             progress(0, parsed.count)
-        batches = parsed.batches()
-        while spooled := await asyncio.to_thread(next, batches, None):
-            try:
-                await _import_batch(uow, company_rut, spooled, summary, options,
-                                    parsed.keyed, prepared)
-            except Exception as error:
-                raise _interrupted(summary, parsed.count, _location(spooled[0])) from error
-            if progress:
-                progress(summary.processed, parsed.count)
+        keyed = parsed.keyed
+        # With no document of the file's direction recorded when it starts (a first
+        # import), no key can be found: each row is read whole at once. A document an
+        # import running meanwhile records is still told by add_imported's unique folio.
+        if keyed is not None and keyed.direction not in recorded:
+            read = partial(_next_whole, parsed.batches(), keyed, prepared)
+            keyed = None
+        else:
+            read = partial(next, parsed.batches(), None)
+        # The next batch is read (and made rows) in a thread while this one is stored: the
+        # database's work and ours overlap.
+        ahead = asyncio.ensure_future(asyncio.to_thread(read))
+        try:
+            while spooled := await ahead:
+                ahead = asyncio.ensure_future(asyncio.to_thread(read))
+                try:
+                    await _import_batch(uow, company_rut, spooled, summary, options, keyed,
+                                        prepared)
+                except Exception as error:
+                    raise _interrupted(summary, parsed.count,
+                                       _location(spooled[0])) from error
+                if progress:
+                    progress(summary.processed, parsed.count)
+        finally:
+            # The spool closes with parsed: the thread reading it must be done first.
+            await asyncio.wait([ahead])
+            if not ahead.cancelled():
+                ahead.exception()  # retrieved: a failed read ahead is no news after a failure
     return summary
 
 
@@ -156,7 +168,7 @@ def _location(entry: object) -> Location:
 Prepare = Callable[[SourceDocument | Rejection], tuple | ImportItem]
 
 
-async def _key_first(unit, company_rut: str, keyed: KeyedReader,  # noqa: ANN001
+async def _key_first(unit: UnitOfWork, company_rut: str, keyed: KeyedReader,
                      spooled: list, prepared: Prepare, options: ImportOptions) -> list:
     """A batch read key first (rcv_csv.KeyedReader): a row whose document is recorded
     with the same amounts is a duplicate without more ado, so a re-import does not read
@@ -176,8 +188,9 @@ async def _key_first(unit, company_rut: str, keyed: KeyedReader,  # noqa: ANN001
     batch: list = []
     whole: list[int] = []
     for entry, key in zip(spooled, keys, strict=True):
-        recorded = next(found) if key is not None else None
-        if recorded is not None and not recorded.pending_acceptance and \
+        # One recorded answer (or None) per key asked.
+        if key is not None and (recorded := next(found)) is not None and \
+                not recorded.pending_acceptance and \
                 entry[2] == (recorded.total, recorded.net, recorded.exempt, recorded.vat):
             batch.append(ImportItem(Location(line=entry[0]), ItemStatus.DUPLICATE, key[1],
                                     key[2], duplicate_reason(recorded.id), recorded.id)
@@ -189,10 +202,26 @@ async def _key_first(unit, company_rut: str, keyed: KeyedReader,  # noqa: ANN001
             batch.append(entry)
     if whole:
         done = await asyncio.to_thread(
-            lambda: [prepared(keyed.document(batch[i])) for i in whole])
+            _read_whole, keyed, prepared, [batch[i] for i in whole])
         for i, item in zip(whole, done, strict=True):
-            batch[i] = Prepared._make(item) if type(item) is tuple else item
+            batch[i] = item
     return batch
+
+
+def _read_whole(keyed: KeyedReader, prepared: Prepare, entries: list) -> list:
+    """Keyed entries read whole and through the rules: each Prepared, or rejected."""
+    done = []
+    for entry in entries:
+        item = prepared(keyed.document(entry)) if type(entry) is tuple else entry
+        done.append(Prepared._make(item) if type(item) is tuple else item)
+    return done
+
+
+def _next_whole(batches: Iterator[list], keyed: KeyedReader, prepared: Prepare
+                ) -> list | None:
+    """The next batch of a keyed spool, every entry read whole (none looked up)."""
+    spooled = next(batches, None)
+    return None if spooled is None else _read_whole(keyed, prepared, spooled)
 
 
 async def _import_batch(uow: UnitOfWorkFactory, company_rut: str, spooled: list,
@@ -219,7 +248,12 @@ async def _import_batch(uow: UnitOfWorkFactory, company_rut: str, spooled: list,
         elif isinstance(item, ImportItem):
             _count(summary, item, options)
         elif item.document_id in stored.created:
-            _count(summary, _created(item), options)
+            if options.all_items:
+                _count(summary, _created(item), options)
+            elif item.pending:  # counted, not listed: no ImportItem for each new row
+                summary.pending += 1
+            else:
+                summary.created += 1
         elif item.document_id in accepted:
             recorded_id, reason = accepted[item.document_id]
             _count(summary, ImportItem(item.location, ItemStatus.ACCEPTED, item.dte_type,
@@ -238,7 +272,7 @@ def _created(item: Prepared) -> ImportItem:
                       document_id=item.document_id)
 
 
-async def _accept_pending(unit, new: list[Prepared], stored: ImportedBatch  # noqa: ANN001
+async def _accept_pending(unit: UnitOfWork, new: list[Prepared], stored: ImportedBatch
                           ) -> dict[str, tuple[str, str]]:
     """A registro's document recorded before as pending acceptance (from the pendientes)
     is the same document, now accepted: it becomes a purchase of the books, and goes to

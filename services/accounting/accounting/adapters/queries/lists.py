@@ -1,32 +1,35 @@
 """The lists the API pages through (companies, sync sessions, a session's documents)
 and the reconciliation's reads of what the sessions received (SQLAlchemy Core, read only)."""
 
-from collections.abc import Sequence
 from datetime import date, datetime
 
 from sqlalchemy import and_, func, select
-from sqlalchemy.engine import RowMapping
 
+from accounting.adapters.companies import company_of
 from accounting.adapters.repository import SqlRepository
 from accounting.adapters.syncs import SYNC_COLUMNS, last_progress, sync_session
 from accounting.adapters.tables import (
+    DOCUMENT_COLUMNS,
     companies,
+    documents_with_state,
     sync_document_counts,
+    sync_document_states,
     sync_documents,
     sync_sessions,
 )
-from accounting.domain.companies import CompanyStatus
-from accounting.domain.syncs import RESUMABLE, SyncKind, SyncSession, SyncStatus
+from accounting.domain.companies import Company, CompanyStatus
+from accounting.domain.reconciliation import ManifestSync
+from accounting.domain.syncs import RESUMABLE, SyncDocument, SyncKind, SyncSession, SyncStatus
 
 
 class ListQueries(SqlRepository):
-    async def list_companies(self, contract_rut: str) -> Sequence[RowMapping]:
-        return await self._all(
+    async def list_companies(self, contract_rut: str) -> list[Company]:
+        return [company_of(row) for row in await self._all(
             select(companies)
             .where(companies.c.contract_rut == contract_rut,
                    companies.c.status != CompanyStatus.DELETED)
             .order_by(companies.c.created_at, companies.c.id)
-        )
+        )]
 
     async def list_syncs(self, company_id: str, kind: str | None, status: str | None,
                          *, stalled_before: datetime | None = None) -> list[SyncSession]:
@@ -62,50 +65,53 @@ class ListQueries(SqlRepository):
         counts: dict[str, dict[str, int]] = {sync_id: {} for sync_id in sync_ids}
         if sync_ids:
             rows = await self.session.execute(
-                select(sync_documents.c.sync_id, sync_documents.c.status, func.count())
+                select(sync_documents.c.sync_id, sync_document_states.c.status, func.count())
+                .select_from(documents_with_state)
                 .where(sync_documents.c.sync_id.in_(sync_ids))
-                .group_by(sync_documents.c.sync_id, sync_documents.c.status)
+                .group_by(sync_documents.c.sync_id, sync_document_states.c.status)
             )
             for sync_id, status, count in rows.all():
                 counts[sync_id][status] = count
         return counts
 
     async def list_documents(self, sync_id: str, status: str | None, offset: int,
-                             limit: int) -> tuple[Sequence[RowMapping], int]:
+                             limit: int) -> tuple[list[SyncDocument], int]:
         condition = sync_documents.c.sync_id == sync_id
         if status:
-            condition = and_(condition, sync_documents.c.status == status)
+            condition = and_(condition, sync_document_states.c.status == status)
         total = (await self.session.execute(
-            select(func.count()).select_from(sync_documents).where(condition)
+            select(func.count()).select_from(documents_with_state).where(condition)
         )).scalar_one()
         rows = await self._all(
-            select(sync_documents).where(condition)
+            select(*DOCUMENT_COLUMNS).select_from(documents_with_state).where(condition)
             .order_by(sync_documents.c.issue_date, sync_documents.c.dte_type,
                       sync_documents.c.folio, sync_documents.c.id)
             .offset(offset).limit(limit)
         )
-        return rows, total
+        return [SyncDocument.of(row) for row in rows], total
 
     async def company_documents_between(self, company_id: str, first: date,
-                                        last: date) -> Sequence[RowMapping]:
+                                        last: date) -> list[SyncDocument]:
         """Every tax document the company's sessions received issued on the dates (as
         invoicing's manifest counts them, whatever day their entries take), oldest first."""
-        return await self._all(
-            select(sync_documents)
+        return [SyncDocument.of(row) for row in await self._all(
+            select(*DOCUMENT_COLUMNS).select_from(documents_with_state)
             .where(sync_documents.c.company_id == company_id,
                    sync_documents.c.document.is_not(None),
                    sync_documents.c.issued_on >= first, sync_documents.c.issued_on <= last)
             .order_by(sync_documents.c.created_at, sync_documents.c.id)
-        )
+        )]
 
     async def manifest_sync_covering(self, company_id: str, first: date,
-                                     last: date) -> RowMapping | None:
+                                     last: date) -> ManifestSync | None:
         """The latest range sync with a manifest whose range holds the whole month."""
-        return await self._one(
-            select(sync_sessions)
+        row = await self._one(
+            select(sync_sessions.c.id, sync_sessions.c.date_from, sync_sessions.c.date_to,
+                   sync_sessions.c.created_at, sync_sessions.c.manifest)
             .where(sync_sessions.c.company_id == company_id,
                    sync_sessions.c.kind == SyncKind.RANGE,
                    sync_sessions.c.manifest.is_not(None),
                    sync_sessions.c.date_from <= first, sync_sessions.c.date_to >= last)
             .order_by(sync_sessions.c.created_at.desc()).limit(1)
         )
+        return None if row is None else ManifestSync(**row)

@@ -3,7 +3,7 @@ tributario, cuadratura) and their CSV forms."""
 
 from collections.abc import Callable
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel
@@ -37,16 +37,21 @@ Year = Annotated[int, Query(ge=1900, le=9999, description="the fiscal year (from
                             examples=[2026])]
 
 
+Model = TypeVar("Model", bound=BaseModel)
+
+
 def _answer(request: Request, format: str | None, report: dict[str, Any],
-            as_csv: Callable[[dict[str, Any]], Response], model: type[BaseModel]) -> Any:
-    """The report as CSV when asked for, else as its response model."""
+            as_csv: Callable[[dict[str, Any]], Response], model: type[Model]) -> Model | Response:
+    """The report as CSV when asked for, else as its response model (each route names it
+    as its response_model: the CSV Response goes out as it is)."""
     return as_csv(report) if wants_csv(request, format) else model(**report)
 
 
-@router.get("/journal", summary="Libro diario: every entry of the range with its lines")
+@router.get("/journal", response_model=JournalOut,
+            summary="Libro diario: every entry of the range with its lines")
 async def journal(company_id: CompanyId, services: ServicesDep, request: Request,
                   date_from: From = None, date_to: To = None,
-                  format: Format = None) -> JournalOut:
+                  format: Format = None) -> JournalOut | Response:
     report = await reports.journal(services, company_id, date_from, date_to)
     if wants_csv(request, format):
         return csv_response("libro-diario.csv", [
@@ -59,11 +64,12 @@ async def journal(company_id: CompanyId, services: ServicesDep, request: Request
     return JournalOut(**report)
 
 
-@router.get("/ledger", summary="Libro mayor of one account: opening and running balance")
+@router.get("/ledger", response_model=LedgerOut,
+            summary="Libro mayor of one account: opening and running balance")
 async def ledger(company_id: CompanyId, services: ServicesDep, request: Request,
                  account: Account,
                  date_from: From = None, date_to: To = None,
-                 format: Format = None) -> LedgerOut:
+                 format: Format = None) -> LedgerOut | Response:
     report = await reports.account_ledger(services, company_id, account, date_from, date_to)
     if wants_csv(request, format):
         opening = [["", report["from"] or "", "Saldo inicial", "", "", "", "",
@@ -77,12 +83,12 @@ async def ledger(company_id: CompanyId, services: ServicesDep, request: Request,
     return LedgerOut(**report)
 
 
-@router.get("/auxiliary-balances",
+@router.get("/auxiliary-balances", response_model=AuxiliaryBalancesOut,
             summary="Balances per RUT of an auxiliary account (Clientes, Proveedores)")
 async def auxiliary_balances(company_id: CompanyId, services: ServicesDep, request: Request,
                              account: Account,
                              date_from: From = None, date_to: To = None,
-                             format: Format = None) -> AuxiliaryBalancesOut:
+                             format: Format = None) -> AuxiliaryBalancesOut | Response:
     report = await reports.auxiliary_balances(services, company_id, account, date_from,
                                               date_to)
     if wants_csv(request, format):
@@ -96,22 +102,22 @@ async def auxiliary_balances(company_id: CompanyId, services: ServicesDep, reque
     return AuxiliaryBalancesOut(**report)
 
 
-@router.get("/trial-balance",
+@router.get("/trial-balance", response_model=TrialBalanceOut,
             summary="Balance de comprobación y saldos: opening, the range's sums, closing")
 async def trial_balance(company_id: CompanyId, services: ServicesDep, request: Request,
                         date_from: From = None, date_to: To = None,
-                        format: Format = None) -> TrialBalanceOut:
+                        format: Format = None) -> TrialBalanceOut | Response:
     """CSV: the JSON row's columns (`opening_balance` and `closing_balance` last), then a
     `Totales` row."""
     report = await reports.trial_balance_report(services, company_id, date_from, date_to)
     return _answer(request, format, report, trial_balance_csv, TrialBalanceOut)
 
 
-@router.get("/balance-tributario",
+@router.get("/balance-tributario", response_model=BalanceTributarioOut,
             summary="Balance tributario de 8 columnas of a fiscal year to a date")
 async def balance_tributario(company_id: CompanyId, services: ServicesDep, request: Request,
                              year: Year, date_to: To = None,
-                             format: Format = None) -> BalanceTributarioOut:
+                             format: Format = None) -> BalanceTributarioOut | Response:
     """`to` defaults to 31 December and must be in `year` (else 422). CSV: one row per
     account, then `Sumas`, the result line (`Utilidad del ejercicio` / `Pérdida del
     ejercicio`) and `Totales`, in the columns debit, credit (Sumas), debit_balance,
@@ -121,11 +127,11 @@ async def balance_tributario(company_id: CompanyId, services: ServicesDep, reque
     return _answer(request, format, report, balance_tributario_csv, BalanceTributarioOut)
 
 
-@router.get("/reconciliation",
+@router.get("/reconciliation", response_model=ReconciliationOut,
             summary="Cuadratura of a month: invoicing's documents versus the books")
 async def reconciliation(company_id: CompanyId, services: ServicesDep, request: Request,
                          month: Month,
-                         format: Format = None) -> ReconciliationOut:
+                         format: Format = None) -> ReconciliationOut | Response:
     report = await reports.reconciliation(services, company_id, month)
     return _answer(request, format, report, reconciliation_csv, ReconciliationOut)
 

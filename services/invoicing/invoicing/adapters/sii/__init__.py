@@ -52,7 +52,7 @@ class ParsedFile:
     """A file read to its end: its format, how many documents, and them in batches."""
 
     def __init__(self, batch_size: int, prepare: Callable[[Item], Any] | None = None):
-        self.format: ImportFormat | None = None
+        self.found: ImportFormat | None = None  # the format, once the reader knows it
         # Set when an RCV export was read key first: its documents are spooled as the
         # reader's keyed tuples, read whole by keyed.document() (and not prepared).
         self.keyed: rcv_csv.KeyedReader | None = None
@@ -61,6 +61,14 @@ class ParsedFile:
         self._prepare = prepare
         self._batch: list = []
         self._spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY_BYTES)  # noqa: SIM115 (closed by close())
+
+    @property
+    def format(self) -> ImportFormat:
+        """The file's format: known once parse() has returned (it refuses a file without
+        one)."""
+        if self.found is None:
+            raise RuntimeError("a file's format is known only once parse() has read it")
+        return self.found
 
     def add(self, item: Item | tuple) -> None:
         self.count += 1
@@ -138,17 +146,17 @@ def parse(file: BinaryIO, forced: ImportFormat | None = None, *,
         if kind is None or kind in XML_FORMATS:
             for item in dte_xml.read(file, kind):
                 if isinstance(item, ImportFormat):
-                    parsed.format = item
+                    parsed.found = item
                 else:
                     parsed.add(item)
         else:
-            parsed.format = kind
+            parsed.found = kind
             parsed.keyed = rcv_csv.KeyedReader() if keyed else None
             for entry in rcv_csv.read(file, kind, section, parsed.keyed):
                 parsed.add(entry)
-        if parsed.format in (ImportFormat.ENVIO_DTE, ImportFormat.ENVIO_BOLETA) \
+        if parsed.found in (ImportFormat.ENVIO_DTE, ImportFormat.ENVIO_BOLETA) \
                 and not parsed.count:
-            root = "EnvioDTE" if parsed.format is ImportFormat.ENVIO_DTE else "EnvioBOLETA"
+            root = "EnvioDTE" if parsed.found is ImportFormat.ENVIO_DTE else "EnvioBOLETA"
             raise UnreadableFile(
                 f"The {root} holds no DTE in its SetDTE: there is nothing to import. Check "
                 "that it is the envelope as sent, with its documents."

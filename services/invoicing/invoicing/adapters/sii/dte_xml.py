@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterator
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import BinaryIO
+from typing import BinaryIO, NoReturn
 from xml.etree.ElementTree import Element, TreeBuilder
 
 from invoicing.domain.documents import ForeignCurrency, OtherTax, Reference
@@ -64,7 +64,7 @@ def _local(tag: str) -> str:
     return tag.rpartition("}")[2]
 
 
-def _forbidden(*_args: object) -> None:
+def _forbidden(*_args: object) -> NoReturn:
     raise UnreadableFile(FORBIDDEN_DETAIL)
 
 
@@ -85,7 +85,9 @@ class _Reader:
         self.expected = expected
         self.format: ImportFormat | None = None
         self.names: list[str] = []  # local names of the open elements outside DTEs
-        self.builder: TreeBuilder | None = None  # while inside a DTE
+        # Builds the DTE being read; a fresh one for the next once it is closed, so no
+        # tree outlives its DTE.
+        self.builder = TreeBuilder()
         self.locals: dict[str, str] = {}  # {namespace}name → name, inside DTEs
         self.depth = self.dte_index = self.elements = self.outside = self.text = 0
         self.ready: list[tuple[Element, int]] = []  # DTEs read, not yet handed out
@@ -107,7 +109,7 @@ class _Reader:
         if len(names) == 1:
             self._root(name)
         if name == "DTE" and (len(names) == 1 or (len(names) == 3 and names[1] == "SetDTE")):
-            self.builder, self.depth = TreeBuilder(), len(names)
+            self.depth = len(names)
             self.dte_index, self.elements = self.dte_index + 1, 0
             self.builder.start(name, attributes)
             # Inside a DTE, handlers that only build its tree (most of the file's events).
@@ -179,7 +181,7 @@ class _Reader:
         if self.depth == len(self.names):
             self.builder.end("DTE")
             self.ready.append((self.builder.close(), self.dte_index))
-            self.builder = None
+            self.builder = TreeBuilder()
             self.names.pop()
             parser = self.parser
             parser.StartElementHandler = self._start
@@ -231,14 +233,16 @@ def read(file: BinaryIO, expected: ImportFormat | None = None
         fed += len(chunk)
         if chunk:
             reader.check_pending(fed)
-        if reader.format is not None and not announced:
-            announced = True
-            yield reader.format
-        for element, index in reader.ready:
-            path = "/DTE" if reader.format is ImportFormat.DTE_XML else \
-                f"/{_ENVELOPES[reader.format]}/SetDTE/DTE[{index}]"
-            yield _document(element, path)
-        reader.ready.clear()
+        found = reader.format  # set with the root, before any DTE is ready
+        if found is not None:
+            if not announced:
+                announced = True
+                yield found
+            for element, index in reader.ready:
+                path = "/DTE" if found is ImportFormat.DTE_XML else \
+                    f"/{_ENVELOPES[found]}/SetDTE/DTE[{index}]"
+                yield _document(element, path)
+            reader.ready.clear()
         if not chunk:
             break
     if reader.format is None:
@@ -257,6 +261,12 @@ def _child(element: Element | None, name: str) -> Element | None:
     return None
 
 
+def _stripped(element: Element, name: str) -> str:
+    """A child's text without its spaces; "" when there is none."""
+    child = _child(element, name)
+    return "" if child is None else (child.text or "").strip()
+
+
 def _children(element: Element | None, name: str) -> list[Element]:
     return [] if element is None else [c for c in element if c.tag == name]
 
@@ -271,7 +281,8 @@ class _Fields:
     """Reads a DTE's values, collecting every problem with its XML path."""
 
     def __init__(self, body: Element, path: str):
-        self.body, self.path, self.problems = body, path, []
+        self.body, self.path = body, path
+        self.problems: list[str] = []
 
     def text(self, *paths: str, required: bool = True) -> str | None:
         for path in paths:
@@ -282,18 +293,22 @@ class _Fields:
             self.problems.append(f"missing {self.path}/{paths[0]}")
         return None
 
-    def integer(self, path: str, *, required: bool = True, default: int | None = None
-                ) -> int | None:
+    def integer(self, path: str, *, required: bool = True) -> int | None:
         value = self.text(path, required=required)
         if value is None:
-            return default
+            return None
         if not _WHOLE.fullmatch(value):  # not int(): it takes "+5", "５" and "1_000"
             self.problems.append(
                 f"{self.path}/{path} is '{value[:40]}', not a whole number ≥ 0 written in "
                 "digits 0-9"
             )
-            return default
+            return None
         return int(value)
+
+    def amount(self, path: str) -> int:
+        """An amount the DTE may leave out: 0 then (an unreadable one is a problem)."""
+        value = self.integer(path, required=False)
+        return 0 if value is None else value
 
     def decimal(self, path: str, *, required: bool = True) -> Decimal | None:
         value = self.text(path, required=required)
@@ -353,11 +368,12 @@ def _document(dte: Element, path: str) -> SourceDocument | Rejection:
     other_taxes, retained = _taxes(fields, _at(body, "Encabezado/Totales"))
     # A constructora's crédito especial (DL 910 art. 21) comes off the total; a deposit
     # for containers is added to it (DESIGN.md §6b).
-    credec = fields.integer("Encabezado/Totales/CredEC", required=False, default=0)
-    grntdep = fields.integer("Encabezado/Totales/GrntDep", required=False, default=0)
+    credec = fields.amount("Encabezado/Totales/CredEC")
+    grntdep = fields.amount("Encabezado/Totales/GrntDep")
     references = _references(body)
     location = Location(xml_path=path)
-    if fields.problems:
+    # Each of those is None only with a problem said: the checks narrow them for the types.
+    if fields.problems or dte_type is None or folio is None or issue_date is None:
         return Rejection(location, "; ".join(fields.problems), dte_type, folio)
     return SourceDocument(
         location=location, dte_type=dte_type, folio=folio, issue_date=issue_date, net=net,
@@ -447,7 +463,7 @@ def _taxes(fields: _Fields, totales: Element | None) -> tuple[tuple[OtherTax, ..
             except ValueError:
                 sub.problems.append(f"{sub.path}/TasaImp is '{rate_text}', not a percentage")
         fields.problems.extend(sub.problems)
-        if sub.problems:
+        if sub.problems or code is None or amount is None:  # None only with a problem
             continue
         if code in VAT_RETENTION_CODES:
             retained += amount
@@ -460,10 +476,7 @@ def _references(body: Element) -> tuple[Reference, ...]:
     """References to other tax documents; others (purchase orders with letters…) are skipped."""
     references = []
     for ref in _children(body, "Referencia"):
-        kind = (_child(ref, "TpoDocRef").text or "").strip() if _child(ref, "TpoDocRef") \
-            is not None else ""
-        folio = (_child(ref, "FolioRef").text or "").strip() if _child(ref, "FolioRef") \
-            is not None else ""
+        kind, folio = _stripped(ref, "TpoDocRef"), _stripped(ref, "FolioRef")
         # 801 (orden de compra) and the other codes from 800 up are not tax documents.
         if not (_WHOLE.fullmatch(kind) and _WHOLE.fullmatch(folio) and 1 <= int(kind) < 800
                 and 1 <= int(folio) < 10**10):

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, datetime
 from operator import itemgetter
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 from invoicing.domain.documents import (
     NOTES,
@@ -146,6 +146,16 @@ def _lines(file: BinaryIO) -> Iterator[str]:
             ) from None
 
 
+class _CsvReader(Protocol):
+    """What is used of a csv.reader (its class cannot be imported: it is _csv's own)."""
+
+    line_num: int
+
+    def __iter__(self) -> Iterator[list[str]]: ...
+
+    def __next__(self) -> list[str]: ...
+
+
 @functools.lru_cache(maxsize=4096)
 def _day(value: str) -> date | None:
     """Cached: a month's RCV has a few dozen distinct dates, and strptime is slow."""
@@ -157,7 +167,7 @@ def _day(value: str) -> date | None:
     return None
 
 
-def _header(reader, kind: ImportFormat) -> dict[str, int]:  # noqa: ANN001
+def _header(reader: _CsvReader, kind: ImportFormat) -> dict[str, int]:
     columns = COLUMNS[kind]
     first = next(reader, None)
     if first is None:
@@ -210,10 +220,10 @@ def read(file: BinaryIO, kind: ImportFormat, section: RcvSection | None = None,
         rows.start(index, kind, pending=section is RcvSection.PENDIENTES)
         if section is not None and section not in (RcvSection.REGISTRO,
                                                    RcvSection.PENDIENTES):
-            for item in rows.entries(reader):
-                item = rows.document(item) if type(item) is tuple else item
-                yield Rejection(item.location, SECTION_REASONS[section], item.dte_type,
-                                item.folio)
+            for entry in rows.entries(reader):
+                found = rows.document(entry) if isinstance(entry, tuple) else entry
+                yield Rejection(found.location, SECTION_REASONS[section], found.dte_type,
+                                found.folio)
             return
         if keyed is not None:
             yield from rows.entries(reader)
@@ -334,7 +344,7 @@ class KeyedReader:
         self._total_at = at[self.columns.total]
         self._over_at = at[_OVER_PURCHASE_INVOICE]
 
-    def entries(self, reader) -> Iterator[tuple | Rejection]:  # noqa: ANN001
+    def entries(self, reader: _CsvReader) -> Iterator[tuple | Rejection]:
         columns, lookup, width = self.columns, self.lookup, self.width
         group: list | None = None  # [line, key, stated, values, tax rows, (tipo, folio)]
         nro, received, total = lookup["Nro"], lookup["Fecha Recepcion"], lookup[columns.total]
@@ -348,14 +358,14 @@ class KeyedReader:
             if not (stripped[nro] or stripped[received] or stripped[total]):
                 row = _Row(stripped, lookup, line)
                 row.tax(columns.tax)
-                key = (row.integer("Tipo Doc"), row.integer("Folio"))
-                if group is not None and key == group[5] and not row.problems:
+                of = (row.integer("Tipo Doc"), row.integer("Folio"))
+                if group is not None and of == group[5] and not row.problems:
                     group[4].append((row.line, stripped))
                     continue
                 if group is not None:
                     yield (*group[:4], tuple(group[4]))
                     group = None
-                yield _misplaced_tax(row, key)
+                yield _misplaced_tax(row, of)
                 continue
             if group is not None:
                 yield (*group[:4], tuple(group[4]))
@@ -443,7 +453,7 @@ def _unbalanced_quote(first: int, last: int | None) -> UnreadableFile:
     )
 
 
-def _rows(reader) -> Iterator[list[str]]:  # noqa: ANN001
+def _rows(reader: _CsvReader) -> Iterator[list[str]]:
     """The reader's rows, refusing one that a stray quote stretched over several lines."""
     last = reader.line_num
     while True:
@@ -486,7 +496,7 @@ def _document(row: _Row, columns: _Columns, kind: ImportFormat) -> SourceDocumen
     rut_text = row.get(columns.rut)
     rut = None
     try:
-        rut = canonical_rut(rut_text)
+        rut = _canonical_rut(rut_text)
     except InvalidRut as error:
         row.problems.append(f"column '{columns.rut}': {error}")
     name = row.get("Razon Social") or None
@@ -505,7 +515,8 @@ def _document(row: _Row, columns: _Columns, kind: ImportFormat) -> SourceDocumen
     references = () if columns.reference is None else \
         _reference(*(row.get(c) for c in columns.reference))
     location = Location(line=row.line)
-    if row.problems:
+    # Each of those is None only with a problem said: the checks narrow them for the types.
+    if row.problems or issue_date is None or rut is None or name is None:
         return Rejection(location, "; ".join(row.problems), dte_type or None, folio or None)
     return SourceDocument(
         location=location, dte_type=dte_type, folio=folio, issue_date=issue_date, net=net,
