@@ -64,12 +64,13 @@ class ListQueries(SqlRepository):
     async def counts_by_sync(self, sync_ids: list[str]) -> dict[str, dict[str, int]]:
         counts: dict[str, dict[str, int]] = {sync_id: {} for sync_id in sync_ids}
         if sync_ids:
+            # The kept counts, as a poll of one session reads them: counting a year of
+            # documents for each session listed cost a scan of all of them.
             rows = await self.session.execute(
-                select(sync_documents.c.sync_id, sync_document_states.c.status, func.count())
-                .select_from(documents_with_state)
-                .where(sync_documents.c.sync_id.in_(sync_ids))
-                .group_by(sync_documents.c.sync_id, sync_document_states.c.status)
-            )
+                select(sync_document_counts.c.sync_id, sync_document_counts.c.status,
+                       sync_document_counts.c.count)
+                .where(sync_document_counts.c.sync_id.in_(sync_ids),
+                       sync_document_counts.c.count > 0))
             for sync_id, status, count in rows.all():
                 counts[sync_id][status] = count
         return counts
