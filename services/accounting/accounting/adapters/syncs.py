@@ -119,7 +119,7 @@ class SyncRepository(SqlRepository):
 
     async def get_sync(self, sync_id: str, *, lock: bool = False) -> SyncSession | None:
         query = select(*SYNC_COLUMNS).where(sync_sessions.c.id == sync_id)
-        return await self._session(self._lock(query) if lock else query)
+        return await self._session(self._lock(query, key_share=True) if lock else query)
 
     async def _session(self, query: Any) -> SyncSession | None:
         row = await self._one(query)
@@ -146,7 +146,7 @@ class SyncRepository(SqlRepository):
                         sync_sessions.c.kind == SyncKind.LIVE,
                         sync_sessions.c.status.not_in(CLOSED))
                  .order_by(sync_sessions.c.created_at).limit(1))
-        return await self._session(self._lock(query) if lock else query)
+        return await self._session(self._lock(query, key_share=True) if lock else query)
 
     async def delivering_overlapping(self, company_id: str, date_from: date,
                                      date_to: date) -> SyncSession | None:
