@@ -13,10 +13,11 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from accounting.adapters.syncs import SyncRepository
-from accounting.adapters.tables import companies, contracts, sync_sessions
+from accounting.adapters.tables import sync_sessions
 from accounting.domain.syncs import SyncKind, SyncStatus, progress
 from accounting.entrypoints.cli import migrate
 from shared.db import create_engine
+from tests.integration.accounting.companies_support import add_company
 
 COMPANY_ID = "6d1f5c8e-0000-4000-8000-000000000001"
 
@@ -39,12 +40,8 @@ async def engine(request, infra, tmp_path_factory):
         url = f"sqlite:///{tmp_path_factory.mktemp('count_received')}/accounting.db"
     await asyncio.to_thread(migrate, url)
     engine = create_engine(url)
-    now = datetime.now(UTC)
     async with engine.begin() as conn:
-        await conn.execute(insert(contracts).values(rut="1-9", name="c", created_at=now))
-        await conn.execute(insert(companies).values(
-            id=COMPANY_ID, contract_rut="1-9", rut="1-9", name="c", status="active",
-            created_at=now))
+        await add_company(conn, COMPANY_ID)
     yield engine
     await engine.dispose()
 

@@ -14,9 +14,10 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from accounting.adapters.syncs import SyncRepository, posting_cursor
-from accounting.adapters.tables import companies, contracts, sync_sessions
+from accounting.adapters.tables import sync_sessions
 from accounting.entrypoints.cli import migrate
 from shared.db import create_engine
+from tests.integration.accounting.companies_support import add_company
 
 COMPANY_ID, SYNC_ID = str(uuid.uuid4()), str(uuid.uuid4())
 DOCUMENTS = 30_000
@@ -29,10 +30,7 @@ async def engine(infra):
     engine = create_engine(url)
     now = datetime.now(UTC)
     async with engine.begin() as conn:
-        await conn.execute(insert(contracts).values(rut="1-9", name="c", created_at=now))
-        await conn.execute(insert(companies).values(
-            id=COMPANY_ID, contract_rut="1-9", rut="1-9", name="c", status="active",
-            created_at=now))
+        await add_company(conn, COMPANY_ID)
         await conn.execute(insert(sync_sessions).values(
             id=SYNC_ID, company_id=COMPANY_ID, company_rut="1-9", kind="range",
             status="in_review", received=DOCUMENTS, created_at=now))
@@ -51,20 +49,27 @@ async def engine(infra):
     await engine.dispose()
 
 
+async def _without_statistics(session: AsyncSession) -> None:
+    """Gone for this transaction only (it is rolled back)."""
+    await session.execute(text(
+        "DELETE FROM pg_statistic WHERE starelid IN ('sync_documents'::regclass, "
+        "'sync_document_states'::regclass)"))
+
+
+async def _plan(session: AsyncSession, query) -> str:
+    """The query's plan as PostgreSQL would run it now, as JSON text."""
+    sql = query.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})
+    return json.dumps((await session.execute(text(f"EXPLAIN (FORMAT JSON) {sql}"))).scalar_one())
+
+
 async def test_a_page_walks_the_index_without_statistics(engine):
     async with AsyncSession(engine) as session:
-        # Gone for this transaction only (it is rolled back).
-        await session.execute(text(
-            "DELETE FROM pg_statistic WHERE starelid IN ('sync_documents'::regclass, "
-            "'sync_document_states'::regclass)"))
+        await _without_statistics(session)
         repository, plans = SyncRepository(session), []
         read = repository._all
 
         async def explained(query):  # the query the page runs, in the page's own settings
-            sql = query.compile(dialect=postgresql.dialect(),
-                                compile_kwargs={"literal_binds": True})
-            plans.append((await session.execute(
-                text(f"EXPLAIN (FORMAT JSON) {sql}"))).scalar_one())
+            plans.append(await _plan(session, query))
             return await read(query)
 
         repository._all = explained
@@ -75,9 +80,8 @@ async def test_a_page_walks_the_index_without_statistics(engine):
             posting_cursor(r) for r in first + middle)
         assert posting_cursor(first[-1]) < posting_cursor(middle[0])
         for plan in plans:
-            text_of_plan = json.dumps(plan)
-            assert '"Node Type": "Sort"' not in text_of_plan, text_of_plan
-            assert "ix_sync_documents_posting_order" in text_of_plan
+            assert '"Node Type": "Sort"' not in plan, plan
+            assert "ix_sync_documents_posting_order" in plan
         # What else the transaction runs is planned as usual.
         assert (await session.execute(text("SELECT current_setting('enable_sort'), "
                                            "current_setting('enable_bitmapscan')"))).one() == (
@@ -87,18 +91,13 @@ async def test_a_page_walks_the_index_without_statistics(engine):
 async def test_without_the_settings_the_same_page_is_sorted(engine):
     """What the settings are for: this database, without statistics, sorts the page."""
     async with AsyncSession(engine) as session:
-        await session.execute(text(
-            "DELETE FROM pg_statistic WHERE starelid IN ('sync_documents'::regclass, "
-            "'sync_document_states'::regclass)"))
+        await _without_statistics(session)
         repository, plans = SyncRepository(session), []
 
         async def explained_only(query):
-            sql = query.compile(dialect=postgresql.dialect(),
-                                compile_kwargs={"literal_binds": True})
             await session.execute(text("SELECT set_config('enable_sort', 'on', true), "
                                        "set_config('enable_bitmapscan', 'on', true)"))
-            plans.append(json.dumps((await session.execute(
-                text(f"EXPLAIN (FORMAT JSON) {sql}"))).scalar_one()))
+            plans.append(await _plan(session, query))
             return []
 
         repository._all = explained_only

@@ -12,8 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from accounting.adapters.queries.balances import BalanceQueries
 from accounting.adapters.tables import (
     accounts,
-    companies,
-    contracts,
     journal_entries,
     journal_lines,
 )
@@ -21,13 +19,7 @@ from accounting.domain.accounts import AccountType
 from accounting.domain.trial_balance import CounterpartyMovement, Movement
 from accounting.entrypoints.cli import migrate
 from shared.db import create_engine
-
-
-async def add_company(conn, now: datetime) -> None:
-    """Company "c" of contract 1-9."""
-    await conn.execute(insert(contracts).values(rut="1-9", name="c", created_at=now))
-    await conn.execute(insert(companies).values(id="c", contract_rut="1-9", rut="1-9",
-                                                name="c", status="active", created_at=now))
+from tests.integration.accounting.companies_support import add_company
 
 
 async def test_one_active_posting_per_document_on_sqlite(tmp_path):
@@ -43,7 +35,7 @@ async def test_one_active_posting_per_document_on_sqlite(tmp_path):
 
     try:
         async with engine.begin() as conn:
-            await add_company(conn, now)
+            await add_company(conn)
             await conn.execute(insert(journal_entries).values(**entry("e1", 1)))
         with pytest.raises(IntegrityError):
             async with engine.begin() as conn:
@@ -67,7 +59,7 @@ async def test_balances_with_their_opening_on_sqlite(tmp_path):
     customer = "77777777-7"
     try:
         async with engine.begin() as conn:
-            await add_company(conn, now)
+            await add_company(conn)
             await conn.execute(insert(accounts).values(
                 company_id="c", code="110310", name="Clientes", type="asset", postable=True,
                 auxiliary=True, active=True))
