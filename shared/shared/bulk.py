@@ -16,11 +16,12 @@ from functools import cache
 from operator import itemgetter
 from typing import Any
 
+import asyncpg
 from sqlalchemy import JSON, Column, Table, bindparam, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.db import json_text, upsert
+from shared.db import asyncpg_connection, json_text, upsert
 
 # From how many rows PostgreSQL writes go as one bulk statement (COPY, unnest).
 BULK_FROM = 50
@@ -72,13 +73,12 @@ def _values(table: Table, columns: list[Column[Any]], rows: Sequence[dict[str, A
     return out
 
 
-async def postgres_connection(session: AsyncSession) -> Any | None:
+async def postgres_connection(session: AsyncSession) -> asyncpg.Connection | None:
     """The asyncpg connection under the session's transaction (None on SQLite), for the
     bulk statements SQLAlchemy has no form for (COPY, UPDATE … FROM unnest)."""
     if session.get_bind().dialect.name != "postgresql":
         return None
-    connection = await session.connection()
-    return (await connection.get_raw_connection()).driver_connection
+    return await asyncpg_connection(await session.connection())
 
 
 def _is_json(column: Column[Any]) -> bool:

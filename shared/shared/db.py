@@ -1,8 +1,9 @@
 """Database plumbing: plain URLs in, async engines out, on PostgreSQL or SQLite."""
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+import asyncpg
 import orjson
 from sqlalchemy import Table, event, exc
 from sqlalchemy.dialects import postgresql, sqlite
@@ -47,6 +48,12 @@ def ensure_sqlite_directory(url: str) -> None:
         database = make_url(url).database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
+
+
+async def asyncpg_connection(connection: AsyncConnection) -> asyncpg.Connection:
+    """The asyncpg connection under one of SQLAlchemy's on PostgreSQL, for the statements
+    that go over the driver itself (COPY, the outbox relay's claim, the live insert)."""
+    return cast(asyncpg.Connection, (await connection.get_raw_connection()).driver_connection)
 
 
 def json_text(value: object) -> str:

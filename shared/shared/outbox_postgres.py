@@ -13,11 +13,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any, cast
+from typing import Any
 
-import asyncpg
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shared.db import asyncpg_connection
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ async def publish_claimed(connection: AsyncConnection, table: Table, batch_size:
                           ) -> int:
     """Claim a batch on ``connection`` (not in a transaction of SQLAlchemy's), hand it
     to ``publish`` and commit the mark only once that returned; how many rows went."""
-    raw = cast(asyncpg.Connection, (await connection.get_raw_connection()).driver_connection)
+    raw = await asyncpg_connection(connection)
     statement = claim_statement(connection.dialect.identifier_preparer.format_table(table))
     async with raw.transaction():
         rows = await raw.fetch(statement, batch_size, batch_bytes, datetime.now(UTC))

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import cache
 from operator import itemgetter
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple
 
 import asyncpg
 import orjson
@@ -61,7 +61,7 @@ from invoicing.domain.documents import (
 from invoicing.domain.integration import Connection, IntegrationLink, LinkStatus
 from invoicing.domain.payments import Payment, PaymentKind
 from shared.bulk import postgres_connection
-from shared.db import json_text, upsert
+from shared.db import asyncpg_connection, json_text, upsert
 from shared.events import CloudEvent
 
 
@@ -383,7 +383,7 @@ class DocumentRepository:
         # Alone, over asyncpg itself: SQLAlchemy's execution (cache key, 28 parameters
         # processed, the result wrapped) cost more CPU than the round trip. The JSON
         # columns go as SQLAlchemy would send them (the engine's serializer, None as null).
-        raw = cast(asyncpg.Connection, (await connection.get_raw_connection()).driver_connection)
+        raw = await asyncpg_connection(connection)
         sql, names = _compiled_recording(connection.dialect)
         try:
             rows = await raw.fetch(sql, *[json_text(params[name]) if name in _JSON_COLUMNS
