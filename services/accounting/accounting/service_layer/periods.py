@@ -71,7 +71,7 @@ async def _release(uow: UnitOfWork, company_id: str, month: str) -> None:
     live = [d for d in waiting if d.sync_kind == SyncKind.LIVE
             and d.sync_status not in CLOSED]
     if live:
-        # The session is there: its documents are (sessions are never deleted).
+        # Its documents were just read, so their session exists (none is ever deleted).
         sync = await uow.syncs.get_sync(live[0].sync_id, lock=True)
         assert sync is not None
         await post_documents(uow, sync, await uow.syncs.documents_by_id([d.id for d in live]))
