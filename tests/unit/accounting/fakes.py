@@ -24,7 +24,7 @@ from accounting.adapters.syncs import posting_cursor
 from accounting.domain.accounts import Account
 from accounting.domain.companies import Company, CompanyStatus, Contract
 from accounting.domain.integrations import IntegrationLink
-from accounting.domain.journal import JournalEntry, JournalLine
+from accounting.domain.journal import JournalEntry, JournalLine, PostedSince
 from accounting.domain.payments import AWAITING_DOCUMENT
 from accounting.domain.periods import CLOSED_PERIOD, Period, PeriodStatus, month_of
 from accounting.domain.reconciliation import InvoicingDocument, ManifestState
@@ -130,6 +130,15 @@ class FakeJournal:
     async def posted_source_keys(self, company_id: str, keys: Iterable[str]) -> set[str]:
         return set(self.active(company_id)) & set(keys)
 
+    async def last_entry_number(self, company_id: str) -> int:
+        return self._companies.companies[company_id].last_entry_number
+
+    async def posted_since(self, company_id: str, number: int) -> PostedSince:
+        since = [e for e in self.entries.values()
+                 if e.company_id == company_id and e.number > number]
+        return PostedSince(frozenset(e.source_key for e in since if e.source_key is not None),
+                           any(e.reverses_entry_id is not None for e in since))
+
     async def active_entries_by_key(self, company_id: str,
                                     keys: Iterable[str]) -> dict[str, JournalEntry]:
         active = self.active(company_id)
@@ -196,7 +205,6 @@ class PostingState(NamedTuple):
 
     status: str
     hold_code: str | None
-    already_posted: bool
 
 
 class HeldForPeriod(NamedTuple):
@@ -291,10 +299,8 @@ class FakeSyncs:
                 and (after is None or posting_cursor(d) > after)]
         return rows[:limit]
 
-    async def posting_state(self, company_id: str,
-                            document_ids: list[str]) -> dict[str, PostingState]:
-        active = self._journal.active(company_id)
-        return {i: PostingState(d.status, d.hold_code, d.source_key in active)
+    async def posting_state(self, document_ids: list[str]) -> dict[str, PostingState]:
+        return {i: PostingState(d.status, d.hold_code)
                 for i in document_ids if (d := self.documents.get(i)) is not None}
 
     async def held_for_closed_period(self, company_id: str, first: date,

@@ -2,12 +2,13 @@
 stores what the one classification decides, and what intake stored is what posting
 decides again."""
 
+from dataclasses import replace
 from datetime import date
 
 from accounting.domain.classification import LATE_ARRIVAL
 from accounting.domain.payments import AWAITING_DOCUMENT
 from accounting.domain.periods import CLOSED_PERIOD
-from accounting.domain.syncs import NOTHING_TO_POST, SyncStatus
+from accounting.domain.syncs import NOTHING_TO_POST, DocumentStatus, SyncStatus
 from accounting.service_layer import proposals
 from accounting.service_layer.posting import post_page, read_page
 from accounting.service_layer.sync_payments import review_payments
@@ -131,3 +132,41 @@ async def test_posting_holds_what_a_closed_month_or_the_books_now_refuse():
     assert [e.total for e in books.journal.entries.values() if e.sync_id == SYNC_ID] == [
         119_000, 119_000]
 
+
+
+async def read_then_post(books: FakeBooks, between) -> int:
+    """One page read ahead, something done to the books (``between``), then the page
+    posted: what confirm does while another session or a reversal runs beside it."""
+    uow, sync = FakeUnitOfWork(books), books.syncs.sessions[SYNC_ID]
+    page = await read_page(uow, sync, None, 10)
+    assert page is not None
+    await between()
+    return await post_page(uow, sync, page)
+
+
+async def test_a_page_does_not_post_what_another_session_posted_after_it_was_read():
+    books = with_range_sync(expected=2)
+    await intake(books, [factura(1, date(2024, 3, 1)), factura(2, date(2024, 3, 2))])
+    assert await read_then_post(books, lambda: posted_before(books, key(2))) == 1
+    assert stored(books) == {key(1): ("posted", None), key(2): ("already_posted", None)}
+    assert posted_keys(books).count(key(2)) == 1
+
+
+async def test_a_page_posts_what_a_reversal_freed_after_it_was_read():
+    books = with_range_sync(expected=1)
+    await posted_before(books, key(1))
+    await intake(books, [factura(1, date(2024, 3, 1))])
+    # Intake found it posted; the accountant makes it ready again and reverses the entry.
+    books.syncs.documents[books.syncs.by_key(key(1)).id] = replace(
+        books.syncs.by_key(key(1)), status=DocumentStatus.READY)
+    earlier = next(iter(books.journal.entries.values()))
+
+    async def reverse() -> None:
+        number = await books.journal.take_entry_numbers(COMPANY_ID, 1)
+        books.journal.entries["r-1"] = replace(
+            earlier, id="r-1", number=number, source_key=f"reversal:{earlier.id}",
+            reverses_entry_id=earlier.id)
+        await books.journal.mark_reversed(earlier.id, "r-1")
+
+    assert await read_then_post(books, reverse) == 1
+    assert stored(books) == {key(1): ("posted", None)}

@@ -16,7 +16,7 @@ from accounting.adapters.tables import (
     journal_lines,
     periods,
 )
-from accounting.domain.journal import JournalEntry, JournalLine
+from accounting.domain.journal import JournalEntry, JournalLine, PostedSince
 from accounting.domain.periods import Period, PeriodStatus
 from shared.bulk import bulk_insert
 from shared.db import upsert
@@ -55,6 +55,21 @@ class JournalRepository(SqlRepository):
 
     async def posted_source_keys(self, company_id: str, keys: Iterable[str]) -> set[str]:
         return set(await self.active_entries_by_key(company_id, keys))
+
+    async def last_entry_number(self, company_id: str) -> int:
+        return (await self.session.execute(
+            select(companies.c.last_entry_number).where(companies.c.id == company_id)
+        )).scalar_one()
+
+    async def posted_since(self, company_id: str, number: int) -> PostedSince:
+        """What the company posted after comprobante ``number``, by the (company, number)
+        index: only the entries since, however big the books are."""
+        rows = (await self.session.execute(
+            select(journal_entries.c.source_key, journal_entries.c.reverses_entry_id)
+            .where(journal_entries.c.company_id == company_id,
+                   journal_entries.c.number > number))).all()
+        return PostedSince(frozenset(key for key, _ in rows if key is not None),
+                           any(reverses is not None for _, reverses in rows))
 
     async def active_entries_by_key(self, company_id: str,
                                     keys: Iterable[str]) -> dict[str, RowMapping]:

@@ -14,7 +14,6 @@ from typing import Any
 from sqlalchemy import (
     and_,
     case,
-    exists,
     func,
     insert,
     literal,
@@ -27,13 +26,11 @@ from sqlalchemy import (
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from accounting.adapters.journal import active_entries
 from accounting.adapters.repository import SqlRepository, now
 from accounting.adapters.tables import (
     DOCUMENT_COLUMNS,
     STATE_COLUMNS,
     documents_with_state,
-    journal_entries,
     sync_document_counts,
     sync_document_states,
     sync_documents,
@@ -218,8 +215,8 @@ class SyncRepository(SqlRepository):
         """The session's next ``limit`` documents (with ``payments``, its payments and
         collections, which have no tipo DTE) in posting order after ``after``, whatever
         their status (so the plan is a walk of ix_sync_documents_posting_order, however
-        stale the table's statistics). Whether the books already hold them is asked under
-        the company's lock, when the page is posted (posting_state)."""
+        stale the table's statistics). Their state is asked again under the company's
+        lock, when the page is posted (posting_state)."""
         query = (
             select(sync_documents.c.id, sync_documents.c.source_key, sync_documents.c.entry,
                    states.c.status, states.c.hold_code,
@@ -243,18 +240,13 @@ class SyncRepository(SqlRepository):
         await self.session.execute(_WALK_THE_INDEX, {"on": "on"})
         return rows
 
-    async def posting_state(self, company_id: str,
-                            document_ids: list[str]) -> dict[str, RowMapping]:
-        """Each document's status and hold code as they are now, and whether the books
-        hold an active entry for its key (a page read ahead is checked again with this)."""
-        active = exists().where(journal_entries.c.source_key == sync_documents.c.source_key,
-                                *active_entries(company_id))
-        columns = (sync_documents.c.id, states.c.status, states.c.hold_code,
-                   active.label("already_posted"))
+    async def posting_state(self, document_ids: list[str]) -> dict[str, RowMapping]:
+        """Each document's status and hold code as they are now (a page read ahead is
+        checked again with this, under the company's lock): the narrow table alone."""
         found: dict[str, RowMapping] = {}
-        for among in self._among(sync_documents.c.id, document_ids):
+        for among in self._among(states.c.id, document_ids):
             found.update((row.id, row) for row in await self._all(
-                select(*columns).select_from(documents_with_state).where(among)))
+                select(states.c.id, states.c.status, states.c.hold_code).where(among)))
         return found
 
     async def held_for_closed_period(self, company_id: str, first: date,

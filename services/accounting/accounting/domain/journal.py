@@ -42,6 +42,15 @@ class JournalLine:
     description: str | None
 
 
+@dataclass(frozen=True)
+class PostedSince:
+    """The entries a company posted after a given comprobante number: their keys, and
+    whether any of them is a reversal (which may have freed a key posted before)."""
+
+    keys: frozenset[str]
+    reversals: bool
+
+
 class Line(Protocol):
     # Read-only: a stored line is a tuple (classification.StoredLine), a proposed one a model.
     @property

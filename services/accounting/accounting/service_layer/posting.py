@@ -103,6 +103,10 @@ class Page:
     documents: Sequence[PostingDocument]
     prepared: dict[str, Prepared]  # by document id, for those with an entry
     after: tuple[Any, ...]  # where the following page starts
+    # The keys of those the books held when the page was read, and the company's last
+    # comprobante number before that: whatever was posted later numbers above it.
+    posted: set[str]
+    through: int
 
 
 async def read_page(uow: UnitOfWork, sync: SyncSession, after: tuple[Any, ...] | None,
@@ -115,10 +119,15 @@ async def read_page(uow: UnitOfWork, sync: SyncSession, after: tuple[Any, ...] |
         return None
     with_entry = [r for r in rows if r.entry is not None]
     last = rows[-1]
+    # The number first: an entry numbered up to it was committed with it, so the keys
+    # read after it see every such entry.
+    through = await uow.journal.last_entry_number(sync.company_id)
+    posted = await uow.journal.posted_source_keys(sync.company_id,
+                                                  [r.source_key for r in with_entry])
     return Page(rows, dict(zip((r.id for r in with_entry),
                                prepare([r.entry for r in with_entry]), strict=True)),
                 (last.issue_date, -1 if last.dte_type is None else last.dte_type,
-                 -1 if last.folio is None else last.folio, last.id))
+                 -1 if last.folio is None else last.folio, last.id), posted, through)
 
 
 async def post_page(uow: UnitOfWork, sync: SyncSession, page: Page) -> int:
@@ -131,10 +140,10 @@ async def post_page(uow: UnitOfWork, sync: SyncSession, page: Page) -> int:
     await uow.companies.get_company(company_id, lock=True)
     # As they are now, under the lock: another confirm of the session may have posted
     # some, or another session the same documents, since the page was read.
-    now = await uow.syncs.posting_state(company_id, list(page.prepared))
+    now = await uow.syncs.posting_state(list(page.prepared))
     statuses = {id_: (sync.id, state.status) for id_, state in now.items()}
     postable = [d for d in page.documents if d.id in page.prepared and _postable(now[d.id])]
-    posted = {d.source_key for d in postable if now[d.id].already_posted}
+    posted = await _posted_now(uow, company_id, page, {d.source_key for d in postable})
     entries = await _post(uow, sync, [(d, page.prepared[d.id]) for d in postable], posted,
                           settled=await _settled(uow, sync, postable), statuses=statuses)
     if entries:
@@ -146,6 +155,18 @@ async def post_page(uow: UnitOfWork, sync: SyncSession, page: Page) -> int:
                 for e in entries)),
             subject=sync.id, correlation_id=sync.id)
     return len(entries)
+
+
+async def _posted_now(uow: UnitOfWork, company_id: str, page: Page,
+                      keys: set[str]) -> set[str]:
+    """Of the keys, those the books hold now. Numbers are taken under the company's lock,
+    which the caller holds, so an entry posted since the page was read numbers above
+    ``page.through``: those few are read by number instead of every key looked up again.
+    A reversal since may have freed a key seen posted: then every key is asked again."""
+    since = await uow.journal.posted_since(company_id, page.through)
+    if since.reversals:
+        return await uow.journal.posted_source_keys(company_id, keys)
+    return (page.posted | since.keys) & keys
 
 
 def _postable(document: PostingState) -> bool:
