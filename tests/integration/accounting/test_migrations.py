@@ -80,10 +80,12 @@ async def test_sqlite_keeps_each_documents_state_through_0015_and_back(tmp_path:
             _seed_before_states(conn)
         await asyncio.to_thread(migrate, url)
         with engine.connect() as conn:
-            # SQLite keeps journal lines' foreign key to their entry, which PostgreSQL
-            # checks per statement with a trigger instead (0006).
-            assert [d for d in _differences(conn)
-                    if not (d[0] == "remove_fk" and d[1].parent.name == "journal_lines")] == []
+            # SQLite keeps the journal's foreign keys (a line's to its entry, an entry's to
+            # its company and session), which PostgreSQL checks per statement with
+            # triggers instead (0006, 0016).
+            assert [d for d in _differences(conn) if not (
+                d[0] == "remove_fk"
+                and d[1].parent.name in ("journal_lines", "journal_entries"))] == []
             assert set(conn.execute(text(
                 "SELECT id, status, hold_reason, hold_code, entry_id "
                 "FROM sync_document_states")).all()) == STATES
