@@ -1,8 +1,7 @@
 """A page of a confirm is read by walking the posting-order index, even where PostgreSQL has
 no statistics for the session's documents (a new session, a table not yet analysed): its
 default guesses made it sort every document after the cursor to keep a page, each page.
-The settings that make the walk its only plan last for that one statement; a page's
-transactions find the rest of their rows by key (by_key_only)."""
+The settings that make the walk its only plan last for that one statement."""
 
 import asyncio
 import json
@@ -12,13 +11,12 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import insert, text
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from accounting.adapters.syncs import SyncRepository, posting_cursor
 from accounting.adapters.tables import sync_sessions
 from accounting.entrypoints.cli import migrate
-from shared.db import asyncpg_connection, create_engine
+from shared.db import create_engine
 from tests.integration.accounting.companies_support import add_company
 
 COMPANY_ID, SYNC_ID = str(uuid.uuid4()), str(uuid.uuid4())
@@ -105,38 +103,3 @@ async def test_without_the_settings_the_same_page_is_sorted(engine):
         repository._all = explained_only
         await repository.posting_page(SYNC_ID, (date(2025, 3, 1), 33, 1, ""), 500)
         assert '"Node Type": "Sort"' in plans[0]
-
-
-async def _plan_with_parameters(session: AsyncSession, query) -> str:
-    """As _plan, for a query whose parameters have no literal form (arrays)."""
-    compiled = query.compile(dialect=asyncpg_dialect())
-    raw = await asyncpg_connection(await session.connection())
-    return json.dumps(await raw.fetchval(
-        f"EXPLAIN (FORMAT JSON) {compiled}",
-        *(compiled.params[name] for name in compiled.positiontup)))
-
-
-async def _states_lookup_plan(session: AsyncSession) -> str:
-    """The plan of a page's states looked up by id under the company's lock."""
-    ids = (await session.execute(text(
-        "SELECT id FROM sync_document_states ORDER BY id LIMIT 2000"))).scalars().all()
-    repository, plans = SyncRepository(session), []
-
-    async def explained_only(query):
-        plans.append(await _plan_with_parameters(session, query))
-        return []
-
-    repository._all = explained_only
-    await repository.posting_state(list(ids))
-    return plans[0]
-
-
-async def test_a_pages_transaction_finds_its_states_by_key_without_statistics(engine):
-    async with AsyncSession(engine) as session:
-        await _without_statistics(session)
-        # What the setting is for: as planned by default, the lookup scans every state.
-        assert '"Node Type": "Seq Scan"' in await _states_lookup_plan(session)
-        await SyncRepository(session).by_key_only()
-        plan = await _states_lookup_plan(session)
-        assert '"Node Type": "Seq Scan"' not in plan, plan
-        assert "pk_sync_document_states" in plan

@@ -299,9 +299,6 @@ class FakeSyncs:
                 and (after is None or posting_cursor(d) > after)]
         return rows[:limit]
 
-    async def by_key_only(self) -> None:
-        return None
-
     async def posting_state(self, document_ids: list[str]) -> dict[str, PostingState]:
         return {i: PostingState(d.status, d.hold_code)
                 for i in document_ids if (d := self.documents.get(i)) is not None}

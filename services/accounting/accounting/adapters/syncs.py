@@ -100,18 +100,6 @@ _WALK_THE_INDEX = text("SELECT set_config('enable_sort', :on, true), "
                        "set_config('enable_bitmapscan', :on, true)")
 
 
-# A confirm's page transactions find every row they read or change by its key: a page's
-# states by document id, the entries since a number, the keys among the books' entries,
-# the states they update FROM a page's arrays. Whether the tables are analysed or not,
-# PostgreSQL may choose to scan and hash a whole table that grows with the books (every
-# document's state, every entry) to find two thousand of its rows: a cost per page that
-# grows with the books, so posting slowed as they grew. In those transactions alone, the
-# only plans left are the index probes.
-_BY_KEY_ONLY = text("SELECT set_config('enable_seqscan', 'off', true), "
-                    "set_config('enable_hashjoin', 'off', true), "
-                    "set_config('enable_mergejoin', 'off', true)")
-
-
 def last_progress() -> Any:
     return func.coalesce(sync_sessions.c.progress_at, sync_sessions.c.created_at)
 
@@ -251,11 +239,6 @@ class SyncRepository(SqlRepository):
         rows = await self._all(query)
         await self.session.execute(_WALK_THE_INDEX, {"on": "on"})
         return rows
-
-    async def by_key_only(self) -> None:
-        """The rest of this transaction finds rows by key (see _BY_KEY_ONLY)."""
-        if self.session.get_bind().dialect.name == "postgresql":
-            await self.session.execute(_BY_KEY_ONLY)
 
     async def posting_state(self, document_ids: list[str]) -> dict[str, RowMapping]:
         """Each document's status and hold code as they are now (a page read ahead is

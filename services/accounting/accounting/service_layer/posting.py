@@ -114,7 +114,6 @@ async def read_page(uow: UnitOfWork, sync: SyncSession, after: tuple[Any, ...] |
     """The session's next page of documents (or of payments) after ``after`` (None when
     there is none). Read without the company's lock: ``post_page`` checks again, under it,
     what may have changed."""
-    await uow.syncs.by_key_only()
     rows = await uow.syncs.posting_page(sync.id, after, limit, payments=payments)
     if not rows:
         return None
@@ -138,7 +137,6 @@ async def post_page(uow: UnitOfWork, sync: SyncSession, page: Page) -> int:
     it posted is no longer ready, and the partial unique index on active entries refuses a
     second posting of a key whatever happens."""
     company_id = sync.company_id
-    await uow.syncs.by_key_only()
     await uow.companies.get_company(company_id, lock=True)
     # As they are now, under the lock: another confirm of the session may have posted
     # some, or another session the same documents, since the page was read.
