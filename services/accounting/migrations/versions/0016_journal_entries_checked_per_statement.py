@@ -69,7 +69,7 @@ def upgrade() -> None:
             BEGIN
                 SELECT o.id INTO named FROM old_rows o
                 WHERE EXISTS (SELECT 1 FROM journal_entries e WHERE e.{column} = o.id)
-                  AND NOT EXISTS (SELECT 1 FROM {table} t WHERE t.id = o.id) LIMIT 1;
+                LIMIT 1;
                 IF FOUND THEN
                     RAISE EXCEPTION '% is named by journal entries, which are never deleted',
                         named USING ERRCODE = 'foreign_key_violation';
@@ -77,20 +77,20 @@ def upgrade() -> None:
                 RETURN NULL;
             END $$
         """)
-        for event in ("DELETE", "UPDATE"):
-            op.execute(f"""
-                CREATE TRIGGER {table}_keep_their_entries_{event.lower()} AFTER {event}
-                ON {table} REFERENCING OLD TABLE AS old_rows
-                FOR EACH STATEMENT EXECUTE FUNCTION {table}_keep_their_entries()
-            """)
+        # Deletes only: an UPDATE trigger would run on every page's and every batch's
+        # update of the session and the company, and nothing changes their ids.
+        op.execute(f"""
+            CREATE TRIGGER {table}_keep_their_entries AFTER DELETE
+            ON {table} REFERENCING OLD TABLE AS old_rows
+            FOR EACH STATEMENT EXECUTE FUNCTION {table}_keep_their_entries()
+        """)
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
     for table in ("companies", "sync_sessions"):
-        for event in ("delete", "update"):
-            op.execute(f"DROP TRIGGER {table}_keep_their_entries_{event} ON {table}")
+        op.execute(f"DROP TRIGGER {table}_keep_their_entries ON {table}")
         op.execute(f"DROP FUNCTION {table}_keep_their_entries()")
     for event in ("insert", "update"):
         op.execute(f"DROP TRIGGER journal_entries_have_owners_{event} ON journal_entries")
