@@ -3,7 +3,7 @@ periods (months closed and reopened) and the counterparties (auxiliares) (SQLAlc
 The reports' reads of the books are in queries/."""
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import RowMapping
@@ -32,6 +32,30 @@ def entry_lines_by_entry(rows: Iterable[RowMapping],
     for row in rows:
         lines[row.entry_id].append(JournalLine(**row))
     return lines
+
+
+# One probe of the active-key index per key, whatever the statistics say. As `source_key =
+# ANY(keys)`, a journal not yet analysed (one that grows during a confirm) was read whole
+# for each page: the index found the company's entries and a filter kept the keys, so
+# each page of a confirm cost more than the one before (posting 100,000 documents took
+# 53 s instead of 10). LATERAL … LIMIT 1 keeps PostgreSQL from turning the probes into a
+# join it could plan as a scan.
+_ACTIVE_BY_KEY = """
+    SELECT e.id, e.number, e.source_key
+    FROM unnest($2::varchar[]) AS k(source_key)
+    CROSS JOIN LATERAL (
+        SELECT id, number, source_key FROM journal_entries
+        WHERE company_id = $1 AND source_key = k.source_key AND reversed_by_entry_id IS NULL
+        LIMIT 1) AS e
+"""
+
+
+class ActiveEntry(NamedTuple):
+    """The entry that stands for a key."""
+
+    id: str
+    number: int
+    source_key: str
 
 
 def active_entries(company_id: str) -> tuple[Any, ...]:
@@ -72,16 +96,17 @@ class JournalRepository(SqlRepository):
                            any(reverses is not None for _, reverses in rows))
 
     async def active_entries_by_key(self, company_id: str,
-                                    keys: Iterable[str]) -> dict[str, RowMapping]:
-        found: dict[str, RowMapping] = {}
-        for among in self._among(journal_entries.c.source_key, keys):
-            for row in await self._all(
-                select(journal_entries.c.id, journal_entries.c.number,
-                       journal_entries.c.source_key)
-                .where(among, *active_entries(company_id))
-            ):
-                found[row.source_key] = row
-        return found
+                                    keys: Iterable[str]) -> dict[str, ActiveEntry]:
+        if (raw := await self._postgres()) is not None:
+            rows: Iterable[Any] = await raw.fetch(_ACTIVE_BY_KEY, company_id, list(keys))
+        else:
+            rows = [row for among in self._among(journal_entries.c.source_key, keys)
+                    for row in await self._all(
+                        select(journal_entries.c.id, journal_entries.c.number,
+                               journal_entries.c.source_key)
+                        .where(among, *active_entries(company_id)))]
+        return {row["source_key"]: ActiveEntry(row["id"], row["number"], row["source_key"])
+                for row in rows}
 
     async def get_entry(self, entry_id: str, *, lock: bool = False) -> JournalEntry | None:
         query = select(journal_entries).where(journal_entries.c.id == entry_id)
