@@ -130,9 +130,6 @@ class FakeJournal:
     async def posted_source_keys(self, company_id: str, keys: Iterable[str]) -> set[str]:
         return set(self.active(company_id)) & set(keys)
 
-    async def last_entry_number(self, company_id: str) -> int:
-        return self._companies.companies[company_id].last_entry_number
-
     async def posted_since(self, company_id: str, number: int) -> PostedSince:
         since = [e for e in self.entries.values()
                  if e.company_id == company_id and e.number > number]

@@ -80,11 +80,6 @@ class JournalRepository(SqlRepository):
     async def posted_source_keys(self, company_id: str, keys: Iterable[str]) -> set[str]:
         return set(await self.active_entries_by_key(company_id, keys))
 
-    async def last_entry_number(self, company_id: str) -> int:
-        return (await self.session.execute(
-            select(companies.c.last_entry_number).where(companies.c.id == company_id)
-        )).scalar_one()
-
     async def posted_since(self, company_id: str, number: int) -> PostedSince:
         """What the company posted after comprobante ``number``, by the (company, number)
         index: only the entries since, however big the books are."""

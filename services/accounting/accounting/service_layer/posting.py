@@ -121,7 +121,9 @@ async def read_page(uow: UnitOfWork, sync: SyncSession, after: tuple[Any, ...] |
     last = rows[-1]
     # The number first: an entry numbered up to it was committed with it, so the keys
     # read after it see every such entry.
-    through = await uow.journal.last_entry_number(sync.company_id)
+    company = await uow.companies.get_company(sync.company_id)
+    assert company is not None  # a session's company is never deleted (only softly)
+    through = company.last_entry_number
     posted = await uow.journal.posted_source_keys(sync.company_id,
                                                   [r.source_key for r in with_entry])
     return Page(rows, dict(zip((r.id for r in with_entry),
