@@ -52,8 +52,16 @@ def ensure_sqlite_directory(url: str) -> None:
 
 async def asyncpg_connection(connection: AsyncConnection) -> asyncpg.Connection:
     """The asyncpg connection under one of SQLAlchemy's on PostgreSQL, for the statements
-    that go over the driver itself (COPY, the outbox relay's claim, the live insert)."""
-    return cast(asyncpg.Connection, (await connection.get_raw_connection()).driver_connection)
+    that go over the driver itself (COPY, the outbox relay's claim, the live insert).
+
+    If ``connection`` is in a transaction, that transaction has begun on the server when
+    this returns. SQLAlchemy's asyncpg adapter sends its BEGIN only before its own first
+    statement, so a statement sent here first would otherwise run in autocommit and
+    outlive a rollback of the unit of work it belongs to."""
+    adapted = (await connection.get_raw_connection()).dbapi_connection
+    if connection.in_transaction() and adapted._transaction is None:  # type: ignore[union-attr]
+        await adapted._start_transaction()  # type: ignore[union-attr]
+    return cast(asyncpg.Connection, adapted.driver_connection)  # type: ignore[union-attr]
 
 
 def json_text(value: object) -> str:

@@ -155,3 +155,22 @@ async def test_rows_must_name_the_tables_columns_and_the_same_ones(sessions):
         with pytest.raises(ValueError, match="name different columns"):
             await bulk_update(session, things, [{"id": "a", "size": 1}, {"id": "b", "note": "x"}])
     assert await stored(sessions) == {}
+
+
+@pytest.mark.parametrize("count", [3, BULK_FROM + 10])
+@pytest.mark.parametrize("copy", [False, True])
+async def test_a_bulk_write_first_in_a_unit_of_work_is_rolled_back_with_it(sessions, count,
+                                                                           copy):
+    # Over asyncpg itself, the write is the transaction's first statement on the server:
+    # it must not run before the BEGIN SQLAlchemy sends only ahead of its own first one.
+    async with sessions() as session:
+        await bulk_insert(session, things, [row(n, "gone") for n in range(count)], copy=copy)
+        await session.rollback()
+    async with sessions() as session:
+        await bulk_insert(session, things, [row(n, "kept") for n in range(count)], copy=copy)
+        await bulk_update(session, things, [{"id": f"kept-{n:04d}", "size": -1}
+                                            for n in range(count)])
+        await session.commit()
+    found = await stored(sessions)
+    assert sorted(found) == [f"kept-{n:04d}" for n in range(count)]
+    assert {r["size"] for r in found.values()} == {-1}
