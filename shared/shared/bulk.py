@@ -1,10 +1,15 @@
 """Many rows in one statement, on PostgreSQL or SQLite, the columns taken from the table.
 
-On PostgreSQL, from ``BULK_FROM`` rows on, the rows go as one statement over arrays (an
-INSERT … SELECT FROM unnest, an UPDATE … FROM unnest) or as a COPY: SQLAlchemy's multi-row
-VALUES spent more CPU building a batch of 2,000 rows' parameters than PostgreSQL storing
-them, and asyncpg takes at most 32,767 parameters in one statement. Below it, and on SQLite,
-the same rows go through SQLAlchemy's executemany.
+On PostgreSQL the rows go over asyncpg itself as one statement over arrays (an INSERT …
+SELECT FROM unnest, an UPDATE … FROM unnest), or, asked for and from ``COPY_FROM`` rows on,
+as a COPY: SQLAlchemy's multi-row VALUES spent more CPU building a batch of 2,000 rows'
+parameters than PostgreSQL storing them, and asyncpg takes at most 32,767 parameters in one
+statement. A few rows go the same way: a live batch of ten documents made six such writes,
+at ~150-250 µs of SQLAlchemy's statement building and executemany each against a few tens
+for the array statement (whose text, one per table and set of columns, asyncpg prepares
+once per connection); a COPY of so few rows is two round trips (asyncpg reads the table's
+columns first) where the INSERT is one. On SQLite the rows go through SQLAlchemy's
+executemany.
 
 Which columns are written is the table's business: each row must name the same columns,
 all of them the table's (a name the table lacks is an error, not a column silently left
@@ -23,8 +28,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db import asyncpg_connection, json_text, upsert
 
-# From how many rows PostgreSQL writes go as one bulk statement (COPY, unnest).
-BULK_FROM = 50
+# From how many rows a write asked to COPY is one (fewer go as an INSERT … unnest).
+COPY_FROM = 50
 
 _POSTGRES = postgresql.dialect()
 
@@ -107,15 +112,15 @@ async def bulk_insert(session: AsyncSession, table: Table, rows: Sequence[dict[s
                       returning: str | None = None, copy: bool = False) -> list[Any]:
     """Insert the rows. ``skip_conflicts_on``: the unique columns whose conflicts skip a
     row (ON CONFLICT DO NOTHING); ``returning``: a column whose values, for the rows
-    inserted, are returned; ``copy``: on PostgreSQL, COPY (several times faster than an
-    INSERT of the same rows; no conflicts, nothing returned)."""
+    inserted, are returned; ``copy``: on PostgreSQL, COPY from COPY_FROM rows on (several
+    times faster than an INSERT of the same rows; no conflicts, nothing returned)."""
     if not rows:
         return []
+    if copy and (skip_conflicts_on is not None or returning is not None):
+        raise ValueError("COPY neither skips conflicts nor returns values")
     columns = columns_of(table, rows)
-    if len(rows) >= BULK_FROM and (raw := await postgres_connection(session)) is not None:
-        if copy:
-            if skip_conflicts_on is not None or returning is not None:
-                raise ValueError("COPY neither skips conflicts nor returns values")
+    if (raw := await postgres_connection(session)) is not None:
+        if copy and len(rows) >= COPY_FROM:
             await raw.copy_records_to_table(table.name, columns=[c.name for c in columns],
                                             records=_values(table, columns, rows))
             return []
@@ -148,7 +153,7 @@ async def bulk_update(session: AsyncSession, table: Table, rows: Sequence[dict[s
         return
     columns = columns_of(table, rows)
     values = [c for c in columns if c.name != key]
-    if len(rows) >= BULK_FROM and (raw := await postgres_connection(session)) is not None:
+    if (raw := await postgres_connection(session)) is not None:
         # One statement for the lot rather than one UPDATE per row.
         assignments = ", ".join(
             f"{c.name} = v.{c.name}::{_sql_type(c)}" if _is_json(c) else f"{c.name} = v.{c.name}"

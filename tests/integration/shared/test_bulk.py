@@ -1,6 +1,6 @@
 """shared.bulk on both databases: what a bulk insert or update writes is what the rows say,
-whichever path it takes (one statement over arrays or COPY on PostgreSQL from BULK_FROM
-rows, executemany below it and on SQLite)."""
+whichever path it takes (on PostgreSQL one statement over arrays, or COPY when asked for
+from COPY_FROM rows; executemany on SQLite)."""
 
 from datetime import UTC, date, datetime
 
@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import event, select
 
-from shared.bulk import BULK_FROM, bulk_insert, bulk_update, postgres_connection
+from shared.bulk import COPY_FROM, bulk_insert, bulk_update, postgres_connection
 from shared.db import create_engine, session_factory
 
 metadata = sa.MetaData()
@@ -64,10 +64,10 @@ class Statements:
     def _asyncpg(self, logged):
         self.asyncpg += "bulk_things" in logged.query
 
-    def one_statement(self, rows: int) -> bool:
-        """One statement for the rows, however many: executemany (one cursor call) or, on
-        PostgreSQL from BULK_FROM rows, one of its own beside SQLAlchemy's."""
-        if self.raw is not None and rows >= BULK_FROM:
+    def one_statement(self) -> bool:
+        """One statement for the rows, however many: on PostgreSQL one of its own beside
+        SQLAlchemy's (none through SQLAlchemy), elsewhere executemany (one cursor call)."""
+        if self.raw is not None:
             return (self.sqlalchemy, self.asyncpg) == (0, 1)
         return self.sqlalchemy == 1
 
@@ -102,7 +102,7 @@ def same(expected: dict, got: dict) -> None:
     assert {**got, "at": got["at"].replace(tzinfo=UTC)} == expected
 
 
-@pytest.mark.parametrize("count", [3, BULK_FROM + 10])
+@pytest.mark.parametrize("count", [3, COPY_FROM + 10])
 async def test_insert_writes_every_column_and_skips_the_conflicting_rows(sessions, count):
     first = [row(n) for n in range(count)]
     assert sorted(await insert_committed(sessions, first, skip_conflicts_on=("batch", "key"),
@@ -114,14 +114,14 @@ async def test_insert_writes_every_column_and_skips_the_conflicting_rows(session
                                      returning="id")
         await session.commit()
     assert sorted(inserted) == [f"again-{n:04d}" for n in range(count, count + 5)]
-    assert statements.one_statement(len(again))
+    assert statements.one_statement()
     found = await stored(sessions)
     assert len(found) == count + 5
     for expected in first:
         same(expected, found[expected["id"]])
 
 
-@pytest.mark.parametrize("count", [3, BULK_FROM + 10])
+@pytest.mark.parametrize("count", [3, COPY_FROM + 10])
 async def test_copy_writes_the_rows_as_an_insert_does(sessions, count):
     rows = [row(n, "copy") for n in range(count)]
     assert await insert_committed(sessions, rows, copy=True) == []
@@ -131,7 +131,7 @@ async def test_copy_writes_the_rows_as_an_insert_does(sessions, count):
         same(expected, found[expected["id"]])
 
 
-@pytest.mark.parametrize("count", [3, BULK_FROM + 10])
+@pytest.mark.parametrize("count", [3, COPY_FROM + 10])
 async def test_update_sets_the_named_columns_only(sessions, count):
     rows = [row(n, "upd") for n in range(count)]
     await insert_committed(sessions, rows)
@@ -140,7 +140,7 @@ async def test_update_sets_the_named_columns_only(sessions, count):
     async with sessions() as session, Statements(session) as statements:
         await bulk_update(session, things, changes)
         await session.commit()
-    assert statements.one_statement(len(changes))
+    assert statements.one_statement()
     found = await stored(sessions)
     for r in rows[:-1]:
         same({**r, "size": r["size"] * 2, "note": None, "body": {"changed": True}},
@@ -157,7 +157,7 @@ async def test_rows_must_name_the_tables_columns_and_the_same_ones(sessions):
     assert await stored(sessions) == {}
 
 
-@pytest.mark.parametrize("count", [3, BULK_FROM + 10])
+@pytest.mark.parametrize("count", [3, COPY_FROM + 10])
 @pytest.mark.parametrize("copy", [False, True])
 async def test_a_bulk_write_first_in_a_unit_of_work_is_rolled_back_with_it(sessions, count,
                                                                            copy):
