@@ -132,29 +132,30 @@ def _foreign(data: dict | None) -> ForeignCurrency | None:
                            exchange_rate=None if rate is None else Decimal(rate))
 
 
-def _document(row) -> Document:
+_DIRECTIONS = {str(d): d for d in Direction}
+_STATUSES = {str(s): s for s in DocumentStatus}
+
+
+def _document(row: Row) -> Document:
+    # By key on the row's mapping, the enums from dicts, positional: a sync's export reads
+    # every document of the range through here, and attribute access on a Row and the
+    # enums' constructors were most of its 17 µs a document.
+    m = row._mapping
+    references, taxes, breakdown = m["doc_references"], m["other_taxes"], m["vat_breakdown"]
     return Document(
-        id=row.id,
-        company_rut=row.company_rut,
-        issuer_rut=row.issuer_rut,
-        direction=Direction(row.direction),
-        dte_type=row.dte_type,
-        folio=row.folio,
-        issue_date=row.issue_date,
-        counterparty=Counterparty(row.counterparty_rut, row.counterparty_name),
-        net=row.net,
-        exempt=row.exempt,
-        vat=row.vat,
-        total=row.total,
-        references=tuple(_reference(r) for r in row.doc_references),
-        other_taxes=tuple(_tax(t) for t in row.other_taxes or ()),
-        vat_retained=row.vat_retained or 0,
-        foreign_currency=_foreign(row.foreign_currency),
-        received_on=row.received_on,
-        vat_breakdown=VatBreakdown(**row.vat_breakdown) if row.vat_breakdown else None,
-        construction_credit=row.construction_credit or 0,
-        container_deposit=row.container_deposit or 0,
-        status=DocumentStatus(row.status or DocumentStatus.RECORDED),
+        m["id"], m["company_rut"], m["issuer_rut"], _DIRECTIONS[m["direction"]],
+        m["dte_type"], m["folio"], m["issue_date"],
+        Counterparty(m["counterparty_rut"], m["counterparty_name"]),
+        m["net"], m["exempt"], m["vat"], m["total"],
+        references=tuple(map(_reference, references)) if references else (),
+        other_taxes=tuple(map(_tax, taxes)) if taxes else (),
+        vat_retained=m["vat_retained"] or 0,
+        foreign_currency=_foreign(m["foreign_currency"]),
+        received_on=m["received_on"],
+        vat_breakdown=VatBreakdown(**breakdown) if breakdown else None,
+        construction_credit=m["construction_credit"] or 0,
+        container_deposit=m["container_deposit"] or 0,
+        status=_STATUSES[m["status"]] if m["status"] else DocumentStatus.RECORDED,
     )
 
 

@@ -41,11 +41,19 @@ class SyncExport:
 
     def sent(self, page: Sequence[Document]) -> int:
         """Count a page of documents (in keyset order) as sent; the page's number."""
+        totals = self.totals
         for d in page:
-            amounts = self.totals.setdefault(
-                (f"{d.issue_date:%Y-%m}", str(d.direction), d.dte_type), [0] * len(AMOUNTS))
-            for i, value in enumerate((1, d.net, d.exempt, d.vat, d.total)):
-                amounts[i] += value
+            # isoformat and the enum's value, not strftime and str(): this runs for every
+            # document a sync exports.
+            key = (d.issue_date.isoformat()[:7], d.direction.value, d.dte_type)
+            amounts = totals.get(key)
+            if amounts is None:
+                amounts = totals[key] = [0] * len(AMOUNTS)
+            amounts[0] += 1
+            amounts[1] += d.net
+            amounts[2] += d.exempt
+            amounts[3] += d.vat
+            amounts[4] += d.total
         last = page[-1]
         self.after = (last.issue_date, last.folio, last.id)
         self.pages += 1
