@@ -17,7 +17,9 @@ import pstats
 import statistics
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -160,54 +162,76 @@ async def timed(label: str, n: int, repeat: int, make: Callable[[], Awaitable[by
         if profile is not None:
             profile.disable()
     print(f"{label:>20} ({repeat} runs): best {min(cpu):7.1f} µs/doc, first quartile "
-          f"{_quartile(cpu):7.1f} µs/doc; {sent / repeat:.1f} statements a batch")
+          f"{quartile(cpu):7.1f} µs/doc; {sent / repeat:.1f} statements a batch")
 
 
-def _quartile(values: list[float]) -> float:
+def quartile(values: list[float]) -> float:
     return statistics.quantiles(values, n=4)[0]
 
 
-async def main(args: argparse.Namespace) -> None:
+@dataclass
+class Bench:
+    """A migrated database of the run's with one company connected, its posting profile,
+    and a counter of the statements sent."""
+
+    services: Services
+    statements: Statements
+    company_id: str
+    profile: PostingProfile
+    documents: Documents
+
+    @property
+    def versions(self) -> dict[str, int]:
+        return {self.company_id: self.profile.settings_version}
+
+
+@asynccontextmanager
+async def connected_bench(name: str) -> AsyncIterator[Bench]:
     async with resources() as run:
-        url = await run.create_database("intake")
+        url = await run.create_database(name)
         await asyncio.to_thread(migrate, url)
         engine = create_engine(url)
-        statements = Statements(engine)
         try:
+            statements = Statements(engine)
             services = Services(session_factory(engine))
             company_id, profile = await connected_company(services)
-            versions = {company_id: profile.settings_version}
-            documents = Documents()
-            profile_run = cProfile.Profile() if args.profile else None
             tune_garbage_collector()  # as the service does before serving
-
-            async def range_batch() -> bytes:
-                sync_id = await range_session(services, company_id)
-                return body([proposal_of(d, sync_id, profile)
-                             for d in documents.take(args.batch)], versions)
-
-            async def live_batch() -> bytes:
-                return body([proposal_of(d, None, profile) for d in documents.take(args.live)],
-                            versions)
-
-            async def stored(raw: bytes) -> None:
-                await receive(services, raw)
-
-            for _ in range(3):  # warm: the first batches create the parties and live session
-                if args.batch:
-                    await stored(await range_batch())
-                if args.live:
-                    await stored(await live_batch())
-            if args.batch:
-                await timed(f"range batch of {args.batch}", args.batch, args.repeat,
-                            range_batch, stored, profile_run, statements)
-            if args.live:
-                await timed(f"live batch of {args.live}", args.live, args.repeat * 5,
-                            live_batch, stored, profile_run, statements)
-            if profile_run is not None:
-                pstats.Stats(profile_run).sort_stats("tottime").print_stats(35)
+            yield Bench(services, statements, company_id, profile, Documents())
         finally:
             await engine.dispose()
+
+
+async def main(args: argparse.Namespace) -> None:
+    async with connected_bench("intake") as bench:
+        services, company_id, profile = bench.services, bench.company_id, bench.profile
+        versions, documents, statements = bench.versions, bench.documents, bench.statements
+        profile_run = cProfile.Profile() if args.profile else None
+
+        async def range_batch() -> bytes:
+            sync_id = await range_session(services, company_id)
+            return body([proposal_of(d, sync_id, profile)
+                         for d in documents.take(args.batch)], versions)
+
+        async def live_batch() -> bytes:
+            return body([proposal_of(d, None, profile) for d in documents.take(args.live)],
+                        versions)
+
+        async def stored(raw: bytes) -> None:
+            await receive(services, raw)
+
+        for _ in range(3):  # warm: the first batches create the parties and live session
+            if args.batch:
+                await stored(await range_batch())
+            if args.live:
+                await stored(await live_batch())
+        if args.batch:
+            await timed(f"range batch of {args.batch}", args.batch, args.repeat,
+                        range_batch, stored, profile_run, statements)
+        if args.live:
+            await timed(f"live batch of {args.live}", args.live, args.repeat * 5,
+                        live_batch, stored, profile_run, statements)
+        if profile_run is not None:
+            pstats.Stats(profile_run).sort_stats("tottime").print_stats(35)
 
 
 if __name__ == "__main__":

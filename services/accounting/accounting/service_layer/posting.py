@@ -149,9 +149,11 @@ async def post_page(uow: UnitOfWork, sync: SyncSession, page: Page) -> int:
     entries = await _post(uow, sync, [(d, page.prepared[d.id]) for d in postable], posted,
                           settled=await _settled(uow, sync, postable), statuses=statuses)
     if entries:
-        uow.emit(EntriesPosted.model_construct(
+        # Validated, not model_construct'ed: pydantic's validation of an entry's six
+        # fields (~1.7 µs) costs less than its model_construct, which runs in Python.
+        uow.emit(EntriesPosted(
             accounting_company_id=company_id, company_rut=sync.company_rut, sync_id=sync.id,
-            entries=tuple(PostedEntry.model_construct(
+            entries=tuple(PostedEntry(
                 entry_id=e["id"], number=e["number"], entry_date=e["entry_date"],
                 kind=e["kind"], source_key=e["source_key"], total=e["total"])
                 for e in entries)),
