@@ -80,12 +80,12 @@ async def test_sqlite_keeps_each_documents_state_through_0015_and_back(tmp_path:
             _seed_before_states(conn)
         await asyncio.to_thread(migrate, url)
         with engine.connect() as conn:
-            # SQLite keeps the journal's foreign keys (a line's to its entry, an entry's to
-            # its company and session), which PostgreSQL checks per statement with
-            # triggers instead (0006, 0016).
+            # SQLite keeps the journal's and the sessions' foreign keys (a line's to its
+            # entry, an entry's and a sync document's to its company and session), which
+            # PostgreSQL checks per statement with triggers instead (0006, 0016, 0017).
             assert [d for d in _differences(conn) if not (
-                d[0] == "remove_fk"
-                and d[1].parent.name in ("journal_lines", "journal_entries"))] == []
+                d[0] == "remove_fk" and d[1].parent.name in (
+                    "journal_lines", "journal_entries", "sync_documents"))] == []
             assert set(conn.execute(text(
                 "SELECT id, status, hold_reason, hold_code, entry_id "
                 "FROM sync_document_states")).all()) == STATES
