@@ -1,6 +1,7 @@
 """A batch of proposals built with settings that changed since is refused whole (issue 12:
 a settings change reached only one of two workers, and the other kept the old accounts)."""
 
+from accounting.domain.settings import SettingsVersion
 from shared.internal_api import STALE_SETTINGS, ProposalBatch
 from tests.integration.accounting.conftest import AS_WORKER
 from tests.integration.accounting.test_sync_flow import (
@@ -89,4 +90,5 @@ async def test_a_live_batch_is_checked_against_the_linked_company(client, servic
 async def test_a_company_that_never_saved_settings_is_at_version_zero(client, services, rut):
     company, _ = await approved_company(client, services, rut)
     async with services.uow() as uow:
-        assert await uow.settings.settings_versions([company["id"]]) == {company["id"]: 0}
+        assert await uow.settings.settings_versions([company["id"]]) == {
+            company["id"]: SettingsVersion(0, auto_post=False)}

@@ -29,7 +29,7 @@ from accounting.domain.payments import AWAITING_DOCUMENT
 from accounting.domain.periods import CLOSED_PERIOD, Period, PeriodStatus, month_of
 from accounting.domain.reconciliation import InvoicingDocument, ManifestState
 from accounting.domain.remembered import NamedRemembered, RememberedAccount
-from accounting.domain.settings import IntegrationOptions, InvoiceSettings
+from accounting.domain.settings import IntegrationOptions, InvoiceSettings, SettingsVersion
 from accounting.domain.syncs import (
     CLOSED,
     DELIVERING,
@@ -373,8 +373,11 @@ class FakeSettings:
         self.options[company_id] = options or IntegrationOptions()
         self.versions[company_id] = self.versions.get(company_id, 0) + 1
 
-    async def settings_versions(self, company_ids: Iterable[str]) -> dict[str, int]:
-        return {company_id: self.versions.get(company_id, 0) for company_id in company_ids}
+    async def settings_versions(self, company_ids: Iterable[str]) -> dict[str, SettingsVersion]:
+        return {company_id: SettingsVersion(self.versions.get(company_id, 0),
+                                            self.options.get(company_id,
+                                                             IntegrationOptions()).auto_post)
+                for company_id in company_ids}
 
 
 class FakeRemembered:

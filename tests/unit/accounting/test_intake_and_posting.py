@@ -151,13 +151,17 @@ async def test_with_auto_post_a_live_document_posts_at_once_and_once_only():
     assert [e.type for e in books.outbox] == [EntryPosted.event_type] * 2
     assert {e.data["source_key"]: e.data["number"] for e in books.outbox} == {
         key(1): 1, key(2): 2}
-    # The company's lock made the live session, and was taken again before numbering.
+    # The company's lock made the live session, and served the posting too.
+    assert books.companies.locked == [COMPANY_ID]
+    # Into the session that exists now: locked once, before the books are read.
+    await receive(services, live(3))
     assert books.companies.locked == [COMPANY_ID, COMPANY_ID]
+    assert len(books.journal.entries) == 3
 
     # The live event again, even after its session was confirmed: nothing new.
     await syncs.confirm(services, live_session(books).id)
     assert await receive(services, live(1)) == ProposalResult(accepted=0, duplicates=1)
-    assert len(books.journal.entries) == 2 and len(books.outbox) == 2
+    assert len(books.journal.entries) == 3 and len(books.outbox) == 3
 
 
 async def test_a_live_payment_a_range_sync_brought_is_the_same_payment():

@@ -6,7 +6,7 @@ from sqlalchemy import insert, select, update
 
 from accounting.adapters.repository import SqlRepository, now
 from accounting.adapters.tables import invoice_settings
-from accounting.domain.settings import IntegrationOptions, InvoiceSettings
+from accounting.domain.settings import IntegrationOptions, InvoiceSettings, SettingsVersion
 from shared.internal_api import PurchaseEntryDate
 
 
@@ -73,13 +73,16 @@ class SettingsRepository(SqlRepository):
                 .values(version=invoice_settings.c.version + 1, **values)
             )
 
-    async def settings_versions(self, company_ids: Iterable[str]) -> dict[str, int]:
-        """Each company's settings version (0 for a company that never saved any)."""
+    async def settings_versions(self, company_ids: Iterable[str]) -> dict[str, SettingsVersion]:
+        """Each company's settings version and auto-post option (a company that never
+        saved any: version 0, no auto-post)."""
         company_ids = list(company_ids)
-        versions = dict.fromkeys(company_ids, 0)
+        versions = dict.fromkeys(company_ids, SettingsVersion(0, False))
         if company_ids:
             rows = await self.session.execute(
-                select(invoice_settings.c.company_id, invoice_settings.c.version)
+                select(invoice_settings.c.company_id, invoice_settings.c.version,
+                       invoice_settings.c.auto_post)
                 .where(invoice_settings.c.company_id.in_(company_ids)))
-            versions.update((str(company_id), version) for company_id, version in rows.all())
+            versions.update((str(company_id), SettingsVersion(version, bool(auto_post)))
+                            for company_id, version, auto_post in rows.all())
         return versions

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, fields
 from enum import StrEnum
+from typing import NamedTuple
 
 from accounting.domain.accounts import Account, AccountType, leaves_under
 from shared.internal_api import PurchaseEntryDate
@@ -168,6 +169,14 @@ def missing_sentences(settings: InvoiceSettings) -> list[str]:
 
 
 # --- beyond the default accounts: additional-tax accounts and auto-post ---------------
+
+
+class SettingsVersion(NamedTuple):
+    """A company's settings version (0: it never saved any) and its auto-post option:
+    intake reads both for a batch in one query."""
+
+    version: int
+    auto_post: bool
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
+from accounting.domain.accounts import Account
 from accounting.domain.classification import (
     Context,
     Document,
@@ -72,20 +73,51 @@ def prepare(entries: Sequence[Mapping[str, Any]]) -> list[Prepared]:
     return prepared
 
 
+@dataclass(frozen=True)
+class Books:
+    """What posting checks entries against: of the keys asked, those the books hold an
+    active entry for; the closed months; the chart."""
+
+    posted: Collection[str]
+    closed_months: Collection[str]
+    chart: dict[str, Account]
+
+
+async def read_books(uow: UnitOfWork, company_id: str, keys: Iterable[str]) -> Books:
+    return Books(await uow.journal.posted_source_keys(company_id, keys),
+                 await uow.journal.closed_months(company_id),
+                 await uow.companies.chart(company_id))
+
+
+async def lock_books(uow: UnitOfWork, company_id: str, keys: Iterable[str], *,
+                     locked: bool = False) -> Books:
+    """The company's lock (``locked``: this transaction holds it already), then the books
+    read under it: they hold until the transaction ends, whatever it posts. Whatever
+    posts, reverses, or closes or reopens a month takes that lock first (so no entry of
+    these keys is posted or freed meanwhile, and no month changes), and a chart only
+    grows (accounts are added, never changed or removed): an entry ready against it
+    stays ready."""
+    if not locked:
+        await uow.companies.get_company(company_id, lock=True)
+    return await read_books(uow, company_id, keys)
+
+
 async def post_documents(uow: UnitOfWork, sync: SyncSession,
-                         documents: Sequence[PostingDocument]) -> int:
-    """Post the documents (each with a proposed entry); returns how many were posted."""
+                         documents: Sequence[PostingDocument], books: Books | None = None,
+                         statuses: dict[str, tuple[str, str]] | None = None) -> int:
+    """Post the documents (each with a proposed entry); returns how many were posted.
+    ``books``: from ``lock_books`` in this transaction, for (at least) their keys; else
+    read here, the same way. ``statuses``: the documents' (sync_id, status) as this
+    transaction knows them (it inserted them: no other can change them); else read."""
     with_entry = [(d, d.entry) for d in documents if d.entry is not None]
     if not with_entry:
         return 0
     company_id = sync.company_id
-    # Closing a month locks the company too: no month closes between the check and the post.
-    await uow.companies.get_company(company_id, lock=True)
-    posted_before = await uow.journal.posted_source_keys(company_id,
-                                                      [d.source_key for d, _ in with_entry])
+    if books is None:
+        books = await lock_books(uow, company_id, [d.source_key for d, _ in with_entry])
     entries = await _post(uow, sync, list(zip(
         [d for d, _ in with_entry], prepare([entry for _, entry in with_entry]), strict=True)),
-        posted_before)
+        books, statuses=statuses)
     for entry in entries:
         uow.emit(EntryPosted(entry_id=entry["id"], accounting_company_id=company_id,
                              company_rut=sync.company_rut, number=entry["number"],
@@ -146,7 +178,10 @@ async def post_page(uow: UnitOfWork, sync: SyncSession, page: Page) -> int:
     statuses = {id_: (sync.id, state.status) for id_, state in now.items()}
     postable = [d for d in page.documents if d.id in page.prepared and _postable(now[d.id])]
     posted = await _posted_now(uow, company_id, page, {d.source_key for d in postable})
-    entries = await _post(uow, sync, [(d, page.prepared[d.id]) for d in postable], posted,
+    # The chart may have changed since the page's proposals were checked at intake.
+    books = Books(posted, await uow.journal.closed_months(company_id),
+                  await uow.companies.chart(company_id))
+    entries = await _post(uow, sync, [(d, page.prepared[d.id]) for d in postable], books,
                           settled=await _settled(uow, sync, postable), statuses=statuses)
     if entries:
         # Validated, not model_construct'ed: pydantic's validation of an entry's six
@@ -196,16 +231,15 @@ async def _settled(uow: UnitOfWork, sync: SyncSession, documents: Sequence[Posti
 
 async def _post(uow: UnitOfWork, sync: SyncSession,
                 documents: Sequence[tuple[PostingDocument, Prepared]],
-                posted: Collection[str], *, settled: Collection[str] | None = None,
+                books: Books, *, settled: Collection[str] | None = None,
                 statuses: dict[str, tuple[str, str]] | None = None) -> list[dict[str, Any]]:
-    """Hold or post each (document, its prepared entry); the entries written. ``posted``:
-    the keys among them the books already hold; ``settled``: see ``_settled``;
-    ``statuses``: the documents' (sync_id, status), when read under the lock."""
+    """Hold or post each (document, its prepared entry); the entries written. ``books``:
+    read under the company's lock, ``posted`` the keys among them the books already hold;
+    ``settled``: see ``_settled``; ``statuses``: the documents' (sync_id, status), when
+    known in this transaction."""
     company_id = sync.company_id
-    # The chart may have changed since the proposals were checked at intake.
-    context = Context(Stage.POSTING, posted=posted, settled=settled,
-                      closed_months=await uow.journal.closed_months(company_id),
-                      chart=await uow.companies.chart(company_id))
+    context = Context(Stage.POSTING, posted=books.posted, settled=settled,
+                      closed_months=books.closed_months, chart=books.chart)
     changes, to_post = [], []
     for document, prepared in documents:
         decision = classify(Document(

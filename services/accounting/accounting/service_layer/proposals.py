@@ -26,6 +26,7 @@ from accounting.domain.classification import (
 )
 from accounting.domain.errors import Conflict, NotFound, Unprocessable
 from accounting.domain.integrations import IntegrationLink
+from accounting.domain.settings import SettingsVersion
 from accounting.domain.syncs import (
     CLOSED,
     DocumentStatus,
@@ -35,7 +36,13 @@ from accounting.domain.syncs import (
     SyncStatus,
 )
 from accounting.service_layer import remembered
-from accounting.service_layer.posting import change, post_documents
+from accounting.service_layer.posting import (
+    Books,
+    change,
+    lock_books,
+    post_documents,
+    read_books,
+)
 from accounting.service_layer.sync_payments import review_payments
 from accounting.service_layer.unit_of_work import Services, UnitOfWork
 from shared.events import PaymentRecorded, TaxDocument
@@ -62,7 +69,8 @@ async def receive(services: Services, batch: ProposalBatch) -> ProposalResult:
         links = {rut: await _link_for(uow, rut) for rut in sorted(live)}
         groups = [(syncs[s].company_id, by_sync[s]) for s in syncs]
         groups += [(links[rut].company_id, live[rut]) for rut in links]
-        await _check_settings_versions(uow, batch.settings_versions, groups)
+        current = await uow.settings.settings_versions(sorted({c for c, _ in groups}))
+        _check_settings_versions(batch.settings_versions, groups, current)
         notes = await _record_counterparties(uow, groups)
         grown = []
         for sync_id, sync in syncs.items():
@@ -72,7 +80,8 @@ async def receive(services: Services, batch: ProposalBatch) -> ProposalResult:
             if new:
                 grown.append(sync_id)
         for company_rut, link in links.items():
-            new, repeated = await _store_live(uow, link, live[company_rut], notes)
+            new, repeated = await _store_live(uow, link, live[company_rut], notes,
+                                              auto_post=current[link.company_id].auto_post)
             accepted += new
             duplicates += repeated
         await _review_completed(uow, grown)
@@ -112,8 +121,9 @@ async def _link_for(uow: UnitOfWork, company_rut: str) -> IntegrationLink:
     return link
 
 
-async def _check_settings_versions(uow: UnitOfWork, used: dict[str, int] | None,
-                                   groups: list[tuple[str, list[Proposal]]]) -> None:
+def _check_settings_versions(used: dict[str, int] | None,
+                             groups: list[tuple[str, list[Proposal]]],
+                             current: dict[str, SettingsVersion]) -> None:
     """Refuse a batch built with settings that changed since (409 STALE_SETTINGS).
 
     Why a version and not only the settings.changed event: each worker caches posting
@@ -133,10 +143,9 @@ async def _check_settings_versions(uow: UnitOfWork, used: dict[str, int] | None,
     ruts: dict[str, set[str]] = defaultdict(set)
     for company_id, proposals in groups:
         ruts[company_id].update(p.company_rut for p in proposals)
-    current = await uow.settings.settings_versions(sorted(ruts))
     stale = [{"accounting_company_id": company_id, "company_ruts": sorted(ruts[company_id]),
-              "version": version, "used": used.get(company_id)}
-             for company_id, version in current.items() if used.get(company_id) != version]
+              "version": now.version, "used": used.get(company_id)}
+             for company_id, now in current.items() if used.get(company_id) != now.version]
     if stale:
         names = "; ".join(f"company {s['accounting_company_id']} is at version {s['version']}, "
                           f"the batch used {s['used']}" for s in stale)
@@ -158,7 +167,8 @@ async def _store(uow: UnitOfWork, sync: SyncSession, proposals: list[Proposal],
 
 
 async def _store_live(uow: UnitOfWork, link: IntegrationLink, proposals: list[Proposal],
-                      notes: dict[tuple[str, str], str]) -> tuple[int, int]:
+                      notes: dict[tuple[str, str], str], *, auto_post: bool
+                      ) -> tuple[int, int]:
     # Once per (company, source_key) across all its live sessions, so a redelivered live
     # document or payment is not stored again after its session was confirmed.
     seen = await uow.syncs.live_source_keys(link.company_id, {p.source_key for p in proposals})
@@ -169,25 +179,36 @@ async def _store_live(uow: UnitOfWork, link: IntegrationLink, proposals: list[Pr
     new = _first_of_each(proposals, seen)
     if not new:
         return 0, len(proposals)
-    sync = await _open_live_session(uow, link)
-    rows = await _add(uow, sync, new, notes)
-    if (await uow.settings.get_options(link.company_id)).auto_post:
-        # Records of the ready ones only: a range batch of thousands needs none.
-        await post_documents(uow, sync, [SyncDocument.of(r) for r in rows
-                                         if r["status"] == DocumentStatus.READY])
+    sync, company_locked = await _open_live_session(uow, link)
+    books = None
+    if auto_post:
+        # Posted at once: the company's lock now, the LOCK ORDER's step after the live
+        # session, so that intake and posting check the proposals against one reading of
+        # the books, taken under it (lock_books says why it holds until the commit).
+        books = await lock_books(uow, link.company_id, [p.source_key for p in new],
+                                 locked=company_locked)
+    rows = await _add(uow, sync, new, notes, books)
+    if books is not None:
+        # Records of the ready ones only: a range batch of thousands needs none. Their
+        # status is intake's: this transaction inserted them, no other can change them.
+        ready = [r for r in rows if r["status"] == DocumentStatus.READY]
+        await post_documents(uow, sync, [SyncDocument.of(r) for r in ready], books,
+                             statuses={r["id"]: (sync.id, r["status"]) for r in ready})
     return len(rows), len(proposals) - len(rows)
 
 
-async def _open_live_session(uow: UnitOfWork, link: IntegrationLink) -> SyncSession:
-    """The company's open live session, locked; a new one when there is none."""
+async def _open_live_session(uow: UnitOfWork,
+                             link: IntegrationLink) -> tuple[SyncSession, bool]:
+    """The company's open live session, locked; a new one when there is none. And whether
+    the company's row was locked on the way."""
     sync = await uow.syncs.open_live_sync(link.company_id, lock=True)
     if sync is not None:
-        return sync
+        return sync, False
     # Creating: the company's row lock makes concurrent batches agree on one session.
     await uow.companies.get_company(link.company_id, lock=True)
     sync = await uow.syncs.open_live_sync(link.company_id, lock=True)
     if sync is not None:
-        return sync
+        return sync, True
     sync = SyncSession(
         id=str(uuid.uuid4()), company_id=link.company_id, company_rut=link.company_rut,
         kind=SyncKind.LIVE, date_from=None, date_to=None,
@@ -196,7 +217,7 @@ async def _open_live_session(uow: UnitOfWork, link: IntegrationLink) -> SyncSess
         created_at=datetime.now(UTC), confirmed_at=None, progress_at=None,
     )
     await uow.syncs.add_sync(sync)
-    return sync  # its row is this transaction's insert: locked until it ends
+    return sync, True  # its row is this transaction's insert: locked until it ends
 
 
 def _first_of_each(proposals: list[Proposal], seen: set[str]) -> list[Proposal]:
@@ -209,17 +230,20 @@ def _first_of_each(proposals: list[Proposal], seen: set[str]) -> list[Proposal]:
 
 
 async def _add(uow: UnitOfWork, sync: SyncSession, new: list[Proposal],
-               notes: dict[tuple[str, str], str]) -> list[dict[str, Any]]:
-    posted = await uow.journal.posted_source_keys(sync.company_id, [p.source_key for p in new])
-    chart = await uow.companies.chart(sync.company_id)
+               notes: dict[tuple[str, str], str],
+               books: Books | None = None) -> list[dict[str, Any]]:
+    """Store the new proposals, checked against ``books`` (read here when not given, for
+    their keys); the rows stored."""
+    if books is None:
+        books = await read_books(uow, sync.company_id, [p.source_key for p in new])
     context = Context(
-        Stage.INTAKE, session_closed=sync.status in CLOSED, posted=posted,
+        Stage.INTAKE, session_closed=sync.status in CLOSED, posted=books.posted,
         date_range=None if sync.date_from is None or sync.date_to is None
         else (sync.date_from, sync.date_to),
-        closed_months=await uow.journal.closed_months(sync.company_id), chart=chart)
+        closed_months=books.closed_months, chart=books.chart)
     now = datetime.now(UTC)
     rows = []
-    proposed = await remembered.propose(uow, sync.company_id, new, chart)
+    proposed = await remembered.propose(uow, sync.company_id, new, books.chart)
     for (proposal, source, account_note), document_id in zip(proposed, new_ids(len(new)),
                                                              strict=True):
         decision = classify(_facts(proposal), context)

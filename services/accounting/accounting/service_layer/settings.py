@@ -85,7 +85,8 @@ async def posting_profile(services: Services, company_rut: str) -> PostingProfil
         # The version first: a change committed between these reads gives newer settings
         # under the older version, which a batch is refused for (and the profile read
         # again), never older settings under the newer version.
-        version = (await uow.settings.settings_versions([link.company_id]))[link.company_id]
+        version = (await uow.settings.settings_versions([link.company_id]))[
+            link.company_id].version
         settings = await uow.settings.get_settings(link.company_id)
         options = await uow.settings.get_options(link.company_id)
     if settings.missing:
