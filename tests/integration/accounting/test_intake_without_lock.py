@@ -42,8 +42,8 @@ async def test_a_confirm_while_a_batch_is_stored_holds_that_batch(
 
     async def confirmed_meanwhile(self, *args, **kwargs):
         # The batch read the session in review; the user confirms before it stores them.
-        # (Once the batch has inserted, a confirm waits for it: the documents' foreign key
-        # holds a key-share lock on the session until the batch commits.)
+        # (Once the batch has inserted, its count of the documents received updates the
+        # session's row, which gives it the status a confirm left.)
         await confirm(services, sync_id)
         return await stored_source_keys(self, *args, **kwargs)
 

@@ -15,8 +15,9 @@ them (a deadlock); in one order they can only queue. From first to last:
 2. range sync sessions, in id order; for each, its manifest rows (documents by key, then
    the manifest's state), then its new documents (by key), then the session's row (the
    consumer's inbox claim of an event goes with its session's rows), locked FOR NO KEY
-   UPDATE as the company's is: a session's documents key-share-lock it (a foreign key)
-   until their batch commits, and sync.completed locking it FOR UPDATE waited for them;
+   UPDATE as the company's is: on SQLite a session's documents name it by a foreign key
+   (on PostgreSQL a statement trigger checks it, 0017), whose key-share lock a FOR UPDATE
+   would wait for until their batch commits;
 3. the company's live session; 4. the company's row (posting, closing or reopening a
    month, reversing, hiding or deleting the company), FOR NO KEY UPDATE so that it does
    not wait for the key-share locks of rows inserted under the company (step 1's
